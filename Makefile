@@ -1,0 +1,38 @@
+# velox — build, test, bench. `make test` is what CI runs (.ci/run).
+GO ?= go
+PKGS := ./...
+
+.PHONY: all build test vet fmt-check deps-test bench run fuzz
+
+all: build
+
+build:
+	$(GO) build -o bin/velox ./cmd/velox
+
+run: build
+	./bin/velox
+
+# Tools the tests need beyond Go: curl (end-to-end tests drive the proxy with it).
+deps-test:
+	@command -v curl >/dev/null 2>&1 || { \
+	  echo "installing curl"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl) >/dev/null; }
+
+fmt-check:
+	@out=$$(gofmt -l . | grep -v '^bench/results/' || true); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet $(PKGS)
+
+test: deps-test fmt-check vet
+	$(GO) test -race -count=1 -timeout 14m $(PKGS)
+
+# Short native fuzzing of every parser (not part of CI).
+fuzz:
+	$(GO) test ./h1 -run '^$$' -fuzz FuzzParseRequest -fuzztime 30s
+	$(GO) test ./h1 -run '^$$' -fuzz FuzzParseResponse -fuzztime 30s
+	$(GO) test ./h1 -run '^$$' -fuzz FuzzChunked -fuzztime 30s
+
+bench: build
+	./bench/run.sh

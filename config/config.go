@@ -1,0 +1,136 @@
+// Package config is velox's configuration: one YAML file holding listeners,
+// products (tenants, found by Host) with their routes, clusters of backends,
+// and filters. Zero values mean the documented defaults. Load decodes and
+// validates the whole file; every error names the field path and the line.
+//
+// Imported by cmd/velox (loading, reload) and proxy (building routers and
+// clusters). Read next: load.go (decoding with line numbers), validate.go.
+package config
+
+// Duration is a time.Duration written in YAML as "5s", "250ms".
+// (Implemented in duration.go with yaml.Unmarshaler.)
+
+// Config is the whole file.
+type Config struct {
+	Listeners []Listener `yaml:"listeners"`
+	Products  []Product  `yaml:"products"`
+	Clusters  []Cluster  `yaml:"clusters"`
+	// Filters run for every request at the point they name.
+	Filters  []Filter       `yaml:"filters"`
+	Limits   Limits         `yaml:"limits"`
+	Timeouts ServerTimeouts `yaml:"timeouts"`
+	// DefaultProduct serves requests whose Host matches no product; "" = 404.
+	DefaultProduct string `yaml:"default_product"`
+}
+
+// Listener is one address to accept on (one SO_REUSEPORT socket per loop).
+type Listener struct {
+	Address string `yaml:"address"` // "127.0.0.1:8080", required
+}
+
+// Product is a tenant: the hosts it owns and its ordered routes.
+type Product struct {
+	Name  string   `yaml:"name"`  // required, unique
+	Hosts []string `yaml:"hosts"` // exact "a.example.com" or wildcard "*.example.com"; port ignored
+	// Routes are tried in order; the first match picks the cluster.
+	Routes []Route `yaml:"routes"`
+	// DefaultCluster serves requests no route matches; "" = 404.
+	DefaultCluster string `yaml:"default_cluster"`
+	// Filters run at found_product for this product's requests.
+	Filters []Filter `yaml:"filters"`
+}
+
+// Route matches requests and sends them to a cluster. All set conditions must hold.
+type Route struct {
+	Path    string        `yaml:"path"`    // exact path
+	Prefix  string        `yaml:"prefix"`  // path prefix
+	Regexp  string        `yaml:"regexp"`  // RE2 on the path
+	Methods []string      `yaml:"methods"` // any of; empty = all
+	Headers []HeaderMatch `yaml:"headers"` // all of
+	Cluster string        `yaml:"cluster"` // required unless Filters end the request
+	// Filters run at after_location for requests this route matched.
+	Filters []Filter `yaml:"filters"`
+}
+
+// HeaderMatch holds when the header is present with exactly Value ("" = present).
+type HeaderMatch struct {
+	Name  string `yaml:"name"`
+	Value string `yaml:"value"`
+}
+
+// Cluster is a set of backends with a balancer, timeouts and pool sizes.
+type Cluster struct {
+	Name     string    `yaml:"name"` // required, unique
+	Backends []Backend `yaml:"backends"`
+	// Balancer: "round_robin" (smooth weighted, default) or "least_request" (P2C).
+	Balancer string `yaml:"balancer"`
+	// ConnectTimeout: 0 = 2s. ResponseTimeout (until the response head): 0 = 30s.
+	// IdleTimeout of pooled connections: 0 = 60s.
+	ConnectTimeout  Duration `yaml:"connect_timeout"`
+	ResponseTimeout Duration `yaml:"response_timeout"`
+	IdleTimeout     Duration `yaml:"idle_timeout"`
+	// MaxIdle keep-alive connections per backend per loop: 0 = 64.
+	MaxIdle int `yaml:"max_idle"`
+	// MaxConns open connections per backend per loop: 0 = 1024; over it: 503.
+	MaxConns int `yaml:"max_conns"`
+	// MaxRequestsPerConn: 0 = unlimited.
+	MaxRequestsPerConn int `yaml:"max_requests_per_conn"`
+	// Retries on another backend for idempotent requests that failed before
+	// any byte was sent: 0 = 1; -1 = none.
+	Retries int `yaml:"retries"`
+	// EjectBase is the first passive-health ejection; it doubles per
+	// consecutive failure up to EjectMax. 0 = 1s and 30s.
+	EjectBase Duration `yaml:"eject_base"`
+	EjectMax  Duration `yaml:"eject_max"`
+}
+
+// Backend is one origin server.
+type Backend struct {
+	Address string `yaml:"address"` // "127.0.0.1:9000", an IP literal and port, required
+	Weight  int    `yaml:"weight"`  // 0 = 1
+}
+
+// Filter is a built-in filter. Type picks which fields matter:
+//
+//	set_request_header, add_request_header   name, value
+//	remove_request_header                    name
+//	set_response_header, add_response_header name, value
+//	remove_response_header                   name
+//	static   status (0 = 200), body, content_type (0 = text/plain), headers
+//	deny     status (0 = 403), body
+//	redirect status (0 = 302; 301, 302, 303, 307, 308), location
+//
+// Point is where a global filter runs: "before_location" (default),
+// "found_product", "after_location", "read_response". Response header
+// filters always run at read_response. Product and route filters take their
+// point from where they are written.
+type Filter struct {
+	Type        string            `yaml:"type"`
+	Point       string            `yaml:"point"`
+	Name        string            `yaml:"name"`
+	Value       string            `yaml:"value"`
+	Status      int               `yaml:"status"`
+	Body        string            `yaml:"body"`
+	ContentType string            `yaml:"content_type"`
+	Location    string            `yaml:"location"`
+	Headers     map[string]string `yaml:"headers"`
+}
+
+// Limits on what clients may send. Zero values mean the defaults.
+type Limits struct {
+	MaxURI         int   `yaml:"max_uri"`          // 0 = 8192; 414
+	MaxHeaderBytes int   `yaml:"max_header_bytes"` // 0 = 32768; 431
+	MaxHeaders     int   `yaml:"max_headers"`      // 0 = 100; 431
+	MaxBodyBytes   int64 `yaml:"max_body_bytes"`   // 0 = unlimited; 413 (by Content-Length or while streaming)
+	MaxConns       int   `yaml:"max_conns"`        // downstream conns per loop, 0 = 65536; over it new conns are closed
+	// StreamBuffer is how many bytes may queue toward a slow peer before the
+	// other side is paused: 0 = 256 KiB.
+	StreamBuffer int `yaml:"stream_buffer"`
+}
+
+// ServerTimeouts for downstream connections.
+type ServerTimeouts struct {
+	HeaderRead Duration `yaml:"header_read"` // complete request head: 0 = 30s; 408
+	Idle       Duration `yaml:"idle"`        // keep-alive between requests: 0 = 75s
+	Drain      Duration `yaml:"drain"`       // graceful shutdown: 0 = 10s
+}

@@ -1,0 +1,41 @@
+// Package eventloop is velox's reactor: a few epoll loops, each locked to one OS
+// thread, each owning its listener socket (SO_REUSEPORT), its connections, its
+// timers and its buffers. It knows nothing about protocols; h1, h2 and rpcx
+// codecs run inside the callbacks it makes, and the proxy package wires them.
+//
+// Imported by proxy, upstream and bench. Read next: loop.go (the reactor),
+// conn.go (one socket), timer.go (per-loop timers), dial.go (non-blocking connect).
+//
+// # Ownership
+//
+// Everything a Loop owns (its Conns, Timers, buffers) is touched only by the
+// loop's goroutine. Other goroutines hand work over with Loop.Execute. Every
+// callback below runs on the owning loop.
+//
+// # Callback order for one Conn
+//
+//	OnOpen (once) → OnData* / OnWritable* (any order, interleaved) → OnClose (once)
+//
+// For an accepted Conn, OnOpen runs right after accept. For a dialled Conn,
+// OnOpen runs when the connect completes; if it fails or times out, only
+// OnClose runs (with the error) and OnOpen never does.
+//
+// # Buffer lifetimes (read this before touching OnData)
+//
+// OnData(c, data) receives the unconsumed input of c. data is valid only until
+// OnData returns: it usually points into the loop's shared read buffer, which
+// the next read on any connection of the loop overwrites. The handler returns
+// how many bytes it consumed; the loop keeps the rest (copying it into a pooled
+// buffer owned by c) and passes it again, followed by newer bytes, at the next
+// OnData. Anything a handler needs after OnData returns must be copied.
+//
+// Conn.Write(b) may be called with b pointing into data: it writes b to the
+// socket at once when nothing is queued; what the kernel does not take is
+// copied into c's pooled output queue, so b may be reused when Write returns.
+//
+// # Backpressure
+//
+// A Conn whose Buffered() output grows past what the caller allows is a signal
+// to PauseRead the peer that feeds it; OnWritable(c) runs when c's output queue
+// has been fully flushed, and the caller then ResumeReads the peer.
+package eventloop
