@@ -4,7 +4,9 @@
 // validates the whole file; every error names the field path and the line.
 //
 // Imported by cmd/velox (loading, reload) and proxy (building routers and
-// clusters). Read next: load.go (decoding with line numbers), validate.go.
+// clusters). Read next: load.go (decoding; lines.go keeps the line of every
+// field path), validate.go (the rules), filter.go (filter types and points),
+// defaults.go (what zero values stand for).
 package config
 
 // Duration is a time.Duration written in YAML as "5s", "250ms".
@@ -21,6 +23,9 @@ type Config struct {
 	Timeouts ServerTimeouts `yaml:"timeouts"`
 	// DefaultProduct serves requests whose Host matches no product; "" = 404.
 	DefaultProduct string `yaml:"default_product"`
+
+	// src is where each field was written, when the Config came from Parse.
+	src *source
 }
 
 // Listener is one address to accept on (one SO_REUSEPORT socket per loop).
