@@ -3,6 +3,8 @@ package upstream
 import (
 	"math/rand/v2"
 	"time"
+
+	"github.com/velox-proxy/velox/config"
 )
 
 // Picker chooses a backend. One per loop per cluster: not safe for concurrent use.
@@ -17,8 +19,8 @@ type Picker interface {
 
 // pickers makes a Picker by config name; NewCluster rejects other names.
 var pickers = map[string]func(*Cluster) Picker{
-	"round_robin":   newRoundRobin,
-	"least_request": newLeastRequest,
+	config.BalancerRoundRobin:   newRoundRobin,
+	config.BalancerLeastRequest: newLeastRequest,
 }
 
 // NewPicker makes the cluster's balancer for one loop.

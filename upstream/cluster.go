@@ -1,25 +1,15 @@
 package upstream
 
 import (
+	"cmp"
 	"fmt"
+	"net"
 	"net/netip"
+	"strconv"
 	"time"
 
 	"github.com/velox-proxy/velox/config"
 	"golang.org/x/sys/unix"
-)
-
-// Defaults for the zero values of config.Cluster, as config documents them.
-const (
-	defaultConnectTimeout  = 2 * time.Second
-	defaultResponseTimeout = 30 * time.Second
-	defaultIdleTimeout     = 60 * time.Second
-	defaultMaxIdle         = 64
-	defaultMaxConns        = 1024
-	defaultRetries         = 1
-	defaultEjectBase       = 1 * time.Second
-	defaultEjectMax        = 30 * time.Second
-	defaultBalancer        = "round_robin"
 )
 
 // Cluster is the immutable, validated form of config.Cluster, shared by all
@@ -61,16 +51,16 @@ type Backend struct {
 func NewCluster(c *config.Cluster) (*Cluster, error) {
 	cl := &Cluster{
 		Name:               c.Name,
-		Balancer:           orString(c.Balancer, defaultBalancer),
-		ConnectTimeout:     orDuration(c.ConnectTimeout, defaultConnectTimeout),
-		ResponseTimeout:    orDuration(c.ResponseTimeout, defaultResponseTimeout),
-		IdleTimeout:        orDuration(c.IdleTimeout, defaultIdleTimeout),
-		MaxIdle:            orInt(c.MaxIdle, defaultMaxIdle),
-		MaxConns:           orInt(c.MaxConns, defaultMaxConns),
+		Balancer:           cmp.Or(c.Balancer, config.BalancerRoundRobin),
+		ConnectTimeout:     c.ConnectTimeout.Or(config.DefaultConnectTimeout),
+		ResponseTimeout:    c.ResponseTimeout.Or(config.DefaultResponseTimeout),
+		IdleTimeout:        c.IdleTimeout.Or(config.DefaultPoolIdleTimeout),
+		MaxIdle:            cmp.Or(c.MaxIdle, config.DefaultMaxIdle),
+		MaxConns:           cmp.Or(c.MaxConns, config.DefaultClusterMaxConns),
 		MaxRequestsPerConn: c.MaxRequestsPerConn,
 		Retries:            resolveRetries(c.Retries),
-		EjectBase:          orDuration(c.EjectBase, defaultEjectBase),
-		EjectMax:           orDuration(c.EjectMax, defaultEjectMax),
+		EjectBase:          c.EjectBase.Or(config.DefaultEjectBase),
+		EjectMax:           c.EjectMax.Or(config.DefaultEjectMax),
 	}
 	if err := checkCluster(c); err != nil {
 		return nil, err
@@ -122,58 +112,53 @@ func newBackend(i int, c *config.Backend, cl *Cluster) (*Backend, error) {
 		return nil, fmt.Errorf("backends[%d].weight: must be >= 0", i)
 	}
 	ap, err := netip.ParseAddrPort(c.Address)
-	if err != nil || ap.Addr().Zone() != "" {
+	if err != nil {
 		return nil, fmt.Errorf("backends[%d].address: %q: not IP:port", i, c.Address)
 	}
 	if ap.Port() == 0 {
 		return nil, fmt.Errorf("backends[%d].address: %q: port 0", i, c.Address)
 	}
 	ap = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+	sa, err := sockaddr(ap)
+	if err != nil {
+		return nil, fmt.Errorf("backends[%d].address: %q: %v", i, c.Address, err)
+	}
 	return &Backend{
 		Index:     i,
 		Addr:      ap.String(),
-		Sockaddr:  sockaddr(ap),
-		Weight:    orInt(c.Weight, 1),
+		Sockaddr:  sa,
+		Weight:    cmp.Or(c.Weight, config.DefaultWeight),
 		ejectBase: cl.EjectBase,
 		ejectMax:  cl.EjectMax,
 	}, nil
 }
 
-// sockaddr converts an unmapped address to the form connect(2) takes.
-func sockaddr(ap netip.AddrPort) unix.Sockaddr {
-	if ap.Addr().Is4() {
-		return &unix.SockaddrInet4{Port: int(ap.Port()), Addr: ap.Addr().As4()}
+// sockaddr converts an unmapped address to the form connect(2) takes. An
+// IPv6 zone is an interface name or index ("fe80::1%eth0").
+func sockaddr(ap netip.AddrPort) (unix.Sockaddr, error) {
+	a := ap.Addr()
+	if a.Is4() {
+		return &unix.SockaddrInet4{Port: int(ap.Port()), Addr: a.As4()}, nil
 	}
-	return &unix.SockaddrInet6{Port: int(ap.Port()), Addr: ap.Addr().As16()}
+	sa := &unix.SockaddrInet6{Port: int(ap.Port()), Addr: a.As16()}
+	if z := a.Zone(); z != "" {
+		if n, err := strconv.ParseUint(z, 10, 32); err == nil {
+			sa.ZoneId = uint32(n)
+		} else if ifi, err := net.InterfaceByName(z); err == nil {
+			sa.ZoneId = uint32(ifi.Index)
+		} else {
+			return nil, fmt.Errorf("unknown zone %q", z)
+		}
+	}
+	return sa, nil
 }
 
 func resolveRetries(n int) int {
 	switch {
 	case n == 0:
-		return defaultRetries
+		return config.DefaultRetries
 	case n < 0:
 		return 0
 	}
 	return n
-}
-
-func orDuration(d config.Duration, def time.Duration) time.Duration {
-	if d == 0 {
-		return def
-	}
-	return time.Duration(d)
-}
-
-func orInt(n, def int) int {
-	if n == 0 {
-		return def
-	}
-	return n
-}
-
-func orString(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }

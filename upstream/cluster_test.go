@@ -101,6 +101,7 @@ func TestNewClusterSockaddr(t *testing.T) {
 		{"127.0.0.1:9000", "127.0.0.1:9000", &unix.SockaddrInet4{Port: 9000, Addr: [4]byte{127, 0, 0, 1}}},
 		{"[::ffff:10.1.2.3]:80", "10.1.2.3:80", &unix.SockaddrInet4{Port: 80, Addr: [4]byte{10, 1, 2, 3}}},
 		{"[::1]:443", "[::1]:443", &unix.SockaddrInet6{Port: 443, Addr: [16]byte{15: 1}}},
+		{"[fe80::1%7]:80", "[fe80::1%7]:80", &unix.SockaddrInet6{Port: 80, Addr: [16]byte{0: 0xfe, 1: 0x80, 15: 1}, ZoneId: 7}},
 	} {
 		c, err := NewCluster(&config.Cluster{Backends: []config.Backend{{Address: tt.addr}}})
 		if err != nil {
@@ -126,7 +127,7 @@ func TestNewClusterErrors(t *testing.T) {
 		{config.Cluster{Backends: []config.Backend{ok, {Address: "x"}}}, `backends[1].address: "x": not IP:port`},
 		{config.Cluster{Backends: []config.Backend{{Address: "127.0.0.1"}}}, `backends[0].address: "127.0.0.1": not IP:port`},
 		{config.Cluster{Backends: []config.Backend{{Address: "localhost:80"}}}, `backends[0].address: "localhost:80": not IP:port`},
-		{config.Cluster{Backends: []config.Backend{{Address: "[fe80::1%eth0]:80"}}}, `backends[0].address: "[fe80::1%eth0]:80": not IP:port`},
+		{config.Cluster{Backends: []config.Backend{{Address: "[fe80::1%nosuchif0]:80"}}}, `backends[0].address: "[fe80::1%nosuchif0]:80": unknown zone "nosuchif0"`},
 		{config.Cluster{Backends: []config.Backend{{Address: ""}}}, `backends[0].address: "": not IP:port`},
 		{config.Cluster{Backends: []config.Backend{{Address: "127.0.0.1:0"}}}, `backends[0].address: "127.0.0.1:0": port 0`},
 		{config.Cluster{Backends: []config.Backend{ok, ok, {Address: "1.2.3.4:5", Weight: -1}}}, `backends[2].weight: must be >= 0`},
