@@ -79,25 +79,3 @@ func (b *Backend) CountRequest() { b.requests.Add(1) }
 
 // addActive moves b's open-connection count (all loops) by delta; pools call it.
 func (b *Backend) addActive(delta int64) { b.activeConns.Add(delta) }
-
-// Stats is a snapshot of a backend's counters for /stats.
-type Stats struct {
-	Addr        string `json:"addr"`
-	Healthy     bool   `json:"healthy"`
-	Requests    uint64 `json:"requests"`
-	Failures    uint64 `json:"failures"`
-	Ejections   uint64 `json:"ejections"`
-	ActiveConns int64  `json:"active_conns"`
-}
-
-// Stats returns b's counters and its health at time now.
-func (b *Backend) Stats(now time.Time) Stats {
-	return Stats{
-		Addr:        b.Addr,
-		Healthy:     b.Healthy(now),
-		Requests:    b.requests.Load(),
-		Failures:    b.failures.Load(),
-		Ejections:   b.ejections.Load(),
-		ActiveConns: b.activeConns.Load(),
-	}
-}

@@ -17,9 +17,8 @@ type Conn struct {
 	Requests int
 
 	pool    *Pool
-	user    eventloop.Handler // the Dial caller's handler, until the connect ends
-	timer   eventloop.Timer   // idle timeout, armed only while idle
-	prev    *Conn             // idle list links
+	timer   eventloop.Timer // idle timeout, armed only while idle
+	prev    *Conn           // idle list links
 	next    *Conn
 	idle    bool // in its backend's idle list
 	counted bool // counted in pool.open; cleared by Forget
@@ -73,25 +72,21 @@ func (p *Pool) Get(b *Backend) *Conn {
 
 // Dial opens a new connection to b with handler h (its OnOpen or OnClose tells
 // how the connect went). ErrConnLimit when b has MaxConns open on this loop.
-//
-// h receives every event of the connection. Until the connect ends the pool
-// stands in between: it sets the context (so h's OnClose finds the *Conn even
-// when the connect fails at once) and, on failure, forgets the Conn before
-// h.OnClose runs. After OnOpen, h is the eventloop.Conn's handler itself.
+// The eventloop reports the connect from the loop, never inside Dial, so h's
+// OnClose always finds the *Conn in the context.
 func (p *Pool) Dial(b *Backend, h eventloop.Handler) (*Conn, error) {
 	if p.open[b.Index] >= p.cluster.MaxConns {
 		return nil, ErrConnLimit
 	}
-	c := &Conn{Backend: b, Requests: 1, pool: p, user: h, counted: true}
-	c.timer.Init(p.loop, c.idleTimeout)
-	p.open[b.Index]++
-	b.addActive(1)
-	ec, err := p.loop.Dial(b.Sockaddr, p.cluster.ConnectTimeout, (*connecting)(c))
+	ec, err := p.loop.Dial(b.Sockaddr, p.cluster.ConnectTimeout, h)
 	if err != nil {
-		p.Forget(c)
 		return nil, err
 	}
-	c.attach(ec)
+	c := &Conn{EC: ec, Backend: b, Requests: 1, pool: p, counted: true}
+	c.timer.Init(p.loop, c.idleTimeout)
+	ec.SetContext(c)
+	p.open[b.Index]++
+	b.addActive(1)
 	return c, nil
 }
 
@@ -102,11 +97,11 @@ func (p *Pool) Put(c *Conn) {
 	if c.idle {
 		return
 	}
-	if c.EC.Closed() {
+	c.EC.SetHandler((*idling)(c)) // from here on the user hears nothing of c
+	if c.EC.Closed() {            // or closing: OnClose may be still to come
 		p.Forget(c)
 		return
 	}
-	c.EC.SetHandler((*idling)(c))
 	if !p.keep(c) {
 		c.EC.Close() // idling.OnClose forgets it
 		return
@@ -189,47 +184,11 @@ func (p *Pool) unlink(c *Conn) {
 	c.timer.Stop()
 }
 
-// attach binds c to its eventloop.Conn; it may run inside Loop.Dial if the
-// connect fails at once, and again when Dial returns.
-func (c *Conn) attach(ec *eventloop.Conn) {
-	if c.EC == nil {
-		c.EC = ec
-		ec.SetContext(c)
-	}
-}
-
 // idleTimeout runs on the loop when c has been idle for IdleTimeout.
 func (c *Conn) idleTimeout() {
 	if c.idle {
 		c.EC.Close() // idling.OnClose unlinks and forgets it
 	}
-}
-
-// connecting is a Conn's handler until its connect ends; it hands over to the
-// Dial caller's handler.
-type connecting Conn
-
-var _ eventloop.Handler = (*connecting)(nil)
-
-func (h *connecting) OnOpen(ec *eventloop.Conn) {
-	c := (*Conn)(h)
-	c.attach(ec)
-	u := c.user
-	c.user = nil
-	ec.SetHandler(u)
-	u.OnOpen(ec)
-}
-
-func (h *connecting) OnData(ec *eventloop.Conn, data []byte) int { return h.user.OnData(ec, data) }
-func (h *connecting) OnWritable(ec *eventloop.Conn)              { h.user.OnWritable(ec) }
-
-func (h *connecting) OnClose(ec *eventloop.Conn, err error) {
-	c := (*Conn)(h)
-	c.attach(ec)
-	c.pool.Forget(c)
-	u := c.user
-	c.user = nil
-	u.OnClose(ec, err)
 }
 
 // idling is a Conn's handler while the pool holds it (idle, or being closed

@@ -1,0 +1,26 @@
+package upstream
+
+import "time"
+
+// Stats is a snapshot of a backend's counters for /stats. The JSON names are
+// the stable series names: snake_case, checked by TestStatsNames.
+type Stats struct {
+	Addr        string `json:"addr"`
+	Healthy     bool   `json:"healthy"`
+	Requests    uint64 `json:"requests"`
+	Failures    uint64 `json:"failures"`
+	Ejections   uint64 `json:"ejections"`
+	ActiveConns int64  `json:"active_conns"`
+}
+
+// Stats returns b's counters and its health at time now.
+func (b *Backend) Stats(now time.Time) Stats {
+	return Stats{
+		Addr:        b.Addr,
+		Healthy:     b.Healthy(now),
+		Requests:    b.requests.Load(),
+		Failures:    b.failures.Load(),
+		Ejections:   b.ejections.Load(),
+		ActiveConns: b.activeConns.Load(),
+	}
+}
