@@ -5,7 +5,8 @@
 // caller then reads more and calls again with all unconsumed bytes. Decoded
 // values point into the input (zero-copy) and live as long as it does.
 //
-// Imported by h1, h2 and rpcx. Read next: bytes.go.
+// Imported by h1, h2 and rpcx. Read next: bytes.go (ASCII case folding, OWS,
+// list elements, decimal and hex numbers with overflow checks, token chars).
 package codec
 
 import "errors"

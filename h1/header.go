@@ -1,0 +1,240 @@
+package h1
+
+import "github.com/velox-proxy/velox/codec"
+
+// Header is one header field. Name and Value point into the parsed input
+// (zero-copy; valid as long as that input is), or into memory owned by a filter.
+// A Header with a nil Name is deleted: the writer skips it.
+type Header struct {
+	Name, Value []byte
+}
+
+// fieldValueTable marks the bytes allowed in a field value: field-vchar
+// (VCHAR and obs-text), SP and HTAB (RFC 9110 section 5.5). CR, LF, NUL and
+// the other CTLs are not.
+var fieldValueTable = func() (t [256]bool) {
+	for c := 0x20; c < 0x100; c++ {
+		t[c] = c != 0x7f
+	}
+	t['\t'] = true
+	return t
+}()
+
+// parseFields reads field lines from w[i:] up to and including the empty
+// line that ends the head (RFC 9112 section 5), appending to hs. It returns
+// the offset just past the head, ErrNeedMore, or an *Error.
+func parseFields(w []byte, i int, hs []Header, max int) ([]Header, int, error) {
+	for {
+		if i >= len(w) {
+			return hs, 0, ErrNeedMore
+		}
+		switch w[i] {
+		case '\r':
+			if i+1 >= len(w) {
+				return hs, 0, ErrNeedMore
+			}
+			if w[i+1] != '\n' {
+				return hs, 0, errBareCR
+			}
+			return hs, i + 2, nil
+		case '\n':
+			return hs, 0, errBareLF
+		case ' ', '\t':
+			return hs, 0, errObsFold // RFC 9112 section 5.2: reject
+		}
+		if len(hs) >= max {
+			return hs, 0, errTooManyHeaders
+		}
+		h, next, err := parseField(w, i)
+		if err != nil {
+			return hs, 0, err
+		}
+		hs = append(hs, h)
+		i = next
+	}
+}
+
+// parseField reads one field line "name:" OWS value OWS CRLF at w[i:].
+func parseField(w []byte, i int) (Header, int, error) {
+	start := i
+	for i < len(w) && codec.IsTokenChar(w[i]) {
+		i++
+	}
+	if i >= len(w) {
+		return Header{}, 0, ErrNeedMore
+	}
+	switch {
+	case w[i] == ':' && i > start:
+	case (w[i] == ' ' || w[i] == '\t') && i > start:
+		return Header{}, 0, errSpaceBeforeColn // RFC 9112 section 5.1
+	default:
+		return Header{}, 0, errBadFieldName
+	}
+	name := w[start:i]
+	i++
+	for i < len(w) && codec.IsOWS(w[i]) {
+		i++
+	}
+	vs := i
+	for i < len(w) && fieldValueTable[w[i]] {
+		i++
+	}
+	end, err := lineEnd(w, i, errBadFieldValue)
+	if err != nil {
+		return Header{}, 0, err
+	}
+	return Header{Name: name, Value: codec.TrimOWS(w[vs:i])}, end, nil
+}
+
+// lineEnd checks that w[i:] starts with CRLF and returns the offset after it.
+// Any other byte there is bad (or a bare CR / bare LF error).
+func lineEnd(w []byte, i int, bad *Error) (int, error) {
+	if i >= len(w) {
+		return 0, ErrNeedMore
+	}
+	switch w[i] {
+	case '\r':
+	case '\n':
+		return 0, errBareLF
+	default:
+		return 0, bad
+	}
+	if i+1 >= len(w) {
+		return 0, ErrNeedMore
+	}
+	if w[i+1] != '\n' {
+		return 0, errBareCR
+	}
+	return i + 2, nil
+}
+
+// fields is what one pass over the header fields learns for framing,
+// persistence and routing (RFC 9112 sections 6 and 9, RFC 9110 section 7).
+type fields struct {
+	host    []byte
+	hosts   int
+	cl      int64
+	hasCL   bool
+	clErr   *Error
+	te      teInfo
+	close   bool // Connection: close
+	keep    bool // Connection: keep-alive
+	upgrade bool // Connection: upgrade
+	hasUpg  bool // an Upgrade field with a value
+	expect  bool // Expect: 100-continue
+}
+
+// scanFields fills f from hs. Field names are matched by length first.
+func (f *fields) scan(hs []Header) {
+	for _, h := range hs {
+		switch len(h.Name) {
+		case 4:
+			if codec.EqualFold(h.Name, "host") {
+				f.host = h.Value
+				f.hosts++
+			}
+		case 6:
+			if codec.EqualFold(h.Name, "expect") && codec.EqualFold(h.Value, "100-continue") {
+				f.expect = true
+			}
+		case 7:
+			if codec.EqualFold(h.Name, "upgrade") && len(h.Value) > 0 {
+				f.hasUpg = true
+			}
+		case 10:
+			if codec.EqualFold(h.Name, "connection") {
+				f.connection(h.Value)
+			}
+		case 14:
+			if codec.EqualFold(h.Name, "content-length") {
+				f.contentLength(h.Value)
+			}
+		case 17:
+			if codec.EqualFold(h.Name, "transfer-encoding") {
+				f.te.add(h.Value)
+			}
+		}
+	}
+}
+
+// connection reads the connection options (RFC 9110 section 7.6.1).
+func (f *fields) connection(v []byte) {
+	for rest, more := v, true; more; {
+		var opt []byte
+		opt, rest, more = codec.CutElement(rest)
+		switch {
+		case codec.EqualFold(opt, "close"):
+			f.close = true
+		case codec.EqualFold(opt, "keep-alive"):
+			f.keep = true
+		case codec.EqualFold(opt, "upgrade"):
+			f.upgrade = true
+		}
+	}
+}
+
+// keepAlive applies RFC 9112 section 9.3.
+func (f *fields) keepAlive(minor int) bool {
+	if f.close {
+		return false
+	}
+	return minor >= 1 || f.keep
+}
+
+// hostTable marks the bytes of uri-host [":" port] (RFC 3986 section 3.2.2):
+// unreserved, sub-delims, pct-encoded, ":" and the brackets of IP-literal.
+var hostTable = func() (t [256]bool) {
+	for c := 0; c < 256; c++ {
+		t[c] = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+	}
+	for _, c := range "-._~!$&'()*+,;=%:[]" {
+		t[c] = true
+	}
+	return t
+}()
+
+// validHost reports whether b holds only host and port characters. An empty
+// Host is valid (RFC 9112 section 3.2).
+func validHost(b []byte) bool {
+	for _, c := range b {
+		if !hostTable[c] {
+			return false
+		}
+	}
+	return true
+}
+
+// Header access. The same helpers serve Request and Response; names are
+// matched with ASCII case folding and deleted fields are skipped. None of
+// them allocates, except Add and Set when Headers must grow.
+
+var emptyValue = []byte{}
+
+func headerGet(hs []Header, name string) []byte {
+	for _, h := range hs {
+		if h.Name != nil && codec.EqualFold(h.Name, name) {
+			if h.Value == nil {
+				return emptyValue // present but empty: not nil
+			}
+			return h.Value
+		}
+	}
+	return nil
+}
+
+func headerHas(hs []Header, name string) bool {
+	for _, h := range hs {
+		if h.Name != nil && codec.EqualFold(h.Name, name) {
+			return true
+		}
+	}
+	return false
+}
+
+func headerDel(hs []Header, name string) {
+	for i := range hs {
+		if hs[i].Name != nil && codec.EqualFold(hs[i].Name, name) {
+			hs[i] = Header{}
+		}
+	}
+}
