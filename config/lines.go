@@ -1,6 +1,7 @@
 package config
 
 import (
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -14,51 +15,95 @@ type source struct {
 	name    string
 	lines   map[string]int // field path → line of its key, or of the item in a list
 	entries []entry        // every key and list item, in document order
+	floats  Errors         // numbers with a fraction written where an integer goes
 }
 
-// entry is one mapping key with its value, or one list item (key == nil).
+// entry is one mapping key with its value, or one list item (key == nil),
+// and the Go type the value decodes into (nil for an unknown field).
 type entry struct {
 	path string
 	key  *yaml.Node
 	val  *yaml.Node
+	typ  reflect.Type
 }
 
-// newSource indexes the node tree of the file called name.
+// newSource indexes the node tree of the file called name, which decodes
+// into a Config.
 func newSource(name string, root *yaml.Node) *source {
 	s := &source{name: name, lines: map[string]int{}}
 	if root.Kind == yaml.DocumentNode && len(root.Content) > 0 {
 		root = root.Content[0]
 	}
-	s.add(entry{val: root}, root.Line)
-	s.walk("", root)
+	typ := reflect.TypeFor[Config]()
+	s.add(entry{val: root, typ: typ}, root.Line)
+	s.walk("", root, typ)
 	return s
 }
 
 func (s *source) add(e entry, line int) {
 	s.entries = append(s.entries, e)
+	if e.val.ShortTag() == "!!float" && isPlainInt(e.typ) {
+		// yaml would silently truncate 1.5 to 1.
+		s.floats = append(s.floats, &FieldError{File: s.name, Line: e.val.Line, Path: e.path,
+			Msg: "must be an integer, got " + e.val.Value})
+	}
 	if _, dup := s.lines[e.path]; !dup {
 		s.lines[e.path] = line
 	}
 }
 
-func (s *source) walk(path string, n *yaml.Node) {
+func (s *source) walk(path string, n *yaml.Node, typ reflect.Type) {
 	switch n.Kind {
 	case yaml.AliasNode:
-		s.walk(path, n.Alias)
+		s.walk(path, n.Alias, typ)
 	case yaml.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
-			p := fieldPath(path, k.Value)
-			s.add(entry{p, k, v}, k.Line)
-			s.walk(p, v)
+			p, t := fieldPath(path, k.Value), keyType(typ, k.Value)
+			s.add(entry{p, k, v, t}, k.Line)
+			s.walk(p, v, t)
 		}
 	case yaml.SequenceNode:
+		t := elemType(typ)
 		for i, v := range n.Content {
 			p := indexPath(path, i)
-			s.add(entry{p, nil, v}, v.Line)
-			s.walk(p, v)
+			s.add(entry{p, nil, v, t}, v.Line)
+			s.walk(p, v, t)
 		}
 	}
+}
+
+// isPlainInt reports whether t is an integer type that does not decode
+// itself (as Duration does).
+func isPlainInt(t reflect.Type) bool {
+	return t != nil && t.Kind() >= reflect.Int && t.Kind() <= reflect.Int64 &&
+		!reflect.PointerTo(t).Implements(reflect.TypeFor[yaml.Unmarshaler]())
+}
+
+// keyType is the type of the value under key in a struct or map of type t.
+func keyType(t reflect.Type, key string) reflect.Type {
+	switch {
+	case t == nil:
+		return nil
+	case t.Kind() == reflect.Map:
+		return t.Elem()
+	case t.Kind() != reflect.Struct:
+		return nil
+	}
+	for f := range t.Fields() {
+		if name, _, _ := strings.Cut(f.Tag.Get("yaml"), ","); f.IsExported() && name == key {
+			return f.Type
+		}
+	}
+	return nil
+}
+
+// elemType is the element type of a slice type t.
+func elemType(t reflect.Type) reflect.Type {
+	if t == nil || t.Kind() != reflect.Slice {
+		return nil
+	}
+	return t.Elem()
 }
 
 // line is where path was written, or where its nearest written parent
@@ -191,7 +236,8 @@ func rewriteType(s *source, line int, m []string) *FieldError {
 		if len(v) > 10 {
 			v = v[:7] + "..."
 		}
-		return e.val.Line == line && e.val.ShortTag() == tag && (shown == "" || v == shown)
+		return e.val.Line == line && e.val.ShortTag() == tag && (shown == "" || v == shown) &&
+			e.typ != nil && e.typ.String() == into
 	})
 	got := tagNames[tag]
 	if e.val != nil && e.val.Kind == yaml.ScalarNode {

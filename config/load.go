@@ -43,18 +43,20 @@ func Parse(name string, data []byte) (*Config, error) {
 	c := &Config{src: src}
 	strict := yaml.NewDecoder(bytes.NewReader(data))
 	strict.KnownFields(true)
+	errs, intact := src.floats, true
 	if err := strict.Decode(c); err != nil && err != io.EOF {
 		var te *yaml.TypeError
 		if !errors.As(err, &te) {
 			return nil, syntaxError(name, err)
 		}
-		errs, intact := src.rewrite(te.Errors)
-		if intact {
-			errs = append(errs, c.validate()...)
-		}
-		return nil, errs.sorted()
+		var more Errors
+		more, intact = src.rewrite(te.Errors)
+		errs = append(errs, more...)
 	}
-	if err := c.Validate(); err != nil {
+	if intact {
+		errs = append(errs, c.validate()...)
+	}
+	if err := errs.sorted(); err != nil {
 		return nil, err
 	}
 	return c, nil
