@@ -1,0 +1,200 @@
+package proxy
+
+import (
+	"errors"
+	"time"
+
+	"github.com/velox-proxy/velox/eventloop"
+	"github.com/velox-proxy/velox/h1"
+)
+
+// connState is where a client connection is in its request cycle.
+type connState uint8
+
+const (
+	stHead      connState = iota // waiting for (more of) a request head
+	stWaitUp                     // head parsed; waiting for an upstream connection
+	stReqBody                    // forwarding the request body
+	stAwaitResp                  // request sent; reading paused until the response ends
+	stTunnel                     // after 101: raw bytes both ways
+	stClosing                    // last response queued; closing after flush
+)
+
+// timerMode says what the client connection's timer is counting.
+type timerMode uint8
+
+const (
+	tmIdle       timerMode = iota // keep-alive idle: close silently
+	tmHeaderRead                  // head started but incomplete: 408
+)
+
+// downConn is one client connection speaking HTTP/1.1: one stream at a time;
+// pipelined requests wait in the input buffer, unread, until the response
+// before them is complete.
+type downConn struct {
+	// Immutable:
+	ls    *loopState
+	ec    *eventloop.Conn
+	ip    []byte // client IP text, for X-Forwarded-For (points into ipBuf)
+	ipBuf [48]byte
+	// Owned by the loop:
+	sess       Session
+	state      connState
+	timer      eventloop.Timer
+	tmode      timerMode
+	nextID     uint32
+	st         Stream // the current (or last) stream; reused
+	prev, next *downConn
+}
+
+func newDownConn(ls *loopState, c *eventloop.Conn) *downConn {
+	dc := &downConn{ls: ls, ec: c}
+	dc.ip = c.RemoteIP(dc.ipBuf[:0])
+	dc.sess.dc = dc
+	dc.st.dc = dc
+	dc.timer.Init(ls.loop, dc.onTimer)
+	dc.st.timer.Init(ls.loop, dc.st.onTimer)
+	return dc
+}
+
+// idle reports whether no request is in progress and no byte is pending.
+func (dc *downConn) idle() bool { return dc.state == stHead && !dc.st.active }
+
+// OnOpen arms the idle timer: a client that sends nothing is closed.
+func (dc *downConn) OnOpen(c *eventloop.Conn) { dc.armTimer(tmIdle) }
+
+func (dc *downConn) armTimer(m timerMode) {
+	dc.tmode = m
+	lim := &dc.ls.tbl.limits
+	if m == tmIdle {
+		dc.timer.Reset(lim.idle)
+		return
+	}
+	dc.timer.Reset(lim.headerRead)
+}
+
+func (dc *downConn) onTimer() {
+	if dc.tmode == tmHeaderRead {
+		dc.ls.srv.log.Printf("downstream", "%s: request head not complete in time", dc.ip)
+		dc.reject(&h1.Error{Status: 408, Reason: "request head not complete in time"})
+		return
+	}
+	dc.ec.Close()
+}
+
+// OnData runs the connection's state machine over the input until it makes
+// no more progress, and returns what it consumed.
+func (dc *downConn) OnData(c *eventloop.Conn, data []byte) int {
+	consumed := 0
+	for !c.Closed() {
+		n, more := dc.step(data[consumed:])
+		consumed += n
+		if !more {
+			break
+		}
+	}
+	return consumed
+}
+
+// step handles input in the current state. more says whether the state
+// machine may progress further on the rest of the input.
+func (dc *downConn) step(data []byte) (n int, more bool) {
+	switch dc.state {
+	case stHead:
+		return dc.onHead(data)
+	case stReqBody:
+		return dc.st.onRequestBody(data)
+	case stTunnel:
+		return dc.st.tunnelDown(data), false
+	case stClosing:
+		return len(data), false // ignore what arrives after the last response
+	}
+	// stWaitUp, stAwaitResp: hold the input (pipelined requests) until the
+	// stream moves on; ResumeRead offers it again.
+	dc.ec.PauseRead()
+	return 0, false
+}
+
+// onHead parses a request head and starts its stream.
+func (dc *downConn) onHead(data []byte) (int, bool) {
+	if len(data) == 0 {
+		return 0, false
+	}
+	lim := &dc.ls.current().limits
+	n, err := h1.ParseRequest(data, &dc.st.req, &lim.h1)
+	if err == h1.ErrNeedMore {
+		if dc.tmode != tmHeaderRead {
+			dc.armTimer(tmHeaderRead)
+		}
+		return 0, false
+	}
+	if err != nil {
+		dc.reject(err)
+		return len(data), false
+	}
+	dc.timer.Stop()
+	dc.st.begin(n)
+	return n, true
+}
+
+// reject answers a request that broke a rule and closes the connection.
+func (dc *downConn) reject(err error) {
+	status, reason := 400, err.Error()
+	var he *h1.Error
+	if errors.As(err, &he) {
+		status, reason = he.Status, he.Reason
+	}
+	dc.ls.stats.badRequests.Add(1)
+	dc.ls.stats.countStatus(status)
+	if dc.ls.srv.log.Verbose() {
+		dc.ls.srv.log.Printf("downstream", "%s: %d %s", dc.ip, status, reason)
+	}
+	dc.writeLocal(status, reason, true)
+}
+
+// writeLocal writes a response velox generates, closing after it if asked.
+func (dc *downConn) writeLocal(status int, reason string, close bool) {
+	body := dc.st.scratch[:0]
+	body = append(body, "velox: "...)
+	body = append(body, reason...)
+	body = append(body, '\n')
+	out := h1.AppendSimpleResponse(dc.st.out[:0], status, "text/plain; charset=utf-8", nil, body, close)
+	dc.st.scratch, dc.st.out = body, out
+	dc.ec.Write(out)
+	if close {
+		dc.closeAfterFlush()
+	}
+}
+
+func (dc *downConn) closeAfterFlush() {
+	dc.state = stClosing
+	dc.timer.Stop()
+	dc.ec.CloseAfterFlush()
+}
+
+// OnWritable: the client took what was queued; resume the upstream side if
+// it was paused for us.
+func (dc *downConn) OnWritable(c *eventloop.Conn) { dc.st.downstreamDrained() }
+
+// OnClose cancels the stream in flight, if any.
+func (dc *downConn) OnClose(c *eventloop.Conn, err error) {
+	dc.timer.Stop()
+	dc.st.cancel()
+	dc.ls.conns.remove(dc)
+	dc.ls.stats.active.Add(-1)
+	dc.ls.srv.connF[Finish].run(&dc.sess)
+}
+
+// nextRequest readies the connection for the next request after a response.
+func (dc *downConn) nextRequest() {
+	if dc.ls.draining {
+		dc.closeAfterFlush()
+		return
+	}
+	dc.state = stHead
+	dc.armTimer(tmIdle)
+	dc.ec.ResumeRead()
+}
+
+// idleTimeout is here for tests that want the resolved value.
+func (dc *downConn) idleTimeout() time.Duration { return dc.ls.tbl.limits.idle }

@@ -1,0 +1,119 @@
+package proxy
+
+import (
+	"github.com/velox-proxy/velox/eventloop"
+	"github.com/velox-proxy/velox/upstream"
+)
+
+// loopState is what the proxy keeps per loop: the table in use, the pools
+// and pickers of its clusters, the stream table, the client connections.
+type loopState struct {
+	// Immutable:
+	srv  *Server
+	loop *eventloop.Loop
+	id   int
+	up   upstreamHandler // handler of every active upstream connection
+	// Owned by the loop:
+	tbl      *table
+	clusters []*clusterState // by table cluster index
+	streams  streamTable
+	conns    connList // client connections, for draining
+	draining bool
+	// Shared (atomics):
+	stats loopStats
+}
+
+// clusterState is one cluster's balancer and pool on one loop.
+type clusterState struct {
+	cluster *upstream.Cluster
+	pool    *upstream.Pool
+	picker  upstream.Picker
+}
+
+func newLoopState(s *Server, l *eventloop.Loop, id int) *loopState {
+	ls := &loopState{srv: s, loop: l, id: id, streams: newStreamTable()}
+	ls.up.ls = ls
+	return ls
+}
+
+// current returns the table to use for a new request, switching the loop's
+// pools and pickers when a reload has published a new one. Pools of the old
+// table close their idle connections; streams still using them finish and
+// close their connection instead of pooling it (see Stream.releaseUpstream).
+func (ls *loopState) current() *table {
+	t := ls.srv.table.Load()
+	if t == ls.tbl {
+		return t
+	}
+	for _, cs := range ls.clusters {
+		cs.pool.Close()
+	}
+	ls.clusters = ls.clusters[:0]
+	for _, c := range t.clusters {
+		ls.clusters = append(ls.clusters, &clusterState{
+			cluster: c, pool: upstream.NewPool(ls.loop, c), picker: upstream.NewPicker(c),
+		})
+	}
+	ls.tbl = t
+	return t
+}
+
+// accept makes the handler of a new client connection.
+func (ls *loopState) accept(c *eventloop.Conn) eventloop.Handler {
+	t := ls.current()
+	if ls.draining || ls.stats.active.Load() >= int64(t.limits.maxConns) {
+		return nil
+	}
+	dc := newDownConn(ls, c)
+	if ls.srv.connF[Accept].run(&dc.sess) == CloseConn ||
+		ls.srv.connF[Handshake].run(&dc.sess) == CloseConn {
+		return nil
+	}
+	ls.stats.accepted.Add(1)
+	ls.stats.active.Add(1)
+	ls.conns.push(dc)
+	return dc
+}
+
+// startDrain runs on the loop at shutdown: idle client connections close now,
+// busy ones close after their current response.
+func (ls *loopState) startDrain() {
+	ls.draining = true
+	ls.conns.each(func(dc *downConn) {
+		if dc.idle() {
+			dc.ec.Close()
+		}
+	})
+}
+
+// connList is an intrusive list of a loop's client connections.
+type connList struct{ head *downConn }
+
+func (l *connList) push(dc *downConn) {
+	dc.next = l.head
+	if l.head != nil {
+		l.head.prev = dc
+	}
+	l.head = dc
+}
+
+func (l *connList) remove(dc *downConn) {
+	if dc.prev != nil {
+		dc.prev.next = dc.next
+	} else if l.head == dc {
+		l.head = dc.next
+	}
+	if dc.next != nil {
+		dc.next.prev = dc.prev
+	}
+	dc.prev, dc.next = nil, nil
+}
+
+// each calls f for every connection; f may remove the one it is given.
+func (l *connList) each(f func(*downConn)) {
+	for dc := l.head; dc != nil; {
+		next := dc.next
+		f(dc)
+		dc = next
+	}
+}

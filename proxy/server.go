@@ -1,0 +1,177 @@
+package proxy
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/velox-proxy/velox/config"
+	"github.com/velox-proxy/velox/eventloop"
+	"github.com/velox-proxy/velox/upstream"
+)
+
+// Options configure a Server beyond its config file.
+type Options struct {
+	Loops   int     // 0 = GOMAXPROCS
+	PinCPUs []int   // loop i pinned to PinCPUs[i]; empty = no pinning
+	Logger  *Logger // nil = no logging
+}
+
+// Server is a running proxy: its loops, its current table, its filters.
+type Server struct {
+	// Immutable after New:
+	group     *eventloop.Group
+	loops     []*loopState
+	log       *Logger
+	listeners []string
+	// Set before Start (Register*), read-only after:
+	registered [numPoints]chain
+	connF      [numPoints]connChain
+	// Shared:
+	table    atomic.Pointer[table]
+	draining atomic.Bool
+	mu       sync.Mutex // serialises Reload and Register; guards cfg
+	cfg      *config.Config
+	bound    []string
+}
+
+// ErrListenersChanged is returned by Reload when the new config has other
+// listeners: listeners are fixed for the life of the process.
+var ErrListenersChanged = errors.New("proxy: listeners cannot change on reload")
+
+// New validates nothing itself: cfg must have passed config.Validate.
+func New(cfg *config.Config, o Options) (*Server, error) {
+	g, err := eventloop.New(eventloop.Config{Loops: o.Loops, PinCPUs: o.PinCPUs})
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{group: g, log: o.Logger, listeners: listenerAddrs(cfg), cfg: cfg}
+	t, err := buildTable(cfg, 1, &s.registered)
+	if err != nil {
+		return nil, err
+	}
+	s.table.Store(t)
+	for i, l := range g.Loops() {
+		s.loops = append(s.loops, newLoopState(s, l, i))
+	}
+	return s, nil
+}
+
+func listenerAddrs(cfg *config.Config) []string {
+	var a []string
+	for _, l := range cfg.Listeners {
+		a = append(a, l.Address)
+	}
+	return a
+}
+
+// Register adds a Go filter at a request point. Call before Start.
+func (s *Server) Register(p Point, f RequestFilter) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.registered[p] = append(s.registered[p], f)
+	t, err := buildTable(s.cfg, s.table.Load().gen, &s.registered)
+	if err != nil {
+		panic("proxy: config that built once fails to build: " + err.Error())
+	}
+	s.table.Store(t)
+}
+
+// RegisterConn adds a Go filter at Accept, Handshake or Finish. Call before Start.
+func (s *Server) RegisterConn(p Point, f ConnFilter) {
+	s.connF[p] = append(s.connF[p], f)
+}
+
+// Start opens the listeners and starts the loops.
+func (s *Server) Start() error {
+	for _, a := range s.listeners {
+		b, err := s.group.Listen(a, s)
+		if err != nil {
+			s.group.Stop()
+			return fmt.Errorf("listen %s: %w", a, err)
+		}
+		s.bound = append(s.bound, b)
+	}
+	return s.group.Start()
+}
+
+// Addrs are the bound listener addresses, in config order.
+func (s *Server) Addrs() []string { return s.bound }
+
+// Accept implements eventloop.Acceptor: it runs on the loop that accepted c.
+func (s *Server) Accept(c *eventloop.Conn) eventloop.Handler {
+	return s.loops[c.Loop().ID()].accept(c)
+}
+
+// Reload switches every loop to cfg. cfg must be validated; if building it
+// fails, the old table keeps serving and the error says why.
+func (s *Server) Reload(cfg *config.Config) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !slices.Equal(listenerAddrs(cfg), s.listeners) {
+		return ErrListenersChanged
+	}
+	old := s.table.Load()
+	t, err := buildTable(cfg, old.gen+1, &s.registered)
+	if err != nil {
+		return err
+	}
+	s.table.Store(t)
+	s.cfg = cfg
+	return nil
+}
+
+// Shutdown stops accepting, lets requests in flight finish (closing
+// keep-alive connections as they go idle) for up to the drain timeout, then
+// stops every loop. It reports whether everything drained in time.
+func (s *Server) Shutdown() bool {
+	s.draining.Store(true)
+	s.group.CloseListeners()
+	for _, ls := range s.loops {
+		ls.loop.Execute(ls.startDrain)
+	}
+	deadline := time.Now().Add(s.table.Load().limits.drain)
+	drained := false
+	for time.Now().Before(deadline) {
+		if s.activeConns() == 0 {
+			drained = true
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	s.group.Stop()
+	return drained
+}
+
+func (s *Server) activeConns() int64 {
+	var n int64
+	for _, ls := range s.loops {
+		n += ls.stats.active.Load()
+	}
+	return n
+}
+
+// Stats is the /stats document.
+type Stats struct {
+	Loops    []LoopStats                 `json:"loops"`
+	Clusters map[string][]upstream.Stats `json:"clusters"`
+	LogDrops uint64                      `json:"log_lines_dropped"`
+}
+
+// Stats snapshots the counters of every loop and backend. Safe from any goroutine.
+func (s *Server) Stats() Stats {
+	st := Stats{Clusters: map[string][]upstream.Stats{}, LogDrops: s.log.droppedLines()}
+	for _, ls := range s.loops {
+		st.Loops = append(st.Loops, ls.stats.snapshot(ls.id))
+	}
+	now := time.Now()
+	for _, c := range s.table.Load().clusters {
+		for _, b := range c.Backends {
+			st.Clusters[c.Name] = append(st.Clusters[c.Name], b.Stats(now))
+		}
+	}
+	return st
+}

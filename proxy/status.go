@@ -1,0 +1,69 @@
+package proxy
+
+import (
+	"errors"
+	"io"
+	"syscall"
+
+	"github.com/velox-proxy/velox/eventloop"
+	"github.com/velox-proxy/velox/upstream"
+)
+
+// failure is why a request could not be proxied. statusOf is the one place
+// that turns it into the status the client sees.
+type failure uint8
+
+const (
+	failNone            failure = iota
+	failNoRoute                 // 404: no product or no cluster
+	failNoHealthy               // 503: every backend ejected
+	failConnLimit               // 503: per-backend connection limit
+	failConnectRefused          // 502: connect refused or reset
+	failConnectTimeout          // 504
+	failUpstreamReset           // 502: closed or reset before a complete response head
+	failBadResponse             // 502: malformed response
+	failResponseTimeout         // 504: no response head in time
+	failClientGone              // 499: the client closed first (logged only)
+	failDraining                // 503: shutting down
+)
+
+var failures = [...]struct {
+	status int
+	why    string
+}{
+	failNone:            {200, ""},
+	failNoRoute:         {404, "no route for this host and path"},
+	failNoHealthy:       {503, "no healthy backend in cluster"},
+	failConnLimit:       {503, "backend connection limit reached"},
+	failConnectRefused:  {502, "could not connect to backend"},
+	failConnectTimeout:  {504, "timed out connecting to backend"},
+	failUpstreamReset:   {502, "backend closed the connection before a complete response"},
+	failBadResponse:     {502, "backend sent a malformed response"},
+	failResponseTimeout: {504, "timed out waiting for the backend's response"},
+	failClientGone:      {499, "client closed the connection"},
+	failDraining:        {503, "server is shutting down"},
+}
+
+func statusOf(f failure) int    { return failures[f].status }
+func reasonOf(f failure) string { return failures[f].why }
+
+// connectFailure classifies the error a failed connect reports.
+func connectFailure(err error) failure {
+	if errors.Is(err, eventloop.ErrConnectTimeout) {
+		return failConnectTimeout
+	}
+	return failConnectRefused
+}
+
+// pickFailure classifies an error from a Picker or Pool.
+func pickFailure(err error) failure {
+	if errors.Is(err, upstream.ErrConnLimit) {
+		return failConnLimit
+	}
+	return failNoHealthy
+}
+
+// isReset reports whether err is a peer close or reset (not a local close).
+func isReset(err error) bool {
+	return err == io.EOF || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+}

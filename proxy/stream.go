@@ -1,0 +1,375 @@
+package proxy
+
+import (
+	"time"
+
+	"github.com/bytedance/gopkg/lang/mcache"
+	"github.com/velox-proxy/velox/eventloop"
+	"github.com/velox-proxy/velox/h1"
+	"github.com/velox-proxy/velox/upstream"
+)
+
+// upState is where the upstream side of a stream is.
+type upState uint8
+
+const (
+	upNone     upState = iota // no upstream connection yet
+	upDialling                // connect in progress
+	upHead                    // request head sent; waiting for the response head
+	upBody                    // forwarding the response body
+	upTunnel                  // after 101
+	upDone                    // response complete
+)
+
+// Stream is one request and its response. It lives inside its client
+// connection and is reused for the next request. Filters get it at the
+// request points; it is valid only during the filter call.
+type Stream struct {
+	// Immutable:
+	dc *downConn
+	// Owned by the loop, kept across the requests of the connection:
+	req   h1.Request  // valid while the head is being handled
+	resp  h1.Response // valid during ReadResponse
+	timer eventloop.Timer
+	// Pooled buffers:
+	head    []byte // the request head as sent upstream
+	out     []byte // response heads and local responses
+	scratch []byte
+	info    []byte // method, host and target, for the log
+	hdrTmp  [2]h1.Header
+	// Owned by the loop, reset per request:
+	perRequest
+}
+
+// perRequest is the part of a Stream that begins anew with every request.
+type perRequest struct {
+	active     bool
+	id         uint32
+	tbl        *table
+	hasResp    bool
+	product    *product
+	route      *route
+	cs         *clusterState
+	backend    *upstream.Backend
+	uc         *upstream.Conn
+	reused     bool // uc came from the pool
+	tries      int
+	up         upState
+	keepAlive  bool // the client connection stays open after this response
+	isHead     bool
+	upgrade    bool
+	idempotent bool
+	reqDone    bool // the whole request has been written upstream
+	respSent   bool // the response head has been written downstream
+	status     int
+	reqBody    h1.BodyScanner
+	respBody   h1.BodyScanner
+	bodyBytes  int64
+	upPaused   bool // upstream reading paused because the client is slow
+}
+
+// Request is the parsed request head. Filters may change its headers; the
+// slices point into the read buffer and are valid during the filter call.
+func (s *Stream) Request() *h1.Request { return &s.req }
+
+// Response is the response head during ReadResponse, else nil.
+func (s *Stream) Response() *h1.Response {
+	if !s.hasResp {
+		return nil
+	}
+	return &s.resp
+}
+
+// Product and Cluster name where the request was routed ("" before).
+func (s *Stream) Product() string {
+	if s.product == nil {
+		return ""
+	}
+	return s.product.name
+}
+
+func (s *Stream) Cluster() string {
+	if s.cs == nil {
+		return ""
+	}
+	return s.cs.cluster.Name
+}
+
+// Respond ends the request with velox's own response; the filter returns
+// what Respond returns. headers and body are copied before Respond returns.
+func (s *Stream) Respond(status int, contentType string, headers []h1.Header, body []byte) Verdict {
+	if s.respSent {
+		return Continue
+	}
+	s.out = h1.AppendSimpleResponse(s.out[:0], status, contentType, headers, body, !s.keepAlive)
+	s.status = status
+	return Responded
+}
+
+const headBufSize = 4096
+
+// begin starts the stream for a parsed head of headLen bytes. It runs the
+// request points and routing, then connects upstream.
+func (s *Stream) begin(headLen int) {
+	ls := s.dc.ls
+	s.perRequest = perRequest{}
+	s.active = true
+	s.id = s.dc.nextID
+	s.dc.nextID++
+	s.tbl = ls.current()
+	s.keepAlive = s.req.KeepAlive && !ls.draining
+	s.isHead = string(s.req.Method) == "HEAD"
+	s.upgrade = s.req.Upgrade
+	s.idempotent = idempotent(s.req.Method)
+	s.reqDone = s.req.Framing == h1.FramingNone
+	s.reqBody.Reset(s.req.Framing, s.req.ContentLength)
+	s.info = appendInfo(s.info[:0], &s.req)
+	ls.stats.requests.Add(1)
+	ls.stats.inflight.Add(1)
+	ls.streams.add(s)
+	s.dc.state = stWaitUp
+	if s.locate() {
+		s.connect(nil)
+	}
+}
+
+func appendInfo(dst []byte, r *h1.Request) []byte {
+	dst = append(dst, r.Method...)
+	dst = append(dst, ' ')
+	dst = append(dst, r.Host...)
+	return append(dst, r.Target...)
+}
+
+// locate runs BeforeLocation, tenant routing, FoundProduct, cluster routing
+// and AfterLocation. It reports whether the request goes upstream; if not,
+// it has been answered.
+func (s *Stream) locate() bool {
+	t := s.tbl
+	if !s.runPoint(t.points[BeforeLocation]) {
+		return false
+	}
+	if s.product = t.hosts.lookup(s.req.Host); s.product == nil {
+		return s.fail(failNoRoute)
+	}
+	if !s.runPoint(t.points[FoundProduct]) || !s.runPoint(s.product.filters) {
+		return false
+	}
+	ci := s.product.defaultCluster
+	if s.route = s.product.match(&s.req); s.route != nil {
+		ci = s.route.cluster
+	}
+	if !s.runPoint(t.points[AfterLocation]) {
+		return false
+	}
+	if s.route != nil && !s.runPoint(s.route.filters) {
+		return false
+	}
+	if ci < 0 {
+		return s.fail(failNoRoute)
+	}
+	s.cs = s.dc.ls.clusters[ci]
+	return s.checkBody() && s.prepareHead()
+}
+
+// runPoint runs a chain; on a verdict other than Continue it carries it out
+// and reports false.
+func (s *Stream) runPoint(ch chain) bool {
+	switch ch.run(s) {
+	case Continue:
+		return true
+	case Responded:
+		s.finishLocal()
+	case CloseConn:
+		s.dc.ec.Close()
+	}
+	return false
+}
+
+// checkBody refuses a declared body over the limit before anything is sent.
+func (s *Stream) checkBody() bool {
+	max := s.tbl.limits.maxBody
+	if max > 0 && s.req.Framing == h1.FramingLength && s.req.ContentLength > max {
+		s.keepAlive = false
+		s.Respond(413, "text/plain; charset=utf-8", nil, []byte("velox: request body too large\n"))
+		s.finishLocal()
+		return false
+	}
+	return true
+}
+
+// prepareHead writes the head to send upstream into s.head, and answers
+// Expect: 100-continue itself (as nginx does) so the body starts flowing.
+func (s *Stream) prepareHead() bool {
+	if s.req.Expect100 {
+		s.req.Del("Expect")
+		if !s.reqDone {
+			s.dc.ec.Write(continue100)
+		}
+	}
+	if cap(s.head) == 0 {
+		s.head = mcache.Malloc(0, headBufSize)
+	}
+	o := h1.WriteOptions{ForwardedFor: s.dc.ip, ForwardedProto: protoHTTP, Via: viaName}
+	s.head = h1.AppendRequestHead(s.head[:0], &s.req, &o)
+	return true
+}
+
+var (
+	continue100 = []byte("HTTP/1.1 100 Continue\r\n\r\n")
+	protoHTTP   = []byte("http")
+	viaName     = []byte("velox")
+)
+
+// idempotent methods may be retried (RFC 9110 9.2.2).
+func idempotent(m []byte) bool {
+	switch string(m) {
+	case "GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE":
+		return true
+	}
+	return false
+}
+
+// onRequestBody forwards request body bytes upstream.
+func (s *Stream) onRequestBody(data []byte) (int, bool) {
+	n, done, err := s.reqBody.Scan(data)
+	if err != nil {
+		s.dc.reject(err)
+		s.cancel()
+		return len(data), false
+	}
+	s.bodyBytes += int64(n)
+	if max := s.tbl.limits.maxBody; max > 0 && s.bodyBytes > max {
+		s.keepAlive = false
+		s.abortWith(413, "request body too large")
+		return len(data), false
+	}
+	if n > 0 {
+		s.uc.EC.Write(data[:n])
+	}
+	if done {
+		s.reqDone = true
+		s.dc.state = stAwaitResp
+		return n, true
+	}
+	if s.uc.EC.Buffered() > s.tbl.limits.streamBuffer {
+		s.dc.ec.PauseRead()
+	}
+	return n, false
+}
+
+// abortWith answers status if no response has started, then closes both sides.
+func (s *Stream) abortWith(status int, reason string) {
+	s.dropUpstream()
+	if !s.respSent {
+		s.dc.writeLocal(status, reason, true)
+		s.dc.ls.stats.countStatus(status)
+	} else {
+		s.dc.ec.Close()
+	}
+	s.end()
+}
+
+// finishLocal sends the response a filter or Respond prepared and ends the stream.
+func (s *Stream) finishLocal() {
+	s.dropUpstream()
+	if !s.reqDone {
+		s.keepAlive = false // the body was not read: the connection cannot go on
+	}
+	s.dc.ec.Write(s.out)
+	s.respSent = true
+	s.dc.ls.stats.countStatus(s.status)
+	s.end()
+	s.afterResponse()
+}
+
+// fail answers a proxy failure with the one status statusOf gives it, and
+// reports false so routing code can return it.
+func (s *Stream) fail(f failure) bool {
+	code, why := statusOf(f), reasonOf(f)
+	ls := s.dc.ls
+	ls.srv.log.Printf("proxy", "%s %q: %d %s%s", s.dc.ip, s.info, code, why, s.backendSuffix())
+	if s.respSent {
+		s.dropUpstream()
+		s.dc.ec.Close()
+		s.end()
+		return false
+	}
+	if !s.reqDone {
+		s.keepAlive = false
+	}
+	s.scratch = append(append(append(s.scratch[:0], "velox: "...), why...), s.backendSuffix()...)
+	s.scratch = append(s.scratch, '\n')
+	s.Respond(code, "text/plain; charset=utf-8", nil, s.scratch)
+	s.finishLocal()
+	return false
+}
+
+func (s *Stream) backendSuffix() string {
+	if s.backend == nil {
+		return ""
+	}
+	return " (" + s.cs.cluster.Name + " " + s.backend.Addr + ")"
+}
+
+// afterResponse decides the client connection's fate once the response is
+// fully queued downstream.
+func (s *Stream) afterResponse() {
+	if s.dc.ec.Closed() {
+		return
+	}
+	if !s.keepAlive {
+		s.dc.closeAfterFlush()
+		return
+	}
+	s.dc.nextRequest()
+}
+
+// end releases what the stream holds, runs RequestFinish, and marks it done.
+func (s *Stream) end() {
+	if !s.active {
+		return
+	}
+	s.timer.Stop()
+	if s.backend != nil {
+		s.cs.picker.Done(s.backend)
+	}
+	ls := s.dc.ls
+	if fin := s.tbl.points[RequestFinish]; len(fin) > 0 {
+		fin.run(s)
+	}
+	if ls.srv.log.Verbose() {
+		ls.srv.log.Printf("access", "%s %q %d", s.dc.ip, s.info, s.status)
+	}
+	ls.streams.remove(s)
+	ls.stats.inflight.Add(-1)
+	s.active = false
+	s.hasResp = false
+	if cap(s.head) > 0 {
+		mcache.Free(s.head)
+		s.head = nil
+	}
+}
+
+// cancel runs when the client connection closes: the upstream request is
+// abandoned and its connection closed, never reused.
+func (s *Stream) cancel() {
+	if !s.active {
+		return
+	}
+	if s.up != upDone {
+		s.dc.ls.stats.clientAborts.Add(1)
+		if s.dc.ls.srv.log.Verbose() {
+			s.dc.ls.srv.log.Printf("proxy", "%s %q: %s", s.dc.ip, s.info, reasonOf(failClientGone))
+		}
+	}
+	s.dropUpstream()
+	s.end()
+}
+
+// onTimer fires when the backend takes too long to answer (or to send more).
+func (s *Stream) onTimer() {
+	if s.backend != nil {
+		s.backend.ReportFailure(time.Now())
+	}
+	s.fail(failResponseTimeout)
+}

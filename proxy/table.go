@@ -1,0 +1,138 @@
+package proxy
+
+import (
+	"fmt"
+	"regexp"
+
+	"github.com/velox-proxy/velox/config"
+	"github.com/velox-proxy/velox/upstream"
+)
+
+// table is one configuration made ready to serve: hosts, routes, clusters and
+// filters. It is immutable and shared by all loops; a reload builds a new one
+// and each loop switches to it between requests.
+type table struct {
+	gen      uint64
+	hosts    hostTable
+	clusters []*upstream.Cluster
+	points   [numPoints]chain // global request filters by point
+	limits   limits
+}
+
+// buildTable turns a validated config into a table. Go filters registered on
+// the Server run before the config's at each point.
+func buildTable(cfg *config.Config, gen uint64, registered *[numPoints]chain) (*table, error) {
+	t := &table{gen: gen, limits: resolveLimits(cfg)}
+	t.hosts.exact = map[string]*product{}
+	t.hosts.wildcard = map[string]*product{}
+	byName := map[string]int{}
+	for i := range cfg.Clusters {
+		c, err := upstream.NewCluster(&cfg.Clusters[i])
+		if err != nil {
+			return nil, fmt.Errorf("clusters[%d]: %w", i, err)
+		}
+		byName[c.Name] = len(t.clusters)
+		t.clusters = append(t.clusters, c)
+	}
+	for p := range t.points {
+		t.points[p] = append(t.points[p], registered[p]...)
+	}
+	for i := range cfg.Filters {
+		f, p, err := newFilter(&cfg.Filters[i], BeforeLocation)
+		if err != nil {
+			return nil, fmt.Errorf("filters[%d]: %w", i, err)
+		}
+		t.points[p] = append(t.points[p], f)
+	}
+	for i := range cfg.Products {
+		p, err := buildProduct(&cfg.Products[i], byName)
+		if err != nil {
+			return nil, fmt.Errorf("products[%d]: %w", i, err)
+		}
+		for _, h := range cfg.Products[i].Hosts {
+			t.hosts.addHost(h, p)
+		}
+		if p.name == cfg.DefaultProduct {
+			t.hosts.deflt = p
+		}
+	}
+	return t, nil
+}
+
+func clusterIndex(name string, byName map[string]int) (int, error) {
+	if name == "" {
+		return -1, nil
+	}
+	i, ok := byName[name]
+	if !ok {
+		return 0, fmt.Errorf("unknown cluster %q", name)
+	}
+	return i, nil
+}
+
+func buildProduct(pc *config.Product, byName map[string]int) (*product, error) {
+	p := &product{name: pc.Name}
+	var err error
+	if p.defaultCluster, err = clusterIndex(pc.DefaultCluster, byName); err != nil {
+		return nil, fmt.Errorf("default_cluster: %w", err)
+	}
+	if p.filters, p.respFilters, err = buildChains(pc.Filters, FoundProduct); err != nil {
+		return nil, err
+	}
+	for i := range pc.Routes {
+		r, err := buildRoute(&pc.Routes[i], byName)
+		if err != nil {
+			return nil, fmt.Errorf("routes[%d]: %w", i, err)
+		}
+		p.routes = append(p.routes, r)
+	}
+	return p, nil
+}
+
+func buildRoute(rc *config.Route, byName map[string]int) (*route, error) {
+	r := &route{}
+	var err error
+	if r.cluster, err = clusterIndex(rc.Cluster, byName); err != nil {
+		return nil, fmt.Errorf("cluster: %w", err)
+	}
+	if rc.Path != "" {
+		r.exact = []byte(rc.Path)
+	}
+	if rc.Prefix != "" {
+		r.prefix = []byte(rc.Prefix)
+	}
+	if rc.Regexp != "" {
+		if r.re, err = regexp.Compile(rc.Regexp); err != nil {
+			return nil, fmt.Errorf("regexp: %w", err)
+		}
+	}
+	for _, m := range rc.Methods {
+		r.methods = append(r.methods, []byte(m))
+	}
+	for _, h := range rc.Headers {
+		hm := headerMatch{name: h.Name}
+		if h.Value != "" {
+			hm.value = []byte(h.Value)
+		}
+		r.headers = append(r.headers, hm)
+	}
+	r.filters, r.respFilters, err = buildChains(rc.Filters, AfterLocation)
+	return r, err
+}
+
+// buildChains makes the filters of a product or route: those that act on the
+// request (at def) and those that act on the response (at ReadResponse).
+func buildChains(fcs []config.Filter, def Point) (req, resp chain, err error) {
+	for i := range fcs {
+		f, p, err := newFilter(&fcs[i], def)
+		if err != nil {
+			return nil, nil, fmt.Errorf("filters[%d]: %w", i, err)
+		}
+		if p == ReadResponse {
+			resp = append(resp, f)
+		} else {
+			req = append(req, f)
+		}
+	}
+	return req, resp, nil
+}
