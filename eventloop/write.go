@@ -1,0 +1,203 @@
+package eventloop
+
+import (
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// The write path. With nothing queued, Write goes straight to write(2) or
+// writev(2) and copies only what the kernel did not take into c's output
+// queue; EPOLLOUT is on exactly while the queue is non-empty. When it drains,
+// EPOLLOUT goes off, a pending CloseWrite or CloseAfterFlush is carried out,
+// and OnWritable runs.
+//
+// A write that fails (EPIPE, ECONNRESET...) returns the error and dooms c:
+// Closed reports true, later writes return the same error, and OnClose(c, err)
+// runs from the loop at the end of the current iteration, never from inside
+// the Write (which is usually called from some handler's OnData).
+
+const maxIovecs = 64
+
+// Write writes b, or queues what the kernel does not take (copying it). b may
+// be reused once Write returns. Returns ErrClosed on a closed Conn or after
+// CloseWrite/CloseAfterFlush, or the socket error that doomed c.
+func (c *Conn) Write(b []byte) error {
+	c.l.assertOwner()
+	if err := c.writeErr(); err != nil {
+		return err
+	}
+	if len(b) == 0 {
+		return nil
+	}
+	if c.out.n > 0 || c.connecting {
+		c.out.push(b)
+		return nil
+	}
+	n, err := unix.Write(c.fd, b)
+	if n < 0 {
+		n = 0
+	}
+	if err != nil && err != unix.EAGAIN && err != unix.EINTR {
+		c.fail(err)
+		return err
+	}
+	c.countWrite(n)
+	if n < len(b) {
+		c.out.push(b[n:])
+		c.updateEvents()
+	}
+	return nil
+}
+
+// Writev is Write for several slices with one writev(2).
+func (c *Conn) Writev(bs ...[]byte) error {
+	c.l.assertOwner()
+	if err := c.writeErr(); err != nil {
+		return err
+	}
+	if c.out.n > 0 || c.connecting {
+		for _, b := range bs {
+			c.out.push(b)
+		}
+		return nil
+	}
+	n, err := c.writev(bs)
+	if err != nil {
+		c.fail(err)
+		return err
+	}
+	for _, b := range bs {
+		if n >= len(b) {
+			n -= len(b)
+			continue
+		}
+		c.out.push(b[n:])
+		n = 0
+	}
+	c.updateEvents()
+	return nil
+}
+
+// writeErr is why c cannot take more output, if it cannot.
+func (c *Conn) writeErr() error {
+	switch {
+	case c.failErr != nil:
+		return c.failErr
+	case c.closed || c.shutWr:
+		return ErrClosed
+	}
+	return nil
+}
+
+// writev writes up to maxIovecs non-empty slices. EAGAIN counts as 0 bytes.
+func (c *Conn) writev(bs [][]byte) (int, error) {
+	iov := c.l.iov[:0]
+	for _, b := range bs {
+		if len(b) == 0 {
+			continue
+		}
+		if len(iov) == maxIovecs {
+			break
+		}
+		v := unix.Iovec{Base: unsafe.SliceData(b)}
+		v.SetLen(len(b))
+		iov = append(iov, v)
+	}
+	if len(iov) == 0 {
+		return 0, nil
+	}
+	r, _, errno := unix.Syscall(unix.SYS_WRITEV, uintptr(c.fd),
+		uintptr(unsafe.Pointer(&iov[0])), uintptr(len(iov)))
+	clear(iov)
+	switch errno {
+	case 0:
+		c.countWrite(int(r))
+		return int(r), nil
+	case unix.EAGAIN, unix.EINTR:
+		return 0, nil
+	}
+	return 0, errno
+}
+
+func (c *Conn) countWrite(n int) {
+	c.l.stats.Writes++
+	c.l.stats.WriteOut += uint64(n)
+}
+
+// flush writes queued output on EPOLLOUT; see the file comment.
+func (c *Conn) flush() {
+	if c.out.n == 0 {
+		c.updateEvents()
+		return
+	}
+	live := c.out.live()
+	first := live[0]
+	live[0] = first[c.out.head:]
+	n, err := c.writev(live)
+	live[0] = first
+	if err != nil {
+		c.closeWith(err)
+		return
+	}
+	c.out.advance(n)
+	if c.out.n > 0 {
+		return
+	}
+	c.drained()
+}
+
+// drained runs when the output queue has just become empty.
+func (c *Conn) drained() {
+	c.updateEvents()
+	if c.closeAtEnd {
+		c.closeWith(nil)
+		return
+	}
+	if c.shutWr && !c.wrDone {
+		c.shutdownWrite()
+	}
+	if c.h != nil && !c.closed && c.failErr == nil {
+		c.h.OnWritable(c)
+	}
+}
+
+// shutdownWrite sends FIN now.
+func (c *Conn) shutdownWrite() {
+	c.wrDone = true
+	if err := unix.Shutdown(c.fd, unix.SHUT_WR); err != nil && err != unix.ENOTCONN {
+		c.fail(err)
+	}
+}
+
+// Buffered is the number of output bytes queued and not yet taken by the kernel.
+func (c *Conn) Buffered() int { return c.out.n }
+
+// CloseWrite half-closes: shutdown(SHUT_WR) once the output queue is flushed.
+// Later writes return ErrClosed; reading goes on. Idempotent.
+func (c *Conn) CloseWrite() {
+	c.l.assertOwner()
+	if c.closed || c.shutWr {
+		return
+	}
+	c.shutWr = true
+	if c.out.n == 0 && !c.connecting {
+		c.shutdownWrite()
+	}
+}
+
+// CloseAfterFlush closes c once its output queue is flushed (or at once if
+// empty, OnClose(c, nil) running before it returns). Later writes return
+// ErrClosed; input that arrives meanwhile is still delivered.
+func (c *Conn) CloseAfterFlush() {
+	c.l.assertOwner()
+	if c.closed {
+		return
+	}
+	if c.out.n == 0 && !c.connecting {
+		c.Close()
+		return
+	}
+	c.shutWr = true
+	c.closeAtEnd = true
+}
