@@ -35,7 +35,7 @@ func newSource(name string, root *yaml.Node) *source {
 		root = root.Content[0]
 	}
 	typ := reflect.TypeFor[Config]()
-	s.add(entry{val: root, typ: typ}, root.Line)
+	s.add(entry{val: root, typ: typ}, max(root.Line, 1))
 	s.walk("", root, typ)
 	return s
 }
@@ -53,9 +53,10 @@ func (s *source) add(e entry, line int) {
 }
 
 func (s *source) walk(path string, n *yaml.Node, typ reflect.Type) {
+	// Aliases are not followed: their nodes were indexed at the anchor, and
+	// a problem inside one is reported where the alias is used. (Following
+	// them would let a few lines of nested aliases cost exponential time.)
 	switch n.Kind {
-	case yaml.AliasNode:
-		s.walk(path, n.Alias, typ)
 	case yaml.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
