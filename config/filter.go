@@ -186,6 +186,7 @@ func (v *checker) filterPoint(p string, f *Filter, spec filterSpec, at string) {
 	case spec.kind == kindResponse && f.Point != PointReadResponse:
 		v.add(p, "response header filters run only at read_response, got %q", f.Point)
 	case spec.kind == kindResponse:
+		// read_response, wherever the filter is written: fine.
 	case at != "" && f.Point != at:
 		v.add(p, "filters written here run at %s; leave point unset, got %q", at, f.Point)
 	case spec.kind == kindRequest && f.Point == PointReadResponse:
