@@ -129,7 +129,7 @@ func (s *Stream) begin(headLen int) {
 	ls.streams.add(s)
 	s.dc.state = stWaitUp
 	if s.locate() {
-		s.connect(nil)
+		s.connect()
 	}
 }
 

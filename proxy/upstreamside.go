@@ -43,18 +43,18 @@ func (h *upstreamHandler) OnClose(c *eventloop.Conn, err error) {
 	}
 }
 
-// connect picks a backend (other than exclude) and takes a pooled
-// connection to it or dials one.
-func (s *Stream) connect(exclude *upstream.Backend) {
-	if s.backend != nil {
-		s.cs.picker.Done(s.backend)
-		s.backend = nil
-	}
-	b, err := s.cs.picker.Pick(time.Now(), exclude)
+// connect picks a backend and connects to it.
+func (s *Stream) connect() {
+	b, err := s.cs.picker.Pick(time.Now(), nil)
 	if err != nil {
 		s.fail(failNoHealthy)
 		return
 	}
+	s.connectTo(b)
+}
+
+// connectTo takes a pooled connection to b or dials one.
+func (s *Stream) connectTo(b *upstream.Backend) {
 	s.backend = b
 	s.tries++
 	ls := s.dc.ls
@@ -268,7 +268,9 @@ func (s *Stream) onUpstreamClose(err error) {
 		if !s.reused && isReset(err) {
 			s.backend.ReportFailure(time.Now())
 		}
-		if !s.reused || s.bodyBytes > 0 || s.req.Framing != h1.FramingNone || !s.retry() {
+		// A reused connection the backend closed just as we sent on it is
+		// the classic keep-alive race: safe to resend a bodiless request.
+		if !s.reused || s.req.Framing != h1.FramingNone || !s.retry() {
 			s.fail(failUpstreamReset)
 		}
 	case upBody:
@@ -287,15 +289,25 @@ func (s *Stream) onUpstreamClose(err error) {
 
 // retry starts the request again on another backend when that is safe: an
 // idempotent request that no backend has answered, within the cluster's
-// retry budget. It reports whether it did.
+// retry budget, with another healthy backend to go to. It reports whether
+// it did; if not, the caller reports the original failure.
 func (s *Stream) retry() bool {
 	if !s.idempotent || s.tries > s.cs.cluster.Retries {
 		return false
 	}
+	failed := s.backend
+	b, err := s.cs.picker.Pick(time.Now(), failed)
+	if err != nil || b == failed {
+		if err == nil {
+			s.cs.picker.Done(b)
+		}
+		return false
+	}
+	s.cs.picker.Done(failed)
 	s.dc.ls.stats.retries.Add(1)
 	s.timer.Stop()
 	s.dc.state = stWaitUp
-	s.connect(s.backend)
+	s.connectTo(b)
 	return true
 }
 

@@ -1,0 +1,55 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+)
+
+// common are the flags every mode takes.
+type common struct {
+	loops   int
+	pinCPUs string
+	admin   string
+	verbose bool
+}
+
+func (c *common) register(fs *flag.FlagSet) {
+	fs.IntVar(&c.loops, "loops", 0, "number of event loops (0 = GOMAXPROCS)")
+	fs.StringVar(&c.pinCPUs, "pin-cpus", "", "pin loop i to the i-th CPU of this list, e.g. 0,1")
+	fs.StringVar(&c.admin, "admin", "", "admin listener (/healthz, /stats, /debug/pprof/), e.g. 127.0.0.1:9901 or :9901 (loopback)")
+	fs.BoolVar(&c.verbose, "verbose", false, "log every request")
+}
+
+// cpus parses --pin-cpus.
+func (c *common) cpus() ([]int, error) {
+	if c.pinCPUs == "" {
+		return nil, nil
+	}
+	var out []int
+	for _, f := range strings.Split(c.pinCPUs, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 0 {
+			return nil, fmt.Errorf("--pin-cpus: %q is not a CPU number", f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// adminAddr puts a host-less --admin address on loopback.
+func (c *common) adminAddr() (string, error) {
+	if c.admin == "" {
+		return "", nil
+	}
+	host, port, err := net.SplitHostPort(c.admin)
+	if err != nil {
+		return "", fmt.Errorf("--admin: %w", err)
+	}
+	if host == "" {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port), nil
+}

@@ -1,0 +1,152 @@
+package proxy
+
+import (
+	"bytes"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/velox-proxy/velox/config"
+)
+
+// origin is a real net/http server on loopback that counts its connections.
+type origin struct {
+	*httptest.Server
+	conns atomic.Int64 // connections accepted
+	reqs  atomic.Int64
+}
+
+func newOrigin(t *testing.T, h http.HandlerFunc) *origin {
+	t.Helper()
+	o := &origin{}
+	o.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		o.reqs.Add(1)
+		h(w, r)
+	}))
+	o.Config.ConnState = func(c net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			o.conns.Add(1)
+		}
+	}
+	o.Start()
+	t.Cleanup(o.Close)
+	return o
+}
+
+func (o *origin) addr() string { return strings.TrimPrefix(o.URL, "http://") }
+
+// syncBuffer is a log sink tests can read while the logger writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// testProxy is a started Server with its log.
+type testProxy struct {
+	*Server
+	addr string
+	log  *syncBuffer
+}
+
+// clusterConfig is one cluster over the given backends behind a catch-all product.
+func clusterConfig(backends ...string) *config.Config {
+	cl := config.Cluster{Name: "c"}
+	for _, b := range backends {
+		cl.Backends = append(cl.Backends, config.Backend{Address: b})
+	}
+	return &config.Config{
+		Listeners:      []config.Listener{{Address: "127.0.0.1:0"}},
+		Products:       []config.Product{{Name: "p", DefaultCluster: "c"}},
+		Clusters:       []config.Cluster{cl},
+		DefaultProduct: "p",
+	}
+}
+
+// startProxy validates cfg and runs it on loops loops until the test ends.
+func startProxy(t *testing.T, cfg *config.Config, loops int) *testProxy {
+	t.Helper()
+	if err := cfg.Validate(); err != nil {
+		t.Fatalf("config: %v", err)
+	}
+	tp := &testProxy{log: &syncBuffer{}}
+	logger := NewLogger(tp.log, false)
+	srv, err := New(cfg, Options{Loops: loops, Logger: logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	tp.Server, tp.addr = srv, srv.Addrs()[0]
+	t.Cleanup(func() {
+		srv.Shutdown()
+		logger.Close()
+	})
+	return tp
+}
+
+// client returns an http.Client that sends everything to the proxy with its
+// own pool of keep-alive connections.
+func (tp *testProxy) client() *http.Client {
+	tr := &http.Transport{MaxIdleConnsPerHost: 16, DisableCompression: true}
+	return &http.Client{Transport: tr, Timeout: 60 * time.Second}
+}
+
+func (tp *testProxy) url(path string) string { return "http://" + tp.addr + path }
+
+// totals sums the loop counters.
+func (tp *testProxy) totals() LoopStats {
+	var t LoopStats
+	for _, l := range tp.Stats().Loops {
+		t.RequestsTotal += l.RequestsTotal
+		t.UpstreamConnectsTotal += l.UpstreamConnectsTotal
+		t.UpstreamReusedTotal += l.UpstreamReusedTotal
+		t.UpstreamRetriesTotal += l.UpstreamRetriesTotal
+		t.ClientAbortsTotal += l.ClientAbortsTotal
+		t.DownstreamConnsActive += l.DownstreamConnsActive
+		t.RequestsActive += l.RequestsActive
+		t.Responses5xx += l.Responses5xx
+	}
+	return t
+}
+
+// eventually polls cond until it holds or the deadline passes.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// deadAddr is a loopback address where nothing listens.
+func deadAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := ln.Addr().String()
+	ln.Close()
+	return a
+}
