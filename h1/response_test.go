@@ -109,11 +109,11 @@ func TestRFC9112_6_3_ResponseFraming(t *testing.T) {
 func TestResponseLimits(t *testing.T) {
 	lim := &Limits{MaxHeaderBytes: 128, MaxHeaders: 2}
 	for in, status := range map[string]int{
-		"HTTP/1.1 200 OK\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n":                                     502,
-		"HTTP/1.1 200 OK\r\nA: 1\r\nB: 2\r\n\r\n":                                             0,
-		"HTTP/1.1 200 OK\r\nA: " + strings.Repeat("a", 200):                                   502,
-		"HTTP/1.1 200 OK\r\nA: " + strings.Repeat("a", 200) + "\r\n\r\n":                      502,
-		"HTTP/1.1 200 " + strings.Repeat("a", 100):                                            -2,
+		"HTTP/1.1 200 OK\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n":                                    502,
+		"HTTP/1.1 200 OK\r\nA: 1\r\nB: 2\r\n\r\n":                                            0,
+		"HTTP/1.1 200 OK\r\nA: " + strings.Repeat("a", 200):                                  502,
+		"HTTP/1.1 200 OK\r\nA: " + strings.Repeat("a", 200) + "\r\n\r\n":                     502,
+		"HTTP/1.1 200 " + strings.Repeat("a", 100):                                           -2,
 		"HTTP/1.1 200 " + strings.Repeat("a", 128-len("HTTP/1.1 200 \r\n\r\n")) + "\r\n\r\n": 0,
 	} {
 		var r Response
