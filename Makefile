@@ -25,8 +25,10 @@ fmt-check:
 vet:
 	$(GO) vet $(PKGS)
 
+# The race detector allocates, so the zero-allocation tests run again without it.
 test: deps-test fmt-check vet
 	$(GO) test -race -count=1 -timeout 14m $(PKGS)
+	$(GO) test -count=1 -timeout 5m -run 'Alloc' $(PKGS)
 
 # Short native fuzzing of every parser (not part of CI).
 fuzz:

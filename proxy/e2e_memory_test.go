@@ -1,0 +1,142 @@
+package proxy
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"net/http"
+	"runtime"
+	"strconv"
+	"testing"
+	"time"
+)
+
+// A 100 MiB response to a client that reads slowly must not make velox
+// buffer it: the upstream side is paused while the client is behind.
+func TestSlowReaderBoundedMemory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("100 MiB transfer")
+	}
+	const size = 100 << 20
+	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", strconv.Itoa(size))
+		buf := make([]byte, 256<<10)
+		for sent := 0; sent < size; sent += len(buf) {
+			if _, err := w.Write(buf); err != nil {
+				return
+			}
+		}
+	})
+	tp := startProxy(t, clusterConfig(o.addr()), 1)
+	conn, err := net.Dial("tcp", tp.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.(*net.TCPConn).SetReadBuffer(32 << 10)
+	base := heapInUse()
+	io.WriteString(conn, "GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
+	br := bufio.NewReaderSize(conn, 32<<10)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var peak uint64
+	buf := make([]byte, 32<<10)
+	var got int64
+	for i := 0; ; i++ {
+		n, err := resp.Body.Read(buf)
+		got += int64(n)
+		if err != nil {
+			break
+		}
+		if i%4 == 0 {
+			time.Sleep(time.Millisecond) // a slow reader: at most 128 KiB/ms
+			peak = max(peak, heapInUse())
+		}
+	}
+	if got != size {
+		t.Fatalf("read %d bytes, want %d", got, size)
+	}
+	growth := int64(peak) - int64(base)
+	t.Logf("heap in use: base %d KiB, peak %d KiB, growth %d KiB", base>>10, peak>>10, growth>>10)
+	if growth > 8<<20 {
+		t.Fatalf("heap grew by %d MiB while a slow client read 100 MiB", growth>>20)
+	}
+}
+
+func heapInUse() uint64 {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapInuse
+}
+
+// rawOrigin answers every request read from a connection with a fixed
+// response, without allocating: requests must be exactly reqLen bytes.
+func rawOrigin(t *testing.T, reqLen int, resp []byte) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				buf := make([]byte, reqLen)
+				for {
+					if _, err := io.ReadFull(c, buf); err != nil {
+						return
+					}
+					if _, err := c.Write(resp); err != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// The steady-state proxied HTTP/1.1 request allocates nothing: not in the
+// loop, not in the parser, not in the pool (clients and origin here are raw
+// sockets on fixed buffers, so every allocation counted would be velox's).
+func TestProxiedRequestZeroAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	const req = "GET /hello HTTP/1.1\r\nHost: example.com\r\nUser-Agent: t\r\n\r\n"
+	upstreamReq := "GET /hello HTTP/1.1\r\nHost: example.com\r\nUser-Agent: t\r\nX-Forwarded-For: 127.0.0.1\r\nX-Forwarded-Proto: http\r\nVia: 1.1 velox\r\n\r\n"
+	resp := []byte("HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\nhello world\n")
+	o := rawOrigin(t, len(upstreamReq), resp)
+	tp := startProxy(t, clusterConfig(o), 1)
+	conn, err := net.Dial("tcp", tp.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	wantLen := len("HTTP/1.1 200 OK\r\nContent-Length: 12\r\nVia: 1.1 velox\r\n\r\nhello world\n")
+	in := make([]byte, wantLen)
+	out := []byte(req)
+	roundTrip := func() {
+		if _, err := conn.Write(out); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.ReadFull(conn, in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 0; i < 200; i++ { // warm buffers, pools, maps
+		roundTrip()
+	}
+	if string(in[len(in)-12:]) != "hello world\n" {
+		t.Fatalf("unexpected response %q", in)
+	}
+	if n := testing.AllocsPerRun(1000, roundTrip); n != 0 {
+		t.Fatalf("%v allocations per proxied request, want 0", n)
+	}
+}
