@@ -1,0 +1,207 @@
+package proxy_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/velox-proxy/velox/proxy"
+)
+
+// e2MalformedLimits are small limits so that each limit case is cheap to hit.
+const e2MalformedLimits = `limits:
+  max_uri: 256
+  max_header_bytes: 2048
+  max_headers: 10
+  max_body_bytes: 1000
+timeouts:
+  header_read: 200ms
+`
+
+// TestE2EMalformedRequests sends every request the h1 strictness rules
+// refuse over a raw connection and checks the exact status line, that velox
+// closes the connection after it, that the origin saw nothing, and that the
+// rejection is counted as a bad request.
+func TestE2EMalformedRequests(t *testing.T) {
+	origin := e2StartOrigin(t, "origin", nil)
+	srv, addr := e2StartProxy(t, e2OneCluster(t, e2MalformedLimits, origin.Addr()), 2, nil)
+
+	const host = "Host: localhost\r\n"
+	manyHeaders := strings.Repeat("X-H: v\r\n", 11)
+	bigHeader := "X-Big: " + strings.Repeat("a", 2100) + "\r\n"
+	cases := []struct {
+		name string
+		req  string
+		want string
+		// bodyStarted: the head was valid and forwarded; the error is in the
+		// body, so the origin may have seen the head.
+		bodyStarted bool
+		// slow: the head never completes; velox must answer on its own.
+		slow bool
+	}{
+		{name: "CL and TE", req: "POST / HTTP/1.1\r\n" + host + "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+			want: "HTTP/1.1 400 Bad Request"},
+		{name: "TE and CL", req: "POST / HTTP/1.1\r\n" + host + "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n",
+			want: "HTTP/1.1 400 Bad Request"},
+		{name: "differing CL", req: "POST / HTTP/1.1\r\n" + host + "Content-Length: 5\r\nContent-Length: 6\r\n\r\nhello!",
+			want: "HTTP/1.1 400 Bad Request"},
+		{name: "differing CL list", req: "POST / HTTP/1.1\r\n" + host + "Content-Length: 5, 6\r\n\r\nhello!",
+			want: "HTTP/1.1 400 Bad Request"},
+		{name: "CL not a number", req: "POST / HTTP/1.1\r\n" + host + "Content-Length: 5x\r\n\r\nhello",
+			want: "HTTP/1.1 400 Bad Request"},
+		{name: "CL negative", req: "POST / HTTP/1.1\r\n" + host + "Content-Length: -5\r\n\r\nhello",
+			want: "HTTP/1.1 400 Bad Request"},
+		{name: "CL plus sign", req: "POST / HTTP/1.1\r\n" + host + "Content-Length: +5\r\n\r\nhello",
+			want: "HTTP/1.1 400 Bad Request"},
+		{name: "TE not ending in chunked", req: "POST / HTTP/1.1\r\n" + host + "Transfer-Encoding: chunked, gzip\r\n\r\n",
+			want: "HTTP/1.1 400 Bad Request"},
+		{name: "unknown transfer coding", req: "POST / HTTP/1.1\r\n" + host + "Transfer-Encoding: foo, chunked\r\n\r\n0\r\n\r\n",
+			want: "HTTP/1.1 501 Not Implemented"},
+		{name: "bad chunk size", req: "POST / HTTP/1.1\r\n" + host + "Transfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n",
+			want: "HTTP/1.1 400 Bad Request", bodyStarted: true},
+		{name: "obs-fold", req: "GET / HTTP/1.1\r\n" + host + "X-A: one\r\n two\r\n\r\n",
+			want: "HTTP/1.1 400 Bad Request"},
+		{name: "whitespace before colon", req: "GET / HTTP/1.1\r\n" + host + "X-A : one\r\n\r\n",
+			want: "HTTP/1.1 400 Bad Request"},
+		{name: "CR in value", req: "GET / HTTP/1.1\r\n" + host + "X-A: o\rne\r\n\r\n",
+			want: "HTTP/1.1 400 Bad Request"},
+		{name: "LF in value", req: "GET / HTTP/1.1\r\n" + host + "X-A: o\nne\r\n\r\n",
+			want: "HTTP/1.1 400 Bad Request"},
+		{name: "NUL in value", req: "GET / HTTP/1.1\r\n" + host + "X-A: o\x00ne\r\n\r\n",
+			want: "HTTP/1.1 400 Bad Request"},
+		{name: "missing Host on 1.1", req: "GET / HTTP/1.1\r\nX-A: one\r\n\r\n",
+			want: "HTTP/1.1 400 Bad Request"},
+		{name: "two Host headers", req: "GET / HTTP/1.1\r\n" + host + "Host: other\r\n\r\n",
+			want: "HTTP/1.1 400 Bad Request"},
+		{name: "request line without version", req: "GET /\r\n" + host + "\r\n",
+			want: "HTTP/1.1 400 Bad Request"},
+		{name: "request line garbage", req: "HELLO\r\n\r\n",
+			want: "HTTP/1.1 400 Bad Request"},
+		{name: "request line double space", req: "GET  / HTTP/1.1\r\n" + host + "\r\n",
+			want: "HTTP/1.1 400 Bad Request"},
+		{name: "malformed version", req: "GET / HTTP/1.x\r\n" + host + "\r\n",
+			want: "HTTP/1.1 400 Bad Request"},
+		{name: "HTTP/2.0", req: "GET / HTTP/2.0\r\n" + host + "\r\n",
+			want: "HTTP/1.1 505 HTTP Version Not Supported"},
+		{name: "HTTP/3.0", req: "GET / HTTP/3.0\r\n" + host + "\r\n",
+			want: "HTTP/1.1 505 HTTP Version Not Supported"},
+		{name: "URI over max_uri", req: "GET /" + strings.Repeat("u", 300) + " HTTP/1.1\r\n" + host + "\r\n",
+			want: "HTTP/1.1 414 URI Too Long"},
+		{name: "head over max_header_bytes", req: "GET / HTTP/1.1\r\n" + host + bigHeader + "\r\n",
+			want: "HTTP/1.1 431 Request Header Fields Too Large"},
+		{name: "head over max_header_bytes, unfinished", req: "GET / HTTP/1.1\r\n" + host + bigHeader,
+			want: "HTTP/1.1 431 Request Header Fields Too Large"},
+		{name: "headers over max_headers", req: "GET / HTTP/1.1\r\n" + host + manyHeaders + "\r\n",
+			want: "HTTP/1.1 431 Request Header Fields Too Large"},
+		{name: "CL over max_body_bytes", req: "POST / HTTP/1.1\r\n" + host + "Content-Length: 1001\r\n\r\n",
+			want: "HTTP/1.1 413 Content Too Large"},
+		{name: "chunked body over max_body_bytes", req: "POST / HTTP/1.1\r\n" + host + "Transfer-Encoding: chunked\r\n\r\n" +
+			"7d0\r\n" + strings.Repeat("b", 2000) + "\r\n0\r\n\r\n",
+			want: "HTTP/1.1 413 Content Too Large", bodyStarted: true},
+		{name: "head never completes", req: "GET / HTTP/1.1\r\n" + host + "X-A: one\r\n",
+			want: "HTTP/1.1 408 Request Timeout", slow: true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			hitsBefore, connsBefore := origin.hits.Load(), origin.conns.Load()
+			badBefore := e2BadRequests(srv)
+			res := e2RawExchange(t, addr, tc.req, e2Wait)
+			if got := res.StatusLine(); got != tc.want {
+				t.Fatalf("status line %q, want %q; response:\n%s", got, tc.want, res.data)
+			}
+			if !res.closed {
+				t.Errorf("velox did not close the connection after %q", tc.want)
+			}
+			if !strings.HasPrefix(res.Body(), "velox: ") {
+				t.Errorf("body %q does not say why (want \"velox: <reason>\")", res.Body())
+			}
+			if !tc.bodyStarted {
+				if n := origin.hits.Load() - hitsBefore; n != 0 {
+					t.Errorf("origin got %d requests, want 0", n)
+				}
+				if n := origin.conns.Load() - connsBefore; n != 0 {
+					t.Errorf("origin accepted %d connections, want 0", n)
+				}
+			}
+			if !e2Eventually(func() bool { return e2BadRequests(srv) == badBefore+1 }) {
+				t.Errorf("bad_requests_total went from %d to %d, want +1", badBefore, e2BadRequests(srv))
+			}
+		})
+	}
+
+	// The same proxy forwards a good request: the assertions above can fail.
+	t.Run("control", func(t *testing.T) {
+		hitsBefore := origin.hits.Load()
+		res := e2RawExchange(t, addr, "GET /ok HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", e2Wait)
+		if got := res.StatusLine(); got != "HTTP/1.1 200 OK" {
+			t.Fatalf("status line %q; response:\n%s", got, res.data)
+		}
+		if origin.hits.Load() != hitsBefore+1 {
+			t.Errorf("origin hits %d, want %d", origin.hits.Load(), hitsBefore+1)
+		}
+	})
+}
+
+// TestE2EMalformedRequestAfterGoodOne checks that a bad request pipelined
+// behind a good one on a keep-alive connection gets its status after the
+// good response, and only the good one reaches the origin.
+func TestE2EMalformedRequestAfterGoodOne(t *testing.T) {
+	origin := e2StartOrigin(t, "origin", nil)
+	_, addr := e2StartProxy(t, e2OneCluster(t, "", origin.Addr()), 2, nil)
+	req := "GET /first HTTP/1.1\r\nHost: localhost\r\n\r\n" +
+		"GET /second HTTP/1.1\r\nHost: localhost\r\nX-A : bad\r\n\r\n"
+	res := e2RawExchange(t, addr, req, e2Wait)
+	got := string(res.data)
+	first := strings.Index(got, "HTTP/1.1 200 OK")
+	second := strings.Index(got, "HTTP/1.1 400 Bad Request")
+	if first != 0 || second < 0 {
+		t.Fatalf("want 200 then 400; got:\n%s", got)
+	}
+	if !strings.Contains(got[:second], "origin GET /first") {
+		t.Errorf("first response is not the origin's:\n%s", got[:second])
+	}
+	if !res.closed {
+		t.Error("connection not closed after the 400")
+	}
+	if n := origin.hits.Load(); n != 1 {
+		t.Errorf("origin got %d requests, want 1", n)
+	}
+}
+
+// TestE2EMalformedResponses has origins that break the response rules; the
+// client must get a 502 whose body says the backend's response was malformed.
+func TestE2EMalformedResponses(t *testing.T) {
+	cases := []struct {
+		name string
+		resp string
+	}{
+		{"garbage", "HELLO WORLD\r\n\r\n"},
+		{"CL and TE", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"},
+		{"differing CL", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 7\r\n\r\nhello"},
+		{"obs-fold", "HTTP/1.1 200 OK\r\nX-A: one\r\n two\r\nContent-Length: 0\r\n\r\n"},
+		{"bad status code", "HTTP/1.1 2000 OK\r\nContent-Length: 0\r\n\r\n"},
+		{"bad chunk size", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			origin := e2StartRawOrigin(t, func(string) (string, bool) { return tc.resp, true })
+			srv, addr := e2StartProxy(t, e2OneCluster(t, "", origin.Addr()), 1, nil)
+			res := e2RawExchange(t, addr, "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", e2Wait)
+			if got := res.StatusLine(); got != "HTTP/1.1 502 Bad Gateway" {
+				t.Fatalf("status line %q, want 502; response:\n%s", got, res.data)
+			}
+			if !strings.Contains(res.Body(), "backend sent a malformed response") {
+				t.Errorf("502 body %q does not say why", res.Body())
+			}
+			if !strings.Contains(res.Body(), origin.Addr()) {
+				t.Errorf("502 body %q does not name the backend %s", res.Body(), origin.Addr())
+			}
+			if len(origin.Heads()) != 1 {
+				t.Errorf("origin saw %d requests, want 1 (no retry after a response)", len(origin.Heads()))
+			}
+			fivexx := e2Sum(srv, func(l proxy.LoopStats) int64 { return int64(l.Responses5xx) })
+			if fivexx != 1 {
+				t.Errorf("responses_5xx = %d, want 1", fivexx)
+			}
+		})
+	}
+}
