@@ -190,6 +190,7 @@ func (s *Stream) checkBody() bool {
 	max := s.tbl.limits.maxBody
 	if max > 0 && s.req.Framing == h1.FramingLength && s.req.ContentLength > max {
 		s.keepAlive = false
+		s.dc.ls.stats.badRequests.Add(1)
 		s.Respond(413, "text/plain; charset=utf-8", nil, []byte("velox: request body too large\n"))
 		s.finishLocal()
 		return false
@@ -240,6 +241,7 @@ func (s *Stream) onRequestBody(data []byte) (int, bool) {
 	s.bodyBytes += int64(n)
 	if max := s.tbl.limits.maxBody; max > 0 && s.bodyBytes > max {
 		s.keepAlive = false
+		s.dc.ls.stats.badRequests.Add(1)
 		s.abortWith(413, "request body too large")
 		return len(data), false
 	}
