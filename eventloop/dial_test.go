@@ -121,4 +121,3 @@ func TestDialTimeout(t *testing.T) {
 		t.Fatal(got)
 	}
 }
-
