@@ -142,13 +142,14 @@ func (s *Stream) onResponseHead(data []byte) (int, bool) {
 	if !s.readResponse() {
 		return n, false
 	}
-	s.writeResponseHead()
 	rest := data[n:]
+	s.respBody.Reset(s.resp.Framing, s.resp.ContentLength)
 	m, done, err := s.respBody.Scan(rest)
 	if err != nil {
-		s.fail(failBadResponse)
+		s.fail(failBadResponse) // nothing written downstream yet: a 502
 		return len(data), false
 	}
+	s.writeResponseHead()
 	s.dc.ec.Writev(s.out, rest[:m])
 	s.afterBodyWrite(done, m < len(rest))
 	return n + m, false
@@ -186,7 +187,6 @@ func (s *Stream) writeResponseHead() {
 	s.status = s.resp.Status
 	s.respSent = true
 	s.dc.ls.stats.countStatus(s.status)
-	s.respBody.Reset(s.resp.Framing, s.resp.ContentLength)
 	s.up = upBody
 }
 
