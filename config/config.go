@@ -69,7 +69,8 @@ type Cluster struct {
 	Backends []Backend `yaml:"backends"`
 	// Balancer: "round_robin" (smooth weighted, default) or "least_request" (P2C).
 	Balancer string `yaml:"balancer"`
-	// ConnectTimeout: 0 = 2s. ResponseTimeout (until the response head): 0 = 30s.
+	// ConnectTimeout: 0 = 2s. ResponseTimeout (until the response head, then
+	// the longest wait between two reads of the body): 0 = 30s.
 	// IdleTimeout of pooled connections: 0 = 60s.
 	ConnectTimeout  Duration `yaml:"connect_timeout"`
 	ResponseTimeout Duration `yaml:"response_timeout"`
