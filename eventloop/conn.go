@@ -183,8 +183,8 @@ func (c *Conn) onEvent(ev uint32) {
 		c.closeWith(socketError(c.fd, unix.ECONNRESET))
 		return
 	}
-	if ev&unix.EPOLLOUT != 0 {
-		c.flush()
+	if ev&unix.EPOLLOUT != 0 || (ev&unix.EPOLLHUP != 0 && c.out.n > 0) {
+		c.flush() // after a hang-up this fails and closes c
 		if c.closed || c.failErr != nil {
 			return
 		}

@@ -4,7 +4,10 @@
 // codecs run inside the callbacks it makes, and the proxy package wires them.
 //
 // Imported by proxy, upstream and bench. Read next: loop.go (the reactor),
-// conn.go (one socket), timer.go (per-loop timers), dial.go (non-blocking connect).
+// conn.go (one socket), read.go and write.go (the data paths), timer.go
+// (per-loop timers), dial.go (non-blocking connect), listen.go and group.go
+// (SO_REUSEPORT listeners, start and stop), task.go (Execute), buffer.go
+// (pooled buffers).
 //
 // # Ownership
 //
@@ -32,6 +35,19 @@
 // Conn.Write(b) may be called with b pointing into data: it writes b to the
 // socket at once when nothing is queued; what the kernel does not take is
 // copied into c's pooled output queue, so b may be reused when Write returns.
+//
+// At EOF the kept input, if any, is offered once more, then OnClose(c, io.EOF)
+// runs: a peer's half-close ends the Conn.
+//
+// # Closing and errors
+//
+// Close calls OnClose(c, nil) before it returns, also from inside OnData;
+// after that Write returns ErrClosed. A Write or Writev that fails (EPIPE,
+// ECONNRESET) returns the error and dooms c: Closed reports true, and
+// OnClose(c, err) runs from the loop at the end of the current iteration,
+// never from inside the Write. Dial never calls the handler from inside
+// Dial either: a connect that fails at once is reported the same way.
+// Group.Stop closes every Conn with OnClose(c, ErrClosed).
 //
 // # Backpressure
 //

@@ -236,13 +236,15 @@ func (l *Loop) pinThread() error {
 // a loop, where it only asks them to stop. Idempotent.
 func (g *Group) Stop() {
 	g.mu.Lock()
-	if g.stopped {
-		g.mu.Unlock()
+	again, started := g.stopped, g.started
+	g.stopped = true
+	g.mu.Unlock()
+	if again {
+		if started && g.currentLoop() == nil {
+			g.wg.Wait()
+		}
 		return
 	}
-	g.stopped = true
-	started := g.started
-	g.mu.Unlock()
 	if !started {
 		for _, l := range g.loops {
 			l.shutdown()

@@ -230,3 +230,26 @@ func TestRemoteIP(t *testing.T) {
 		t.Fatalf("RemoteIP %q", ip)
 	}
 }
+
+// TestStopFromLoop stops the group from a callback: Stop must not wait for
+// the loop it runs on; a later Stop from outside joins the loops.
+func TestStopFromLoop(t *testing.T) {
+	var gp atomic.Pointer[Group]
+	returned := make(chan struct{})
+	h := &handlerFuncs{data: func(c *Conn, b []byte) int {
+		gp.Load().Stop()
+		close(returned)
+		return len(b)
+	}}
+	g, addr := startGroup(t, Config{}, acceptAll(h))
+	gp.Store(g)
+	c := dial(t, addr)
+	c.Write([]byte("stop"))
+	recv(t, returned)
+	g.Stop()
+	for _, l := range g.Loops() {
+		if l.Conns() != 0 {
+			t.Fatal("conns left after Stop")
+		}
+	}
+}
