@@ -11,9 +11,8 @@ type Conn struct {
 	Backend *Backend
 	// Owned by the loop:
 	//
-	// Requests counts the requests sent on this connection: Dial and Get each
-	// count the one they hand the connection out for. Put compares it with
-	// MaxRequestsPerConn. Users read it; they need not add to it.
+	// Requests counts the requests sent on this connection. The user adds one
+	// per request it sends; Put compares it with MaxRequestsPerConn.
 	Requests int
 
 	pool    *Pool
@@ -65,7 +64,6 @@ func (p *Pool) Get(b *Backend) *Conn {
 			p.Forget(c)
 			continue
 		}
-		c.Requests++
 		return c
 	}
 }
@@ -82,7 +80,7 @@ func (p *Pool) Dial(b *Backend, h eventloop.Handler) (*Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Conn{EC: ec, Backend: b, Requests: 1, pool: p, counted: true}
+	c := &Conn{EC: ec, Backend: b, pool: p, counted: true}
 	c.timer.Init(p.loop, c.idleTimeout)
 	ec.SetContext(c)
 	p.open[b.Index]++
