@@ -202,12 +202,14 @@ func (g *Group) Start() error {
 }
 
 // main is the loop goroutine: thread setup, then run. A failed setup still
-// shuts the loop down so that Stop can join it.
+// shuts the loop down so that Stop can join it. The thread stays locked when
+// the goroutine exits, so the runtime ends it rather than reusing a thread
+// that may be pinned to one CPU.
 func (l *Loop) main(wg *sync.WaitGroup, errs chan<- error) {
 	defer wg.Done()
 	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
 	l.tid.Store(int32(unix.Gettid()))
+	defer l.tid.Store(0)
 	err := l.pinThread()
 	errs <- err
 	if err != nil {
