@@ -172,3 +172,43 @@ func TestCloseInsideOnData(t *testing.T) {
 		t.Fatalf("client read %v, want EOF", err)
 	}
 }
+
+// TestHangupWhilePaused: the server half-closes and pauses, the client sends
+// and closes, so the socket hangs up while reading is paused. Nothing is
+// delivered until ResumeRead; then the input, then OnClose(io.EOF).
+func TestHangupWhilePaused(t *testing.T) {
+	events := make(chan string, 10)
+	opened := make(chan *Conn, 1)
+	h := &handlerFuncs{
+		open: func(c *Conn) {
+			c.CloseWrite()
+			c.PauseRead()
+			opened <- c
+		},
+		data: func(c *Conn, b []byte) int {
+			events <- "data:" + string(b)
+			return len(b)
+		},
+		close: func(_ *Conn, err error) { events <- "close:" + errString(err) },
+	}
+	g, addr := startGroup(t, Config{Loops: 1}, acceptAll(h))
+	client := dial(t, addr)
+	conn := recv(t, opened)
+	if _, err := io.ReadAll(client); err != nil { // the server's FIN
+		t.Fatal(err)
+	}
+	client.Write([]byte("late"))
+	client.Close()
+	l := g.Loops()[0]
+	waitFor(t, l, func() bool { return !conn.registered }) // EPOLLHUP seen
+	if len(events) != 0 {
+		t.Fatalf("event while paused: %s", <-events)
+	}
+	onLoop(t, l, conn.ResumeRead)
+	if got := recv(t, events); got != "data:late" {
+		t.Fatal(got)
+	}
+	if got := recv(t, events); got != "close:EOF" {
+		t.Fatal(got)
+	}
+}
