@@ -158,6 +158,9 @@ func (s *Stream) locate() bool {
 	if s.route = s.product.match(&s.req); s.route != nil {
 		ci = s.route.cluster
 	}
+	if ci >= 0 {
+		s.cs = s.dc.ls.clusters[ci] // AfterLocation filters see the cluster
+	}
 	if !s.runPoint(t.points[AfterLocation]) {
 		return false
 	}
@@ -167,7 +170,6 @@ func (s *Stream) locate() bool {
 	if ci < 0 {
 		return s.fail(failNoRoute)
 	}
-	s.cs = s.dc.ls.clusters[ci]
 	return s.checkBody() && s.prepareHead()
 }
 
