@@ -2,7 +2,6 @@ package proxy
 
 import (
 	"errors"
-	"time"
 
 	"github.com/velox-proxy/velox/eventloop"
 	"github.com/velox-proxy/velox/h1"
@@ -54,6 +53,7 @@ func newDownConn(ls *loopState, c *eventloop.Conn) *downConn {
 	dc.st.dc = dc
 	dc.timer.Init(ls.loop, dc.onTimer)
 	dc.st.timer.Init(ls.loop, dc.st.onTimer)
+	dc.st.writeDown = dc.st.writeDownData
 	return dc
 }
 
@@ -195,6 +195,3 @@ func (dc *downConn) nextRequest() {
 	dc.armTimer(tmIdle)
 	dc.ec.ResumeRead()
 }
-
-// idleTimeout is here for tests that want the resolved value.
-func (dc *downConn) idleTimeout() time.Duration { return dc.ls.tbl.limits.idle }

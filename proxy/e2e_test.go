@@ -178,7 +178,7 @@ func TestKeepAliveReusesOneUpstreamConnection(t *testing.T) {
 func TestBackendDownIs502WithReason(t *testing.T) {
 	cfg := clusterConfig(deadAddr(t))
 	tp := startProxy(t, cfg, 1)
-	resp, err := http.Get(tp.url("/x"))
+	resp, err := tp.client().Get(tp.url("/x"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,7 +202,7 @@ func TestSlowBackendIs504(t *testing.T) {
 	cfg := clusterConfig(o.addr())
 	cfg.Clusters[0].ResponseTimeout = config.Duration(200 * time.Millisecond)
 	tp := startProxy(t, cfg, 1)
-	resp, err := http.Get(tp.url("/slow"))
+	resp, err := tp.client().Get(tp.url("/slow"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,7 +234,7 @@ func TestNonIdempotentIsNotRetried(t *testing.T) {
 	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "live") })
 	tp := startProxy(t, clusterConfig(deadAddr(t), o.addr()), 1)
 	// Round robin starts with the first (dead) backend.
-	resp, err := http.Post(tp.url("/"), "text/plain", strings.NewReader("x"))
+	resp, err := tp.client().Post(tp.url("/"), "text/plain", strings.NewReader("x"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,7 +253,7 @@ func TestAllBackendsEjectedIs503(t *testing.T) {
 	tp := startProxy(t, cfg, 1)
 	codes := []int{}
 	for i := 0; i < 2; i++ {
-		resp, err := http.Get(tp.url("/"))
+		resp, err := tp.client().Get(tp.url("/"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -304,12 +304,42 @@ func TestClientGoneCancelsUpstream(t *testing.T) {
 	}
 	eventually(t, "client abort counted", func() bool { return tp.totals().ClientAbortsTotal == 1 })
 	before := o.conns.Load()
-	resp, err := http.Get(tp.url("/next"))
+	resp, err := tp.client().Get(tp.url("/next"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
 	if o.conns.Load() != before+1 {
 		t.Fatalf("the cancelled upstream connection was reused")
+	}
+}
+
+// An HTTP/1.0 client cannot read chunked: velox sends the decoded data and
+// closes the connection to delimit it.
+func TestHTTP10ClientGetsChunkedResponseDecoded(t *testing.T) {
+	o := newOrigin(t, genHandler)
+	tp := startProxy(t, clusterConfig(o.addr()), 1)
+	conn, err := net.Dial("tcp", tp.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	const n = 300000
+	fmt.Fprintf(conn, "GET /gen?n=%d HTTP/1.0\r\nHost: x\r\n\r\n", n)
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	raw, err := io.ReadAll(conn) // the response ends with the connection
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, body, ok := strings.Cut(string(raw), "\r\n\r\n")
+	if !ok {
+		t.Fatalf("no head in %q", raw[:min(len(raw), 200)])
+	}
+	if strings.Contains(strings.ToLower(head), "transfer-encoding") || !strings.Contains(head, "Connection: close") {
+		t.Fatalf("head for an HTTP/1.0 client:\n%s", head)
+	}
+	h := sha256.Sum256([]byte(body))
+	if len(body) != n || hex.EncodeToString(h[:]) != expectedSum(n) {
+		t.Fatalf("body: %d bytes, checksum mismatch=%v", len(body), hex.EncodeToString(h[:]) != expectedSum(n))
 	}
 }

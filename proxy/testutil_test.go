@@ -61,8 +61,9 @@ func (s *syncBuffer) String() string {
 // testProxy is a started Server with its log.
 type testProxy struct {
 	*Server
-	addr string
-	log  *syncBuffer
+	addr    string
+	log     *syncBuffer
+	clients []*http.Transport
 }
 
 // clusterConfig is one cluster over the given backends behind a catch-all product.
@@ -96,16 +97,34 @@ func startProxy(t *testing.T, cfg *config.Config, loops int) *testProxy {
 	}
 	tp.Server, tp.addr = srv, srv.Addrs()[0]
 	t.Cleanup(func() {
+		tp.checkNoLeaks(t)
 		srv.Shutdown()
 		logger.Close()
 	})
 	return tp
 }
 
+// checkNoLeaks runs after each test (its deferred closes have run): once the
+// test's own clients are gone, no client connection and no stream may be
+// left on any loop.
+func (tp *testProxy) checkNoLeaks(t *testing.T) {
+	for _, tr := range tp.clients {
+		tr.CloseIdleConnections()
+	}
+	if t.Failed() {
+		return
+	}
+	eventually(t, "every connection and stream released", func() bool {
+		st := tp.totals()
+		return st.DownstreamConnsActive == 0 && st.RequestsActive == 0
+	})
+}
+
 // client returns an http.Client that sends everything to the proxy with its
 // own pool of keep-alive connections.
 func (tp *testProxy) client() *http.Client {
 	tr := &http.Transport{MaxIdleConnsPerHost: 16, DisableCompression: true}
+	tp.clients = append(tp.clients, tr)
 	return &http.Client{Transport: tr, Timeout: 60 * time.Second}
 }
 

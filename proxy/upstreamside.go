@@ -144,13 +144,17 @@ func (s *Stream) onResponseHead(data []byte) (int, bool) {
 	}
 	rest := data[n:]
 	s.respBody.Reset(s.resp.Framing, s.resp.ContentLength)
+	s.prepareResponseHead()
+	if s.dechunk {
+		s.writeResponseHead(nil)
+		return n + s.onResponseBody(rest), false
+	}
 	m, done, err := s.respBody.Scan(rest)
 	if err != nil {
 		s.fail(failBadResponse) // nothing written downstream yet: a 502
 		return len(data), false
 	}
-	s.writeResponseHead()
-	s.dc.ec.Writev(s.out, rest[:m])
+	s.writeResponseHead(rest[:m])
 	s.afterBodyWrite(done, m < len(rest))
 	return n + m, false
 }
@@ -178,31 +182,52 @@ func (s *Stream) readResponse() bool {
 	return ok
 }
 
-// writeResponseHead prepares the head for the client in s.out.
-func (s *Stream) writeResponseHead() {
-	closeAfter := !s.keepAlive || s.resp.Framing == h1.FramingClose
+// prepareResponseHead puts the head for the client in s.out.
+func (s *Stream) prepareResponseHead() {
+	if s.req.Minor == 0 && s.resp.Framing == h1.FramingChunked {
+		// An HTTP/1.0 client knows no chunked coding: send it the data and
+		// delimit the response by closing, as nginx does.
+		s.dechunk = true
+		s.resp.Del("Transfer-Encoding")
+	}
+	closeAfter := !s.keepAlive || s.resp.Framing == h1.FramingClose || s.dechunk
 	s.keepAlive = !closeAfter
 	o := h1.WriteOptions{Via: viaName, Close: closeAfter, KeepAlive: !closeAfter && s.req.Minor == 0}
 	s.out = h1.AppendResponseHead(s.out[:0], &s.resp, &o)
 	s.status = s.resp.Status
+}
+
+// writeResponseHead writes the head with the first body bytes (one writev
+// for a small response).
+func (s *Stream) writeResponseHead(body []byte) {
+	s.dc.ec.Writev(s.out, body)
 	s.respSent = true
 	s.dc.ls.stats.countStatus(s.status)
 	s.up = upBody
 }
 
-// onResponseBody forwards response body bytes downstream.
+// onResponseBody forwards response body bytes downstream, decoding chunked
+// for an HTTP/1.0 client.
 func (s *Stream) onResponseBody(data []byte) int {
-	m, done, err := s.respBody.Scan(data)
+	var m int
+	var done bool
+	var err error
+	if s.dechunk {
+		m, done, err = s.respBody.ScanData(data, s.writeDown)
+	} else if m, done, err = s.respBody.Scan(data); m > 0 {
+		s.dc.ec.Write(data[:m])
+	}
 	if err != nil {
 		s.fail(failBadResponse)
 		return len(data)
 	}
-	if m > 0 {
-		s.dc.ec.Write(data[:m])
-	}
 	s.afterBodyWrite(done, m < len(data))
 	return m
 }
+
+// writeDownData writes decoded body data downstream. It is bound once to
+// Stream.writeDown so that passing it to ScanData does not allocate.
+func (s *Stream) writeDownData(data []byte) { s.dc.ec.Write(data) }
 
 // afterBodyWrite finishes the stream or applies backpressure.
 func (s *Stream) afterBodyWrite(done, leftover bool) {
