@@ -28,9 +28,10 @@ type Stream struct {
 	// Immutable:
 	dc *downConn
 	// Owned by the loop, kept across the requests of the connection:
-	req   h1.Request  // valid while the head is being handled
-	resp  h1.Response // valid during ReadResponse
-	timer eventloop.Timer
+	req       h1.Request  // valid while the head is being handled
+	resp      h1.Response // valid during ReadResponse
+	timer     eventloop.Timer
+	writeDown func([]byte) // s.writeDownData, bound once
 	// Pooled buffers:
 	head    []byte // the request head as sent upstream
 	out     []byte // response heads and local responses
@@ -66,6 +67,7 @@ type perRequest struct {
 	respBody   h1.BodyScanner
 	bodyBytes  int64
 	upPaused   bool // upstream reading paused because the client is slow
+	dechunk    bool // decode a chunked response for an HTTP/1.0 client
 }
 
 // Request is the parsed request head. Filters may change its headers; the
@@ -360,7 +362,7 @@ func (s *Stream) cancel() {
 	if !s.active {
 		return
 	}
-	if s.up != upDone {
+	if s.up != upDone && s.up != upTunnel {
 		s.dc.ls.stats.clientAborts.Add(1)
 		if s.dc.ls.srv.log.Verbose() {
 			s.dc.ls.srv.log.Printf("proxy", "%s %q: %s", s.dc.ip, s.info, reasonOf(failClientGone))
