@@ -1,0 +1,494 @@
+package main
+
+// End-to-end tests of the velox command: TestMain builds the binary once, and
+// each test runs it as a subprocess against net/http origins on 127.0.0.1.
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// e2Wait bounds every wait in these tests.
+const e2Wait = 10 * time.Second
+
+// e2Bin is the velox binary TestMain built.
+var e2Bin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "velox-cmd-test")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	e2Bin = filepath.Join(dir, "velox")
+	build := exec.Command("go", "build", "-o", e2Bin, ".")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building velox:", err)
+		os.RemoveAll(dir)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// e2Lines collects a process's output (it is the cmd's Stdout or Stderr,
+// so Wait returns only once all of it is in) and lets tests wait for text.
+type e2Lines struct {
+	mu   sync.Mutex
+	text strings.Builder
+	more chan struct{} // closed and replaced on every write
+}
+
+func newE2Lines() *e2Lines { return &e2Lines{more: make(chan struct{})} }
+
+func (l *e2Lines) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.text.Write(b)
+	close(l.more)
+	l.more = make(chan struct{})
+	return len(b), nil
+}
+
+func (l *e2Lines) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.text.String()
+}
+
+// waitMatch waits until re matches the output after offset from (a byte
+// offset from an earlier String), and returns the submatches.
+func (l *e2Lines) waitMatch(t *testing.T, re *regexp.Regexp, from int) []string {
+	t.Helper()
+	deadline := time.After(e2Wait)
+	for {
+		l.mu.Lock()
+		s, more := l.text.String(), l.more
+		l.mu.Unlock()
+		if m := re.FindStringSubmatch(s[from:]); m != nil {
+			return m
+		}
+		select {
+		case <-more:
+		case <-deadline:
+			t.Fatalf("no output matching %q within %v; got:\n%s", re, e2Wait, s)
+		}
+	}
+}
+
+// e2Proc is a running velox.
+type e2Proc struct {
+	cmd    *exec.Cmd
+	stdout *e2Lines
+	stderr *e2Lines
+	done   chan struct{}
+	err    error // valid after done
+}
+
+// e2Start runs velox with args; the process is killed when the test ends if
+// it is still running.
+func e2Start(t *testing.T, args ...string) *e2Proc {
+	t.Helper()
+	cmd := exec.Command(e2Bin, args...)
+	p := &e2Proc{cmd: cmd, done: make(chan struct{}), stdout: newE2Lines(), stderr: newE2Lines()}
+	cmd.Stdout, cmd.Stderr = p.stdout, p.stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting velox: %v", err)
+	}
+	go func() {
+		p.err = cmd.Wait()
+		close(p.done)
+	}()
+	t.Cleanup(func() {
+		select {
+		case <-p.done:
+		default:
+			cmd.Process.Kill()
+			<-p.done
+		}
+	})
+	return p
+}
+
+// signal sends sig to the process.
+func (p *e2Proc) signal(t *testing.T, sig os.Signal) {
+	t.Helper()
+	if err := p.cmd.Process.Signal(sig); err != nil {
+		t.Fatalf("signal %v: %v", sig, err)
+	}
+}
+
+// wait waits for the process to exit and returns its exit code.
+func (p *e2Proc) wait(t *testing.T) int {
+	t.Helper()
+	select {
+	case <-p.done:
+	case <-time.After(e2Wait):
+		t.Fatalf("velox did not exit within %v; stderr:\n%s", e2Wait, p.stderr)
+	}
+	var ee *exec.ExitError
+	if errors.As(p.err, &ee) {
+		return ee.ExitCode()
+	}
+	if p.err != nil {
+		t.Fatalf("velox: %v", p.err)
+	}
+	return 0
+}
+
+var (
+	e2ListenRE = regexp.MustCompile(`velox: listening on \[([0-9.]+:[0-9]+)\]`)
+	e2AdminRE  = regexp.MustCompile(`admin: listening on http://([0-9.]+:[0-9]+)`)
+)
+
+// e2NamedOrigin is an origin that answers its name; hold, if set, is how long
+// it sleeps on /slow. entered gets a value when a /slow request arrives.
+func e2NamedOrigin(t *testing.T, name string, hold time.Duration, entered chan<- struct{}) *httptest.Server {
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/slow" {
+			if entered != nil {
+				entered <- struct{}{}
+			}
+			time.Sleep(hold)
+		}
+		w.Header().Set("X-Origin", name)
+		io.WriteString(w, name)
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
+func e2Addr(s *httptest.Server) string { return s.Listener.Addr().String() }
+
+// e2Client is a keep-alive client with a bounded timeout.
+func e2Client(t *testing.T) *http.Client {
+	tr := &http.Transport{Proxy: nil}
+	t.Cleanup(tr.CloseIdleConnections)
+	return &http.Client{Transport: tr, Timeout: e2Wait,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+// e2Get fetches url and returns the status, the X-Origin header and the body.
+func e2Get(t *testing.T, c *http.Client, url string) (int, string, string) {
+	t.Helper()
+	resp, err := c.Get(url)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("GET %s: body: %v", url, err)
+	}
+	return resp.StatusCode, resp.Header.Get("X-Origin"), string(b)
+}
+
+// TestDemo runs `velox` with no arguments: it prints what to curl and
+// serves the demo on 127.0.0.1:8080.
+func TestDemo(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:8080")
+	if err != nil {
+		t.Skipf("the demo binds 127.0.0.1:8080, which is busy: %v", err)
+	}
+	ln.Close()
+	p := e2Start(t)
+	p.stdout.waitMatch(t, regexp.MustCompile(`curl -i http://127\.0\.0\.1:8080/api/hello`), 0)
+	m := p.stdout.waitMatch(t, regexp.MustCompile(`two origins on (127\.0\.0\.1:\d+) and (127\.0\.0\.1:\d+)`), 0)
+	if m[1] == m[2] {
+		t.Errorf("both demo origins on %s", m[1])
+	}
+
+	c := e2Client(t)
+	// One keep-alive connection stays on one loop, whose round robin
+	// alternates between the origins.
+	var seen []string
+	for range 4 {
+		status, origin, body := e2Get(t, c, "http://127.0.0.1:8080/api/hello")
+		if status != 200 || !strings.Contains(body, "GET /api/hello") || !strings.Contains(body, "X-Demo: velox") {
+			t.Fatalf("GET /api/hello: %d %q", status, body)
+		}
+		seen = append(seen, origin)
+	}
+	if seen[0] == seen[1] || seen[0] != seen[2] || seen[1] != seen[3] ||
+		!strings.HasPrefix(seen[0], "origin-") || !strings.HasPrefix(seen[1], "origin-") {
+		t.Errorf("answered by %v, want origin-1 and origin-2 in turn", seen)
+	}
+	if status, _, body := e2Get(t, c, "http://127.0.0.1:8080/admin"); status != 403 || body != "admin is closed\n" {
+		t.Errorf("GET /admin: %d %q, want 403", status, body)
+	}
+	resp, err := c.Get("http://127.0.0.1:8080/old")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 301 || resp.Header.Get("Location") != "/new" {
+		t.Errorf("GET /old: %d Location %q, want 301 /new", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	p.signal(t, syscall.SIGINT)
+	if code := p.wait(t); code != 0 {
+		t.Errorf("demo exited %d after SIGINT, want 0; stderr:\n%s", code, p.stderr)
+	}
+}
+
+// e2StatsDoc is the part of /stats the tests read.
+type e2StatsDoc struct {
+	Loops []struct {
+		Loop          int    `json:"loop"`
+		RequestsTotal uint64 `json:"requests_total"`
+		Responses2xx  uint64 `json:"responses_2xx"`
+	} `json:"loops"`
+	Clusters map[string][]struct {
+		Addr     string `json:"addr"`
+		Healthy  bool   `json:"healthy"`
+		Requests uint64 `json:"requests"`
+	} `json:"clusters"`
+}
+
+// TestQuickMode runs `velox proxy --listen --to --admin`.
+func TestQuickMode(t *testing.T) {
+	a, b := e2NamedOrigin(t, "A", 0, nil), e2NamedOrigin(t, "B", 0, nil)
+	p := e2Start(t, "proxy", "--listen", "127.0.0.1:0", "--to", e2Addr(a)+","+e2Addr(b),
+		"--admin", "127.0.0.1:0", "--loops", "2")
+	admin := p.stderr.waitMatch(t, e2AdminRE, 0)[1]
+	addr := p.stderr.waitMatch(t, e2ListenRE, 0)[1]
+	c := e2Client(t)
+
+	var seen []string
+	for range 6 {
+		status, origin, body := e2Get(t, c, "http://"+addr+"/rr")
+		if status != 200 || body != origin {
+			t.Fatalf("GET /rr: %d %q from %q", status, body, origin)
+		}
+		seen = append(seen, origin)
+	}
+	if got := strings.Join(seen, ""); got != "ABABAB" && got != "BABABA" {
+		t.Errorf("answered by %s, want A and B in turn", got)
+	}
+
+	if status, _, body := e2Get(t, c, "http://"+admin+"/healthz"); status != 200 || body != "ok\n" {
+		t.Errorf("/healthz: %d %q", status, body)
+	}
+	status, _, body := e2Get(t, c, "http://"+admin+"/stats")
+	if status != 200 {
+		t.Fatalf("/stats: %d", status)
+	}
+	var st e2StatsDoc
+	if err := json.Unmarshal([]byte(body), &st); err != nil {
+		t.Fatalf("/stats is not JSON: %v\n%s", err, body)
+	}
+	if len(st.Loops) != 2 {
+		t.Errorf("/stats has %d loops, want 2 (--loops 2)", len(st.Loops))
+	}
+	var reqs, ok uint64
+	for _, l := range st.Loops {
+		reqs += l.RequestsTotal
+		ok += l.Responses2xx
+	}
+	if reqs != 6 || ok != 6 {
+		t.Errorf("/stats loops: requests_total %d, responses_2xx %d; want 6 and 6\n%s", reqs, ok, body)
+	}
+	per := map[string]uint64{}
+	for _, bs := range st.Clusters["backends"] {
+		per[bs.Addr] = bs.Requests
+		if !bs.Healthy {
+			t.Errorf("backend %s not healthy", bs.Addr)
+		}
+	}
+	if per[e2Addr(a)] != 3 || per[e2Addr(b)] != 3 {
+		t.Errorf("/stats clusters.backends requests %v, want 3 each for %s and %s\n%s", per, e2Addr(a), e2Addr(b), body)
+	}
+	if status, _, body := e2Get(t, c, "http://"+admin+"/debug/pprof/"); status != 200 || !strings.Contains(body, "goroutine") {
+		t.Errorf("/debug/pprof/: %d, body without goroutine profile", status)
+	}
+
+	p.signal(t, syscall.SIGTERM)
+	if code := p.wait(t); code != 0 {
+		t.Errorf("exit code %d after SIGTERM, want 0; stderr:\n%s", code, p.stderr)
+	}
+}
+
+// e2ConfigFor is a config routing everything to one origin, with its
+// listener on a free port.
+func e2ConfigFor(origin string) string {
+	return fmt.Sprintf(`listeners:
+  - address: 127.0.0.1:0
+products:
+  - name: site
+    hosts: [localhost]
+    default_cluster: origin
+default_product: site
+clusters:
+  - name: origin
+    backends:
+      - address: %s
+timeouts:
+  drain: 5s
+`, origin)
+}
+
+// e2BadWeightConfig has one error: line 11, clusters[0].backends[0].weight.
+const e2BadWeightConfig = `listeners:
+  - address: 127.0.0.1:0
+products:
+  - name: site
+    hosts: [localhost]
+    default_cluster: origin
+clusters:
+  - name: origin
+    backends:
+      - address: 127.0.0.1:9
+        weight: -3
+`
+
+func e2WriteFile(t *testing.T, path, text string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestBadConfig: an invalid file is refused at start, naming line and field.
+func TestBadConfig(t *testing.T) {
+	cases := []struct {
+		name, text string
+		want       []string
+	}{
+		{"bad weight", e2BadWeightConfig, []string{"bad.yaml:11:", "clusters[0].backends[0].weight"}},
+		{"unknown field", "listeners:\n  - address: 127.0.0.1:0\n    adress: x\n",
+			[]string{"bad.yaml:3:", "adress"}},
+		{"unknown cluster", strings.Replace(e2ConfigFor("127.0.0.1:9"), "default_cluster: origin", "default_cluster: nope", 1),
+			[]string{"bad.yaml:6:", "products[0].default_cluster", "nope"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "bad.yaml")
+			e2WriteFile(t, path, tc.text)
+			ctx, cancel := context.WithTimeout(context.Background(), e2Wait)
+			defer cancel()
+			out, err := exec.CommandContext(ctx, e2Bin, "-config", path).CombinedOutput()
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) || ee.ExitCode() == 0 {
+				t.Fatalf("velox -config bad.yaml: err %v, want a non-zero exit; output:\n%s", err, out)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(string(out), w) {
+					t.Errorf("output does not name %q:\n%s", w, out)
+				}
+			}
+		})
+	}
+}
+
+// TestReload: SIGHUP with a valid edit switches routing; with an invalid
+// one, velox logs why and keeps serving the old config.
+func TestReload(t *testing.T) {
+	a, b := e2NamedOrigin(t, "A", 0, nil), e2NamedOrigin(t, "B", 0, nil)
+	path := filepath.Join(t.TempDir(), "velox.yaml")
+	e2WriteFile(t, path, e2ConfigFor(e2Addr(a)))
+	p := e2Start(t, "-config", path, "--loops", "2")
+	addr := p.stderr.waitMatch(t, e2ListenRE, 0)[1]
+	c := e2Client(t)
+	if _, origin, _ := e2Get(t, c, "http://"+addr+"/"); origin != "A" {
+		t.Fatalf("before reload: answered by %q, want A", origin)
+	}
+
+	e2WriteFile(t, path, e2ConfigFor(e2Addr(b)))
+	from := len(p.stderr.String())
+	p.signal(t, syscall.SIGHUP)
+	p.stderr.waitMatch(t, regexp.MustCompile(`reload: new config in use`), from)
+	// The same keep-alive connection and new ones both see the new routing.
+	for i := range 4 {
+		if i == 2 {
+			c = e2Client(t)
+		}
+		if _, origin, _ := e2Get(t, c, "http://"+addr+"/"); origin != "B" {
+			t.Fatalf("after a valid reload, request %d answered by %q, want B", i, origin)
+		}
+	}
+
+	e2WriteFile(t, path, e2BadWeightConfig)
+	from = len(p.stderr.String())
+	p.signal(t, syscall.SIGHUP)
+	m := p.stderr.waitMatch(t, regexp.MustCompile(`reload: refused, old config keeps serving: (.*)`), from)
+	if !strings.Contains(m[1], "velox.yaml:11:") || !strings.Contains(m[1], "clusters[0].backends[0].weight") {
+		t.Errorf("reload error does not name line and field: %q", m[1])
+	}
+	for range 3 {
+		if status, origin, _ := e2Get(t, c, "http://"+addr+"/"); status != 200 || origin != "B" {
+			t.Fatalf("after a refused reload: %d from %q, want 200 from B", status, origin)
+		}
+	}
+	p.signal(t, syscall.SIGTERM)
+	if code := p.wait(t); code != 0 {
+		t.Errorf("exit code %d, want 0; stderr:\n%s", code, p.stderr)
+	}
+}
+
+// TestSIGTERMDrainsInFlight: a request in flight when SIGTERM arrives
+// completes with 200, and velox then exits 0.
+func TestSIGTERMDrainsInFlight(t *testing.T) {
+	entered := make(chan struct{}, 1)
+	slow := e2NamedOrigin(t, "slow", 300*time.Millisecond, entered)
+	path := filepath.Join(t.TempDir(), "velox.yaml")
+	e2WriteFile(t, path, e2ConfigFor(e2Addr(slow)))
+	p := e2Start(t, "-config", path)
+	addr := p.stderr.waitMatch(t, e2ListenRE, 0)[1]
+
+	type result struct {
+		status int
+		body   string
+		err    error
+	}
+	done := make(chan result, 1)
+	go func() {
+		c := &http.Client{Transport: &http.Transport{Proxy: nil}, Timeout: e2Wait}
+		resp, err := c.Get("http://" + addr + "/slow")
+		if err != nil {
+			done <- result{err: err}
+			return
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		done <- result{resp.StatusCode, string(b), err}
+	}()
+	select {
+	case <-entered:
+	case <-time.After(e2Wait):
+		t.Fatal("the slow request never reached the origin")
+	}
+	p.signal(t, syscall.SIGTERM)
+	select {
+	case r := <-done:
+		if r.err != nil || r.status != 200 || r.body != "slow" {
+			t.Errorf("in-flight request: %d %q %v, want 200 \"slow\"", r.status, r.body, r.err)
+		}
+	case <-time.After(e2Wait):
+		t.Fatal("in-flight request did not finish")
+	}
+	if code := p.wait(t); code != 0 {
+		t.Errorf("exit code %d after SIGTERM, want 0; stderr:\n%s", code, p.stderr)
+	}
+	if !strings.Contains(p.stderr.String(), "terminated: draining") {
+		t.Errorf("stderr does not log the drain:\n%s", p.stderr)
+	}
+	if _, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+		t.Errorf("velox still accepts on %s after exiting", addr)
+	}
+}
