@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httputil"
 	"net/textproto"
@@ -237,5 +238,58 @@ func TestDifferentialChunked(t *testing.T) {
 			t.Fatalf("%q: %v", body, err)
 		}
 		diffChunked(t, []byte(body), decoded)
+	}
+}
+
+// Pieces of generated messages: mostly valid, with the edge cases where
+// parsers tend to differ.
+var (
+	genMethods  = []string{"GET", "POST", "HEAD", "OPTIONS", "CONNECT", "PUT", "M-SEARCH", "get"}
+	genTargets  = []string{"/", "/a?b", "*", "http://h.example/x?y", "https://h.example:8443", "h.example:443", "//x/y", "/a%20b;c", "/?x=#f"}
+	genVersions = []string{"HTTP/1.0", "HTTP/1.1", "HTTP/1.1", "HTTP/1.2"}
+	genFields   = []string{
+		"Host: a", "Host: h.example:443", "Host:", "HOST: b",
+		"Content-Length: 0", "Content-Length: 5", "Content-Length: 5, 5", "Content-Length: 05", "content-length: 6",
+		"Transfer-Encoding: chunked", "Transfer-Encoding: gzip, chunked", "Transfer-Encoding: gzip", "transfer-encoding: CHUNKED",
+		"Connection: close", "Connection: keep-alive", "Connection: Upgrade", "Connection: keep-alive, close",
+		"Upgrade: websocket", "Expect: 100-continue", "X-A: 1", "x-a:  2 ", "X-Empty:", "Cookie: a=b",
+		"X-Tab:\tv\tw\t", "X-Obs: \xe9t\xe9", "Via: 1.0 a, 1.1 b",
+	}
+	genStatuses = []string{"200 OK", "204 No Content", "304 Not Modified", "101 Switching Protocols", "404", "500 Internal Server Error", "100 Continue", "206 "}
+)
+
+func pick(r *rand.Rand, s []string) string { return s[r.IntN(len(s))] }
+
+// genMessage builds a head from the start-line and up to five fields; one in
+// twenty uses bare LF line ends.
+func genMessage(r *rand.Rand, start string) []byte {
+	eol := "\r\n"
+	if r.IntN(20) == 0 {
+		eol = "\n"
+	}
+	b := []byte(start + eol)
+	for range r.IntN(6) {
+		b = append(b, pick(r, genFields)+eol...)
+	}
+	return append(b, eol...)
+}
+
+// TestDifferentialGenerated compares thousands of generated messages.
+func TestDifferentialGenerated(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	reqs, resps := 0, 0
+	for range 3000 {
+		start := pick(r, genMethods) + " " + pick(r, genTargets) + " " + pick(r, genVersions)
+		if diffRequest(t, genMessage(r, start)) {
+			reqs++
+		}
+		start = pick(r, genVersions) + " " + pick(r, genStatuses)
+		if diffResponse(t, genMessage(r, start), r.IntN(4) == 0) {
+			resps++
+		}
+	}
+	t.Logf("compared %d requests and %d responses", reqs, resps)
+	if reqs < 400 || resps < 1500 {
+		t.Errorf("too few messages accepted by both parsers: %d requests, %d responses", reqs, resps)
 	}
 }

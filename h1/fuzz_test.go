@@ -17,7 +17,10 @@ func prefixCuts(n int) []int {
 	for k := 0; k < n; k += step {
 		cuts = append(cuts, k)
 	}
-	return append(cuts, n-1)
+	if n > 0 {
+		cuts = append(cuts, n-1)
+	}
+	return cuts
 }
 
 func FuzzParseRequest(f *testing.F) {

@@ -238,3 +238,11 @@ func headerDel(hs []Header, name string) {
 		}
 	}
 }
+
+func headerDelBytes(hs []Header, name []byte) {
+	for i := range hs {
+		if hs[i].Name != nil && codec.EqualFoldBytes(hs[i].Name, name) {
+			hs[i] = Header{}
+		}
+	}
+}

@@ -19,7 +19,7 @@ type Request struct {
 	Path    []byte // Target up to '?', for routing (the path of an absolute-form target)
 	Minor   int    // HTTP/1.Minor (0 or 1; 1.2 to 1.9 are read as 1)
 	Headers []Header
-	Host    []byte // value of the single Host header; the authority of an absolute-form target
+	Host    []byte // value of the single Host header; the target's authority in absolute-form and CONNECT
 
 	Framing       Framing
 	ContentLength int64 // valid when Framing == FramingLength
@@ -47,7 +47,7 @@ func (r *Request) Add(name, value []byte) {
 
 // Set replaces every field called name by one field (Del, then Add).
 func (r *Request) Set(name, value []byte) {
-	headerDel(r.Headers, string(name))
+	headerDelBytes(r.Headers, name)
 	r.Add(name, value)
 }
 
@@ -184,7 +184,7 @@ func (r *Request) splitTarget() error {
 		if !isAuthorityForm(t) {
 			return errBadTarget
 		}
-		r.Path = t
+		r.Host, r.Path = t, t
 	case t[0] == '/':
 		r.Path = untilQuery(t)
 	case t[0] == '*':

@@ -43,7 +43,7 @@ func TestParseRequest(t *testing.T) {
 			reqSummary{Method: "GET", Target: "https://b.example:8443/p?q", Path: "/p", Host: "b.example:8443", Minor: 1, KeepAlive: true}},
 		{"absolute-form no path", "GET http://b?q HTTP/1.1\nHost: b\n\n",
 			reqSummary{Method: "GET", Target: "http://b?q", Path: "/", Host: "b", Minor: 1, KeepAlive: true}},
-		{"authority-form", "CONNECT [::1]:443 HTTP/1.1\nHost: [::1]:443\n\n",
+		{"authority-form", "CONNECT [::1]:443 HTTP/1.1\nHost: other\n\n",
 			reqSummary{Method: "CONNECT", Target: "[::1]:443", Path: "[::1]:443", Host: "[::1]:443", Minor: 1, KeepAlive: true}},
 		{"asterisk-form", "OPTIONS * HTTP/1.1\nHost: a\n\n",
 			reqSummary{Method: "OPTIONS", Target: "*", Path: "*", Host: "a", Minor: 1, KeepAlive: true}},

@@ -30,7 +30,7 @@ func (r *Response) Add(name, value []byte) {
 
 // Set replaces every field called name by one field (Del, then Add).
 func (r *Response) Set(name, value []byte) {
-	headerDel(r.Headers, string(name))
+	headerDelBytes(r.Headers, name)
 	r.Add(name, value)
 }
 

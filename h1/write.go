@@ -25,6 +25,8 @@ type WriteOptions struct {
 //
 // Details: deleted fields (nil Name) are skipped; Connection cannot remove
 // Host, Content-Length or Transfer-Encoding (the body is forwarded raw);
+// repeated Content-Length values (equal, or the parser would have refused
+// them) are sent once, as the first value of the first field;
 // when no Host field is left, "Host: req.Host" is written first (an HTTP/1.0
 // request becomes HTTP/1.1, which needs one). X-Forwarded-For fields are
 // joined into one after the other fields, ending with o.ForwardedFor;
@@ -139,8 +141,19 @@ func namesOthers(v []byte) bool {
 }
 
 func (fw *forwarder) appendHead(dst []byte) []byte {
+	sawCL := false
 	for _, h := range fw.hs {
-		if h.Name != nil && !fw.drop(h.Name) {
+		switch {
+		case h.Name == nil || fw.drop(h.Name):
+		case codec.EqualFold(h.Name, "content-length"):
+			// The parser accepted equal values only: send one (RFC 9110
+			// section 8.6), so that no one downstream reads "5, 5" as 55.
+			if !sawCL {
+				v, _, _ := codec.CutElement(h.Value)
+				dst = appendField(dst, h.Name, v)
+			}
+			sawCL = true
+		default:
 			dst = appendField(dst, h.Name, h.Value)
 		}
 	}

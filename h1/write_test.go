@@ -23,6 +23,8 @@ func TestAppendRequestHead(t *testing.T) {
 			"GET / HTTP/1.1\nHost: h\nX-End: 3\n\n"},
 		{"Connection cannot drop framing", "POST / HTTP/1.1\nHost: h\nConnection: Host, Content-Length, Transfer-Encoding\nTransfer-Encoding: chunked\n\n", nil,
 			"POST / HTTP/1.1\nHost: h\nTransfer-Encoding: chunked\n\n"},
+		{"repeated Content-Length sent once", "POST / HTTP/1.1\nHost: h\ncontent-length: 5, 5\nA: b\nContent-Length: 5\n\n", nil,
+			"POST / HTTP/1.1\nHost: h\ncontent-length: 5\nA: b\n\n"},
 		{"case and order kept", "GET / HTTP/1.1\nhost: h\nx-b: 1\nX-A: 2\nx-b: 3\n\n", nil,
 			"GET / HTTP/1.1\nhost: h\nx-b: 1\nX-A: 2\nx-b: 3\n\n"},
 		{"forwarded new", "GET / HTTP/1.1\nHost: h\n\n",
