@@ -86,7 +86,7 @@ func (dc *downConn) onTimer() {
 // no more progress, and returns what it consumed.
 func (dc *downConn) OnData(c *eventloop.Conn, data []byte) int {
 	consumed := 0
-	for !c.Closed() {
+	for consumed < len(data) && !c.Closed() {
 		n, more := dc.step(data[consumed:])
 		consumed += n
 		if !more {
@@ -109,8 +109,10 @@ func (dc *downConn) step(data []byte) (n int, more bool) {
 	case stClosing:
 		return len(data), false // ignore what arrives after the last response
 	}
-	// stWaitUp, stAwaitResp: hold the input (pipelined requests) until the
-	// stream moves on; ResumeRead offers it again.
+	// stWaitUp, stAwaitResp: bytes came early (a pipelined request, or the
+	// body while we connect): hold them until the stream moves on, when
+	// ResumeRead offers them again. Pausing only now, not after every head,
+	// saves two epoll_ctl calls per request.
 	dc.ec.PauseRead()
 	return 0, false
 }

@@ -123,7 +123,8 @@ func (s *Stream) begin(headLen int) {
 	s.isHead = string(s.req.Method) == "HEAD"
 	s.upgrade = s.req.Upgrade
 	s.idempotent = idempotent(s.req.Method)
-	s.reqDone = s.req.Framing == h1.FramingNone
+	s.reqDone = s.req.Framing == h1.FramingNone ||
+		(s.req.Framing == h1.FramingLength && s.req.ContentLength == 0)
 	s.reqBody.Reset(s.req.Framing, s.req.ContentLength)
 	s.info = appendInfo(s.info[:0], &s.req)
 	ls.stats.requests.Add(1)
