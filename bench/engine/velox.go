@@ -1,3 +1,5 @@
+//go:build !novelox
+
 package engine
 
 import (

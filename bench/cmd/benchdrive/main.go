@@ -1,0 +1,223 @@
+// Command benchdrive runs velox's side-by-side benchmark (issue 3) and
+// writes its report: it starts an nginx origin, each proxy in front of it
+// (velox, nginx, HAProxy, Go's httputil.ReverseProxy) and the origin alone as
+// the ceiling, drives them with wrk in interleaved rounds, measures the
+// resident memory of idle connections, runs the engine yardstick (velox's
+// eventloop, gnet, netpoll), and writes bench/results/<date>-<sha>.md, a PNG
+// chart, the raw JSON and bench/results/latest.md.
+//
+// bench/run.sh installs the tools, builds the binaries and runs it:
+//
+//	go run ./bench/cmd/benchdrive -bench bench -bin bench/work/bin -velox bin/velox
+//
+// Every process it starts is pinned with taskset (the one under test on CPU 0,
+// load generators and origin on CPU 1) and killed before it exits.
+// Read next: scenarios.go, targets.go, then phases.go.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// driver holds the paths and state of one benchmark run.
+type driver struct {
+	benchDir, workDir, binDir, resultsDir, repoDir string
+	veloxBin                                       string
+	wwwDir, originAddr                             string
+
+	procs *procs
+	res   *Results
+	ctx   context.Context
+}
+
+func main() {
+	log.SetFlags(log.Ltime)
+	log.SetPrefix("benchdrive: ")
+	var (
+		benchDir   = flag.String("bench", "bench", "the bench directory (configs, scripts)")
+		binDir     = flag.String("bin", "bench/work/bin", "where run.sh built goproxy, idleconns, echoload, engineserve")
+		veloxBin   = flag.String("velox", "bin/velox", "the velox binary")
+		resultsDir = flag.String("results", "", "where to write the report (default BENCH/results)")
+		rounds     = flag.Int("rounds", 3, "interleaved rounds")
+		duration   = flag.Duration("duration", 10*time.Second, "measured time of each run")
+		warmup     = flag.Duration("warmup", time.Second, "unmeasured run before each measured one")
+		scenarioF  = flag.String("scenarios", "", "comma-separated scenarios (default all)")
+		quick      = flag.Bool("quick", false, "smoke test: 1 round of 3s, 1,000 idle connections")
+		idleN      = flag.Int("idle-conns", 10000, "idle connections per target in the idle test")
+		phasesF    = flag.String("phases", "http,idle,engine", "phases to run")
+		command    = flag.String("command", "", "the command line to record in the report")
+		maxTime    = flag.Duration("max-time", 28*time.Minute, "abort the run after this long")
+		reportOnly = flag.String("report-only", "", "render the report of a saved results JSON and exit")
+	)
+	flag.Parse()
+	if *resultsDir == "" {
+		*resultsDir = filepath.Join(*benchDir, "results")
+	}
+	if *reportOnly != "" {
+		paths, err := rerender(*reportOnly, *resultsDir)
+		for _, p := range paths {
+			fmt.Println("wrote", p)
+		}
+		if err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
+	if *quick {
+		*rounds, *duration, *warmup = 1, 3*time.Second, time.Second
+		if *idleN > 1000 {
+			*idleN = 1000
+		}
+	}
+	// wrk takes whole seconds.
+	*duration = max(time.Second, duration.Round(time.Second))
+	if *warmup > 0 {
+		*warmup = max(time.Second, warmup.Round(time.Second))
+	}
+	sel, err := selectScenarios(*scenarioF)
+	if err != nil {
+		log.Fatal(err)
+	}
+	abs := func(p string) string {
+		a, err := filepath.Abs(p)
+		if err != nil {
+			log.Fatal(err)
+		}
+		return a
+	}
+	d := &driver{
+		benchDir:   abs(*benchDir),
+		binDir:     abs(*binDir),
+		resultsDir: abs(*resultsDir),
+		veloxBin:   abs(*veloxBin),
+	}
+	d.repoDir = filepath.Dir(d.benchDir)
+	d.workDir = filepath.Join(d.benchDir, "work", "run")
+	d.wwwDir = filepath.Join(d.workDir, "www")
+	if err := os.RemoveAll(d.workDir); err != nil {
+		log.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(d.workDir, "wrk"), 0o755); err != nil {
+		log.Fatal(err)
+	}
+	d.procs = newProcs(d.workDir)
+	raiseFileLimit()
+
+	ctx, cancel := context.WithTimeout(context.Background(), *maxTime)
+	defer cancel()
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	d.ctx = ctx
+
+	names := make([]string, len(sel))
+	for i, s := range sel {
+		names[i] = s.Name
+	}
+	d.res = &Results{
+		Started: time.Now(),
+		Command: *command,
+		Commit:  gitCommit(d.repoDir),
+		Machine: describeMachine(),
+		Settings: Settings{Rounds: *rounds, Duration: *duration, Warmup: *warmup,
+			Scenarios: names, Quick: *quick, IdleConns: *idleN},
+	}
+	d.res.Versions = versions(d.binDir)
+
+	err = d.run(sel, strings.Split(*phasesF, ","))
+	d.procs.StopAll()
+	if err != nil {
+		d.res.Notes = append(d.res.Notes, "The run stopped early: "+err.Error())
+		log.Print(err)
+	}
+	d.res.Finished = time.Now()
+	paths, werr := writeReport(d.res, d.resultsDir)
+	if werr != nil {
+		log.Fatal(werr)
+	}
+	for _, p := range paths {
+		fmt.Println("wrote", p)
+	}
+	if err != nil {
+		os.Exit(1)
+	}
+}
+
+// run runs the phases in order; the origin lives through all of them.
+func (d *driver) run(sel []Scenario, phases []string) error {
+	want := map[string]bool{}
+	for _, p := range phases {
+		want[strings.TrimSpace(p)] = true
+	}
+	if want["http"] || want["idle"] {
+		port, err := freePort()
+		if err != nil {
+			return err
+		}
+		origin, err := d.startOrigin(port)
+		if err != nil {
+			return err
+		}
+		if err := waitListening(origin, d.originAddr, 10*time.Second); err != nil {
+			return fmt.Errorf("origin: %w", err)
+		}
+		if err := checkServes(d.originAddr); err != nil {
+			return fmt.Errorf("origin: %w", err)
+		}
+	}
+	if want["http"] {
+		if err := d.httpPhase(sel); err != nil {
+			return err
+		}
+	}
+	if want["idle"] {
+		if err := d.idlePhase(); err != nil {
+			return err
+		}
+	}
+	if want["engine"] {
+		if err := d.enginePhase(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// raiseFileLimit lets the driver and what it starts (wrk with 1,000
+// connections, the 10,000 idle connections) open enough files. Setting it
+// explicitly also keeps Go from restoring the old limit in child processes.
+func raiseFileLimit() {
+	lim := syscall.Rlimit{Cur: 65536, Max: 65536}
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err == nil {
+		return
+	}
+	var cur syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &cur); err == nil {
+		cur.Cur = cur.Max
+		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &cur); err != nil || cur.Cur < 20000 {
+			log.Printf("open file limit is %d: the 1,000-connection and idle tests may fail", cur.Cur)
+		}
+	}
+}
+
+// rerender writes the report of a saved results JSON again.
+func rerender(path, resultsDir string) ([]string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var r Results
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, err
+	}
+	return writeReport(&r, resultsDir)
+}

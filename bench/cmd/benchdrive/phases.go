@@ -1,0 +1,310 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"log"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// running is a target started for a phase.
+type running struct {
+	t    Target
+	p    *proc
+	addr string
+}
+
+// startTargets launches every target and records which could not start.
+func (d *driver) startTargets() []running {
+	var live []running
+	d.res.Targets = d.res.Targets[:0]
+	for _, t := range targets {
+		st := TargetStatus{Name: t.Name, Desc: t.Desc}
+		p, addr, err := d.launch(t)
+		if err != nil {
+			st.Reason = firstLine(err.Error())
+			log.Printf("%s not benchmarked: %v", t.Name, err)
+		} else {
+			st.Available = true
+			live = append(live, running{t: t, p: p, addr: addr})
+			log.Printf("%s listening on %s (pid %d)", t.Name, addr, p.Pid())
+		}
+		d.res.Targets = append(d.res.Targets, st)
+	}
+	return live
+}
+
+// httpPhase runs every scenario against every target, interleaved: each
+// round runs each scenario against every target, in an order rotated by one
+// each round.
+func (d *driver) httpPhase(sel []Scenario) error {
+	live := d.startTargets()
+	defer func() {
+		for _, r := range live {
+			d.procs.Stop(r.p, 2*time.Second)
+		}
+	}()
+	set := d.res.Settings
+	for round := range set.Rounds {
+		for _, s := range sel {
+			for _, r := range rotate(live, round) {
+				if err := d.ctx.Err(); err != nil {
+					return err
+				}
+				run := d.wrkRun(round, s, r)
+				d.res.Runs = append(d.res.Runs, run)
+				if run.Err != "" {
+					log.Printf("round %d %-10s %-8s error: %s", round+1, s.Name, r.t.Name, run.Err)
+					continue
+				}
+				w := run.Wrk
+				log.Printf("round %d %-10s %-8s %10.0f req/s  p50 %-9v p99 %-9v errors %d",
+					round+1, s.Name, r.t.Name, w.RPS, w.P50, w.P99, w.Errors())
+			}
+		}
+	}
+	return nil
+}
+
+// wrkRun runs the warm-up and the measured wrk run of s against r.
+func (d *driver) wrkRun(round int, s Scenario, r running) Run {
+	set := d.res.Settings
+	args := s.wrkArgs(d.benchDir, r.addr, set.Duration)
+	run := Run{Round: round + 1, Scenario: s.Name, Target: r.t.Name,
+		Command: "taskset -c " + strconv.Itoa(cpuLoad) + " wrk " + strings.ReplaceAll(shellJoin(args), d.repoDir+"/", "")}
+	if r.p.Exited() {
+		run.Err = "process exited: " + r.p.LogTail(3)
+		return run
+	}
+	if set.Warmup > 0 {
+		wargs := s.wrkArgs(d.benchDir, r.addr, set.Warmup)
+		if _, err := d.procs.Run(d.ctx, set.Warmup+30*time.Second, cpuLoad, nil, append([]string{"wrk"}, wargs...)...); err != nil {
+			run.Err = "warm-up: " + err.Error()
+			return run
+		}
+	}
+	out, err := d.procs.Run(d.ctx, set.Duration+30*time.Second, cpuLoad, nil, append([]string{"wrk"}, args...)...)
+	if err != nil {
+		run.Err = err.Error()
+		return run
+	}
+	raw := fmt.Sprintf("%d-%s-%s.txt", round+1, s.Name, r.t.Name)
+	_ = os.WriteFile(filepath.Join(d.workDir, "wrk", raw), []byte(run.Command+"\n"+out), 0o644)
+	run.Wrk, err = ParseWrk(out)
+	if err != nil {
+		run.Err = err.Error()
+	}
+	if r.p.Exited() {
+		run.Err = "process exited during the run: " + r.p.LogTail(3)
+	}
+	return run
+}
+
+// idlePhase starts each target afresh, measures its resident memory, has
+// idleconns open N keep-alive connections to it (one request each, then
+// idle), and measures again.
+func (d *driver) idlePhase() error {
+	n := d.res.Settings.IdleConns
+	if m := maxConns(); n > m {
+		d.res.Notes = append(d.res.Notes, fmt.Sprintf("Idle test: %d connections instead of the %d asked for: the open file limit here is %d"+
+			" (hard limit, not raisable without CAP_SYS_RESOURCE) and HAProxy refuses a maxconn over half of it.", m, n, fileLimit()))
+		n = m
+		d.res.Settings.IdleConns = n
+	}
+	for _, t := range targets {
+		if err := d.ctx.Err(); err != nil {
+			return err
+		}
+		if !d.available(t.Name) {
+			continue
+		}
+		r := d.idleOne(t, n)
+		d.res.Idle = append(d.res.Idle, r)
+		if r.Err != "" {
+			log.Printf("idle %-8s error: %s", t.Name, r.Err)
+			continue
+		}
+		log.Printf("idle %-8s %d conns: RSS %.1f MiB -> %.1f MiB, %.0f B per conn",
+			t.Name, r.Conns, float64(r.RSSBefore)/(1<<20), float64(r.RSSAfter)/(1<<20), r.PerConn())
+	}
+	return nil
+}
+
+// available reports whether target name started in the HTTP phase (or, when
+// that phase did not run, always).
+func (d *driver) available(name string) bool {
+	if len(d.res.Targets) == 0 {
+		return true
+	}
+	for _, st := range d.res.Targets {
+		if st.Name == name {
+			return st.Available
+		}
+	}
+	return false
+}
+
+func (d *driver) idleOne(t Target, n int) IdleResult {
+	r := IdleResult{Target: t.Name}
+	p, addr, err := d.launch(t)
+	if err != nil {
+		r.Err = firstLine(err.Error())
+		return r
+	}
+	defer d.procs.Stop(p, 2*time.Second)
+	time.Sleep(500 * time.Millisecond)
+	if r.RSSBefore, err = vmRSS(p.Pid()); err != nil {
+		r.Err = err.Error()
+		return r
+	}
+	ic, err := d.procs.Start("idleconns-"+t.Name, cpuLoad, nil, filepath.Join(d.binDir, "idleconns"),
+		"-addr", addr, "-n", strconv.Itoa(n), "-hold", "300s")
+	if err != nil {
+		r.Err = err.Error()
+		return r
+	}
+	defer d.procs.Stop(ic, 5*time.Second)
+	line, err := waitLine(ic, "ready", 120*time.Second)
+	if err != nil {
+		r.Err = err.Error()
+		return r
+	}
+	var opened, failed int
+	if _, err := fmt.Sscanf(line, "ready %d failed %d", &opened, &failed); err != nil {
+		r.Err = "idleconns said " + strconv.Quote(line)
+		return r
+	}
+	r.Conns = opened
+	if failed > 0 {
+		r.Err = fmt.Sprintf("%d of %d connections failed", failed, n)
+	}
+	time.Sleep(time.Second)
+	if r.RSSAfter, err = vmRSS(p.Pid()); err != nil {
+		r.Err = err.Error()
+	}
+	return r
+}
+
+// engineModes are the yardstick workloads (bench/engine's modes), in report
+// order. The driver does not import bench/engine, so that it builds even
+// while the eventloop package does not.
+var engineModes = []string{"echo", "http"}
+
+// engineOrder is the report order of the engines.
+var engineOrder = []string{"velox", "gnet", "netpoll"}
+
+// enginePhase runs the yardstick: each workload against each engine, one
+// loop each, interleaved rounds.
+func (d *driver) enginePhase() error {
+	var live []string
+	for _, name := range engineOrder {
+		st := EngineStatus{Name: name, Desc: engineDesc[name]}
+		p, _, err := d.startEngine(name, "echo")
+		if err != nil {
+			st.Reason = firstLine(err.Error())
+			log.Printf("engine %s not benchmarked: %v", name, err)
+		} else {
+			st.Available = true
+			live = append(live, name)
+			d.procs.Stop(p, 2*time.Second)
+		}
+		d.res.Engines = append(d.res.Engines, st)
+	}
+	for round := range d.res.Settings.Rounds {
+		for _, mode := range engineModes {
+			for _, name := range rotate(live, round) {
+				if err := d.ctx.Err(); err != nil {
+					return err
+				}
+				run := d.engineRun(round, mode, name)
+				d.res.Engine = append(d.res.Engine, run)
+				if run.Err != "" {
+					log.Printf("round %d engine %-4s %-8s error: %s", round+1, mode, name, run.Err)
+					continue
+				}
+				log.Printf("round %d engine %-4s %-8s %10.0f /s  p50 %.0fus p99 %.0fus errors %d",
+					round+1, mode, name, run.Rate, run.P50us, run.P99us, run.Errors)
+			}
+		}
+	}
+	return nil
+}
+
+var engineDesc = map[string]string{
+	"velox":   "velox eventloop, 1 loop",
+	"gnet":    "gnet v2, 1 event loop, no multicore",
+	"netpoll": "cloudwego/netpoll, 1 poller, handlers on its goroutine pool",
+}
+
+func (d *driver) startEngine(name string, mode string) (*proc, string, error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, "", err
+	}
+	addr := addrOf(port)
+	p, err := d.procs.Start(fmt.Sprintf("engine-%s-%s-%d", name, mode, port), cpuTarget, []string{"GOMAXPROCS=1"},
+		filepath.Join(d.binDir, "engineserve"), "-engine", name, "-mode", mode, "-addr", addr)
+	if err != nil {
+		return nil, "", err
+	}
+	if _, err := waitLine(p, "listening", 10*time.Second); err != nil {
+		d.procs.Stop(p, time.Second)
+		return nil, "", err
+	}
+	return p, addr, nil
+}
+
+func (d *driver) engineRun(round int, mode string, name string) EngineRun {
+	run := EngineRun{Round: round + 1, Mode: mode, Engine: name}
+	p, addr, err := d.startEngine(name, mode)
+	if err != nil {
+		run.Err = firstLine(err.Error())
+		return run
+	}
+	defer d.procs.Stop(p, 2*time.Second)
+	set := d.res.Settings
+	if mode == "echo" {
+		out, err := d.procs.Run(d.ctx, set.Warmup+set.Duration+30*time.Second, cpuLoad, nil,
+			filepath.Join(d.binDir, "echoload"), "-addr", addr, "-c", "64", "-size", "64",
+			"-d", set.Duration.String(), "-warmup", set.Warmup.String())
+		if err != nil {
+			run.Err = err.Error()
+			return run
+		}
+		var r struct {
+			Rate   float64 `json:"rate"`
+			P50us  float64 `json:"p50_us"`
+			P99us  float64 `json:"p99_us"`
+			Errors int64   `json:"errors"`
+		}
+		if err := json.Unmarshal([]byte(out), &r); err != nil {
+			run.Err = "echoload output: " + err.Error()
+			return run
+		}
+		run.Rate, run.P50us, run.P99us, run.Errors = r.Rate, r.P50us, r.P99us, r.Errors
+	} else {
+		s := Scenario{Name: "engine-http", Path: "/", Conns: 64}
+		w := d.wrkRun(round, s, running{t: Target{Name: name}, p: p, addr: addr})
+		if w.Err != "" {
+			run.Err = w.Err
+			return run
+		}
+		run.Rate, run.P50us, run.P99us, run.Errors = w.Wrk.RPS, us(w.Wrk.P50), us(w.Wrk.P99), w.Wrk.Errors()
+	}
+	if p.Exited() {
+		run.Err = "engine exited during the run: " + strings.TrimSpace(p.LogTail(3))
+	}
+	return run
+}
+
+// engineCommands are the load commands of the yardstick, for the report.
+func engineCommands(set Settings) map[string]string {
+	return map[string]string{
+		"echo": fmt.Sprintf("taskset -c %d echoload -addr ADDR -c 64 -size 64 -d %v -warmup %v", cpuLoad, set.Duration, set.Warmup),
+		"http": fmt.Sprintf("taskset -c %d wrk -t1 -c64 -d%s --latency http://ADDR/", cpuLoad, wrkSeconds(set.Duration)),
+	}
+}

@@ -1,0 +1,425 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+)
+
+// writeReport writes DIR/<date>-<sha>.{md,png,json} and DIR/latest.md and
+// returns the paths written.
+func writeReport(r *Results, dir string) ([]string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	base := r.Started.UTC().Format("2006-01-02") + "-" + strings.TrimSuffix(r.Commit, "+dirty")
+	var written []string
+	write := func(name string, data []byte) error {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			return err
+		}
+		written = append(written, p)
+		return nil
+	}
+	js, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	if err := write(base+".json", append(js, '\n')); err != nil {
+		return written, err
+	}
+	png, err := renderChart(r)
+	if err != nil {
+		return written, err
+	}
+	if err := write(base+".png", png); err != nil {
+		return written, err
+	}
+	var md strings.Builder
+	renderMarkdown(&md, r, base+".png")
+	if err := write(base+".md", []byte(md.String())); err != nil {
+		return written, err
+	}
+	return written, write("latest.md", []byte(md.String()))
+}
+
+// renderMarkdown writes the whole report; chart is the PNG's file name.
+func renderMarkdown(w io.Writer, r *Results, chart string) {
+	p := func(format string, args ...any) { fmt.Fprintf(w, format+"\n", args...) }
+	p("# velox benchmark — %s, commit %s", r.Started.UTC().Format("2006-01-02 15:04 UTC"), r.Commit)
+	p("")
+	if r.Command != "" {
+		p("Command: `%s` (took %s).", r.Command, r.Finished.Sub(r.Started).Round(time.Second))
+	}
+	if r.Settings.Quick {
+		p("")
+		p("**QUICK mode: a smoke test (1 round of 3 s), not figures to quote.**")
+	}
+	p("")
+	renderSetup(p, r)
+	renderHTTP(p, r)
+	renderRatios(p, r)
+	renderIdle(p, r)
+	renderEngine(p, r)
+	renderBar(p, r)
+	p("## Chart")
+	p("")
+	p("![requests per second per scenario and proxy](%s)", chart)
+	p("")
+	renderCommands(p, r)
+	if len(r.Notes) > 0 {
+		p("## Notes")
+		p("")
+		for _, n := range r.Notes {
+			p("- %s", n)
+		}
+		p("")
+	}
+}
+
+type printer func(format string, args ...any)
+
+func renderSetup(p printer, r *Results) {
+	m, v, s := r.Machine, r.Versions, r.Settings
+	p("## Setup")
+	p("")
+	p("- Machine: %d cores, %s, kernel %s, %s memory.", m.Cores, orDash(m.CPU), orDash(m.Kernel), orDash(m.Memory))
+	p("- Versions: %s, %s, %s, %s, gnet %s, netpoll %s.",
+		orDash(v["go"]), orDash(v["nginx"]), orDash(v["haproxy"]), orDash(v["wrk"]), orDash(v["gnet"]), orDash(v["netpoll"]))
+	p("- CPU placement, the same for every target: the process under test alone on CPU %d (`taskset -c %d`);"+
+		" wrk, echoload, idleconns and the origin nginx on CPU %d. The `direct` ceiling is a second origin instance on CPU %d.",
+		cpuTarget, cpuTarget, cpuLoad, cpuTarget)
+	p("- One core each: velox `--loops 1 --pin-cpus 0`; nginx one process (`master_process off`, one worker's work);" +
+		" HAProxy `nbthread 1`; goproxy (`httputil.ReverseProxy`) with `GOMAXPROCS=1`; yardstick engines with one loop and `GOMAXPROCS=1`.")
+	p("- Method: %d round(s); each run is a %v wrk warm-up then %v measured (wrk -t1). Within a round every scenario runs"+
+		" against every target, in an order rotated by one each round. Figures are medians over rounds; errors are summed.",
+		s.Rounds, s.Warmup, s.Duration)
+	p("")
+	p("| target | what | status |")
+	p("|---|---|---|")
+	for _, t := range r.Targets {
+		p("| %s | %s | %s |", t.Name, t.Desc, status(t))
+	}
+	for _, t := range r.Engines {
+		p("| engine %s | %s | %s |", t.Name, t.Desc, status(t))
+	}
+	p("")
+}
+
+func status(t TargetStatus) string {
+	if t.Available {
+		return "measured"
+	}
+	return "**not runnable**: " + mdEscape(t.Reason)
+}
+
+// scenarioNames are the scenarios of r, in report order.
+func (r *Results) scenarioNames() []string {
+	return r.Settings.Scenarios
+}
+
+// targetNames are the targets of r that produced runs, in report order.
+func (r *Results) targetNames() []string {
+	var out []string
+	for _, t := range r.Targets {
+		if t.Available {
+			out = append(out, t.Name)
+		}
+	}
+	return out
+}
+
+func scenarioDesc(name string) string {
+	for _, s := range scenarios {
+		if s.Name == name {
+			return s.Desc
+		}
+	}
+	return name
+}
+
+func renderHTTP(p printer, r *Results) {
+	if len(r.Runs) == 0 {
+		return
+	}
+	p("## HTTP proxying (medians)")
+	p("")
+	p("| scenario | target | req/s | p50 | p99 | errors | runs |")
+	p("|---|---|--:|--:|--:|--:|--:|")
+	for _, sc := range r.scenarioNames() {
+		for _, t := range r.targetNames() {
+			s := r.SummarizeRuns(sc, t)
+			p("| %s | %s | %s | %s | %s | %d | %s |", sc, bold(t == "velox", t), fmtRate(s.Rate), fmtUs(s.P50us), fmtUs(s.P99us), s.Errors, fmtRuns(s))
+		}
+	}
+	p("")
+	p("Scenarios:")
+	for _, sc := range r.scenarioNames() {
+		p("- `%s`: %s.", sc, scenarioDesc(sc))
+	}
+	p("")
+}
+
+func renderRatios(p printer, r *Results) {
+	if len(r.Runs) == 0 {
+		return
+	}
+	p("## Ratios")
+	p("")
+	p("Medians of the same run divided; above 1.00 means velox serves more requests per second (or, for p99, is slower).")
+	p("")
+	p("| scenario | velox/nginx req/s | velox/HAProxy req/s | velox/goproxy req/s | velox/direct req/s | velox/nginx p99 |")
+	p("|---|--:|--:|--:|--:|--:|")
+	for _, sc := range r.scenarioNames() {
+		v := r.SummarizeRuns(sc, "velox")
+		n, h := r.SummarizeRuns(sc, "nginx"), r.SummarizeRuns(sc, "haproxy")
+		g, d := r.SummarizeRuns(sc, "goproxy"), r.SummarizeRuns(sc, "direct")
+		p("| %s | %s | %s | %s | %s | %s |", sc, fmtRatio(ratio(v.Rate, n.Rate)), fmtRatio(ratio(v.Rate, h.Rate)),
+			fmtRatio(ratio(v.Rate, g.Rate)), fmtRatio(ratio(v.Rate, d.Rate)), fmtRatio(ratio(v.P99us, n.P99us)))
+	}
+	p("")
+}
+
+func renderIdle(p printer, r *Results) {
+	if len(r.Idle) == 0 {
+		return
+	}
+	p("## Idle keep-alive connections")
+	p("")
+	p("Each target started afresh; `idleconns` opens the connections, sends one GET /12 on each, reads the answer and" +
+		" keeps them open. Resident memory (VmRSS of the single process) one second after the last answer, minus before.")
+	p("")
+	p("| target | connections | RSS before | RSS after | per connection | note |")
+	p("|---|--:|--:|--:|--:|---|")
+	for _, i := range r.Idle {
+		p("| %s | %d | %s | %s | %s | %s |", bold(i.Target == "velox", i.Target), i.Conns, fmtMiB(i.RSSBefore), fmtMiB(i.RSSAfter), fmtBytes(i.PerConn()), mdEscape(i.Err))
+	}
+	p("")
+}
+
+func renderEngine(p printer, r *Results) {
+	if len(r.Engine) == 0 {
+		return
+	}
+	cmds := engineCommands(r.Settings)
+	p("## Engine yardstick (medians)")
+	p("")
+	p("`echo`: 64 connections, each sending 64 bytes and waiting for their echo (messages/s; `%s`)."+
+		" `http`: a fixed 2-byte HTTP response to each request head (requests/s; `%s`).", cmds["echo"], cmds["http"])
+	p("")
+	p("| workload | engine | rate | p50 | p99 | errors | runs |")
+	p("|---|---|--:|--:|--:|--:|--:|")
+	for _, mode := range engineModes {
+		for _, e := range engineOrder {
+			s := r.SummarizeEngine(mode, e)
+			if s.Runs+s.Failed == 0 {
+				continue
+			}
+			p("| %s | %s | %s | %s | %s | %d | %s |", mode, bold(e == "velox", e), fmtRate(s.Rate), fmtUs(s.P50us), fmtUs(s.P99us), s.Errors, fmtRuns(s))
+		}
+	}
+	p("")
+	p("| workload | velox/gnet | velox/netpoll |")
+	p("|---|--:|--:|")
+	for _, mode := range engineModes {
+		v := r.SummarizeEngine(mode, "velox")
+		p("| %s | %s | %s |", mode, fmtRatio(ratio(v.Rate, r.SummarizeEngine(mode, "gnet").Rate)),
+			fmtRatio(ratio(v.Rate, r.SummarizeEngine(mode, "netpoll").Rate)))
+	}
+	p("")
+}
+
+// check is one line of issue 3's bar.
+type check struct {
+	what     string
+	measured float64 // the ratio
+	limit    float64 // pass when measured >= limit (or <= when atMost)
+	atMost   bool
+}
+
+func (c check) verdict() string {
+	switch {
+	case math.IsNaN(c.measured):
+		return "n/a"
+	case c.atMost && c.measured <= c.limit, !c.atMost && c.measured >= c.limit:
+		return "pass"
+	default:
+		return "**FAIL**"
+	}
+}
+
+func (r *Results) barChecks() []check {
+	var cs []check
+	rate := func(sc, t string) float64 { return r.SummarizeRuns(sc, t).Rate }
+	for _, sc := range []string{"get-12b", "get-4k"} {
+		if !slices.Contains(r.scenarioNames(), sc) {
+			continue
+		}
+		cs = append(cs,
+			check{sc + ": velox req/s ≥ nginx", ratio(rate(sc, "velox"), rate(sc, "nginx")), 1, false},
+			check{sc + ": velox req/s ≥ HAProxy", ratio(rate(sc, "velox"), rate(sc, "haproxy")), 1, false},
+			check{sc + ": velox p99 ≤ nginx p99", ratio(r.SummarizeRuns(sc, "velox").P99us, r.SummarizeRuns(sc, "nginx").P99us), 1, true})
+	}
+	for _, sc := range []string{"conns-1000", "close-12b"} {
+		if slices.Contains(r.scenarioNames(), sc) {
+			cs = append(cs, check{sc + ": velox req/s within 10% of nginx", ratio(rate(sc, "velox"), rate(sc, "nginx")), 0.9, false})
+		}
+	}
+	if len(r.Idle) > 0 {
+		per := map[string]float64{}
+		for _, i := range r.Idle {
+			if i.Err == "" {
+				per[i.Target] = i.PerConn()
+			}
+		}
+		v, okv := per["velox"]
+		n, okn := per["nginx"]
+		c := check{"idle: velox memory per connection ≤ nginx", math.NaN(), 1, true}
+		if okv && okn {
+			c.measured = ratio(v, n)
+		}
+		cs = append(cs, c)
+	}
+	if len(r.Engine) > 0 {
+		for _, mode := range engineModes {
+			v := r.SummarizeEngine(mode, "velox").Rate
+			cs = append(cs,
+				check{"engine " + mode + ": velox ≥ gnet", ratio(v, r.SummarizeEngine(mode, "gnet").Rate), 1, false},
+				check{"engine " + mode + ": velox ≥ netpoll", ratio(v, r.SummarizeEngine(mode, "netpoll").Rate), 1, false})
+		}
+	}
+	return cs
+}
+
+func renderBar(p printer, r *Results) {
+	cs := r.barChecks()
+	if len(cs) == 0 {
+		return
+	}
+	p("## The bar (issue 3)")
+	p("")
+	p("| check | velox / other | verdict |")
+	p("|---|--:|---|")
+	for _, c := range cs {
+		p("| %s | %s | %s |", c.what, fmtRatio(c.measured), c.verdict())
+	}
+	p("")
+	p("The zero-allocation bar is checked by `go test` (testing.AllocsPerRun), not here.")
+	p("")
+}
+
+func renderCommands(p printer, r *Results) {
+	p("## Exact commands")
+	p("")
+	p("Ports are picked free for each run; configs are rendered from `bench/conf/*.tmpl` into `bench/work/run/`.")
+	p("")
+	p("```")
+	seen := map[string]bool{}
+	for _, run := range r.Runs {
+		if run.Round != 1 || seen[run.Scenario] {
+			continue
+		}
+		seen[run.Scenario] = true
+		p("# %s\n%s", run.Scenario, run.Command)
+	}
+	for _, mode := range engineModes {
+		if len(r.Engine) > 0 {
+			p("# engine %s\n%s", mode, engineCommands(r.Settings)[mode])
+		}
+	}
+	p("```")
+	p("")
+	var failed []Run
+	for _, run := range r.Runs {
+		if run.Err != "" {
+			failed = append(failed, run)
+		}
+	}
+	if len(failed) > 0 {
+		p("Failed runs:")
+		p("")
+		for _, run := range failed {
+			p("- round %d, %s, %s: %s", run.Round, run.Scenario, run.Target, mdEscape(firstLine(run.Err)))
+		}
+		p("")
+	}
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}
+
+func bold(b bool, s string) string {
+	if b {
+		return "**" + s + "**"
+	}
+	return s
+}
+
+func mdEscape(s string) string {
+	return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s)
+}
+
+// fmtRate formats a rate with thousands separators.
+func fmtRate(v float64) string {
+	if math.IsNaN(v) {
+		return "—"
+	}
+	s := fmt.Sprintf("%.0f", v)
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+// fmtUs formats microseconds as µs below 1 ms, else ms.
+func fmtUs(v float64) string {
+	switch {
+	case math.IsNaN(v):
+		return "—"
+	case v < 1000:
+		return fmt.Sprintf("%.0f µs", v)
+	default:
+		return fmt.Sprintf("%.2f ms", v/1000)
+	}
+}
+
+func fmtRatio(v float64) string {
+	if math.IsNaN(v) {
+		return "—"
+	}
+	return fmt.Sprintf("%.2f", v)
+}
+
+func fmtMiB(b int64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
+
+func fmtBytes(v float64) string {
+	if math.IsNaN(v) {
+		return "—"
+	}
+	if math.Abs(v) >= 1024 {
+		return fmt.Sprintf("%.1f KiB", v/1024)
+	}
+	return fmt.Sprintf("%.0f B", v)
+}
+
+func fmtRuns(s Summary) string {
+	if s.Failed > 0 {
+		return fmt.Sprintf("%d (+%d failed)", s.Runs, s.Failed)
+	}
+	return fmt.Sprint(s.Runs)
+}

@@ -1,0 +1,191 @@
+package main
+
+import (
+	"math"
+	"slices"
+	"sort"
+	"time"
+)
+
+// Results is everything one benchmark run measured; it is saved as JSON next
+// to the report so that the report can be rendered again (-report-only).
+type Results struct {
+	Started  time.Time         `json:"started"`
+	Finished time.Time         `json:"finished"`
+	Command  string            `json:"command"`
+	Commit   string            `json:"commit"`
+	Machine  Machine           `json:"machine"`
+	Versions map[string]string `json:"versions"`
+	Settings Settings          `json:"settings"`
+	Targets  []TargetStatus    `json:"targets"`
+	Runs     []Run             `json:"runs"`
+	Idle     []IdleResult      `json:"idle"`
+	Engines  []EngineStatus    `json:"engines"`
+	Engine   []EngineRun       `json:"engine_runs"`
+	Notes    []string          `json:"notes"`
+}
+
+// Machine describes where the run happened.
+type Machine struct {
+	Cores  int    `json:"cores"`
+	CPU    string `json:"cpu"`
+	Kernel string `json:"kernel"`
+	Memory string `json:"memory"`
+}
+
+// Settings are the knobs of the run.
+type Settings struct {
+	Rounds    int           `json:"rounds"`
+	Duration  time.Duration `json:"duration"`
+	Warmup    time.Duration `json:"warmup"`
+	Scenarios []string      `json:"scenarios"`
+	Quick     bool          `json:"quick"`
+	IdleConns int           `json:"idle_conns"`
+}
+
+// TargetStatus says whether a target could be benchmarked, and if not why.
+type TargetStatus struct {
+	Name      string `json:"name"`
+	Desc      string `json:"desc"`
+	Available bool   `json:"available"`
+	Reason    string `json:"reason,omitempty"`
+}
+
+// Run is one wrk run of one scenario against one target.
+type Run struct {
+	Round    int       `json:"round"`
+	Scenario string    `json:"scenario"`
+	Target   string    `json:"target"`
+	Command  string    `json:"command"`
+	Wrk      WrkResult `json:"wrk"`
+	Err      string    `json:"error,omitempty"`
+}
+
+// IdleResult is the resident memory of one target before and after it holds
+// Conns idle keep-alive connections.
+type IdleResult struct {
+	Target    string `json:"target"`
+	Conns     int    `json:"conns"`
+	RSSBefore int64  `json:"rss_before"`
+	RSSAfter  int64  `json:"rss_after"`
+	Err       string `json:"error,omitempty"`
+}
+
+// PerConn is the resident memory each idle connection costs, in bytes.
+func (r IdleResult) PerConn() float64 {
+	if r.Conns == 0 {
+		return math.NaN()
+	}
+	return float64(r.RSSAfter-r.RSSBefore) / float64(r.Conns)
+}
+
+// EngineStatus is TargetStatus for the engine yardstick.
+type EngineStatus = TargetStatus
+
+// EngineRun is one run of one yardstick workload against one engine.
+type EngineRun struct {
+	Round  int     `json:"round"`
+	Mode   string  `json:"mode"`
+	Engine string  `json:"engine"`
+	Rate   float64 `json:"rate"` // messages or requests per second
+	P50us  float64 `json:"p50_us"`
+	P99us  float64 `json:"p99_us"`
+	Errors int64   `json:"errors"`
+	Err    string  `json:"error,omitempty"`
+}
+
+// Summary is the median of the good runs of one (scenario, target) or
+// (mode, engine) cell, and the errors of all of them.
+type Summary struct {
+	Runs   int     // runs that produced numbers
+	Failed int     // runs that did not
+	Rate   float64 // median requests (messages) per second
+	P50us  float64 // median of the runs' p50, µs
+	P99us  float64 // median of the runs' p99, µs
+	Errors int64   // sum over all runs
+}
+
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return math.NaN()
+	}
+	s := slices.Clone(xs)
+	sort.Float64s(s)
+	m := len(s) / 2
+	if len(s)%2 == 1 {
+		return s[m]
+	}
+	return (s[m-1] + s[m]) / 2
+}
+
+func us(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
+
+// SummarizeRuns gives the Summary of the runs of scenario against target.
+func (r *Results) SummarizeRuns(scenario, target string) Summary {
+	var s Summary
+	var rate, p50, p99 []float64
+	for _, run := range r.Runs {
+		if run.Scenario != scenario || run.Target != target {
+			continue
+		}
+		s.Errors += run.Wrk.Errors()
+		if run.Err != "" {
+			s.Failed++
+			continue
+		}
+		s.Runs++
+		rate = append(rate, run.Wrk.RPS)
+		p50 = append(p50, us(run.Wrk.P50))
+		p99 = append(p99, us(run.Wrk.P99))
+	}
+	s.Rate, s.P50us, s.P99us = median(rate), median(p50), median(p99)
+	return s
+}
+
+// SummarizeEngine gives the Summary of the yardstick runs of mode on engine.
+func (r *Results) SummarizeEngine(mode, engine string) Summary {
+	var s Summary
+	var rate, p50, p99 []float64
+	for _, run := range r.Engine {
+		if run.Mode != mode || run.Engine != engine {
+			continue
+		}
+		s.Errors += run.Errors
+		if run.Err != "" {
+			s.Failed++
+			continue
+		}
+		s.Runs++
+		rate = append(rate, run.Rate)
+		p50 = append(p50, run.P50us)
+		p99 = append(p99, run.P99us)
+	}
+	s.Rate, s.P50us, s.P99us = median(rate), median(p50), median(p99)
+	return s
+}
+
+// ratio is a/b, NaN when either is missing.
+func ratio(a, b float64) float64 {
+	if math.IsNaN(a) || math.IsNaN(b) || b == 0 {
+		return math.NaN()
+	}
+	return a / b
+}
+
+// rotate returns xs starting at index k mod len: the order of round k.
+func rotate[T any](xs []T, k int) []T {
+	if len(xs) == 0 {
+		return nil
+	}
+	k %= len(xs)
+	return append(slices.Clone(xs[k:]), xs[:k]...)
+}
+
+func keys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

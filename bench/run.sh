@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# velox side-by-side benchmark (issue 3): `make bench` or ./bench/run.sh.
+#
+# Installs what is missing (nginx, haproxy, wrk, h2load), builds the bench
+# tools and velox, and runs bench/cmd/benchdrive, which starts every server on
+# 127.0.0.1 only, on free ports, pinned with taskset, and writes
+# bench/results/<date>-<sha>.md (+ .png, .json) and bench/results/latest.md.
+#
+# Environment:
+#   ROUNDS=3         interleaved rounds
+#   DURATION=10s     measured time of each run
+#   WARMUP=1s        warm-up before each run
+#   SCENARIOS=       comma-separated subset of get-12b,get-4k,get-64k,conns-1000,post-4k,close-12b
+#   PHASES=http,idle,engine
+#   IDLE_CONNS=10000 idle connections per target
+#   QUICK=1          smoke test: 1 round of 3 s, 1,000 idle connections
+#   VELOX_BIN=       use this velox binary instead of building ./cmd/velox
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+ROUNDS=${ROUNDS:-3}
+DURATION=${DURATION:-10s}
+WARMUP=${WARMUP:-1s}
+SCENARIOS=${SCENARIOS:-}
+PHASES=${PHASES:-http,idle,engine}
+IDLE_CONNS=${IDLE_CONNS:-10000}
+QUICK=${QUICK:-0}
+VELOX_BIN=${VELOX_BIN:-}
+WORK=bench/work
+BIN=$WORK/bin
+
+log() { echo "bench: $*" >&2; }
+
+driver_pid=
+policy_rc_d=
+cleanup() {
+	local rc=$?
+	trap - EXIT INT TERM
+	if [[ -n $driver_pid ]] && kill -0 "$driver_pid" 2>/dev/null; then
+		kill -TERM "$driver_pid" 2>/dev/null || true
+		for _ in $(seq 50); do kill -0 "$driver_pid" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$driver_pid" 2>/dev/null || true
+	fi
+	# Whatever the driver started and could not stop itself.
+	if [[ -s $WORK/run/pids ]]; then
+		while read -r pid; do
+			[[ -n $pid ]] && kill -KILL "$pid" 2>/dev/null || true
+		done <"$WORK/run/pids"
+	fi
+	[[ -n $policy_rc_d ]] && rm -f "$policy_rc_d"
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# 1. Tools: install only what is missing, apt-get update once.
+missing=()
+command -v nginx >/dev/null 2>&1 || missing+=(nginx)
+command -v haproxy >/dev/null 2>&1 || missing+=(haproxy)
+command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+command -v h2load >/dev/null 2>&1 || missing+=(nghttp2-client)
+command -v taskset >/dev/null 2>&1 || missing+=(util-linux)
+if ((${#missing[@]})); then
+	log "installing ${missing[*]}"
+	SUDO=
+	[[ $(id -u) -ne 0 ]] && SUDO=sudo
+	# Keep the packages' init scripts from starting system services.
+	if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+		policy_rc_d=/usr/sbin/policy-rc.d
+		printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy_rc_d" >/dev/null
+		$SUDO chmod +x "$policy_rc_d"
+	fi
+	$SUDO apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# 2. Limits: 1,000-connection runs and 10,000 idle connections.
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+
+# 3. Build. The yardstick and velox are optional while velox is being written:
+# the report then says what could not run.
+mkdir -p "$BIN"
+log "building bench tools"
+go build -o "$BIN/" ./bench/cmd/benchdrive ./bench/cmd/goproxy ./bench/cmd/idleconns ./bench/cmd/echoload
+if ! go build -o "$BIN/" ./bench/cmd/engineserve 2>"$WORK/engineserve-build.log"; then
+	log "eventloop does not build (see $WORK/engineserve-build.log): yardstick without velox"
+	go build -tags novelox -o "$BIN/" ./bench/cmd/engineserve
+fi
+if [[ -z $VELOX_BIN ]]; then
+	VELOX_BIN=$BIN/velox
+	rm -f "$VELOX_BIN"
+	if ! go build -o "$VELOX_BIN" ./cmd/velox 2>"$WORK/velox-build.log"; then
+		log "cmd/velox does not build (see $WORK/velox-build.log): benchmarking without velox"
+	fi
+fi
+
+# 4. Run, bounded in time.
+quick=false
+[[ $QUICK == 1 ]] && quick=true
+cmd="ROUNDS=$ROUNDS DURATION=$DURATION"
+[[ -n $SCENARIOS ]] && cmd+=" SCENARIOS=$SCENARIOS"
+[[ $PHASES != http,idle,engine ]] && cmd+=" PHASES=$PHASES"
+[[ $QUICK == 1 ]] && cmd="QUICK=1"
+cmd+=" ./bench/run.sh"
+[[ -n ${MAKELEVEL:-} ]] && cmd="make bench ($cmd)"
+
+"$BIN/benchdrive" -bench bench -bin "$BIN" -velox "$VELOX_BIN" \
+	-rounds "$ROUNDS" -duration "$DURATION" -warmup "$WARMUP" -scenarios "$SCENARIOS" \
+	-phases "$PHASES" -idle-conns "$IDLE_CONNS" -quick="$quick" -command "$cmd" \
+	-max-time 28m &
+driver_pid=$!
+wait "$driver_pid"
