@@ -46,6 +46,11 @@ func serve(cfg *config.Config, c *common, reload func() (*config.Config, error),
 	}
 	logger := proxy.NewLogger(os.Stderr, c.verbose)
 	defer logger.Close()
+	// Catch signals before the listeners open and "listening" is logged: a
+	// SIGHUP that arrived before Notify would kill the process.
+	sig := make(chan os.Signal, 4)
+	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+	defer signal.Stop(sig)
 	srv, err := proxy.New(cfg, proxy.Options{Loops: c.loops, PinCPUs: cpus, Logger: logger})
 	if err != nil {
 		return err
@@ -65,14 +70,11 @@ func serve(cfg *config.Config, c *common, reload func() (*config.Config, error),
 	if ready != nil {
 		ready(srv)
 	}
-	return waitSignals(srv, logger, reload)
+	return waitSignals(sig, srv, logger, reload)
 }
 
 // waitSignals reloads on SIGHUP and drains on SIGTERM/SIGINT.
-func waitSignals(srv *proxy.Server, logger *proxy.Logger, reload func() (*config.Config, error)) error {
-	sig := make(chan os.Signal, 4)
-	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
-	defer signal.Stop(sig)
+func waitSignals(sig <-chan os.Signal, srv *proxy.Server, logger *proxy.Logger, reload func() (*config.Config, error)) error {
 	for s := range sig {
 		if s == syscall.SIGHUP {
 			doReload(srv, logger, reload)
