@@ -74,8 +74,9 @@ func (l *e2Lines) String() string {
 }
 
 // waitMatch waits until re matches the output after offset from (a byte
-// offset from an earlier String), and returns the submatches.
-func (l *e2Lines) waitMatch(t *testing.T, re *regexp.Regexp, from int) []string {
+// offset from an earlier String), and returns the submatches. exited, when
+// closed, means no more output will come.
+func (l *e2Lines) waitMatch(t *testing.T, re *regexp.Regexp, from int, exited <-chan struct{}) []string {
 	t.Helper()
 	deadline := time.After(e2Wait)
 	for {
@@ -87,10 +88,21 @@ func (l *e2Lines) waitMatch(t *testing.T, re *regexp.Regexp, from int) []string 
 		}
 		select {
 		case <-more:
+		case <-exited:
+			if m := re.FindStringSubmatch(l.String()[from:]); m != nil {
+				return m
+			}
+			t.Fatalf("velox exited without output matching %q; got:\n%s", re, s)
 		case <-deadline:
 			t.Fatalf("no output matching %q within %v; got:\n%s", re, e2Wait, s)
 		}
 	}
+}
+
+// waitStderr waits for re on the process's stderr after offset from.
+func (p *e2Proc) waitStderr(t *testing.T, re *regexp.Regexp, from int) []string {
+	t.Helper()
+	return p.stderr.waitMatch(t, re, from, p.done)
 }
 
 // e2Proc is a running velox.
@@ -209,8 +221,8 @@ func TestDemo(t *testing.T) {
 	}
 	ln.Close()
 	p := e2Start(t)
-	p.stdout.waitMatch(t, regexp.MustCompile(`curl -i http://127\.0\.0\.1:8080/api/hello`), 0)
-	m := p.stdout.waitMatch(t, regexp.MustCompile(`two origins on (127\.0\.0\.1:\d+) and (127\.0\.0\.1:\d+)`), 0)
+	p.stdout.waitMatch(t, regexp.MustCompile(`curl -i http://127\.0\.0\.1:8080/api/hello`), 0, p.done)
+	m := p.stdout.waitMatch(t, regexp.MustCompile(`two origins on (127\.0\.0\.1:\d+) and (127\.0\.0\.1:\d+)`), 0, p.done)
 	if m[1] == m[2] {
 		t.Errorf("both demo origins on %s", m[1])
 	}
@@ -266,8 +278,8 @@ func TestQuickMode(t *testing.T) {
 	a, b := e2NamedOrigin(t, "A", 0, nil), e2NamedOrigin(t, "B", 0, nil)
 	p := e2Start(t, "proxy", "--listen", "127.0.0.1:0", "--to", e2Addr(a)+","+e2Addr(b),
 		"--admin", "127.0.0.1:0", "--loops", "2")
-	admin := p.stderr.waitMatch(t, e2AdminRE, 0)[1]
-	addr := p.stderr.waitMatch(t, e2ListenRE, 0)[1]
+	admin := p.waitStderr(t, e2AdminRE, 0)[1]
+	addr := p.waitStderr(t, e2ListenRE, 0)[1]
 	c := e2Client(t)
 
 	var seen []string
@@ -403,7 +415,7 @@ func TestReload(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "velox.yaml")
 	e2WriteFile(t, path, e2ConfigFor(e2Addr(a)))
 	p := e2Start(t, "-config", path, "--loops", "2")
-	addr := p.stderr.waitMatch(t, e2ListenRE, 0)[1]
+	addr := p.waitStderr(t, e2ListenRE, 0)[1]
 	c := e2Client(t)
 	if _, origin, _ := e2Get(t, c, "http://"+addr+"/"); origin != "A" {
 		t.Fatalf("before reload: answered by %q, want A", origin)
@@ -412,7 +424,7 @@ func TestReload(t *testing.T) {
 	e2WriteFile(t, path, e2ConfigFor(e2Addr(b)))
 	from := len(p.stderr.String())
 	p.signal(t, syscall.SIGHUP)
-	p.stderr.waitMatch(t, regexp.MustCompile(`reload: new config in use`), from)
+	p.waitStderr(t, regexp.MustCompile(`reload: new config in use`), from)
 	// The same keep-alive connection and new ones both see the new routing.
 	for i := range 4 {
 		if i == 2 {
@@ -426,7 +438,7 @@ func TestReload(t *testing.T) {
 	e2WriteFile(t, path, e2BadWeightConfig)
 	from = len(p.stderr.String())
 	p.signal(t, syscall.SIGHUP)
-	m := p.stderr.waitMatch(t, regexp.MustCompile(`reload: refused, old config keeps serving: (.*)`), from)
+	m := p.waitStderr(t, regexp.MustCompile(`reload: refused, old config keeps serving: (.*)`), from)
 	if !strings.Contains(m[1], "velox.yaml:11:") || !strings.Contains(m[1], "clusters[0].backends[0].weight") {
 		t.Errorf("reload error does not name line and field: %q", m[1])
 	}
@@ -449,7 +461,7 @@ func TestSIGTERMDrainsInFlight(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "velox.yaml")
 	e2WriteFile(t, path, e2ConfigFor(e2Addr(slow)))
 	p := e2Start(t, "-config", path)
-	addr := p.stderr.waitMatch(t, e2ListenRE, 0)[1]
+	addr := p.waitStderr(t, e2ListenRE, 0)[1]
 
 	type result struct {
 		status int
