@@ -102,11 +102,17 @@ func (t *teInfo) check() *Error {
 // BodyScanner finds where a message body ends in a byte stream without copying
 // it, so the proxy can forward the raw bytes (chunked stays chunked, trailers
 // included). Reset it per message. The zero BodyScanner is a FramingNone body.
+//
+// A BodyScanner is owned by the loop that reads the connection; it is not
+// safe for concurrent use.
 type BodyScanner struct {
+	// Set by Reset:
 	framing Framing
-	done    bool
-	left    int64 // FramingLength: bytes to go; chunked: data bytes left in the chunk
-	chunk   chunkState
+
+	// Advanced by Scan:
+	done  bool
+	left  int64 // FramingLength: bytes to go; chunked: data bytes left in the chunk
+	chunk chunkState
 }
 
 // Reset prepares s for a body with the given framing and length (used only
