@@ -54,6 +54,8 @@ func TestE2EMalformedRequests(t *testing.T) {
 			want: "HTTP/1.1 400 Bad Request"},
 		{name: "TE not ending in chunked", req: "POST / HTTP/1.1\r\n" + host + "Transfer-Encoding: chunked, gzip\r\n\r\n",
 			want: "HTTP/1.1 400 Bad Request"},
+		{name: "TE in HTTP/1.0", req: "POST / HTTP/1.0\r\n" + host + "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+			want: "HTTP/1.1 400 Bad Request"},
 		{name: "unknown transfer coding", req: "POST / HTTP/1.1\r\n" + host + "Transfer-Encoding: foo, chunked\r\n\r\n0\r\n\r\n",
 			want: "HTTP/1.1 501 Not Implemented"},
 		{name: "bad chunk size", req: "POST / HTTP/1.1\r\n" + host + "Transfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n",
@@ -144,6 +146,14 @@ func TestE2EMalformedRequests(t *testing.T) {
 		}
 		if origin.hits.Load() != hitsBefore+1 {
 			t.Errorf("origin hits %d, want %d", origin.hits.Load(), hitsBefore+1)
+		}
+		// HTTP/1.0 needs no Host: the default product serves it.
+		res = e2RawExchange(t, addr, "GET /ten HTTP/1.0\r\n\r\n", e2Wait)
+		if got := res.StatusLine(); got != "HTTP/1.1 200 OK" || !strings.Contains(res.Body(), "GET /ten") {
+			t.Fatalf("HTTP/1.0 without Host: %q; response:\n%s", got, res.data)
+		}
+		if !res.closed {
+			t.Error("HTTP/1.0 connection without keep-alive left open")
 		}
 	})
 }
