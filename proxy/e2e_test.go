@@ -343,3 +343,23 @@ func TestHTTP10ClientGetsChunkedResponseDecoded(t *testing.T) {
 		t.Fatalf("body: %d bytes, checksum mismatch=%v", len(body), hex.EncodeToString(h[:]) != expectedSum(n))
 	}
 }
+
+func TestConnectMethodIsRefused(t *testing.T) {
+	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "should not be reached") })
+	tp := startProxy(t, clusterConfig(o.addr()), 1)
+	conn, err := net.Dial("tcp", tp.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	io.WriteString(conn, "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n")
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 405 || !strings.Contains(string(b), "CONNECT") || o.reqs.Load() != 0 {
+		t.Fatalf("got %d %q, origin requests %d", resp.StatusCode, b, o.reqs.Load())
+	}
+}

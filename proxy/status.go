@@ -24,7 +24,7 @@ const (
 	failBadResponse             // 502: malformed response
 	failResponseTimeout         // 504: no response head in time
 	failClientGone              // 499: the client closed first (logged only)
-	failDraining                // 503: shutting down
+	failConnect                 // 405: CONNECT is for forward proxies
 )
 
 var failures = [...]struct {
@@ -41,7 +41,7 @@ var failures = [...]struct {
 	failBadResponse:     {502, "backend sent a malformed response"},
 	failResponseTimeout: {504, "timed out waiting for the backend's response"},
 	failClientGone:      {499, "client closed the connection"},
-	failDraining:        {503, "server is shutting down"},
+	failConnect:         {405, "CONNECT is not supported by a reverse proxy"},
 }
 
 func statusOf(f failure) int    { return failures[f].status }

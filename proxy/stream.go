@@ -148,6 +148,9 @@ func appendInfo(dst []byte, r *h1.Request) []byte {
 // it has been answered.
 func (s *Stream) locate() bool {
 	t := s.tbl
+	if string(s.req.Method) == "CONNECT" {
+		return s.fail(failConnect) // a reverse proxy does not open tunnels to any host
+	}
 	if !s.runPoint(t.points[BeforeLocation]) {
 		return false
 	}
