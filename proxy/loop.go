@@ -1,6 +1,8 @@
 package proxy
 
 import (
+	"time"
+
 	"github.com/velox-proxy/velox/eventloop"
 	"github.com/velox-proxy/velox/upstream"
 )
@@ -51,11 +53,24 @@ func (ls *loopState) current() *table {
 	ls.clusters = ls.clusters[:0]
 	for _, c := range t.clusters {
 		ls.clusters = append(ls.clusters, &clusterState{
-			cluster: c, pool: upstream.NewPool(ls.loop, c), picker: upstream.NewPicker(c),
+			cluster: c, pool: upstream.NewPool(ls.loop, c), picker: staggered(upstream.NewPicker(c), ls.id),
 		})
 	}
 	ls.tbl = t
 	return t
+}
+
+// staggered advances loop n's picker by n picks, so that the loops' round
+// robins do not all begin with the same backend: two clients on two loops
+// reach two backends, as they would behind one shared rotation.
+func staggered(p upstream.Picker, n int) upstream.Picker {
+	now := time.Now()
+	for i := 0; i < n; i++ {
+		if b, err := p.Pick(now, nil); err == nil {
+			p.Done(b)
+		}
+	}
+	return p
 }
 
 // accept makes the handler of a new client connection.
