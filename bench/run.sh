@@ -15,6 +15,8 @@
 #   IDLE_CONNS=10000 idle connections per target
 #   QUICK=1          smoke test: 1 round of 3 s, 1,000 idle connections
 #   VELOX_BIN=       use this velox binary instead of building ./cmd/velox
+#   NICE=0           niceness of every benchmarked process and load generator
+#                    (e.g. NICE=-10 when other work shares the machine)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -26,6 +28,7 @@ PHASES=${PHASES:-http,idle,engine}
 IDLE_CONNS=${IDLE_CONNS:-10000}
 QUICK=${QUICK:-0}
 VELOX_BIN=${VELOX_BIN:-}
+NICE=${NICE:-0}
 WORK=bench/work
 BIN=$WORK/bin
 
@@ -98,15 +101,16 @@ fi
 quick=false
 [[ $QUICK == 1 ]] && quick=true
 cmd="ROUNDS=$ROUNDS DURATION=$DURATION"
+[[ $QUICK == 1 ]] && cmd="QUICK=1"
 [[ -n $SCENARIOS ]] && cmd+=" SCENARIOS=$SCENARIOS"
 [[ $PHASES != http,idle,engine ]] && cmd+=" PHASES=$PHASES"
-[[ $QUICK == 1 ]] && cmd="QUICK=1"
+[[ $NICE != 0 ]] && cmd+=" NICE=$NICE"
 cmd+=" ./bench/run.sh"
 [[ -n ${MAKELEVEL:-} ]] && cmd="make bench ($cmd)"
 
 "$BIN/benchdrive" -bench bench -bin "$BIN" -velox "$VELOX_BIN" \
 	-rounds "$ROUNDS" -duration "$DURATION" -warmup "$WARMUP" -scenarios "$SCENARIOS" \
 	-phases "$PHASES" -idle-conns "$IDLE_CONNS" -quick="$quick" -command "$cmd" \
-	-max-time 28m &
+	-nice "$NICE" -max-time 28m &
 driver_pid=$!
 wait "$driver_pid"

@@ -33,6 +33,19 @@ func describeMachine() Machine {
 	return m
 }
 
+// loadAvg is the 1, 5 and 15 minute load averages.
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return ""
+	}
+	return strings.Join(f[:3], " ")
+}
+
 // versions of every program the run used.
 func versions(binDir string) map[string]string {
 	v := map[string]string{

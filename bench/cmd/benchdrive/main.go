@@ -35,6 +35,12 @@ type driver struct {
 	veloxBin                                       string
 	wwwDir, originAddr                             string
 
+	origin    *proc
+	maxOthers float64 // cores other work may use during a run before it is measured again
+	retries   int     // how many times a run is measured again at most
+	// retryBudget is how many more measurements the phase may spend.
+	retryBudget int
+
 	procs *procs
 	res   *Results
 	ctx   context.Context
@@ -57,6 +63,9 @@ func main() {
 		phasesF    = flag.String("phases", "http,idle,engine", "phases to run")
 		command    = flag.String("command", "", "the command line to record in the report")
 		maxTime    = flag.Duration("max-time", 28*time.Minute, "abort the run after this long")
+		maxOthers  = flag.Float64("max-others", 0.25, "measure a run again when other work used more than this many cores meanwhile")
+		retries    = flag.Int("retries", 2, "how many times a run is measured again at most")
+		nice       = flag.Int("nice", 0, "run every process under test and every load generator with this niceness (e.g. -10 on a busy machine)")
 		reportOnly = flag.String("report-only", "", "render the report of a saved results JSON and exit")
 	)
 	flag.Parse()
@@ -111,6 +120,8 @@ func main() {
 		log.Fatal(err)
 	}
 	d.procs = newProcs(d.workDir)
+	d.procs.nice = *nice
+	d.maxOthers, d.retries = *maxOthers, *retries
 	raiseFileLimit()
 
 	ctx, cancel := context.WithTimeout(context.Background(), *maxTime)
@@ -129,8 +140,10 @@ func main() {
 		Commit:  gitCommit(d.repoDir),
 		Machine: describeMachine(),
 		Settings: Settings{Rounds: *rounds, Duration: *duration, Warmup: *warmup,
-			Scenarios: names, Quick: *quick, IdleConns: *idleN},
+			Scenarios: names, Quick: *quick, IdleConns: *idleN, Nice: *nice,
+			MaxOthers: *maxOthers, Retries: *retries},
 	}
+	d.res.Machine.LoadStart = loadAvg()
 	d.res.Versions = versions(d.binDir)
 
 	err = d.run(sel, strings.Split(*phasesF, ","))
@@ -140,6 +153,7 @@ func main() {
 		log.Print(err)
 	}
 	d.res.Finished = time.Now()
+	d.res.Machine.LoadEnd = loadAvg()
 	paths, werr := writeReport(d.res, d.resultsDir)
 	if werr != nil {
 		log.Fatal(werr)
@@ -164,6 +178,7 @@ func (d *driver) run(sel []Scenario, phases []string) error {
 			return err
 		}
 		origin, err := d.startOrigin(port)
+		d.origin = origin
 		if err != nil {
 			return err
 		}

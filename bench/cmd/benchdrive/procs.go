@@ -24,6 +24,7 @@ import (
 type procs struct {
 	logDir  string
 	pidFile string
+	nice    int // niceness of everything started (nice -n); 0 = unchanged
 
 	mu   sync.Mutex
 	live map[int]*proc
@@ -44,9 +45,7 @@ func newProcs(logDir string) *procs {
 // Start runs args pinned to cpu (taskset -c) with env added; cpu < 0 means
 // no pinning. Output goes to logDir/name.log.
 func (ps *procs) Start(name string, cpu int, env []string, args ...string) (*proc, error) {
-	if cpu >= 0 {
-		args = append([]string{"taskset", "-c", strconv.Itoa(cpu)}, args...)
-	}
+	args = ps.wrap(cpu, args)
 	logPath := filepath.Join(ps.logDir, name+".log")
 	logf, err := os.Create(logPath)
 	if err != nil {
@@ -69,6 +68,18 @@ func (ps *procs) Start(name string, cpu int, env []string, args ...string) (*pro
 		close(p.done)
 	}()
 	return p, nil
+}
+
+// wrap prefixes args with taskset (cpu >= 0) and nice (ps.nice != 0); both
+// exec the program, so its pid is the one started.
+func (ps *procs) wrap(cpu int, args []string) []string {
+	if cpu >= 0 {
+		args = append([]string{"taskset", "-c", strconv.Itoa(cpu)}, args...)
+	}
+	if ps.nice != 0 {
+		args = append([]string{"nice", "-n", strconv.Itoa(ps.nice)}, args...)
+	}
+	return args
 }
 
 func (ps *procs) track(p *proc) {
@@ -152,11 +163,9 @@ func (p *proc) LogTail(n int) string {
 }
 
 // Run runs args pinned to cpu to completion within timeout and returns its
-// stdout; stderr is appended to the error.
-func (ps *procs) Run(ctx context.Context, timeout time.Duration, cpu int, env []string, args ...string) (string, error) {
-	if cpu >= 0 {
-		args = append([]string{"taskset", "-c", strconv.Itoa(cpu)}, args...)
-	}
+// stdout and the CPU time it used; stderr is appended to the error.
+func (ps *procs) Run(ctx context.Context, timeout time.Duration, cpu int, env []string, args ...string) (string, time.Duration, error) {
+	args = ps.wrap(cpu, args)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
@@ -166,7 +175,7 @@ func (ps *procs) Run(ctx context.Context, timeout time.Duration, cpu int, env []
 	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Start(); err != nil {
-		return "", err
+		return "", 0, err
 	}
 	p := &proc{name: args[0], cmd: cmd}
 	ps.track(p)
@@ -175,10 +184,14 @@ func (ps *procs) Run(ctx context.Context, timeout time.Duration, cpu int, env []
 	if ctx.Err() == context.DeadlineExceeded {
 		err = fmt.Errorf("timed out after %v", timeout)
 	}
-	if err != nil {
-		return stdout.String(), fmt.Errorf("%s: %w: %s", args[0], err, strings.TrimSpace(stderr.String()))
+	var used time.Duration
+	if cmd.ProcessState != nil {
+		used = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 	}
-	return stdout.String(), nil
+	if err != nil {
+		return stdout.String(), used, fmt.Errorf("%s: %w: %s", args[0], err, strings.TrimSpace(stderr.String()))
+	}
+	return stdout.String(), used, nil
 }
 
 // freePort asks the kernel for a free loopback port.

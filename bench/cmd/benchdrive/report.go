@@ -93,6 +93,11 @@ func renderSetup(p printer, r *Results) {
 	p("- Machine: %d cores, %s, kernel %s, %s memory.", m.Cores, orDash(m.CPU), orDash(m.Kernel), orDash(m.Memory))
 	p("- Versions: %s, %s, %s, %s, gnet %s, netpoll %s.",
 		orDash(v["go"]), orDash(v["nginx"]), orDash(v["haproxy"]), orDash(v["wrk"]), orDash(v["gnet"]), orDash(v["netpoll"]))
+	p("- Load average (1, 5, 15 min) at start: %s; at end: %s. Anything above ~0.5 at start is other work sharing these %d cores:"+
+		" compare ratios within this run, not absolute figures across runs.", orDash(m.LoadStart), orDash(m.LoadEnd), m.Cores)
+	if s.Nice != 0 {
+		p("- Every process under test and every load generator ran with `nice -n %d`, to get the CPU ahead of other work on the machine.", s.Nice)
+	}
 	p("- CPU placement, the same for every target: the process under test alone on CPU %d (`taskset -c %d`);"+
 		" wrk, echoload, idleconns and the origin nginx on CPU %d. The `direct` ceiling is a second origin instance on CPU %d.",
 		cpuTarget, cpuTarget, cpuLoad, cpuTarget)
@@ -101,6 +106,10 @@ func renderSetup(p printer, r *Results) {
 	p("- Method: %d round(s); each run is a %v wrk warm-up then %v measured (wrk -t1). Within a round every scenario runs"+
 		" against every target, in an order rotated by one each round. Figures are medians over rounds; errors are summed.",
 		s.Rounds, s.Warmup, s.Duration)
+	p("- Interference: during each run the harness measures the CPU that everything else on the machine used"+
+		" (/proc/stat busy time minus the target's, the origin's and the load generator's own), in cores: column `others`."+
+		" A run during which it exceeded %.2f cores is measured again, up to %d more times (and at most a fifth of the runs in all, to bound the time), and the least disturbed run is kept.",
+		s.MaxOthers, s.Retries)
 	p("")
 	p("| target | what | status |")
 	p("|---|---|---|")
@@ -151,12 +160,16 @@ func renderHTTP(p printer, r *Results) {
 	}
 	p("## HTTP proxying (medians)")
 	p("")
-	p("| scenario | target | req/s | p50 | p99 | errors | runs |")
-	p("|---|---|--:|--:|--:|--:|--:|")
+	p("`target CPU`: cores the target used (1.00 = all of CPU %d); `req/s per core`: req/s ÷ target CPU;"+
+		" `load CPU`: wrk + origin (1.00 = all of CPU %d); `others`: other work on the machine. All medians.", cpuTarget, cpuLoad)
+	p("")
+	p("| scenario | target | req/s | p50 | p99 | errors | target CPU | req/s per core | load CPU | others | runs |")
+	p("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
 	for _, sc := range r.scenarioNames() {
 		for _, t := range r.targetNames() {
 			s := r.SummarizeRuns(sc, t)
-			p("| %s | %s | %s | %s | %s | %d | %s |", sc, bold(t == "velox", t), fmtRate(s.Rate), fmtUs(s.P50us), fmtUs(s.P99us), s.Errors, fmtRuns(s))
+			p("| %s | %s | %s | %s | %s | %d | %s | %s | %s | %s | %s |", sc, bold(t == "velox", t), fmtRate(s.Rate), fmtUs(s.P50us), fmtUs(s.P99us),
+				s.Errors, fmtRatio(s.TargetCPU), fmtRate(s.PerCore), fmtRatio(s.LoadCPU), fmtRatio(s.Others), fmtRuns(s))
 		}
 	}
 	p("")
@@ -173,16 +186,18 @@ func renderRatios(p printer, r *Results) {
 	}
 	p("## Ratios")
 	p("")
-	p("Medians of the same run divided; above 1.00 means velox serves more requests per second (or, for p99, is slower).")
+	p("Medians of the same run divided; above 1.00 means velox serves more requests per second, or per second of its CPU" +
+		" (for p99: is slower).")
 	p("")
-	p("| scenario | velox/nginx req/s | velox/HAProxy req/s | velox/goproxy req/s | velox/direct req/s | velox/nginx p99 |")
-	p("|---|--:|--:|--:|--:|--:|")
+	p("| scenario | velox/nginx req/s | velox/HAProxy req/s | velox/goproxy req/s | velox/direct req/s | velox/nginx per core | velox/HAProxy per core | velox/nginx p99 |")
+	p("|---|--:|--:|--:|--:|--:|--:|--:|")
 	for _, sc := range r.scenarioNames() {
 		v := r.SummarizeRuns(sc, "velox")
 		n, h := r.SummarizeRuns(sc, "nginx"), r.SummarizeRuns(sc, "haproxy")
 		g, d := r.SummarizeRuns(sc, "goproxy"), r.SummarizeRuns(sc, "direct")
-		p("| %s | %s | %s | %s | %s | %s |", sc, fmtRatio(ratio(v.Rate, n.Rate)), fmtRatio(ratio(v.Rate, h.Rate)),
-			fmtRatio(ratio(v.Rate, g.Rate)), fmtRatio(ratio(v.Rate, d.Rate)), fmtRatio(ratio(v.P99us, n.P99us)))
+		p("| %s | %s | %s | %s | %s | %s | %s | %s |", sc, fmtRatio(ratio(v.Rate, n.Rate)), fmtRatio(ratio(v.Rate, h.Rate)),
+			fmtRatio(ratio(v.Rate, g.Rate)), fmtRatio(ratio(v.Rate, d.Rate)),
+			fmtRatio(ratio(v.PerCore, n.PerCore)), fmtRatio(ratio(v.PerCore, h.PerCore)), fmtRatio(ratio(v.P99us, n.P99us)))
 	}
 	p("")
 }
@@ -214,24 +229,25 @@ func renderEngine(p printer, r *Results) {
 	p("`echo`: 64 connections, each sending 64 bytes and waiting for their echo (messages/s; `%s`)."+
 		" `http`: a fixed 2-byte HTTP response to each request head (requests/s; `%s`).", cmds["echo"], cmds["http"])
 	p("")
-	p("| workload | engine | rate | p50 | p99 | errors | runs |")
-	p("|---|---|--:|--:|--:|--:|--:|")
+	p("| workload | engine | rate | p50 | p99 | errors | server CPU | rate per core | load CPU | others | runs |")
+	p("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
 	for _, mode := range engineModes {
 		for _, e := range engineOrder {
 			s := r.SummarizeEngine(mode, e)
 			if s.Runs+s.Failed == 0 {
 				continue
 			}
-			p("| %s | %s | %s | %s | %s | %d | %s |", mode, bold(e == "velox", e), fmtRate(s.Rate), fmtUs(s.P50us), fmtUs(s.P99us), s.Errors, fmtRuns(s))
+			p("| %s | %s | %s | %s | %s | %d | %s | %s | %s | %s | %s |", mode, bold(e == "velox", e), fmtRate(s.Rate), fmtUs(s.P50us), fmtUs(s.P99us),
+				s.Errors, fmtRatio(s.TargetCPU), fmtRate(s.PerCore), fmtRatio(s.LoadCPU), fmtRatio(s.Others), fmtRuns(s))
 		}
 	}
 	p("")
-	p("| workload | velox/gnet | velox/netpoll |")
-	p("|---|--:|--:|")
+	p("| workload | velox/gnet | velox/netpoll | velox/gnet per core | velox/netpoll per core |")
+	p("|---|--:|--:|--:|--:|")
 	for _, mode := range engineModes {
-		v := r.SummarizeEngine(mode, "velox")
-		p("| %s | %s | %s |", mode, fmtRatio(ratio(v.Rate, r.SummarizeEngine(mode, "gnet").Rate)),
-			fmtRatio(ratio(v.Rate, r.SummarizeEngine(mode, "netpoll").Rate)))
+		v, g, n := r.SummarizeEngine(mode, "velox"), r.SummarizeEngine(mode, "gnet"), r.SummarizeEngine(mode, "netpoll")
+		p("| %s | %s | %s | %s | %s |", mode, fmtRatio(ratio(v.Rate, g.Rate)), fmtRatio(ratio(v.Rate, n.Rate)),
+			fmtRatio(ratio(v.PerCore, g.PerCore)), fmtRatio(ratio(v.PerCore, n.PerCore)))
 	}
 	p("")
 }
@@ -240,15 +256,20 @@ func renderEngine(p printer, r *Results) {
 type check struct {
 	what     string
 	measured float64 // the ratio
+	perCore  float64 // the same ratio per core of the target's CPU; NaN when not a rate
 	limit    float64 // pass when measured >= limit (or <= when atMost)
 	atMost   bool
 }
 
 func (c check) verdict() string {
+	return verdict(c.measured, c.limit, c.atMost)
+}
+
+func verdict(measured, limit float64, atMost bool) string {
 	switch {
-	case math.IsNaN(c.measured):
+	case math.IsNaN(measured):
 		return "n/a"
-	case c.atMost && c.measured <= c.limit, !c.atMost && c.measured >= c.limit:
+	case atMost && measured <= limit, !atMost && measured >= limit:
 		return "pass"
 	default:
 		return "**FAIL**"
@@ -257,19 +278,23 @@ func (c check) verdict() string {
 
 func (r *Results) barChecks() []check {
 	var cs []check
-	rate := func(sc, t string) float64 { return r.SummarizeRuns(sc, t).Rate }
+	rateCheck := func(what, sc, other string, limit float64) check {
+		v, o := r.SummarizeRuns(sc, "velox"), r.SummarizeRuns(sc, other)
+		return check{what, ratio(v.Rate, o.Rate), ratio(v.PerCore, o.PerCore), limit, false}
+	}
+	nan := math.NaN()
 	for _, sc := range []string{"get-12b", "get-4k"} {
 		if !slices.Contains(r.scenarioNames(), sc) {
 			continue
 		}
 		cs = append(cs,
-			check{sc + ": velox req/s ≥ nginx", ratio(rate(sc, "velox"), rate(sc, "nginx")), 1, false},
-			check{sc + ": velox req/s ≥ HAProxy", ratio(rate(sc, "velox"), rate(sc, "haproxy")), 1, false},
-			check{sc + ": velox p99 ≤ nginx p99", ratio(r.SummarizeRuns(sc, "velox").P99us, r.SummarizeRuns(sc, "nginx").P99us), 1, true})
+			rateCheck(sc+": velox req/s ≥ nginx", sc, "nginx", 1),
+			rateCheck(sc+": velox req/s ≥ HAProxy", sc, "haproxy", 1),
+			check{sc + ": velox p99 ≤ nginx p99", ratio(r.SummarizeRuns(sc, "velox").P99us, r.SummarizeRuns(sc, "nginx").P99us), nan, 1, true})
 	}
 	for _, sc := range []string{"conns-1000", "close-12b"} {
 		if slices.Contains(r.scenarioNames(), sc) {
-			cs = append(cs, check{sc + ": velox req/s within 10% of nginx", ratio(rate(sc, "velox"), rate(sc, "nginx")), 0.9, false})
+			cs = append(cs, rateCheck(sc+": velox req/s within 10% of nginx", sc, "nginx", 0.9))
 		}
 	}
 	if len(r.Idle) > 0 {
@@ -281,7 +306,7 @@ func (r *Results) barChecks() []check {
 		}
 		v, okv := per["velox"]
 		n, okn := per["nginx"]
-		c := check{"idle: velox memory per connection ≤ nginx", math.NaN(), 1, true}
+		c := check{"idle: velox memory per connection ≤ nginx", nan, nan, 1, true}
 		if okv && okn {
 			c.measured = ratio(v, n)
 		}
@@ -289,10 +314,11 @@ func (r *Results) barChecks() []check {
 	}
 	if len(r.Engine) > 0 {
 		for _, mode := range engineModes {
-			v := r.SummarizeEngine(mode, "velox").Rate
-			cs = append(cs,
-				check{"engine " + mode + ": velox ≥ gnet", ratio(v, r.SummarizeEngine(mode, "gnet").Rate), 1, false},
-				check{"engine " + mode + ": velox ≥ netpoll", ratio(v, r.SummarizeEngine(mode, "netpoll").Rate), 1, false})
+			v := r.SummarizeEngine(mode, "velox")
+			for _, other := range []string{"gnet", "netpoll"} {
+				o := r.SummarizeEngine(mode, other)
+				cs = append(cs, check{"engine " + mode + ": velox ≥ " + other, ratio(v.Rate, o.Rate), ratio(v.PerCore, o.PerCore), 1, false})
+			}
 		}
 	}
 	return cs
@@ -305,10 +331,16 @@ func renderBar(p printer, r *Results) {
 	}
 	p("## The bar (issue 3)")
 	p("")
-	p("| check | velox / other | verdict |")
-	p("|---|--:|---|")
+	p("`per core` divides each rate by the CPU the server used: the fairer reading when the load side (CPU %d) saturates first.", cpuLoad)
+	p("")
+	p("| check | velox / other | verdict | per core | verdict per core |")
+	p("|---|--:|---|--:|---|")
 	for _, c := range cs {
-		p("| %s | %s | %s |", c.what, fmtRatio(c.measured), c.verdict())
+		pc, pv := "", ""
+		if !math.IsNaN(c.perCore) {
+			pc, pv = fmtRatio(c.perCore), verdict(c.perCore, c.limit, c.atMost)
+		}
+		p("| %s | %s | %s | %s | %s |", c.what, fmtRatio(c.measured), c.verdict(), pc, pv)
 	}
 	p("")
 	p("The zero-allocation bar is checked by `go test` (testing.AllocsPerRun), not here.")

@@ -31,6 +31,9 @@ type Machine struct {
 	CPU    string `json:"cpu"`
 	Kernel string `json:"kernel"`
 	Memory string `json:"memory"`
+	// /proc/loadavg at the start and end: other work on the machine.
+	LoadStart string `json:"load_start"`
+	LoadEnd   string `json:"load_end"`
 }
 
 // Settings are the knobs of the run.
@@ -41,6 +44,9 @@ type Settings struct {
 	Scenarios []string      `json:"scenarios"`
 	Quick     bool          `json:"quick"`
 	IdleConns int           `json:"idle_conns"`
+	Nice      int           `json:"nice"`
+	MaxOthers float64       `json:"max_others"`
+	Retries   int           `json:"retries"`
 }
 
 // TargetStatus says whether a target could be benchmarked, and if not why.
@@ -59,6 +65,13 @@ type Run struct {
 	Command  string    `json:"command"`
 	Wrk      WrkResult `json:"wrk"`
 	Err      string    `json:"error,omitempty"`
+	// CPU used during the run, in cores: by the target; by the load side
+	// (wrk and the origin); by everything else on the machine. Attempts is
+	// how many runs it took to get one with Others under the limit.
+	TargetCPU float64 `json:"target_cpu"`
+	LoadCPU   float64 `json:"load_cpu"`
+	Others    float64 `json:"others_cpu"`
+	Attempts  int     `json:"attempts"`
 }
 
 // IdleResult is the resident memory of one target before and after it holds
@@ -92,6 +105,11 @@ type EngineRun struct {
 	P99us  float64 `json:"p99_us"`
 	Errors int64   `json:"errors"`
 	Err    string  `json:"error,omitempty"`
+	// As in Run; the load side is echoload or wrk.
+	TargetCPU float64 `json:"target_cpu"`
+	LoadCPU   float64 `json:"load_cpu"`
+	Others    float64 `json:"others_cpu"`
+	Attempts  int     `json:"attempts"`
 }
 
 // Summary is the median of the good runs of one (scenario, target) or
@@ -103,6 +121,10 @@ type Summary struct {
 	P50us  float64 // median of the runs' p50, µs
 	P99us  float64 // median of the runs' p99, µs
 	Errors int64   // sum over all runs
+	Others float64 // median CPU used by other work during the good runs, cores
+	// Median CPU of the target and of the load side, cores, and the median
+	// of each run's requests per second per core of target CPU.
+	TargetCPU, LoadCPU, PerCore float64
 }
 
 func median(xs []float64) float64 {
@@ -118,12 +140,23 @@ func median(xs []float64) float64 {
 	return (s[m-1] + s[m]) / 2
 }
 
+// medianKnown is the median of the xs that are not NaN.
+func medianKnown(xs []float64) float64 {
+	var known []float64
+	for _, x := range xs {
+		if !math.IsNaN(x) {
+			known = append(known, x)
+		}
+	}
+	return median(known)
+}
+
 func us(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
 
 // SummarizeRuns gives the Summary of the runs of scenario against target.
 func (r *Results) SummarizeRuns(scenario, target string) Summary {
 	var s Summary
-	var rate, p50, p99 []float64
+	var rate, p50, p99, others, tcpu, lcpu, perCore []float64
 	for _, run := range r.Runs {
 		if run.Scenario != scenario || run.Target != target {
 			continue
@@ -137,15 +170,19 @@ func (r *Results) SummarizeRuns(scenario, target string) Summary {
 		rate = append(rate, run.Wrk.RPS)
 		p50 = append(p50, us(run.Wrk.P50))
 		p99 = append(p99, us(run.Wrk.P99))
+		others = append(others, run.Others)
+		tcpu, lcpu = append(tcpu, run.TargetCPU), append(lcpu, run.LoadCPU)
+		perCore = append(perCore, ratio(run.Wrk.RPS, run.TargetCPU))
 	}
-	s.Rate, s.P50us, s.P99us = median(rate), median(p50), median(p99)
+	s.Rate, s.P50us, s.P99us, s.Others = median(rate), median(p50), median(p99), median(others)
+	s.TargetCPU, s.LoadCPU, s.PerCore = median(tcpu), median(lcpu), medianKnown(perCore)
 	return s
 }
 
 // SummarizeEngine gives the Summary of the yardstick runs of mode on engine.
 func (r *Results) SummarizeEngine(mode, engine string) Summary {
 	var s Summary
-	var rate, p50, p99 []float64
+	var rate, p50, p99, others, tcpu, lcpu, perCore []float64
 	for _, run := range r.Engine {
 		if run.Mode != mode || run.Engine != engine {
 			continue
@@ -159,8 +196,12 @@ func (r *Results) SummarizeEngine(mode, engine string) Summary {
 		rate = append(rate, run.Rate)
 		p50 = append(p50, run.P50us)
 		p99 = append(p99, run.P99us)
+		others = append(others, run.Others)
+		tcpu, lcpu = append(tcpu, run.TargetCPU), append(lcpu, run.LoadCPU)
+		perCore = append(perCore, ratio(run.Rate, run.TargetCPU))
 	}
-	s.Rate, s.P50us, s.P99us = median(rate), median(p50), median(p99)
+	s.Rate, s.P50us, s.P99us, s.Others = median(rate), median(p50), median(p99), median(others)
+	s.TargetCPU, s.LoadCPU, s.PerCore = median(tcpu), median(lcpu), medianKnown(perCore)
 	return s
 }
 
