@@ -32,33 +32,33 @@ const (
 // before them is complete.
 type downConn struct {
 	// Immutable:
-	ls    *loopState
-	ec    *eventloop.Conn
-	ip    []byte // client IP text, for X-Forwarded-For (points into ipBuf)
-	ipBuf [48]byte
+	ls *loopState
+	ec *eventloop.Conn
 	// Owned by the loop:
-	sess       Session
 	state      connState
-	timer      eventloop.Timer
 	tmode      timerMode
 	nextID     uint32
-	st         Stream // the current (or last) stream; reused
+	timer      eventloop.Timer
+	st         *Stream // the request in progress, nil between requests
 	prev, next *downConn
 }
 
+// An idle keep-alive connection holds only a downConn and its socket: the
+// stream, its parsed heads and buffers come from the loop's free list while
+// a request is in flight (see loopState.getStream).
+
 func newDownConn(ls *loopState, c *eventloop.Conn) *downConn {
 	dc := &downConn{ls: ls, ec: c}
-	dc.ip = c.RemoteIP(dc.ipBuf[:0])
-	dc.sess.dc = dc
-	dc.st.dc = dc
 	dc.timer.Init(ls.loop, dc.onTimer)
-	dc.st.timer.Init(ls.loop, dc.st.onTimer)
-	dc.st.writeDown = dc.st.writeDownData
 	return dc
 }
 
-// idle reports whether no request is in progress and no byte is pending.
-func (dc *downConn) idle() bool { return dc.state == stHead && !dc.st.active }
+// remoteIP formats the client's IP into the loop's scratch space; valid
+// until the loop formats another.
+func (dc *downConn) remoteIP() []byte { return dc.ec.RemoteIP(dc.ls.ipBuf[:0]) }
+
+// idle reports whether no request is in progress.
+func (dc *downConn) idle() bool { return dc.state == stHead && dc.st == nil }
 
 // OnOpen arms the idle timer: a client that sends nothing is closed.
 func (dc *downConn) OnOpen(c *eventloop.Conn) { dc.armTimer(tmIdle) }
@@ -75,7 +75,7 @@ func (dc *downConn) armTimer(m timerMode) {
 
 func (dc *downConn) onTimer() {
 	if dc.tmode == tmHeaderRead {
-		dc.ls.srv.log.Printf("downstream", "%s: request head not complete in time", dc.ip)
+		dc.ls.srv.log.Printf("downstream", "%s: request head not complete in time", dc.remoteIP())
 		dc.reject(&h1.Error{Status: 408, Reason: "request head not complete in time"})
 		return
 	}
@@ -122,8 +122,8 @@ func (dc *downConn) onHead(data []byte) (int, bool) {
 	if len(data) == 0 {
 		return 0, false
 	}
-	lim := &dc.ls.current().limits
-	n, err := h1.ParseRequest(data, &dc.st.req, &lim.h1)
+	ls := dc.ls
+	n, err := h1.ParseRequest(data, &ls.req, &ls.current().limits.h1)
 	if err == h1.ErrNeedMore {
 		if dc.tmode != tmHeaderRead {
 			dc.armTimer(tmHeaderRead)
@@ -135,6 +135,7 @@ func (dc *downConn) onHead(data []byte) (int, bool) {
 		return len(data), false
 	}
 	dc.timer.Stop()
+	dc.st = ls.getStream(dc)
 	dc.st.begin(n)
 	return n, true
 }
@@ -149,20 +150,18 @@ func (dc *downConn) reject(err error) {
 	dc.ls.stats.badRequests.Add(1)
 	dc.ls.stats.countStatus(status)
 	if dc.ls.srv.log.Verbose() {
-		dc.ls.srv.log.Printf("downstream", "%s: %d %s", dc.ip, status, reason)
+		dc.ls.srv.log.Printf("downstream", "%s: %d %s", dc.remoteIP(), status, reason)
 	}
 	dc.writeLocal(status, reason, true)
 }
 
 // writeLocal writes a response velox generates, closing after it if asked.
 func (dc *downConn) writeLocal(status int, reason string, close bool) {
-	body := dc.st.scratch[:0]
-	body = append(body, "velox: "...)
-	body = append(body, reason...)
-	body = append(body, '\n')
-	out := h1.AppendSimpleResponse(dc.st.out[:0], status, "text/plain; charset=utf-8", nil, body, close)
-	dc.st.scratch, dc.st.out = body, out
-	dc.ec.Write(out)
+	ls := dc.ls
+	body := append(append(append(ls.scratch[:0], "velox: "...), reason...), '\n')
+	out := h1.AppendSimpleResponse(ls.out[:0], status, "text/plain; charset=utf-8", nil, body, close)
+	ls.scratch, ls.out = body, out
+	dc.ec.Write(out) // copies what the kernel does not take: the buffers are free again
 	if close {
 		dc.closeAfterFlush()
 	}
@@ -176,15 +175,21 @@ func (dc *downConn) closeAfterFlush() {
 
 // OnWritable: the client took what was queued; resume the upstream side if
 // it was paused for us.
-func (dc *downConn) OnWritable(c *eventloop.Conn) { dc.st.downstreamDrained() }
+func (dc *downConn) OnWritable(c *eventloop.Conn) {
+	if dc.st != nil {
+		dc.st.downstreamDrained()
+	}
+}
 
 // OnClose cancels the stream in flight, if any.
 func (dc *downConn) OnClose(c *eventloop.Conn, err error) {
 	dc.timer.Stop()
-	dc.st.cancel()
+	if dc.st != nil {
+		dc.st.cancel()
+	}
 	dc.ls.conns.remove(dc)
 	dc.ls.stats.active.Add(-1)
-	dc.ls.srv.connF[Finish].run(&dc.sess)
+	dc.ls.srv.connF[Finish].run(dc.session())
 }
 
 // nextRequest readies the connection for the next request after a response.

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/velox-proxy/velox/eventloop"
+	"github.com/velox-proxy/velox/h1"
 	"github.com/velox-proxy/velox/upstream"
 )
 
@@ -19,8 +20,13 @@ type loopState struct {
 	tbl      *table
 	clusters []*clusterState // by table cluster index
 	streams  streamTable
-	conns    connList // client connections, for draining
+	free     []*Stream // streams not in use, with their buffers
+	conns    connList  // client connections, for draining
 	draining bool
+	req      h1.Request // where heads are parsed; handed to the stream that takes the request
+	// Scratch space, valid until the loop's next use of it:
+	scratch, out []byte   // local responses on connections without a stream
+	ipBuf        [64]byte // client IPs for logs and filters
 	// Shared (atomics):
 	stats loopStats
 }
@@ -80,14 +86,36 @@ func (ls *loopState) accept(c *eventloop.Conn) eventloop.Handler {
 		return nil
 	}
 	dc := newDownConn(ls, c)
-	if ls.srv.connF[Accept].run(&dc.sess) == CloseConn ||
-		ls.srv.connF[Handshake].run(&dc.sess) == CloseConn {
+	if ls.srv.connF[Accept].run(dc.session()) == CloseConn ||
+		ls.srv.connF[Handshake].run(dc.session()) == CloseConn {
 		return nil
 	}
 	ls.stats.accepted.Add(1)
 	ls.stats.active.Add(1)
 	ls.conns.push(dc)
 	return dc
+}
+
+// getStream takes a stream from the free list (or makes one) for a request
+// of dc whose head was just parsed into ls.req; the head moves into the
+// stream, and the stream's old head storage becomes the loop's parse target.
+func (ls *loopState) getStream(dc *downConn) *Stream {
+	var s *Stream
+	if n := len(ls.free); n > 0 {
+		s, ls.free = ls.free[n-1], ls.free[:n-1]
+	} else {
+		s = newStream(ls)
+	}
+	s.dc = dc
+	s.req, ls.req = ls.req, s.req
+	return s
+}
+
+// putStream returns a stream whose request has ended. Its fields stay
+// readable until getStream hands it out again, which never happens while
+// a callback of its old request is still running.
+func (ls *loopState) putStream(s *Stream) {
+	ls.free = append(ls.free, s)
 }
 
 // startDrain runs on the loop at shutdown: idle client connections close now,

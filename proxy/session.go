@@ -1,16 +1,17 @@
 package proxy
 
 // Session is what ConnFilters see of a client connection (Accept,
-// Handshake, Finish). Valid only during the filter call.
-type Session struct {
-	dc *downConn
-}
+// Handshake, Finish): a view of the connection itself, valid only during
+// the filter call.
+type Session downConn
 
-// RemoteIP is the client's IP in text form. Valid during the call.
-func (c *Session) RemoteIP() []byte { return c.dc.ip }
+func (dc *downConn) session() *Session { return (*Session)(dc) }
+
+// RemoteIP is the client's IP in text form, valid during the call.
+func (c *Session) RemoteIP() []byte { return (*downConn)(c).remoteIP() }
 
 // LoopID is the index of the loop that owns the connection.
-func (c *Session) LoopID() int { return c.dc.ls.id }
+func (c *Session) LoopID() int { return c.ls.id }
 
 // Requests is how many requests the connection has begun.
-func (c *Session) Requests() uint32 { return c.dc.nextID }
+func (c *Session) Requests() uint32 { return c.nextID }

@@ -3,7 +3,6 @@ package proxy
 import (
 	"time"
 
-	"github.com/bytedance/gopkg/lang/mcache"
 	"github.com/velox-proxy/velox/eventloop"
 	"github.com/velox-proxy/velox/h1"
 	"github.com/velox-proxy/velox/upstream"
@@ -32,11 +31,13 @@ type Stream struct {
 	resp      h1.Response // valid during ReadResponse
 	timer     eventloop.Timer
 	writeDown func([]byte) // s.writeDownData, bound once
-	// Pooled buffers:
+	// Buffers, kept with the stream on the loop's free list:
 	head    []byte // the request head as sent upstream
 	out     []byte // response heads and local responses
 	scratch []byte
 	info    []byte // method, host and target, for the log
+	ip      []byte // the client's IP, for X-Forwarded-For and logs (points into ipBuf)
+	ipBuf   [48]byte
 	hdrTmp  [2]h1.Header
 	// Owned by the loop, reset per request:
 	perRequest
@@ -110,6 +111,15 @@ func (s *Stream) Respond(status int, contentType string, headers []h1.Header, bo
 
 const headBufSize = 4096
 
+// newStream makes a stream for loop ls; it lives on ls's free list between
+// requests, so the bound timer and writer function are made once.
+func newStream(ls *loopState) *Stream {
+	s := &Stream{head: make([]byte, 0, headBufSize)}
+	s.timer.Init(ls.loop, s.onTimer)
+	s.writeDown = s.writeDownData
+	return s
+}
+
 // begin starts the stream for a parsed head of headLen bytes. It runs the
 // request points and routing, then connects upstream.
 func (s *Stream) begin(headLen int) {
@@ -127,6 +137,7 @@ func (s *Stream) begin(headLen int) {
 		(s.req.Framing == h1.FramingLength && s.req.ContentLength == 0)
 	s.reqBody.Reset(s.req.Framing, s.req.ContentLength)
 	s.info = appendInfo(s.info[:0], &s.req)
+	s.ip = s.dc.ec.RemoteIP(s.ipBuf[:0])
 	ls.stats.requests.Add(1)
 	ls.stats.inflight.Add(1)
 	ls.streams.add(s)
@@ -215,10 +226,7 @@ func (s *Stream) prepareHead() bool {
 			s.dc.ec.Write(continue100)
 		}
 	}
-	if cap(s.head) == 0 {
-		s.head = mcache.Malloc(0, headBufSize)
-	}
-	o := h1.WriteOptions{ForwardedFor: s.dc.ip, ForwardedProto: protoHTTP, Via: viaName}
+	o := h1.WriteOptions{ForwardedFor: s.ip, ForwardedProto: protoHTTP, Via: viaName}
 	s.head = h1.AppendRequestHead(s.head[:0], &s.req, &o)
 	return true
 }
@@ -297,7 +305,7 @@ func (s *Stream) finishLocal() {
 func (s *Stream) fail(f failure) bool {
 	code, why := statusOf(f), reasonOf(f)
 	ls := s.dc.ls
-	ls.srv.log.Printf("proxy", "%s %q: %d %s%s", s.dc.ip, s.info, code, why, s.backendSuffix())
+	ls.srv.log.Printf("proxy", "%s %q: %d %s%s", s.ip, s.info, code, why, s.backendSuffix())
 	if s.respSent {
 		s.dropUpstream()
 		s.dc.ec.Close()
@@ -348,16 +356,14 @@ func (s *Stream) end() {
 		fin.run(s)
 	}
 	if ls.srv.log.Verbose() {
-		ls.srv.log.Printf("access", "%s %q %d", s.dc.ip, s.info, s.status)
+		ls.srv.log.Printf("access", "%s %q %d", s.ip, s.info, s.status)
 	}
 	ls.streams.remove(s)
 	ls.stats.inflight.Add(-1)
 	s.active = false
 	s.hasResp = false
-	if cap(s.head) > 0 {
-		mcache.Free(s.head)
-		s.head = nil
-	}
+	s.dc.st = nil
+	ls.putStream(s)
 }
 
 // cancel runs when the client connection closes: the upstream request is
@@ -369,7 +375,7 @@ func (s *Stream) cancel() {
 	if s.up != upDone && s.up != upTunnel {
 		s.dc.ls.stats.clientAborts.Add(1)
 		if s.dc.ls.srv.log.Verbose() {
-			s.dc.ls.srv.log.Printf("proxy", "%s %q: %s", s.dc.ip, s.info, reasonOf(failClientGone))
+			s.dc.ls.srv.log.Printf("proxy", "%s %q: %s", s.ip, s.info, reasonOf(failClientGone))
 		}
 	}
 	s.dropUpstream()
