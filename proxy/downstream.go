@@ -1,8 +1,6 @@
 package proxy
 
 import (
-	"errors"
-
 	"github.com/velox-proxy/velox/eventloop"
 	"github.com/velox-proxy/velox/h1"
 )
@@ -142,11 +140,7 @@ func (dc *downConn) onHead(data []byte) (int, bool) {
 
 // reject answers a request that broke a rule and closes the connection.
 func (dc *downConn) reject(err error) {
-	status, reason := 400, err.Error()
-	var he *h1.Error
-	if errors.As(err, &he) {
-		status, reason = he.Status, he.Reason
-	}
+	status, reason := requestErrorStatus(err)
 	dc.ls.stats.badRequests.Add(1)
 	dc.ls.stats.countStatus(status)
 	if dc.ls.srv.log.Verbose() {

@@ -6,6 +6,7 @@ import (
 	"syscall"
 
 	"github.com/velox-proxy/velox/eventloop"
+	"github.com/velox-proxy/velox/h1"
 	"github.com/velox-proxy/velox/upstream"
 )
 
@@ -46,6 +47,16 @@ var failures = [...]struct {
 
 func statusOf(f failure) int    { return failures[f].status }
 func reasonOf(f failure) string { return failures[f].why }
+
+// requestErrorStatus is the status and reason for a request the h1 codec
+// refused (an *h1.Error carries them; anything else is a 400).
+func requestErrorStatus(err error) (int, string) {
+	var he *h1.Error
+	if errors.As(err, &he) {
+		return he.Status, he.Reason
+	}
+	return 400, err.Error()
+}
 
 // connectFailure classifies the error a failed connect reports.
 func connectFailure(err error) failure {

@@ -250,8 +250,10 @@ func idempotent(m []byte) bool {
 func (s *Stream) onRequestBody(data []byte) (int, bool) {
 	n, done, err := s.reqBody.Scan(data)
 	if err != nil {
-		s.dc.reject(err)
-		s.cancel()
+		// Broken body framing: 400 unless the backend already answered.
+		s.dc.ls.stats.badRequests.Add(1)
+		status, reason := requestErrorStatus(err)
+		s.abortWith(status, reason)
 		return len(data), false
 	}
 	s.bodyBytes += int64(n)
