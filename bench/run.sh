@@ -14,7 +14,8 @@
 #   PHASES=http,idle,engine
 #   IDLE_CONNS=10000 idle connections per target
 #   QUICK=1          smoke test: 1 round of 3 s, 1,000 idle connections
-#   VELOX_BIN=       use this velox binary instead of building ./cmd/velox
+#   VELOX_BIN=       use this velox binary (default: bin/velox under make, else
+#                    ./cmd/velox built into bench/work/bin/velox)
 #   NICE=0           niceness of every benchmarked process and load generator
 #                    (e.g. NICE=-10 when other work shares the machine)
 set -euo pipefail
@@ -33,6 +34,15 @@ WORK=bench/work
 BIN=$WORK/bin
 
 log() { echo "bench: $*" >&2; }
+
+# One run at a time: a run clears bench/work/run.
+mkdir -p "$WORK"
+exec 9>"$WORK/.lock"
+if ! flock -n 9; then
+	log "another benchmark run holds $WORK/.lock"
+	exit 1
+fi
+rm -f "$WORK/run/pids" # a previous run's, whose processes are gone
 
 driver_pid=
 policy_rc_d=
@@ -88,6 +98,9 @@ go build -o "$BIN/" ./bench/cmd/benchdrive ./bench/cmd/goproxy ./bench/cmd/idlec
 if ! go build -o "$BIN/" ./bench/cmd/engineserve 2>"$WORK/engineserve-build.log"; then
 	log "eventloop does not build (see $WORK/engineserve-build.log): yardstick without velox"
 	go build -tags novelox -o "$BIN/" ./bench/cmd/engineserve
+fi
+if [[ -z $VELOX_BIN && -n ${MAKELEVEL:-} && -x bin/velox ]]; then
+	VELOX_BIN=bin/velox # `make bench` has just built it
 fi
 if [[ -z $VELOX_BIN ]]; then
 	VELOX_BIN=$BIN/velox

@@ -18,7 +18,7 @@ import (
 const (
 	chartWidth  = 1000
 	labelWidth  = 90  // target names left of the bars
-	valueWidth  = 110 // figures right of the bars
+	valueWidth  = 124 // figures right of the bars
 	chartMargin = 16
 	barHeight   = 16
 	barGap      = 4

@@ -154,7 +154,8 @@ func main() {
 	}
 	d.res.Finished = time.Now()
 	d.res.Machine.LoadEnd = loadAvg()
-	paths, werr := writeReport(d.res, d.resultsDir)
+	// A run that stopped early keeps its dated report but not latest.md.
+	paths, werr := writeReport(d.res, d.resultsDir, err == nil)
 	if werr != nil {
 		log.Fatal(werr)
 	}
@@ -234,5 +235,5 @@ func rerender(path, resultsDir string) ([]string, error) {
 	if err := json.Unmarshal(b, &r); err != nil {
 		return nil, err
 	}
-	return writeReport(&r, resultsDir)
+	return writeReport(&r, resultsDir, true)
 }

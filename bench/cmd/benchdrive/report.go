@@ -12,9 +12,9 @@ import (
 	"time"
 )
 
-// writeReport writes DIR/<date>-<sha>.{md,png,json} and DIR/latest.md and
-// returns the paths written.
-func writeReport(r *Results, dir string) ([]string, error) {
+// writeReport writes DIR/<date>-<sha>.{md,png,json} and, when latest is
+// set, DIR/latest.md, and returns the paths written.
+func writeReport(r *Results, dir string, latest bool) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
@@ -46,6 +46,9 @@ func writeReport(r *Results, dir string) ([]string, error) {
 	renderMarkdown(&md, r, base+".png")
 	if err := write(base+".md", []byte(md.String())); err != nil {
 		return written, err
+	}
+	if !latest {
+		return written, nil
 	}
 	return written, write("latest.md", []byte(md.String()))
 }

@@ -211,7 +211,10 @@ func TestBarChecks(t *testing.T) {
 
 func TestWriteReport(t *testing.T) {
 	dir := t.TempDir()
-	paths, err := writeReport(sampleResults(), dir)
+	if paths, err := writeReport(sampleResults(), t.TempDir(), false); err != nil || len(paths) != 3 {
+		t.Fatalf("without latest.md: wrote %v, %v", paths, err)
+	}
+	paths, err := writeReport(sampleResults(), dir, true)
 	if err != nil {
 		t.Fatal(err)
 	}
