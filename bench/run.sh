@@ -16,6 +16,8 @@
 #   QUICK=1          smoke test: 1 round of 3 s, 1,000 idle connections
 #   VELOX_BIN=       use this velox binary (default: bin/velox under make, else
 #                    ./cmd/velox built into bench/work/bin/velox)
+#   PROFILE=1        after the rounds, CPU-profile velox during one more run of
+#                    each scenario (bench/work/run/pprof/velox-SCENARIO.pprof)
 #   NICE=0           niceness of every benchmarked process and load generator
 #                    (e.g. NICE=-10 when other work shares the machine)
 set -euo pipefail
@@ -30,6 +32,7 @@ IDLE_CONNS=${IDLE_CONNS:-10000}
 QUICK=${QUICK:-0}
 VELOX_BIN=${VELOX_BIN:-}
 NICE=${NICE:-0}
+PROFILE=${PROFILE:-0}
 WORK=bench/work
 BIN=$WORK/bin
 
@@ -118,12 +121,15 @@ cmd="ROUNDS=$ROUNDS DURATION=$DURATION"
 [[ -n $SCENARIOS ]] && cmd+=" SCENARIOS=$SCENARIOS"
 [[ $PHASES != http,idle,engine ]] && cmd+=" PHASES=$PHASES"
 [[ $NICE != 0 ]] && cmd+=" NICE=$NICE"
+[[ $PROFILE == 1 ]] && cmd+=" PROFILE=1"
+profile=false
+[[ $PROFILE == 1 ]] && profile=true
 cmd+=" ./bench/run.sh"
 [[ -n ${MAKELEVEL:-} ]] && cmd="make bench ($cmd)"
 
 "$BIN/benchdrive" -bench bench -bin "$BIN" -velox "$VELOX_BIN" \
 	-rounds "$ROUNDS" -duration "$DURATION" -warmup "$WARMUP" -scenarios "$SCENARIOS" \
 	-phases "$PHASES" -idle-conns "$IDLE_CONNS" -quick="$quick" -command "$cmd" \
-	-nice "$NICE" -max-time 28m &
+	-nice "$NICE" -profile="$profile" -max-time 28m &
 driver_pid=$!
 wait "$driver_pid"

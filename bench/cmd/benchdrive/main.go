@@ -41,6 +41,11 @@ type driver struct {
 	// retryBudget is how many more measurements the phase may spend.
 	retryBudget int
 
+	// profile: after the rounds, run each scenario once more against velox
+	// while fetching a CPU profile from its admin listener (veloxAdmin).
+	profile    bool
+	veloxAdmin string
+
 	procs *procs
 	res   *Results
 	ctx   context.Context
@@ -65,6 +70,7 @@ func main() {
 		maxTime    = flag.Duration("max-time", 28*time.Minute, "abort the run after this long")
 		maxOthers  = flag.Float64("max-others", 0.25, "measure a run again when other work used more than this many cores meanwhile")
 		retries    = flag.Int("retries", 2, "how many times a run is measured again at most")
+		profile    = flag.Bool("profile", false, "after the rounds, profile velox (pprof via --admin) during one more run of each scenario")
 		nice       = flag.Int("nice", 0, "run every process under test and every load generator with this niceness (e.g. -10 on a busy machine)")
 		reportOnly = flag.String("report-only", "", "render the report of a saved results JSON and exit")
 	)
@@ -122,6 +128,7 @@ func main() {
 	d.procs = newProcs(d.workDir)
 	d.procs.nice = *nice
 	d.maxOthers, d.retries = *maxOthers, *retries
+	d.profile = *profile
 	raiseFileLimit()
 
 	ctx, cancel := context.WithTimeout(context.Background(), *maxTime)
@@ -154,8 +161,9 @@ func main() {
 	}
 	d.res.Finished = time.Now()
 	d.res.Machine.LoadEnd = loadAvg()
-	// A run that stopped early keeps its dated report but not latest.md.
-	paths, werr := writeReport(d.res, d.resultsDir, err == nil)
+	// A run that stopped early, or a QUICK smoke test, keeps its dated
+	// report but does not replace latest.md.
+	paths, werr := writeReport(d.res, d.resultsDir, err == nil && !*quick)
 	if werr != nil {
 		log.Fatal(werr)
 	}

@@ -3,7 +3,9 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"log"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -68,7 +70,52 @@ func (d *driver) httpPhase(sel []Scenario) error {
 			}
 		}
 	}
+	if d.profile {
+		for _, r := range live {
+			if r.t.Name == "velox" {
+				d.profileVelox(sel, r)
+			}
+		}
+	}
 	return nil
+}
+
+// profileVelox runs each scenario once more against velox, unmeasured,
+// while fetching a CPU profile over its admin listener, into
+// WORK/pprof/velox-<scenario>.pprof.
+func (d *driver) profileVelox(sel []Scenario, r running) {
+	dir := filepath.Join(d.workDir, "pprof")
+	if err := os.MkdirAll(dir, 0o755); err != nil || d.veloxAdmin == "" {
+		d.res.Notes = append(d.res.Notes, "Profiling: velox has no admin listener; no profiles.")
+		return
+	}
+	set := d.res.Settings
+	secs := max(1, int(set.Duration.Seconds())-1)
+	var saved []string
+	for _, s := range sel {
+		if d.ctx.Err() != nil {
+			return
+		}
+		out := filepath.Join(dir, "velox-"+s.Name+".pprof")
+		got := make(chan error, 1)
+		go func() {
+			got <- fetchTo(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", d.veloxAdmin, secs), out, time.Duration(secs+30)*time.Second)
+		}()
+		args := s.wrkArgs(d.benchDir, r.addr, set.Duration)
+		if _, _, err := d.procs.Run(d.ctx, set.Duration+30*time.Second, cpuLoad, nil, append([]string{"wrk"}, args...)...); err != nil {
+			log.Printf("profile %s: wrk: %v", s.Name, err)
+		}
+		if err := <-got; err != nil {
+			log.Printf("profile %s: %v", s.Name, err)
+			continue
+		}
+		saved = append(saved, strings.TrimPrefix(out, d.repoDir+"/"))
+		log.Printf("profile %s: %s", s.Name, out)
+	}
+	if len(saved) > 0 {
+		d.res.Notes = append(d.res.Notes, "CPU profiles of velox (one extra, unmeasured run per scenario; `go tool pprof -top FILE`): "+
+			strings.Join(saved, ", ")+".")
+	}
 }
 
 // wrkRun runs the warm-up and the measured wrk run of s against r,
@@ -192,6 +239,28 @@ func (d *driver) idlePhase() error {
 			t.Name, r.Conns, float64(r.RSSBefore)/(1<<20), float64(r.RSSAfter)/(1<<20), r.PerConn())
 	}
 	return nil
+}
+
+// fetchTo saves the body of a GET of url to path.
+func fetchTo(url, path string, timeout time.Duration) error {
+	c := &http.Client{Timeout: timeout}
+	resp, err := c.Get(url)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: %s", url, resp.Status)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // available reports whether target name started in the HTTP phase (or, when

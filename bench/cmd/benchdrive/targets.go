@@ -138,8 +138,22 @@ func startVelox(d *driver, port int) (*proc, error) {
 	if _, err := os.Stat(d.veloxBin); err != nil {
 		return nil, fmt.Errorf("no velox binary: %w", err)
 	}
-	return d.procs.Start("velox-"+strconv.Itoa(port), cpuTarget, nil, d.veloxBin,
-		"proxy", "--listen", addrOf(port), "--to", d.originAddr, "--loops", "1", "--pin-cpus", strconv.Itoa(cpuTarget))
+	args := []string{d.veloxBin, "proxy", "--listen", addrOf(port), "--to", d.originAddr,
+		"--loops", "1", "--pin-cpus", strconv.Itoa(cpuTarget)}
+	var admin string
+	if d.profile {
+		aport, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		admin = addrOf(aport)
+		args = append(args, "--admin", admin)
+	}
+	p, err := d.procs.Start("velox-"+strconv.Itoa(port), cpuTarget, nil, args...)
+	if err == nil && admin != "" {
+		d.veloxAdmin = admin
+	}
+	return p, err
 }
 
 // maxConns is how many connections a target can be asked to hold: HAProxy
