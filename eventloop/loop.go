@@ -130,7 +130,7 @@ func (l *Loop) run() {
 
 // poll is one iteration of the loop.
 func (l *Loop) poll() {
-	n, err := unix.EpollWait(l.epfd, l.events, l.pollTimeout())
+	n, err := l.wait()
 	if err != nil && err != unix.EINTR {
 		panic("eventloop: epoll_wait: " + err.Error())
 	}
@@ -146,6 +146,22 @@ func (l *Loop) poll() {
 
 // pollTimeout is 0 when work is pending, else the time to the nearest
 // timer in ms (rounded up), else -1.
+// wait returns ready events. A busy loop finds them with a non-blocking raw
+// epoll_pwait and never leaves the scheduler's view of a running goroutine;
+// only when nothing is ready does it block, through the scheduler, so that
+// sysmon and the garbage collector can work while the loop sleeps.
+func (l *Loop) wait() (int, error) {
+	n, err := epollPoll(l.epfd, l.events)
+	if n != 0 || (err != nil && err != unix.EINTR) {
+		return n, err
+	}
+	timeout := l.pollTimeout()
+	if timeout == 0 {
+		return 0, nil
+	}
+	return unix.EpollWait(l.epfd, l.events, timeout)
+}
+
 func (l *Loop) pollTimeout() int {
 	if len(l.pending) > 0 {
 		return 0

@@ -27,7 +27,7 @@ func (c *Conn) onReadable() {
 // readShared reads into the loop's shared buffer.
 func (c *Conn) readShared() {
 	l := c.l
-	n, err := unix.Read(c.fd, l.buf)
+	n, err := rawRead(c.fd, l.buf)
 	if n <= 0 {
 		c.readEnd(err)
 		return
@@ -45,7 +45,7 @@ func (c *Conn) readShared() {
 func (c *Conn) readKept() {
 	c.growIn()
 	k := len(c.in)
-	n, err := unix.Read(c.fd, c.in[k:cap(c.in)])
+	n, err := rawRead(c.fd, c.in[k:cap(c.in)])
 	if n <= 0 {
 		c.readEnd(err)
 		return

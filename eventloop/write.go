@@ -34,7 +34,7 @@ func (c *Conn) Write(b []byte) error {
 		c.out.push(b)
 		return nil
 	}
-	n, err := unix.Write(c.fd, b)
+	n, err := rawWrite(c.fd, b)
 	if n < 0 {
 		n = 0
 	}
@@ -107,8 +107,7 @@ func (c *Conn) writev(bs [][]byte) (int, error) {
 	if len(iov) == 0 {
 		return 0, nil
 	}
-	r, _, errno := unix.Syscall(unix.SYS_WRITEV, uintptr(c.fd),
-		uintptr(unsafe.Pointer(&iov[0])), uintptr(len(iov)))
+	r, errno := rawWritev(c.fd, iov)
 	clear(iov)
 	switch errno {
 	case 0:
