@@ -75,7 +75,9 @@ type Cluster struct {
 	ConnectTimeout  Duration `yaml:"connect_timeout"`
 	ResponseTimeout Duration `yaml:"response_timeout"`
 	IdleTimeout     Duration `yaml:"idle_timeout"`
-	// MaxIdle keep-alive connections per backend per loop: 0 = 64.
+	// MaxIdle keep-alive connections per backend per loop: 0 = 1024 (keep
+	// every connection until IdleTimeout, as HAProxy and Envoy do; nginx's
+	// "keepalive N" is the same knob).
 	MaxIdle int `yaml:"max_idle"`
 	// MaxConns open connections per backend per loop: 0 = 1024; over it: 503.
 	MaxConns int `yaml:"max_conns"`

@@ -22,7 +22,7 @@ const (
 	DefaultConnectTimeout  = 2 * time.Second  // Cluster.ConnectTimeout
 	DefaultResponseTimeout = 30 * time.Second // Cluster.ResponseTimeout
 	DefaultPoolIdleTimeout = 60 * time.Second // Cluster.IdleTimeout
-	DefaultMaxIdle         = 64               // Cluster.MaxIdle, per backend per loop
+	DefaultMaxIdle         = 1024             // Cluster.MaxIdle, per backend per loop (as many as MaxConns)
 	DefaultClusterMaxConns = 1024             // Cluster.MaxConns, per backend per loop
 	DefaultRetries         = 1                // Cluster.Retries (-1 = none)
 	DefaultEjectBase       = 1 * time.Second  // Cluster.EjectBase

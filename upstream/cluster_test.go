@@ -25,7 +25,7 @@ func TestNewClusterDefaults(t *testing.T) {
 		ConnectTimeout:  2 * time.Second,
 		ResponseTimeout: 30 * time.Second,
 		IdleTimeout:     60 * time.Second,
-		MaxIdle:         64,
+		MaxIdle:         1024,
 		MaxConns:        1024,
 		Retries:         1,
 		EjectBase:       time.Second,
