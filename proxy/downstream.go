@@ -35,6 +35,7 @@ type downConn struct {
 	// Owned by the loop:
 	state      connState
 	tmode      timerMode
+	inData     bool // inside OnData (lets the stream coalesce head and body)
 	nextID     uint32
 	timer      eventloop.Timer
 	st         *Stream // the request in progress, nil between requests
@@ -83,6 +84,7 @@ func (dc *downConn) onTimer() {
 // OnData runs the connection's state machine over the input until it makes
 // no more progress, and returns what it consumed.
 func (dc *downConn) OnData(c *eventloop.Conn, data []byte) int {
+	dc.inData = true
 	consumed := 0
 	for consumed < len(data) && !c.Closed() {
 		n, more := dc.step(data[consumed:])
@@ -90,6 +92,10 @@ func (dc *downConn) OnData(c *eventloop.Conn, data []byte) int {
 		if !more {
 			break
 		}
+	}
+	dc.inData = false
+	if dc.st != nil && dc.st.headPending {
+		dc.st.flushHead()
 	}
 	return consumed
 }

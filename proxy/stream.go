@@ -45,30 +45,31 @@ type Stream struct {
 
 // perRequest is the part of a Stream that begins anew with every request.
 type perRequest struct {
-	active     bool
-	id         uint32
-	tbl        *table
-	hasResp    bool
-	product    *product
-	route      *route
-	cs         *clusterState
-	backend    *upstream.Backend
-	uc         *upstream.Conn
-	reused     bool // uc came from the pool
-	tries      int
-	up         upState
-	keepAlive  bool // the client connection stays open after this response
-	isHead     bool
-	upgrade    bool
-	idempotent bool
-	reqDone    bool // the whole request has been written upstream
-	respSent   bool // the response head has been written downstream
-	status     int
-	reqBody    h1.BodyScanner
-	respBody   h1.BodyScanner
-	bodyBytes  int64
-	upPaused   bool // upstream reading paused because the client is slow
-	dechunk    bool // decode a chunked response for an HTTP/1.0 client
+	active      bool
+	id          uint32
+	tbl         *table
+	hasResp     bool
+	product     *product
+	route       *route
+	cs          *clusterState
+	backend     *upstream.Backend
+	uc          *upstream.Conn
+	reused      bool // uc came from the pool
+	tries       int
+	up          upState
+	keepAlive   bool // the client connection stays open after this response
+	isHead      bool
+	upgrade     bool
+	idempotent  bool
+	reqDone     bool // the whole request has been written upstream
+	respSent    bool // the response head has been written downstream
+	status      int
+	reqBody     h1.BodyScanner
+	respBody    h1.BodyScanner
+	bodyBytes   int64
+	upPaused    bool // upstream reading paused because the client is slow
+	dechunk     bool // decode a chunked response for an HTTP/1.0 client
+	headPending bool // head held back to go out in one writev with the body
 }
 
 // Request is the parsed request head. Filters may change its headers; the
@@ -263,7 +264,10 @@ func (s *Stream) onRequestBody(data []byte) (int, bool) {
 		s.abortWith(413, "request body too large")
 		return len(data), false
 	}
-	if n > 0 {
+	if s.headPending {
+		s.headPending = false
+		s.uc.EC.Writev(s.head, data[:n])
+	} else if n > 0 {
 		s.uc.EC.Write(data[:n])
 	}
 	if done {

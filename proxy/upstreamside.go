@@ -88,7 +88,15 @@ func (s *Stream) sendHead() {
 	s.uc.Requests++
 	s.backend.CountRequest()
 	s.timer.Reset(s.cs.cluster.ResponseTimeout)
-	if s.uc.EC.Write(s.head) != nil || s.uc == nil {
+	if !s.reqDone && s.dc.inData {
+		// The body that came with the head is being handled right now:
+		// send both with one writev (onRequestBody, or flushHead when the
+		// client's OnData ends without body bytes).
+		s.headPending = true
+		s.dc.state = stReqBody
+		return
+	}
+	if s.uc.EC.Write(s.head) != nil {
 		return // the close is reported through OnClose
 	}
 	if s.reqDone {
@@ -97,6 +105,14 @@ func (s *Stream) sendHead() {
 	}
 	s.dc.state = stReqBody
 	s.dc.ec.ResumeRead()
+}
+
+// flushHead sends a head held back for coalescing when no body bytes came.
+func (s *Stream) flushHead() {
+	s.headPending = false
+	if s.uc != nil {
+		s.uc.EC.Write(s.head)
+	}
 }
 
 // onResponseData handles bytes from the upstream connection.
