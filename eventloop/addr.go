@@ -2,6 +2,7 @@ package eventloop
 
 import (
 	"net/netip"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -10,11 +11,38 @@ import (
 // without allocating when dst has room. An IPv4-mapped IPv6 peer is written
 // as IPv4; an IPv6 zone is left out.
 func (c *Conn) RemoteIP(dst []byte) []byte {
-	switch sa := c.sa.(type) {
-	case *unix.SockaddrInet4:
-		return netip.AddrFrom4(sa.Addr).AppendTo(dst)
-	case *unix.SockaddrInet6:
-		return netip.AddrFrom16(sa.Addr).Unmap().AppendTo(dst)
+	if !c.peer.IsValid() {
+		return dst
 	}
-	return dst
+	return c.peer.Addr().Unmap().WithZone("").AppendTo(dst)
+}
+
+// addrPortOf converts a sockaddr given to Dial into the peer address.
+func addrPortOf(sa unix.Sockaddr) netip.AddrPort {
+	switch sa := sa.(type) {
+	case *unix.SockaddrInet4:
+		return netip.AddrPortFrom(netip.AddrFrom4(sa.Addr), uint16(sa.Port))
+	case *unix.SockaddrInet6:
+		return netip.AddrPortFrom(netip.AddrFrom16(sa.Addr), uint16(sa.Port))
+	}
+	return netip.AddrPort{}
+}
+
+// rawAddrPort reads the peer address accept4 wrote, without allocating.
+func rawAddrPort(rsa *unix.RawSockaddrAny) netip.AddrPort {
+	switch rsa.Addr.Family {
+	case unix.AF_INET:
+		p := (*unix.RawSockaddrInet4)(unsafe.Pointer(rsa))
+		return netip.AddrPortFrom(netip.AddrFrom4(p.Addr), ntohs(p.Port))
+	case unix.AF_INET6:
+		p := (*unix.RawSockaddrInet6)(unsafe.Pointer(rsa))
+		return netip.AddrPortFrom(netip.AddrFrom16(p.Addr), ntohs(p.Port))
+	}
+	return netip.AddrPort{}
+}
+
+// ntohs turns a port as the kernel stores it (network order) into a number.
+func ntohs(p uint16) uint16 {
+	b := (*[2]byte)(unsafe.Pointer(&p))
+	return uint16(b[0])<<8 | uint16(b[1])
 }

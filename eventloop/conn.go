@@ -1,6 +1,8 @@
 package eventloop
 
 import (
+	"net/netip"
+
 	"golang.org/x/sys/unix"
 )
 
@@ -9,10 +11,11 @@ import (
 // Execute task).
 type Conn struct {
 	// Immutable:
-	l   *Loop
-	fd  int
-	gen int32         // matches the epoll event's Pad
-	sa  unix.Sockaddr // peer, from accept4 or Dial
+	l      *Loop
+	fd     int
+	gen    int32          // matches the epoll event's Pad
+	peer   netip.AddrPort // from accept4, or the Dial target
+	dialTo unix.Sockaddr  // Dial target (nil for accepted Conns)
 
 	// Owned by the loop:
 	h          Handler
@@ -34,8 +37,8 @@ type Conn struct {
 	timer      Timer // connect timeout
 }
 
-func newConn(l *Loop, fd int, sa unix.Sockaddr) *Conn {
-	c := &Conn{l: l, fd: fd, sa: sa}
+func newConn(l *Loop, fd int, peer netip.AddrPort) *Conn {
+	c := &Conn{l: l, fd: fd, peer: peer}
 	l.addConn(c)
 	return c
 }
@@ -56,7 +59,7 @@ func (c *Conn) Context() any { return c.ctx }
 func (c *Conn) SetContext(v any) { c.ctx = v }
 
 // RemoteAddr returns the peer's address (from accept4, or the Dial target).
-func (c *Conn) RemoteAddr() unix.Sockaddr { return c.sa }
+func (c *Conn) RemoteAddr() netip.AddrPort { return c.peer }
 
 // Closed reports whether c is closed, or closing: a write failed and OnClose
 // runs at the end of the current loop iteration.

@@ -28,7 +28,8 @@ func (l *Loop) Dial(sa unix.Sockaddr, timeout time.Duration, h Handler) (*Conn, 
 	}
 	unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
 	l.stats.Dials++
-	c := newConn(l, fd, sa)
+	c := newConn(l, fd, addrPortOf(sa))
+	c.dialTo = sa
 	c.h = h
 	c.connecting = true
 	if err := c.startConnect(timeout); err != nil {
@@ -41,7 +42,7 @@ func (l *Loop) Dial(sa unix.Sockaddr, timeout time.Duration, h Handler) (*Conn, 
 // succeeds at once is also confirmed through EPOLLOUT, so OnOpen always runs
 // from the loop.
 func (c *Conn) startConnect(timeout time.Duration) error {
-	switch err := unix.Connect(c.fd, c.sa); err {
+	switch err := unix.Connect(c.fd, c.dialTo); err {
 	case nil, unix.EINPROGRESS, unix.EINTR:
 	default:
 		return err

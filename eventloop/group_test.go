@@ -231,6 +231,38 @@ func TestRemoteIP(t *testing.T) {
 	}
 }
 
+// The peer address from accept4 (raw, in network byte order) must match
+// what the client sees as its own address, for IPv4 and IPv6.
+func TestRemoteAddrMatchesClient(t *testing.T) {
+	for _, listen := range []string{"127.0.0.1:0", "[::1]:0"} {
+		t.Run(listen, func(t *testing.T) {
+			peers := make(chan string, 1)
+			h := acceptFunc(func(c *Conn) Handler {
+				peers <- c.RemoteAddr().String() + " " + string(c.RemoteIP(nil))
+				return echo
+			})
+			g, err := New(Config{Loops: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			addr, err := g.Listen(listen, h)
+			if err != nil {
+				t.Skipf("cannot listen on %s here: %v", listen, err)
+			}
+			if err := g.Start(); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(g.Stop)
+			c := dial(t, addr)
+			local := c.LocalAddr().(*net.TCPAddr)
+			want := local.AddrPort().String() + " " + local.IP.String()
+			if got := recv(t, peers); got != want {
+				t.Fatalf("server saw %q, client is %q", got, want)
+			}
+		})
+	}
+}
+
 // TestStopFromLoop stops the group from a callback: Stop must not wait for
 // the loop it runs on; a later Stop from outside joins the loops.
 func TestStopFromLoop(t *testing.T) {

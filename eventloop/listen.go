@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"strconv"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -22,7 +23,8 @@ type listener struct {
 	a  Acceptor
 
 	// Owned by the loop:
-	resume Timer // re-arms accepting after a backoff
+	resume Timer               // re-arms accepting after a backoff
+	rsa    unix.RawSockaddrAny // accept4 writes the peer here
 }
 
 // parseListenAddr turns "host:port" into a sockaddr. host is an IP literal,
@@ -141,10 +143,10 @@ func (l *Loop) onListener(fd int) {
 // acceptBatch accepts up to Config.AcceptBatch connections.
 func (ln *listener) acceptBatch() {
 	for i := 0; i < ln.l.cfg.AcceptBatch; i++ {
-		fd, sa, err := unix.Accept4(ln.fd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
+		fd, err := ln.accept()
 		switch err {
 		case nil:
-			ln.open(fd, sa)
+			ln.open(fd, rawAddrPort(&ln.rsa))
 		case unix.EINTR, unix.ECONNABORTED:
 		case unix.EMFILE, unix.ENFILE, unix.ENOBUFS, unix.ENOMEM:
 			ln.ctl(0)
@@ -156,12 +158,21 @@ func (ln *listener) acceptBatch() {
 	}
 }
 
+// accept is accept4(2) made raw (the listener is non-blocking) into ln.rsa,
+// so that accepting allocates nothing.
+func (ln *listener) accept() (int, error) {
+	alen := uint32(unix.SizeofSockaddrAny)
+	r, _, e := unix.RawSyscall6(unix.SYS_ACCEPT4, uintptr(ln.fd), uintptr(unsafe.Pointer(&ln.rsa)),
+		uintptr(unsafe.Pointer(&alen)), unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0, 0)
+	return int(r), errnoOf(e)
+}
+
 // open sets up one accepted connection: Accept, then OnOpen.
-func (ln *listener) open(fd int, sa unix.Sockaddr) {
+func (ln *listener) open(fd int, peer netip.AddrPort) {
 	l := ln.l
 	l.stats.Accepts++
 	unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
-	c := newConn(l, fd, sa)
+	c := newConn(l, fd, peer)
 	h := ln.a.Accept(c)
 	if h == nil || c.closed {
 		c.closeWith(nil)

@@ -3,6 +3,7 @@ package eventloop
 import (
 	"bytes"
 	"io"
+	"net/netip"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -122,7 +123,7 @@ func TestWriteErrorClosesLater(t *testing.T) {
 			t.Fatal(err)
 		}
 		unix.Close(fds[1])
-		c := newConn(l, fds[0], nil)
+		c := newConn(l, fds[0], netip.AddrPort{})
 		c.h = h
 		if err := c.register(); err != nil {
 			t.Fatal(err)
