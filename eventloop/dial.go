@@ -29,13 +29,27 @@ func (l *Loop) Dial(sa unix.Sockaddr, timeout time.Duration, h Handler) (*Conn, 
 	unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
 	l.stats.Dials++
 	c := newConn(l, fd, addrPortOf(sa))
-	c.dialTo = sa
+	c.dialTo = ownSockaddr(sa)
 	c.h = h
 	c.connecting = true
 	if err := c.startConnect(timeout); err != nil {
 		c.fail(err)
 	}
 	return c, nil
+}
+
+// ownSockaddr copies sa for one connect. unix.Connect caches the raw form
+// inside the struct it is given, so a sockaddr shared by several loops (a
+// backend's) must never be passed to it; the copy reads only the exported
+// fields, which nothing writes.
+func ownSockaddr(sa unix.Sockaddr) unix.Sockaddr {
+	switch sa := sa.(type) {
+	case *unix.SockaddrInet4:
+		return &unix.SockaddrInet4{Port: sa.Port, Addr: sa.Addr}
+	case *unix.SockaddrInet6:
+		return &unix.SockaddrInet6{Port: sa.Port, ZoneId: sa.ZoneId, Addr: sa.Addr}
+	}
+	return sa
 }
 
 // startConnect issues connect(2) and waits for EPOLLOUT. A connect that
