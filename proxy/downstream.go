@@ -46,10 +46,16 @@ type downConn struct {
 // stream, its parsed heads and buffers come from the loop's free list while
 // a request is in flight (see loopState.getStream).
 
-func newDownConn(ls *loopState, c *eventloop.Conn) *downConn {
-	dc := &downConn{ls: ls, ec: c}
+func newDownConn(ls *loopState) *downConn {
+	dc := &downConn{ls: ls}
 	dc.timer.Init(ls.loop, dc.onTimer)
 	return dc
+}
+
+// reset readies a downConn from the loop's free list for a new connection;
+// its timer stays bound to it.
+func (dc *downConn) reset(c *eventloop.Conn) {
+	dc.ec, dc.state, dc.tmode, dc.inData, dc.nextID, dc.st = c, stHead, tmIdle, false, 0, nil
 }
 
 // remoteIP formats the client's IP into the loop's scratch space; valid
@@ -190,6 +196,7 @@ func (dc *downConn) OnClose(c *eventloop.Conn, err error) {
 	dc.ls.conns.remove(dc)
 	dc.ls.stats.active.Add(-1)
 	dc.ls.srv.connF[Finish].run(dc.session())
+	dc.ls.putConn(dc)
 }
 
 // nextRequest readies the connection for the next request after a response.

@@ -20,8 +20,9 @@ type loopState struct {
 	tbl      *table
 	clusters []*clusterState // by table cluster index
 	streams  streamTable
-	free     []*Stream // streams not in use, with their buffers
-	conns    connList  // client connections, for draining
+	free     []*Stream   // streams not in use, with their buffers
+	freeDC   []*downConn // client connection states not in use
+	conns    connList    // client connections, for draining
 	draining bool
 	req      h1.Request // where heads are parsed; handed to the stream that takes the request
 	// Scratch space, valid until the loop's next use of it:
@@ -85,9 +86,10 @@ func (ls *loopState) accept(c *eventloop.Conn) eventloop.Handler {
 	if ls.draining || ls.stats.active.Load() >= int64(t.limits.maxConns) {
 		return nil
 	}
-	dc := newDownConn(ls, c)
+	dc := ls.getConn(c)
 	if ls.srv.connF[Accept].run(dc.session()) == CloseConn ||
 		ls.srv.connF[Handshake].run(dc.session()) == CloseConn {
+		ls.putConn(dc)
 		return nil
 	}
 	ls.stats.accepted.Add(1)
@@ -116,6 +118,26 @@ func (ls *loopState) getStream(dc *downConn) *Stream {
 // a callback of its old request is still running.
 func (ls *loopState) putStream(s *Stream) {
 	ls.free = append(ls.free, s)
+}
+
+// getConn takes a downConn from the free list (or makes one) for c: a new
+// connection allocates nothing once the loop has seen as many at once.
+func (ls *loopState) getConn(c *eventloop.Conn) *downConn {
+	var dc *downConn
+	if n := len(ls.freeDC); n > 0 {
+		dc, ls.freeDC = ls.freeDC[n-1], ls.freeDC[:n-1]
+	} else {
+		dc = newDownConn(ls)
+	}
+	dc.reset(c)
+	return dc
+}
+
+// putConn returns the state of a closed connection (after its OnClose).
+// dc.ec keeps pointing at the closed Conn, which is inert, so a caller up
+// the stack that touches it after Close gets ErrClosed, not a nil pointer.
+func (ls *loopState) putConn(dc *downConn) {
+	ls.freeDC = append(ls.freeDC, dc)
 }
 
 // startDrain runs on the loop at shutdown: idle client connections close now,
