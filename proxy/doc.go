@@ -6,7 +6,8 @@
 //
 // Imported by cmd/velox. Read next: server.go (Server, reload, drain),
 // downstream.go (one client connection), stream.go (one request),
-// upstreamside.go (its upstream connection), route.go, filter.go, status.go.
+// upstreamside.go (its upstream connection), response.go (the response
+// path), tunnel.go (after 101), route.go, filter.go, status.go.
 //
 // # Callback points, in order
 //

@@ -188,7 +188,11 @@ func (s *Stream) locate() bool {
 	if ci < 0 {
 		return s.fail(failNoRoute)
 	}
-	return s.checkBody() && s.prepareHead()
+	if !s.checkBody() {
+		return false
+	}
+	s.prepareHead()
+	return true
 }
 
 // runPoint runs a chain; on a verdict other than Continue it carries it out
@@ -220,7 +224,7 @@ func (s *Stream) checkBody() bool {
 
 // prepareHead writes the head to send upstream into s.head, and answers
 // Expect: 100-continue itself (as nginx does) so the body starts flowing.
-func (s *Stream) prepareHead() bool {
+func (s *Stream) prepareHead() {
 	if s.req.Expect100 {
 		s.req.Del("Expect")
 		if !s.reqDone {
@@ -229,7 +233,6 @@ func (s *Stream) prepareHead() bool {
 	}
 	o := h1.WriteOptions{ForwardedFor: s.ip, ForwardedProto: protoHTTP, Via: viaName}
 	s.head = h1.AppendRequestHead(s.head[:0], &s.req, &o)
-	return true
 }
 
 var (

@@ -1,0 +1,162 @@
+package proxy
+
+import "github.com/velox-proxy/velox/h1"
+
+// onResponseData handles bytes from the upstream connection.
+func (s *Stream) onResponseData(data []byte) int {
+	consumed := 0
+	for s.uc != nil {
+		switch s.up {
+		case upHead:
+			n, more := s.onResponseHead(data[consumed:])
+			consumed += n
+			if !more {
+				return consumed
+			}
+		case upBody:
+			return consumed + s.onResponseBody(data[consumed:])
+		case upTunnel:
+			return consumed + s.tunnelUp(data[consumed:])
+		default:
+			return consumed
+		}
+	}
+	return consumed
+}
+
+// onResponseHead parses the response head, runs ReadResponse and writes the
+// head downstream with the first body bytes.
+func (s *Stream) onResponseHead(data []byte) (int, bool) {
+	if len(data) == 0 {
+		return 0, false
+	}
+	n, err := h1.ParseResponse(data, &s.resp, s.isHead, &s.tbl.limits.h1)
+	if err == h1.ErrNeedMore {
+		return 0, false
+	}
+	if err != nil {
+		s.fail(failBadResponse)
+		return len(data), false
+	}
+	if s.resp.Status < 200 {
+		return s.onInformational(data, n)
+	}
+	s.backend.ReportSuccess()
+	if !s.readResponse() {
+		return n, false
+	}
+	rest := data[n:]
+	s.respBody.Reset(s.resp.Framing, s.resp.ContentLength)
+	s.prepareResponseHead()
+	if s.dechunk {
+		s.writeResponseHead(nil)
+		return n + s.onResponseBody(rest), false
+	}
+	m, done, err := s.respBody.Scan(rest)
+	if err != nil {
+		s.fail(failBadResponse) // nothing written downstream yet: a 502
+		return len(data), false
+	}
+	s.writeResponseHead(rest[:m])
+	s.afterBodyWrite(done, m < len(rest))
+	return n + m, false
+}
+
+// onInformational forwards a 1xx (but 100, which velox answered itself) and
+// switches to a tunnel after 101 on an upgrade request.
+func (s *Stream) onInformational(data []byte, n int) (int, bool) {
+	if s.resp.Status == 101 && s.upgrade {
+		s.startTunnel(data[:n])
+		return n, true
+	}
+	if s.resp.Status != 100 {
+		s.dc.ec.Write(data[:n])
+	}
+	return n, true
+}
+
+// readResponse runs the ReadResponse filters: global, product, route.
+func (s *Stream) readResponse() bool {
+	s.hasResp = true
+	ok := s.runPoint(s.tbl.points[ReadResponse]) &&
+		(s.product == nil || s.runPoint(s.product.respFilters)) &&
+		(s.route == nil || s.runPoint(s.route.respFilters))
+	s.hasResp = false
+	return ok
+}
+
+// prepareResponseHead puts the head for the client in s.out.
+func (s *Stream) prepareResponseHead() {
+	if s.req.Minor == 0 && s.resp.Framing == h1.FramingChunked {
+		// An HTTP/1.0 client knows no chunked coding: send it the data and
+		// delimit the response by closing, as nginx does.
+		s.dechunk = true
+		s.resp.Del("Transfer-Encoding")
+	}
+	closeAfter := !s.keepAlive || s.resp.Framing == h1.FramingClose || s.dechunk
+	s.keepAlive = !closeAfter
+	o := h1.WriteOptions{Via: viaName, Close: closeAfter, KeepAlive: !closeAfter && s.req.Minor == 0}
+	s.out = h1.AppendResponseHead(s.out[:0], &s.resp, &o)
+	s.status = s.resp.Status
+}
+
+// writeResponseHead writes the head with the first body bytes (one writev
+// for a small response).
+func (s *Stream) writeResponseHead(body []byte) {
+	s.dc.ec.Writev(s.out, body)
+	s.respSent = true
+	s.dc.ls.stats.countStatus(s.status)
+	s.up = upBody
+}
+
+// onResponseBody forwards response body bytes downstream, decoding chunked
+// for an HTTP/1.0 client.
+func (s *Stream) onResponseBody(data []byte) int {
+	var m int
+	var done bool
+	var err error
+	if s.dechunk {
+		m, done, err = s.respBody.ScanData(data, s.writeDown)
+	} else if m, done, err = s.respBody.Scan(data); m > 0 {
+		s.dc.ec.Write(data[:m])
+	}
+	if err != nil {
+		s.fail(failBadResponse)
+		return len(data)
+	}
+	s.afterBodyWrite(done, m < len(data))
+	return m
+}
+
+// writeDownData writes decoded body data downstream. It is bound once to
+// Stream.writeDown so that passing it to ScanData does not allocate.
+func (s *Stream) writeDownData(data []byte) { s.dc.ec.Write(data) }
+
+// afterBodyWrite finishes the stream or applies backpressure.
+func (s *Stream) afterBodyWrite(done, leftover bool) {
+	if s.uc == nil {
+		return
+	}
+	if done {
+		s.finish(!leftover && s.resp.KeepAlive)
+		return
+	}
+	s.timer.Reset(s.cs.cluster.ResponseTimeout)
+	if s.dc.ec.Buffered() > s.tbl.limits.streamBuffer {
+		s.upPaused = true
+		s.uc.EC.PauseRead()
+	}
+}
+
+// finish ends a stream whose response is complete.
+func (s *Stream) finish(reusable bool) {
+	s.up = upDone
+	if !s.reqDone {
+		// The backend answered before the body was all sent: neither
+		// connection can be reused.
+		s.keepAlive, reusable = false, false
+	}
+	s.releaseUpstream(reusable)
+	s.end()
+	s.afterResponse()
+}
