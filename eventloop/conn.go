@@ -11,11 +11,10 @@ import (
 // Execute task).
 type Conn struct {
 	// Immutable:
-	l      *Loop
-	fd     int
-	gen    int32          // matches the epoll event's Pad
-	peer   netip.AddrPort // from accept4, or the Dial target
-	dialTo unix.Sockaddr  // Dial target (nil for accepted Conns)
+	l    *Loop
+	fd   int
+	gen  int32          // matches the epoll event's Pad
+	peer netip.AddrPort // from accept4, or the Dial target
 
 	// Owned by the loop:
 	h          Handler
@@ -34,7 +33,14 @@ type Conn struct {
 	failErr    error // a write failed or a connect failed at once; close pending
 	in         []byte
 	out        outQueue
-	timer      Timer // connect timeout
+	dial       *dialState // while a Dial is connecting; nil otherwise
+}
+
+// dialState is what only a connecting Conn needs; kept out of Conn so that
+// the many accepted connections stay small.
+type dialState struct {
+	to    unix.Sockaddr // private copy for connect(2)
+	timer Timer         // connect timeout
 }
 
 func newConn(l *Loop, fd int, peer netip.AddrPort) *Conn {
@@ -79,7 +85,9 @@ func (c *Conn) closeWith(err error) {
 		return
 	}
 	c.closed = true
-	c.timer.Stop()
+	if c.dial != nil {
+		c.dial.timer.Stop()
+	}
 	if !c.delivering {
 		c.freeIn()
 	}

@@ -29,7 +29,7 @@ func (l *Loop) Dial(sa unix.Sockaddr, timeout time.Duration, h Handler) (*Conn, 
 	unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
 	l.stats.Dials++
 	c := newConn(l, fd, addrPortOf(sa))
-	c.dialTo = ownSockaddr(sa)
+	c.dial = &dialState{to: ownSockaddr(sa)}
 	c.h = h
 	c.connecting = true
 	if err := c.startConnect(timeout); err != nil {
@@ -56,7 +56,7 @@ func ownSockaddr(sa unix.Sockaddr) unix.Sockaddr {
 // succeeds at once is also confirmed through EPOLLOUT, so OnOpen always runs
 // from the loop.
 func (c *Conn) startConnect(timeout time.Duration) error {
-	switch err := unix.Connect(c.fd, c.dialTo); err {
+	switch err := unix.Connect(c.fd, c.dial.to); err {
 	case nil, unix.EINPROGRESS, unix.EINTR:
 	default:
 		return err
@@ -65,8 +65,8 @@ func (c *Conn) startConnect(timeout time.Duration) error {
 		return err
 	}
 	if timeout > 0 {
-		c.timer.Init(c.l, c.onConnectTimeout)
-		c.timer.Reset(timeout)
+		c.dial.timer.Init(c.l, c.onConnectTimeout)
+		c.dial.timer.Reset(timeout)
 	}
 	return nil
 }
@@ -84,7 +84,8 @@ func (c *Conn) onConnect() {
 		return
 	}
 	c.connecting = false
-	c.timer.Stop()
+	c.dial.timer.Stop()
+	c.dial = nil
 	c.updateEvents()
 	if c.closed || c.failErr != nil {
 		return
