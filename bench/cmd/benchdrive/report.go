@@ -163,16 +163,17 @@ func renderHTTP(p printer, r *Results) {
 	}
 	p("## HTTP proxying (medians)")
 	p("")
-	p("`target CPU`: cores the target used (1.00 = all of CPU %d); `req/s per core`: req/s ÷ target CPU;"+
-		" `load CPU`: wrk + origin (1.00 = all of CPU %d); `others`: other work on the machine. All medians.", cpuTarget, cpuLoad)
+	p("`spread`: (max − min) / median of the rounds' req/s; `target CPU`: cores the target used (1.00 = all of CPU %d);"+
+		" `req/s per core`: req/s ÷ target CPU; `load CPU`: wrk + origin (1.00 = all of CPU %d); `others`: other work on the machine."+
+		" All medians.", cpuTarget, cpuLoad)
 	p("")
-	p("| scenario | target | req/s | p50 | p99 | errors | target CPU | req/s per core | load CPU | others | runs |")
-	p("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
+	p("| scenario | target | req/s | spread | p50 | p99 | errors | target CPU | req/s per core | load CPU | others | runs |")
+	p("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
 	for _, sc := range r.scenarioNames() {
 		for _, t := range r.targetNames() {
 			s := r.SummarizeRuns(sc, t)
-			p("| %s | %s | %s | %s | %s | %d | %s | %s | %s | %s | %s |", sc, bold(t == "velox", t), fmtRate(s.Rate), fmtUs(s.P50us), fmtUs(s.P99us),
-				s.Errors, fmtRatio(s.TargetCPU), fmtRate(s.PerCore), fmtRatio(s.LoadCPU), fmtRatio(s.Others), fmtRuns(s))
+			p("| %s | %s | %s | %s | %s | %s | %d | %s | %s | %s | %s | %s |", sc, bold(t == "velox", t), fmtRate(s.Rate), fmtPct(s.Spread),
+				fmtUs(s.P50us), fmtUs(s.P99us), s.Errors, fmtRatio(s.TargetCPU), fmtRate(s.PerCore), fmtRatio(s.LoadCPU), fmtRatio(s.Others), fmtRuns(s))
 		}
 	}
 	p("")
@@ -232,16 +233,16 @@ func renderEngine(p printer, r *Results) {
 	p("`echo`: 64 connections, each sending 64 bytes and waiting for their echo (messages/s; `%s`)."+
 		" `http`: a fixed 2-byte HTTP response to each request head (requests/s; `%s`).", cmds["echo"], cmds["http"])
 	p("")
-	p("| workload | engine | rate | p50 | p99 | errors | server CPU | rate per core | load CPU | others | runs |")
-	p("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
+	p("| workload | engine | rate | spread | p50 | p99 | errors | server CPU | rate per core | load CPU | others | runs |")
+	p("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
 	for _, mode := range engineModes {
 		for _, e := range engineOrder {
 			s := r.SummarizeEngine(mode, e)
 			if s.Runs+s.Failed == 0 {
 				continue
 			}
-			p("| %s | %s | %s | %s | %s | %d | %s | %s | %s | %s | %s |", mode, bold(e == "velox", e), fmtRate(s.Rate), fmtUs(s.P50us), fmtUs(s.P99us),
-				s.Errors, fmtRatio(s.TargetCPU), fmtRate(s.PerCore), fmtRatio(s.LoadCPU), fmtRatio(s.Others), fmtRuns(s))
+			p("| %s | %s | %s | %s | %s | %s | %d | %s | %s | %s | %s | %s |", mode, bold(e == "velox", e), fmtRate(s.Rate), fmtPct(s.Spread),
+				fmtUs(s.P50us), fmtUs(s.P99us), s.Errors, fmtRatio(s.TargetCPU), fmtRate(s.PerCore), fmtRatio(s.LoadCPU), fmtRatio(s.Others), fmtRuns(s))
 		}
 	}
 	p("")
@@ -341,9 +342,9 @@ func renderBar(p printer, r *Results) {
 	for _, c := range cs {
 		pc, pv := "", ""
 		if !math.IsNaN(c.perCore) {
-			pc, pv = fmtRatio(c.perCore), verdict(c.perCore, c.limit, c.atMost)
+			pc, pv = fmtRatio3(c.perCore), verdict(c.perCore, c.limit, c.atMost)
 		}
-		p("| %s | %s | %s | %s | %s |", c.what, fmtRatio(c.measured), c.verdict(), pc, pv)
+		p("| %s | %s | %s | %s | %s |", c.what, fmtRatio3(c.measured), c.verdict(), pc, pv)
 	}
 	p("")
 	p("The zero-allocation bar is checked by `go test` (testing.AllocsPerRun), not here.")
@@ -438,6 +439,22 @@ func fmtRatio(v float64) string {
 		return "—"
 	}
 	return fmt.Sprintf("%.2f", v)
+}
+
+// fmtRatio3 shows a third decimal, so that a ratio a hair under a limit does
+// not read as equal to it.
+func fmtRatio3(v float64) string {
+	if math.IsNaN(v) {
+		return "—"
+	}
+	return fmt.Sprintf("%.3f", v)
+}
+
+func fmtPct(v float64) string {
+	if math.IsNaN(v) {
+		return "—"
+	}
+	return fmt.Sprintf("%.0f%%", v*100)
 }
 
 func fmtMiB(b int64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }

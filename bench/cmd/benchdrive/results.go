@@ -125,6 +125,9 @@ type Summary struct {
 	// Median CPU of the target and of the load side, cores, and the median
 	// of each run's requests per second per core of target CPU.
 	TargetCPU, LoadCPU, PerCore float64
+	// Spread is (max - min) / median of the runs' rates: how far the rounds
+	// disagree.
+	Spread float64
 }
 
 func median(xs []float64) float64 {
@@ -138,6 +141,14 @@ func median(xs []float64) float64 {
 		return s[m]
 	}
 	return (s[m-1] + s[m]) / 2
+}
+
+// spread is (max - min) / median of xs; NaN for fewer than two.
+func spread(xs []float64) float64 {
+	if len(xs) < 2 {
+		return math.NaN()
+	}
+	return ratio(slices.Max(xs)-slices.Min(xs), median(xs))
 }
 
 // medianKnown is the median of the xs that are not NaN.
@@ -176,6 +187,7 @@ func (r *Results) SummarizeRuns(scenario, target string) Summary {
 	}
 	s.Rate, s.P50us, s.P99us, s.Others = median(rate), median(p50), median(p99), median(others)
 	s.TargetCPU, s.LoadCPU, s.PerCore = median(tcpu), median(lcpu), medianKnown(perCore)
+	s.Spread = spread(rate)
 	return s
 }
 
@@ -202,6 +214,7 @@ func (r *Results) SummarizeEngine(mode, engine string) Summary {
 	}
 	s.Rate, s.P50us, s.P99us, s.Others = median(rate), median(p50), median(p99), median(others)
 	s.TargetCPU, s.LoadCPU, s.PerCore = median(tcpu), median(lcpu), medianKnown(perCore)
+	s.Spread = spread(rate)
 	return s
 }
 

@@ -231,10 +231,10 @@ func TestWriteReport(t *testing.T) {
 	}
 	for _, want := range []string{
 		"Command: `ROUNDS=2 DURATION=10s ./bench/run.sh`",
-		"| get-12b | **velox** | 110 | 750 µs | 3.00 ms | 1 | 0.50 | 220 | 0.90 | 0.00 | 2 |",
-		"| close-12b | **velox** | 50 | 250 µs | 1.00 ms | 0 | 0.50 | 100 | 0.90 | 0.00 | 1 (+1 failed) |",
+		"| get-12b | **velox** | 110 | 18% | 750 µs | 3.00 ms | 1 | 0.50 | 220 | 0.90 | 0.00 | 2 |",
+		"| close-12b | **velox** | 50 | — | 250 µs | 1.00 ms | 0 | 0.50 | 100 | 0.90 | 0.00 | 1 (+1 failed) |",
 		"| get-12b | 1.16 | — | — | — | 1.16 | — | 1.50 |",
-		"| get-12b: velox req/s ≥ nginx | 1.16 | pass | 1.16 | pass |",
+		"| get-12b: velox req/s ≥ nginx | 1.158 | pass | 1.158 | pass |",
 		"**not runnable**: exited \\| badly",
 		"| **velox** | 100 | 1.0 MiB | 1.2 MiB | 2.0 KiB |",
 		"| echo | 2.00 | — | — | — |",
