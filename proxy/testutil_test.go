@@ -81,7 +81,7 @@ func clusterConfig(backends ...string) *config.Config {
 }
 
 // startProxy validates cfg and runs it on loops loops until the test ends.
-func startProxy(t *testing.T, cfg *config.Config, loops int) *testProxy {
+func startProxy(t testing.TB, cfg *config.Config, loops int) *testProxy {
 	t.Helper()
 	if err := cfg.Validate(); err != nil {
 		t.Fatalf("config: %v", err)
@@ -107,7 +107,7 @@ func startProxy(t *testing.T, cfg *config.Config, loops int) *testProxy {
 // checkNoLeaks runs after each test (its deferred closes have run): once the
 // test's own clients are gone, no client connection and no stream may be
 // left on any loop.
-func (tp *testProxy) checkNoLeaks(t *testing.T) {
+func (tp *testProxy) checkNoLeaks(t testing.TB) {
 	for _, tr := range tp.clients {
 		tr.CloseIdleConnections()
 	}
@@ -147,7 +147,7 @@ func (tp *testProxy) totals() LoopStats {
 }
 
 // eventually polls cond until it holds or the deadline passes.
-func eventually(t *testing.T, what string, cond func() bool) {
+func eventually(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for !cond() {
