@@ -141,7 +141,6 @@ func (s *Stream) begin(headLen int) {
 	s.ip = s.dc.ec.RemoteIP(s.ipBuf[:0])
 	ls.stats.requests.Add(1)
 	ls.stats.inflight.Add(1)
-	ls.streams.add(s)
 	s.dc.state = stWaitUp
 	if s.locate() {
 		s.connect()
@@ -367,7 +366,6 @@ func (s *Stream) end() {
 	if ls.srv.log.Verbose() {
 		ls.srv.log.Printf("access", "%s %q %d", s.ip, s.info, s.status)
 	}
-	ls.streams.remove(s)
 	ls.stats.inflight.Add(-1)
 	s.active = false
 	s.hasResp = false

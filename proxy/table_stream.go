@@ -2,28 +2,19 @@ package proxy
 
 import "github.com/velox-proxy/velox/eventloop"
 
-// streamKey names a stream by its downstream connection and the stream id on
-// it (HTTP/1.1: the request's sequence number; HTTP/2: the stream id).
-type streamKey struct {
-	down *eventloop.Conn
-	id   uint32
-}
-
-// streamTable is one loop's map of streams in flight, from downstream
-// (conn, id) to the stream and from the upstream connection back to it.
-// Cancelling either side finds the other here. Owned by the loop.
+// streamTable is one loop's map from upstream connections to the streams
+// they serve; the stream holds its downstream connection and id, so either
+// side finds the other and cancelling one cancels both. With HTTP/1.1 a
+// client connection has one stream at a time (downConn.st); a map by
+// (downstream conn, stream id) comes with HTTP/2, where ids exist. Owned by
+// the loop.
 type streamTable struct {
-	byDown map[streamKey]*Stream
-	byUp   map[*eventloop.Conn]*Stream
+	byUp map[*eventloop.Conn]*Stream
 }
 
 func newStreamTable() streamTable {
-	return streamTable{byDown: map[streamKey]*Stream{}, byUp: map[*eventloop.Conn]*Stream{}}
+	return streamTable{byUp: map[*eventloop.Conn]*Stream{}}
 }
-
-func (t *streamTable) add(s *Stream) { t.byDown[streamKey{s.dc.ec, s.id}] = s }
-
-func (t *streamTable) remove(s *Stream) { delete(t.byDown, streamKey{s.dc.ec, s.id}) }
 
 func (t *streamTable) bindUp(up *eventloop.Conn, s *Stream) { t.byUp[up] = s }
 
@@ -31,5 +22,3 @@ func (t *streamTable) unbindUp(up *eventloop.Conn) { delete(t.byUp, up) }
 
 // upstreamOf returns the stream an upstream connection serves, or nil.
 func (t *streamTable) upstreamOf(up *eventloop.Conn) *Stream { return t.byUp[up] }
-
-func (t *streamTable) len() int { return len(t.byDown) }
