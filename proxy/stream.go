@@ -20,13 +20,14 @@ const (
 	upDone                    // response complete
 )
 
-// Stream is one request and its response. It lives inside its client
-// connection and is reused for the next request. Filters get it at the
-// request points; it is valid only during the filter call.
+// Stream is one request and its response. It comes from its loop's free
+// list when a request head is complete and goes back when the request ends
+// (loopState.getStream). Filters get it at the request points; it is valid
+// only during the filter call.
 type Stream struct {
-	// Immutable:
+	// Set by getStream for each request:
 	dc *downConn
-	// Owned by the loop, kept across the requests of the connection:
+	// Owned by the loop, kept with the stream on the free list:
 	req       h1.Request  // valid while the head is being handled
 	resp      h1.Response // valid during ReadResponse
 	timer     eventloop.Timer
