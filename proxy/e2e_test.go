@@ -363,3 +363,26 @@ func TestConnectMethodIsRefused(t *testing.T) {
 		t.Fatalf("got %d %q, origin requests %d", resp.StatusCode, b, o.reqs.Load())
 	}
 }
+
+// A filter that answers a request whose body velox has not read must close
+// the connection, and say so in the response.
+func TestFilterAnswerToUnreadBodySaysClose(t *testing.T) {
+	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "origin") })
+	cfg := clusterConfig(o.addr())
+	cfg.Filters = []config.Filter{{Type: "deny", Body: "no\n"}}
+	tp := startProxy(t, cfg, 1)
+	conn, err := net.Dial("tcp", tp.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	io.WriteString(conn, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello")
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	raw, err := io.ReadAll(conn) // velox closes after the answer
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(raw), "HTTP/1.1 403") || !strings.Contains(string(raw), "Connection: close\r\n") {
+		t.Fatalf("answer to a request with an unread body:\n%s", raw)
+	}
+}

@@ -106,6 +106,9 @@ func (s *Stream) Respond(status int, contentType string, headers []h1.Header, bo
 	if s.respSent {
 		return Continue
 	}
+	if !s.reqDone {
+		s.keepAlive = false // the body was not read: the connection cannot go on
+	}
 	s.out = h1.AppendSimpleResponse(s.out[:0], status, contentType, headers, body, !s.keepAlive)
 	s.status = status
 	return Responded
@@ -299,9 +302,6 @@ func (s *Stream) abortWith(status int, reason string) {
 // finishLocal sends the response a filter or Respond prepared and ends the stream.
 func (s *Stream) finishLocal() {
 	s.dropUpstream()
-	if !s.reqDone {
-		s.keepAlive = false // the body was not read: the connection cannot go on
-	}
 	s.dc.ec.Write(s.out)
 	s.respSent = true
 	s.dc.ls.stats.countStatus(s.status)
@@ -320,9 +320,6 @@ func (s *Stream) fail(f failure) bool {
 		s.dc.ec.Close()
 		s.end()
 		return false
-	}
-	if !s.reqDone {
-		s.keepAlive = false
 	}
 	s.scratch = append(append(append(s.scratch[:0], "velox: "...), why...), s.backendSuffix()...)
 	s.scratch = append(s.scratch, '\n')
