@@ -287,16 +287,11 @@ func (s *Stream) onRequestBody(data []byte) (int, bool) {
 	return n, false
 }
 
-// abortWith answers status if no response has started, then closes both sides.
+// abortWith ends the stream with status (before any response) and closes
+// the client connection.
 func (s *Stream) abortWith(status int, reason string) {
-	s.dropUpstream()
-	if !s.respSent {
-		s.dc.writeLocal(status, reason, true)
-		s.dc.ls.stats.countStatus(status)
-	} else {
-		s.dc.ec.Close()
-	}
-	s.end()
+	s.keepAlive = false
+	s.answerError(status, reason)
 }
 
 // finishLocal sends the response a filter or Respond prepared and ends the stream.
@@ -309,23 +304,28 @@ func (s *Stream) finishLocal() {
 	s.afterResponse()
 }
 
-// fail answers a proxy failure with the one status statusOf gives it, and
-// reports false so routing code can return it.
+// fail answers a proxy failure with the one status statusOf gives it, logs
+// it, and reports false so routing code can return it.
 func (s *Stream) fail(f failure) bool {
-	code, why := statusOf(f), reasonOf(f)
-	ls := s.dc.ls
-	ls.srv.log.Printf("proxy", "%s %q: %d %s%s", s.ip, s.info, code, why, s.backendSuffix())
+	code, why := statusOf(f), reasonOf(f)+s.backendSuffix()
+	s.dc.ls.srv.log.Printf("proxy", "%s %q: %d %s", s.ip, s.info, code, why)
+	s.answerError(code, why)
+	return false
+}
+
+// answerError ends the stream with velox's own error: the status and a body
+// saying why if no response has started, else by closing the client, whose
+// response is cut short.
+func (s *Stream) answerError(status int, why string) {
 	if s.respSent {
 		s.dropUpstream()
 		s.dc.ec.Close()
 		s.end()
-		return false
+		return
 	}
-	s.scratch = append(append(append(s.scratch[:0], "velox: "...), why...), s.backendSuffix()...)
-	s.scratch = append(s.scratch, '\n')
-	s.Respond(code, "text/plain; charset=utf-8", nil, s.scratch)
+	s.scratch = append(append(append(s.scratch[:0], "velox: "...), why...), '\n')
+	s.Respond(status, "text/plain; charset=utf-8", nil, s.scratch)
 	s.finishLocal()
-	return false
 }
 
 func (s *Stream) backendSuffix() string {
