@@ -133,7 +133,7 @@ func (s *Stream) begin(headLen int) {
 	s.active = true
 	s.id = s.dc.nextID
 	s.dc.nextID++
-	s.tbl = ls.current()
+	s.tbl = ls.tbl // onHead has just switched the loop to the current table
 	s.keepAlive = s.req.KeepAlive && !ls.draining
 	s.isHead = string(s.req.Method) == "HEAD"
 	s.upgrade = s.req.Upgrade
