@@ -1,6 +1,9 @@
 package eventloop
 
-import "errors"
+import (
+	"errors"
+	"time"
+)
 
 // Errors reported to Handler.OnClose or returned by the calls named.
 var (
@@ -46,4 +49,7 @@ type Config struct {
 	MaxInput      int   // max unconsumed input kept per Conn; 0 = 1 MiB
 	AcceptBatch   int   // max accepts per listener wake-up; 0 = 64
 	ListenBacklog int   // listen(2) backlog; 0 = 4096
+	// BusyPoll is how long a busy loop spins for new events before it
+	// sleeps in epoll_wait (busypoll.go); 0 = never spin.
+	BusyPoll time.Duration
 }

@@ -29,6 +29,10 @@ type Stats struct {
 	Timers   uint64 `metric:"eventloop_timers_fired_total"`
 	ReadIn   uint64 `metric:"eventloop_read_bytes_total"`
 	WriteOut uint64 `metric:"eventloop_written_bytes_total"`
+	// Busy polling (Config.BusyPoll): spins that found events, and spins
+	// that ran their whole time and were followed by a sleep.
+	BusyPollHits   uint64 `metric:"eventloop_busy_poll_hits_total"`
+	BusyPollMisses uint64 `metric:"eventloop_busy_poll_misses_total"`
 }
 
 // Loop is one reactor: an epoll set, an eventfd for wake-ups, a task queue,
@@ -67,6 +71,7 @@ type Loop struct {
 	runq      []func()
 	iov       []unix.Iovec
 	wakeBuf   [8]byte
+	busy      bool // the last sleep was short: spin before the next one
 	stats     Stats
 }
 
@@ -144,12 +149,11 @@ func (l *Loop) poll() {
 	l.runPending()
 }
 
-// pollTimeout is 0 when work is pending, else the time to the nearest
-// timer in ms (rounded up), else -1.
 // wait returns ready events. A busy loop finds them with a non-blocking raw
 // epoll_pwait and never leaves the scheduler's view of a running goroutine;
-// only when nothing is ready does it block, through the scheduler, so that
-// sysmon and the garbage collector can work while the loop sleeps.
+// when nothing is ready it may spin a little (busypoll.go), then it blocks,
+// through the scheduler, so that sysmon and the garbage collector can work
+// while the loop sleeps.
 func (l *Loop) wait() (int, error) {
 	n, err := epollPoll(l.epfd, l.events)
 	if n != 0 || (err != nil && err != unix.EINTR) {
@@ -159,9 +163,19 @@ func (l *Loop) wait() (int, error) {
 	if timeout == 0 {
 		return 0, nil
 	}
-	return unix.EpollWait(l.epfd, l.events, timeout)
+	if l.busy && l.cfg.BusyPoll > 0 {
+		if n, err, ok := l.busyPoll(); ok {
+			return n, err
+		}
+		if timeout = l.pollTimeout(); timeout == 0 {
+			return 0, nil // a timer came due during the spin
+		}
+	}
+	return l.sleep(timeout)
 }
 
+// pollTimeout is 0 when work is pending, else the time to the nearest
+// timer in ms (rounded up), else -1.
 func (l *Loop) pollTimeout() int {
 	if len(l.pending) > 0 {
 		return 0

@@ -18,6 +18,9 @@ type Options struct {
 	Loops   int     // 0 = GOMAXPROCS
 	PinCPUs []int   // loop i pinned to PinCPUs[i]; empty = no pinning
 	Logger  *Logger // nil = no logging
+	// BusyPoll: a busy loop spins this long for events before it sleeps
+	// (see eventloop/busypoll.go); 0 = never spin.
+	BusyPoll time.Duration
 }
 
 // Server is a running proxy: its loops, its current table, its filters.
@@ -44,7 +47,7 @@ var ErrListenersChanged = errors.New("proxy: listeners cannot change on reload")
 
 // New validates nothing itself: cfg must have passed config.Validate.
 func New(cfg *config.Config, o Options) (*Server, error) {
-	g, err := eventloop.New(eventloop.Config{Loops: o.Loops, PinCPUs: o.PinCPUs})
+	g, err := eventloop.New(eventloop.Config{Loops: o.Loops, PinCPUs: o.PinCPUs, BusyPoll: o.BusyPoll})
 	if err != nil {
 		return nil, err
 	}

@@ -6,19 +6,27 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // common are the flags every mode takes.
 type common struct {
-	loops   int
-	pinCPUs string
-	admin   string
-	verbose bool
+	loops    int
+	pinCPUs  string
+	busyPoll time.Duration
+	admin    string
+	verbose  bool
 }
+
+// DefaultBusyPoll is --busy-poll's default: long enough to cover the gap
+// between two events of a loop under load, short enough that a spin that
+// finds nothing costs little (eventloop/busypoll.go).
+const DefaultBusyPoll = 50 * time.Microsecond
 
 func (c *common) register(fs *flag.FlagSet) {
 	fs.IntVar(&c.loops, "loops", 0, "number of event loops (0 = GOMAXPROCS)")
 	fs.StringVar(&c.pinCPUs, "pin-cpus", "", "pin loop i to the i-th CPU of this list, e.g. 0,1")
+	fs.DurationVar(&c.busyPoll, "busy-poll", DefaultBusyPoll, "while a loop is busy, spin this long for new events before sleeping (0 = never spin)")
 	fs.StringVar(&c.admin, "admin", "", "admin listener (/healthz, /stats, /debug/pprof/), e.g. 127.0.0.1:9901 or :9901 (loopback)")
 	fs.BoolVar(&c.verbose, "verbose", false, "log every request")
 }
@@ -37,6 +45,18 @@ func (c *common) cpus() ([]int, error) {
 		out = append(out, n)
 	}
 	return out, nil
+}
+
+// MaxBusyPoll bounds --busy-poll: a longer spin is no longer a short wait
+// for the next event but a loop that never sleeps.
+const MaxBusyPoll = time.Millisecond
+
+// checkBusyPoll refuses a --busy-poll outside [0, MaxBusyPoll].
+func (c *common) checkBusyPoll() error {
+	if c.busyPoll < 0 || c.busyPoll > MaxBusyPoll {
+		return fmt.Errorf("--busy-poll: %v is out of range (0 to %v; 0 = never spin)", c.busyPoll, MaxBusyPoll)
+	}
+	return nil
 }
 
 // adminAddr puts a host-less --admin address on loopback.

@@ -277,7 +277,7 @@ type e2StatsDoc struct {
 func TestQuickMode(t *testing.T) {
 	a, b := e2NamedOrigin(t, "A", 0, nil), e2NamedOrigin(t, "B", 0, nil)
 	p := e2Start(t, "proxy", "--listen", "127.0.0.1:0", "--to", e2Addr(a)+","+e2Addr(b),
-		"--admin", "127.0.0.1:0", "--loops", "2")
+		"--admin", "127.0.0.1:0", "--loops", "2", "--busy-poll", "50us")
 	admin := p.waitStderr(t, e2AdminRE, 0)[1]
 	addr := p.waitStderr(t, e2ListenRE, 0)[1]
 	c := e2Client(t)
@@ -405,6 +405,22 @@ func TestBadConfig(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestBadBusyPoll: a --busy-poll out of range is refused, naming the flag.
+func TestBadBusyPoll(t *testing.T) {
+	for _, v := range []string{"2ms", "-1us"} {
+		ctx, cancel := context.WithTimeout(context.Background(), e2Wait)
+		out, err := exec.CommandContext(ctx, e2Bin, "proxy", "--listen", "127.0.0.1:0", "--to", "127.0.0.1:9", "--busy-poll", v).CombinedOutput()
+		cancel()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() == 0 {
+			t.Fatalf("--busy-poll %s: err %v, want a non-zero exit; output:\n%s", v, err, out)
+		}
+		if !strings.Contains(string(out), "--busy-poll") || !strings.Contains(string(out), "out of range") {
+			t.Errorf("--busy-poll %s: output does not say the flag is out of range:\n%s", v, out)
+		}
 	}
 }
 

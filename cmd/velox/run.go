@@ -40,6 +40,9 @@ func serve(cfg *config.Config, c *common, reload func() (*config.Config, error),
 	if err != nil {
 		return err
 	}
+	if err := c.checkBusyPoll(); err != nil {
+		return err
+	}
 	adminAddr, err := c.adminAddr()
 	if err != nil {
 		return err
@@ -51,7 +54,7 @@ func serve(cfg *config.Config, c *common, reload func() (*config.Config, error),
 	sig := make(chan os.Signal, 4)
 	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
 	defer signal.Stop(sig)
-	srv, err := proxy.New(cfg, proxy.Options{Loops: c.loops, PinCPUs: cpus, Logger: logger})
+	srv, err := proxy.New(cfg, proxy.Options{Loops: c.loops, PinCPUs: cpus, BusyPoll: c.busyPoll, Logger: logger})
 	if err != nil {
 		return err
 	}
