@@ -18,15 +18,10 @@ type common struct {
 	verbose  bool
 }
 
-// DefaultBusyPoll is --busy-poll's default: long enough to cover the gap
-// between two events of a loop under load, short enough that a spin that
-// finds nothing costs little (eventloop/busypoll.go).
-const DefaultBusyPoll = 50 * time.Microsecond
-
 func (c *common) register(fs *flag.FlagSet) {
 	fs.IntVar(&c.loops, "loops", 0, "number of event loops (0 = GOMAXPROCS)")
 	fs.StringVar(&c.pinCPUs, "pin-cpus", "", "pin loop i to the i-th CPU of this list, e.g. 0,1")
-	fs.DurationVar(&c.busyPoll, "busy-poll", DefaultBusyPoll, "while a loop is busy, spin this long for new events before sleeping (0 = never spin)")
+	fs.DurationVar(&c.busyPoll, "busy-poll", 0, "while a loop is busy, spin this long for new events before sleeping, e.g. 50us (0 = never spin; spends the proxy's CPU for latency)")
 	fs.StringVar(&c.admin, "admin", "", "admin listener (/healthz, /stats, /debug/pprof/), e.g. 127.0.0.1:9901 or :9901 (loopback)")
 	fs.BoolVar(&c.verbose, "verbose", false, "log every request")
 }
