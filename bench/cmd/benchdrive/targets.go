@@ -43,7 +43,8 @@ var targets = []Target{
 // bodies are the origin's fixed responses, by path.
 var bodies = map[string]int{"/12": 12, "/4k": 4 << 10, "/64k": 64 << 10}
 
-// echoBody is the origin's answer to POST /echo.
+// echoBody is the origin's answer to POST /echo and GET /12 (both written
+// into origin.conf.tmpl).
 const echoBody = "hello world\n"
 
 type confData struct {
