@@ -44,13 +44,19 @@ var targets = []Target{
 var bodies = map[string]int{"/12": 12, "/4k": 4 << 10, "/64k": 64 << 10}
 
 // echoBody is the origin's answer to POST /echo and GET /12 (both written
-// into origin.conf.tmpl).
+// into origin.conf.tmpl; /4k is there too, /64k is a file).
 const echoBody = "hello world\n"
 
 type confData struct {
 	Dir, Listen, Upstream, WWW string
 	NoFile, MaxConn            int
+	// Half4K is half of the /4k body: the origin answers /4k with it twice
+	// from its config (nginx refuses a config token of 4 KiB).
+	Half4K string
 }
+
+// half4K is confData.Half4K; bodies["/4k"] is 4 KiB of the same byte.
+var half4K = strings.Repeat("x", 2<<10)
 
 // render writes template benchDir/conf/tmpl, filled with data, to out.
 func (d *driver) render(tmpl, out string, data confData) error {
@@ -84,7 +90,7 @@ func (d *driver) startNginx(name, tmpl string, cpu, port int) (*proc, error) {
 		return nil, err
 	}
 	conf := filepath.Join(dir, "nginx.conf")
-	data := confData{Dir: dir, Listen: addrOf(port), Upstream: d.originAddr, WWW: d.wwwDir}
+	data := confData{Dir: dir, Listen: addrOf(port), Upstream: d.originAddr, WWW: d.wwwDir, Half4K: half4K}
 	if err := d.render(tmpl, conf, data); err != nil {
 		return nil, err
 	}
