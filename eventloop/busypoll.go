@@ -21,23 +21,24 @@ import "golang.org/x/sys/unix"
 // apart; a spin never runs past the next timer.
 
 // busyPoll spins for events until cfg.BusyPoll has passed or a timer is due.
-// ok is false when nothing came and the loop should sleep.
-func (l *Loop) busyPoll() (n int, err error, ok bool) {
+// It returns what epoll_pwait found, or (0, nil) when nothing came and the
+// loop should sleep.
+func (l *Loop) busyPoll() (int, error) {
 	now := monotonic()
 	end := now + int64(l.cfg.BusyPoll)
 	if len(l.timers) > 0 && l.timers[0].when < end {
 		end = l.timers[0].when
 	}
 	for now < end {
-		n, err = epollPoll(l.epfd, l.events)
+		n, err := epollPoll(l.epfd, l.events)
 		if n != 0 || (err != nil && err != unix.EINTR) {
 			l.stats.BusyPollHits++
-			return n, err, true
+			return n, err
 		}
 		now = monotonic()
 	}
 	l.stats.BusyPollMisses++
-	return 0, nil, false
+	return 0, nil
 }
 
 // sleep blocks in epoll_wait for up to timeout ms (-1 = no limit), through

@@ -30,7 +30,7 @@ type Stats struct {
 	ReadIn   uint64 `metric:"eventloop_read_bytes_total"`
 	WriteOut uint64 `metric:"eventloop_written_bytes_total"`
 	// Busy polling (Config.BusyPoll): spins that found events, and spins
-	// that ran their whole time and were followed by a sleep.
+	// that found nothing before their time ran out or a timer came due.
 	BusyPollHits   uint64 `metric:"eventloop_busy_poll_hits_total"`
 	BusyPollMisses uint64 `metric:"eventloop_busy_poll_misses_total"`
 }
@@ -164,7 +164,7 @@ func (l *Loop) wait() (int, error) {
 		return 0, nil
 	}
 	if l.busy && l.cfg.BusyPoll > 0 {
-		if n, err, ok := l.busyPoll(); ok {
+		if n, err := l.busyPoll(); n != 0 || err != nil {
 			return n, err
 		}
 		if timeout = l.pollTimeout(); timeout == 0 {
