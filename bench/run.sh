@@ -20,6 +20,9 @@
 #                    each scenario (bench/work/run/pprof/velox-SCENARIO.pprof)
 #   NICE=0           niceness of every benchmarked process and load generator
 #                    (e.g. NICE=-10 when other work shares the machine)
+#   ENGINE_CPU=0.5   share of one core each yardstick server may use (a cgroup
+#                    CPU quota, so the server and not the load is the limit);
+#                    0 = no cap
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -33,6 +36,7 @@ QUICK=${QUICK:-0}
 VELOX_BIN=${VELOX_BIN:-}
 NICE=${NICE:-0}
 PROFILE=${PROFILE:-0}
+ENGINE_CPU=${ENGINE_CPU:-0.5}
 WORK=bench/work
 BIN=$WORK/bin
 
@@ -122,6 +126,7 @@ cmd="ROUNDS=$ROUNDS DURATION=$DURATION"
 [[ $PHASES != http,idle,engine ]] && cmd+=" PHASES=$PHASES"
 [[ $NICE != 0 ]] && cmd+=" NICE=$NICE"
 [[ $PROFILE == 1 ]] && cmd+=" PROFILE=1"
+[[ $ENGINE_CPU != 0.5 ]] && cmd+=" ENGINE_CPU=$ENGINE_CPU"
 profile=false
 [[ $PROFILE == 1 ]] && profile=true
 cmd+=" ./bench/run.sh"
@@ -130,6 +135,6 @@ cmd+=" ./bench/run.sh"
 "$BIN/benchdrive" -bench bench -bin "$BIN" -velox "$VELOX_BIN" \
 	-rounds "$ROUNDS" -duration "$DURATION" -warmup "$WARMUP" -scenarios "$SCENARIOS" \
 	-phases "$PHASES" -idle-conns "$IDLE_CONNS" -quick="$quick" -command "$cmd" \
-	-nice "$NICE" -profile="$profile" -max-time 28m &
+	-nice "$NICE" -profile="$profile" -engine-cpu "$ENGINE_CPU" -max-time 28m &
 driver_pid=$!
 wait "$driver_pid"

@@ -46,6 +46,11 @@ type driver struct {
 	profile    bool
 	veloxAdmin string
 
+	// engineShare is the CPU cap of yardstick servers (-engine-cpu);
+	// engineCap is its cgroup while the yardstick runs.
+	engineShare float64
+	engineCap   *cpuCap
+
 	procs *procs
 	res   *Results
 	ctx   context.Context
@@ -72,6 +77,7 @@ func main() {
 		retries    = flag.Int("retries", 2, "how many times a run is measured again at most")
 		profile    = flag.Bool("profile", false, "after the rounds, profile velox (pprof via --admin) during one more run of each scenario")
 		nice       = flag.Int("nice", 0, "run every process under test and every load generator with this niceness (e.g. -10 on a busy machine)")
+		engineCPU  = flag.Float64("engine-cpu", 0.5, "CPU share of one core each yardstick server may use (a cgroup quota), so that the server and not the load is the limit; 0 = no cap")
 		reportOnly = flag.String("report-only", "", "render the report of a saved results JSON and exit")
 	)
 	flag.Parse()
@@ -98,6 +104,11 @@ func main() {
 	*duration = max(time.Second, duration.Round(time.Second))
 	if *warmup > 0 {
 		*warmup = max(time.Second, warmup.Round(time.Second))
+	}
+	if *engineCPU != 0 {
+		if _, err := capQuota(*engineCPU); err != nil {
+			log.Fatal(err)
+		}
 	}
 	sel, err := selectScenarios(*scenarioF)
 	if err != nil {
@@ -129,6 +140,7 @@ func main() {
 	d.procs.nice = *nice
 	d.maxOthers, d.retries = *maxOthers, *retries
 	d.profile = *profile
+	d.engineShare = *engineCPU
 	raiseFileLimit()
 
 	ctx, cancel := context.WithTimeout(context.Background(), *maxTime)
@@ -148,7 +160,7 @@ func main() {
 		Machine: describeMachine(),
 		Settings: Settings{Rounds: *rounds, Duration: *duration, Warmup: *warmup,
 			Scenarios: names, Quick: *quick, IdleConns: *idleN, Nice: *nice,
-			MaxOthers: *maxOthers, Retries: *retries},
+			MaxOthers: *maxOthers, Retries: *retries, EngineCPU: *engineCPU},
 	}
 	d.res.Machine.LoadStart = loadAvg()
 	d.res.Versions = versions(d.binDir)

@@ -329,6 +329,15 @@ var engineOrder = []string{"velox", "gnet", "netpoll"}
 // enginePhase runs the yardstick: each workload against each engine, one
 // loop each, interleaved rounds.
 func (d *driver) enginePhase() error {
+	d.capEngines()
+	if d.engineCap != nil {
+		defer func() {
+			if err := d.engineCap.Close(); err != nil {
+				log.Printf("engine CPU cap: %v", err)
+			}
+			d.engineCap = nil
+		}()
+	}
 	var live []string
 	for _, name := range engineOrder {
 		st := EngineStatus{Name: name, Desc: engineDesc[name]}
@@ -364,6 +373,24 @@ func (d *driver) enginePhase() error {
 	return nil
 }
 
+// capEngines makes the CPU cap of the yardstick servers (cpucap.go), or
+// records why they run without one.
+func (d *driver) capEngines() {
+	set := &d.res.Settings
+	if d.engineShare == 0 {
+		set.EngineCPU, set.EngineCap = 0, "none (-engine-cpu 0)"
+		return
+	}
+	c, err := newCPUCap(d.engineShare)
+	if err != nil {
+		set.EngineCPU, set.EngineCap = 0, "none: "+err.Error()
+		log.Printf("engine servers run without a CPU cap: %v", err)
+		return
+	}
+	d.engineCap = c
+	set.EngineCPU, set.EngineCap = c.share, c.desc
+}
+
 var engineDesc = map[string]string{
 	"velox":   "velox eventloop, 1 loop",
 	"gnet":    "gnet v2, 1 event loop, no multicore",
@@ -380,6 +407,12 @@ func (d *driver) startEngine(name string, mode string) (*proc, string, error) {
 		filepath.Join(d.binDir, "engineserve"), "-engine", name, "-mode", mode, "-addr", addr)
 	if err != nil {
 		return nil, "", err
+	}
+	if d.engineCap != nil {
+		if err := d.engineCap.Add(p.Pid()); err != nil {
+			d.procs.Stop(p, time.Second)
+			return nil, "", fmt.Errorf("engine CPU cap: %w", err)
+		}
 	}
 	if _, err := waitLine(p, "listening", 10*time.Second); err != nil {
 		d.procs.Stop(p, time.Second)

@@ -233,6 +233,8 @@ func renderEngine(p printer, r *Results) {
 	p("`echo`: 64 connections, each sending 64 bytes and waiting for their echo (messages/s; `%s`)."+
 		" `http`: a fixed 2-byte HTTP response to each request head (requests/s; `%s`).", cmds["echo"], cmds["http"])
 	p("")
+	renderEngineCap(p, r.Settings)
+	p("")
 	p("| workload | engine | rate | spread | p50 | p99 | errors | server CPU | rate per core | load CPU | others | runs |")
 	p("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
 	for _, mode := range engineModes {
@@ -254,6 +256,21 @@ func renderEngine(p printer, r *Results) {
 			fmtRatio(ratio(v.PerCore, g.PerCore)), fmtRatio(ratio(v.PerCore, n.PerCore)))
 	}
 	p("")
+}
+
+// renderEngineCap says under what CPU cap the yardstick servers ran.
+func renderEngineCap(p printer, s Settings) {
+	switch {
+	case s.EngineCPU > 0:
+		p("Each server ran capped at %.2f of a core (%s, in a cgroup of its own), so that the server and not the load generator is the limit:"+
+			" `server CPU` should read about %.2f and `load CPU` well under 1. The rate is the engine's throughput on that share of a core.",
+			s.EngineCPU, s.EngineCap, s.EngineCPU)
+	case s.EngineCap != "":
+		p("The servers ran without a CPU cap (%s): where `load CPU` reads about 1 the load generator was the limit, and the rate measures the pair.",
+			s.EngineCap)
+	default:
+		p("The servers ran without a CPU cap (this run predates it): where `load CPU` reads about 1 the load generator was the limit, and the rate measures the pair.")
+	}
 }
 
 // check is one line of issue 3's bar.

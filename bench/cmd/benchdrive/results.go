@@ -47,6 +47,10 @@ type Settings struct {
 	Nice      int           `json:"nice"`
 	MaxOthers float64       `json:"max_others"`
 	Retries   int           `json:"retries"`
+	// EngineCPU is the share of a core each yardstick server was allowed
+	// (0 = no cap); EngineCap says how it was set, or why it was not.
+	EngineCPU float64 `json:"engine_cpu"`
+	EngineCap string  `json:"engine_cap"`
 }
 
 // TargetStatus says whether a target could be benchmarked, and if not why.

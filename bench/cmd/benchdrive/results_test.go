@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"image/png"
 	"math"
 	"os"
@@ -138,7 +139,8 @@ func sampleResults() *Results {
 		Commit:   "abc1234+dirty",
 		Machine:  Machine{Cores: 2, CPU: "Test CPU", Kernel: "6.1.0", Memory: "24.0 GiB"},
 		Versions: map[string]string{"go": "go1.26", "nginx": "nginx/1.22.1"},
-		Settings: Settings{Rounds: 2, Duration: 10 * time.Second, Warmup: time.Second, Scenarios: []string{"get-12b", "close-12b"}, IdleConns: 100},
+		Settings: Settings{Rounds: 2, Duration: 10 * time.Second, Warmup: time.Second, Scenarios: []string{"get-12b", "close-12b"}, IdleConns: 100,
+			EngineCPU: 0.5, EngineCap: "cgroup v1 `cpu.cfs_quota_us` = 5000 per `cpu.cfs_period_us` = 10000"},
 		Targets: []TargetStatus{
 			{Name: "velox", Available: true}, {Name: "nginx", Available: true},
 			{Name: "haproxy", Reason: "exited | badly"},
@@ -238,6 +240,7 @@ func TestWriteReport(t *testing.T) {
 		"**not runnable**: exited \\| badly",
 		"| **velox** | 100 | 1.0 MiB | 1.2 MiB | 2.0 KiB |",
 		"| echo | 2.00 | — | — | — |",
+		"Each server ran capped at 0.50 of a core (cgroup v1 `cpu.cfs_quota_us` = 5000 per `cpu.cfs_period_us` = 10000, in a cgroup of its own)",
 		"![requests per second per scenario and proxy](2026-01-02-abc1234.png)",
 		"round 2, close-12b, velox: wrk: timed out",
 	} {
@@ -306,5 +309,22 @@ func checkRendered(t *testing.T, path string, check ...string) {
 	}
 	if out, err := exec.Command(check[0], check[1:]...).CombinedOutput(); err != nil {
 		t.Errorf("%s: %v\n%s", strings.Join(check, " "), err, out)
+	}
+}
+
+func TestRenderEngineCap(t *testing.T) {
+	for _, c := range []struct {
+		set  Settings
+		want string
+	}{
+		{Settings{EngineCPU: 0.25, EngineCap: "cgroup v2 `cpu.max` = `2500 10000`"}, "capped at 0.25 of a core (cgroup v2 `cpu.max` = `2500 10000`"},
+		{Settings{EngineCap: "none: permission denied"}, "without a CPU cap (none: permission denied)"},
+		{Settings{}, "this run predates it"},
+	} {
+		var b strings.Builder
+		renderEngineCap(func(format string, a ...any) { fmt.Fprintf(&b, format+"\n", a...) }, c.set)
+		if !strings.Contains(b.String(), c.want) {
+			t.Errorf("%+v: %q lacks %q", c.set, b.String(), c.want)
+		}
 	}
 }
