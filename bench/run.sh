@@ -8,6 +8,8 @@
 #
 # Environment:
 #   ROUNDS=3         interleaved rounds
+#   ENGINE_ROUNDS=5  interleaved rounds of the engine yardstick (its runs are
+#                    cheap, and its engines close: more rounds, steadier medians)
 #   DURATION=10s     measured time of each run
 #   WARMUP=1s        warm-up before each run
 #   SCENARIOS=       comma-separated subset of get-12b,get-4k,get-64k,conns-1000,post-4k,close-12b
@@ -27,6 +29,7 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 ROUNDS=${ROUNDS:-3}
+ENGINE_ROUNDS=${ENGINE_ROUNDS:-5}
 DURATION=${DURATION:-10s}
 WARMUP=${WARMUP:-1s}
 SCENARIOS=${SCENARIOS:-}
@@ -127,13 +130,14 @@ cmd="ROUNDS=$ROUNDS DURATION=$DURATION"
 [[ $NICE != 0 ]] && cmd+=" NICE=$NICE"
 [[ $PROFILE == 1 ]] && cmd+=" PROFILE=1"
 [[ $ENGINE_CPU != 0.5 ]] && cmd+=" ENGINE_CPU=$ENGINE_CPU"
+[[ $ENGINE_ROUNDS != 5 ]] && cmd+=" ENGINE_ROUNDS=$ENGINE_ROUNDS"
 profile=false
 [[ $PROFILE == 1 ]] && profile=true
 cmd+=" ./bench/run.sh"
 [[ -n ${MAKELEVEL:-} ]] && cmd="make bench ($cmd)"
 
 "$BIN/benchdrive" -bench bench -bin "$BIN" -velox "$VELOX_BIN" \
-	-rounds "$ROUNDS" -duration "$DURATION" -warmup "$WARMUP" -scenarios "$SCENARIOS" \
+	-rounds "$ROUNDS" -engine-rounds "$ENGINE_ROUNDS" -duration "$DURATION" -warmup "$WARMUP" -scenarios "$SCENARIOS" \
 	-phases "$PHASES" -idle-conns "$IDLE_CONNS" -quick="$quick" -command "$cmd" \
 	-nice "$NICE" -profile="$profile" -engine-cpu "$ENGINE_CPU" -max-time 28m &
 driver_pid=$!

@@ -65,6 +65,7 @@ func main() {
 		veloxBin   = flag.String("velox", "bin/velox", "the velox binary")
 		resultsDir = flag.String("results", "", "where to write the report (default BENCH/results)")
 		rounds     = flag.Int("rounds", 3, "interleaved rounds")
+		engRounds  = flag.Int("engine-rounds", 0, "interleaved rounds of the engine yardstick (0 = as -rounds)")
 		duration   = flag.Duration("duration", 10*time.Second, "measured time of each run")
 		warmup     = flag.Duration("warmup", time.Second, "unmeasured run before each measured one")
 		scenarioF  = flag.String("scenarios", "", "comma-separated scenarios (default all)")
@@ -95,7 +96,7 @@ func main() {
 		return
 	}
 	if *quick {
-		*rounds, *duration, *warmup = 1, 3*time.Second, time.Second
+		*rounds, *engRounds, *duration, *warmup = 1, 1, 3*time.Second, time.Second
 		if *idleN > 1000 {
 			*idleN = 1000
 		}
@@ -158,7 +159,7 @@ func main() {
 		Command: *command,
 		Commit:  gitCommit(d.repoDir),
 		Machine: describeMachine(),
-		Settings: Settings{Rounds: *rounds, Duration: *duration, Warmup: *warmup,
+		Settings: Settings{Rounds: *rounds, EngineRounds: *engRounds, Duration: *duration, Warmup: *warmup,
 			Scenarios: names, Quick: *quick, IdleConns: *idleN, Nice: *nice,
 			MaxOthers: *maxOthers, Retries: *retries, EngineCPU: *engineCPU},
 	}

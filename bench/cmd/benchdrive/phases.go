@@ -352,8 +352,9 @@ func (d *driver) enginePhase() error {
 		}
 		d.res.Engines = append(d.res.Engines, st)
 	}
-	d.retryBudget += retryBudget(d.res.Settings.Rounds * len(engineModes) * len(live))
-	for round := range d.res.Settings.Rounds {
+	rounds := d.res.Settings.engineRounds()
+	d.retryBudget += retryBudget(rounds * len(engineModes) * len(live))
+	for round := range rounds {
 		for _, mode := range engineModes {
 			for _, name := range rotate(live, round) {
 				if err := d.ctx.Err(); err != nil {

@@ -234,6 +234,7 @@ func renderEngine(p printer, r *Results) {
 		" `http`: a fixed 2-byte HTTP response to each request head (requests/s; `%s`).", cmds["echo"], cmds["http"])
 	p("")
 	renderEngineCap(p, r.Settings)
+	p(" %d interleaved round(s), order rotated by one each round; medians over rounds.", r.Settings.engineRounds())
 	p("")
 	p("| workload | engine | rate | spread | p50 | p99 | errors | server CPU | rate per core | load CPU | others | runs |")
 	p("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
@@ -248,14 +249,29 @@ func renderEngine(p printer, r *Results) {
 		}
 	}
 	p("")
-	p("| workload | velox/gnet | velox/netpoll | velox/gnet per core | velox/netpoll per core |")
-	p("|---|--:|--:|--:|--:|")
+	p("`by round`: the same ratio taken within each round (the two runs minutes apart at most), as median (lowest–highest):" +
+		" how far the rounds scatter around the medians' ratio.")
+	p("")
+	p("| workload | velox/gnet | velox/netpoll | velox/gnet per core | velox/netpoll per core | velox/gnet by round | velox/netpoll by round |")
+	p("|---|--:|--:|--:|--:|--:|--:|")
 	for _, mode := range engineModes {
 		v, g, n := r.SummarizeEngine(mode, "velox"), r.SummarizeEngine(mode, "gnet"), r.SummarizeEngine(mode, "netpoll")
-		p("| %s | %s | %s | %s | %s |", mode, fmtRatio(ratio(v.Rate, g.Rate)), fmtRatio(ratio(v.Rate, n.Rate)),
-			fmtRatio(ratio(v.PerCore, g.PerCore)), fmtRatio(ratio(v.PerCore, n.PerCore)))
+		p("| %s | %s | %s | %s | %s | %s | %s |", mode, fmtRatio(ratio(v.Rate, g.Rate)), fmtRatio(ratio(v.Rate, n.Rate)),
+			fmtRatio(ratio(v.PerCore, g.PerCore)), fmtRatio(ratio(v.PerCore, n.PerCore)),
+			fmtRange(r.EngineRoundRatios(mode, "velox", "gnet")), fmtRange(r.EngineRoundRatios(mode, "velox", "netpoll")))
 	}
 	p("")
+}
+
+// fmtRange shows sorted ratios as "median (lowest–highest)".
+func fmtRange(xs []float64) string {
+	switch len(xs) {
+	case 0:
+		return "—"
+	case 1:
+		return fmtRatio(xs[0])
+	}
+	return fmt.Sprintf("%s (%s–%s)", fmtRatio(median(xs)), fmtRatio(xs[0]), fmtRatio(xs[len(xs)-1]))
 }
 
 // renderEngineCap says under what CPU cap the yardstick servers ran.

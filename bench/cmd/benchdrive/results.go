@@ -38,15 +38,18 @@ type Machine struct {
 
 // Settings are the knobs of the run.
 type Settings struct {
-	Rounds    int           `json:"rounds"`
-	Duration  time.Duration `json:"duration"`
-	Warmup    time.Duration `json:"warmup"`
-	Scenarios []string      `json:"scenarios"`
-	Quick     bool          `json:"quick"`
-	IdleConns int           `json:"idle_conns"`
-	Nice      int           `json:"nice"`
-	MaxOthers float64       `json:"max_others"`
-	Retries   int           `json:"retries"`
+	Rounds int `json:"rounds"`
+	// EngineRounds is the yardstick's round count (0 in runs before it
+	// had its own: Rounds then); see Settings.engineRounds.
+	EngineRounds int           `json:"engine_rounds,omitempty"`
+	Duration     time.Duration `json:"duration"`
+	Warmup       time.Duration `json:"warmup"`
+	Scenarios    []string      `json:"scenarios"`
+	Quick        bool          `json:"quick"`
+	IdleConns    int           `json:"idle_conns"`
+	Nice         int           `json:"nice"`
+	MaxOthers    float64       `json:"max_others"`
+	Retries      int           `json:"retries"`
 	// EngineCPU is the share of a core each yardstick server was allowed
 	// (0 = no cap); EngineCap says how it was set, or why it was not.
 	EngineCPU float64 `json:"engine_cpu"`
@@ -220,6 +223,34 @@ func (r *Results) SummarizeEngine(mode, engine string) Summary {
 	s.TargetCPU, s.LoadCPU, s.PerCore = median(tcpu), median(lcpu), medianKnown(perCore)
 	s.Spread = spread(rate)
 	return s
+}
+
+// engineRounds is how many rounds the yardstick ran.
+func (s Settings) engineRounds() int {
+	if s.EngineRounds > 0 {
+		return s.EngineRounds
+	}
+	return s.Rounds
+}
+
+// EngineRoundRatios are a's rate over b's, round by round, for the rounds in
+// which both measured mode: paired figures, taken minutes apart at most, so
+// that drift of the machine over the run cancels out.
+func (r *Results) EngineRoundRatios(mode, a, b string) []float64 {
+	rates := map[string]map[int]float64{a: {}, b: {}}
+	for _, run := range r.Engine {
+		if by, ok := rates[run.Engine]; ok && run.Mode == mode && run.Err == "" {
+			by[run.Round] = run.Rate
+		}
+	}
+	var out []float64
+	for round, ra := range rates[a] {
+		if rb, ok := rates[b][round]; ok {
+			out = append(out, ratio(ra, rb))
+		}
+	}
+	sort.Float64s(out)
+	return out
 }
 
 // ratio is a/b, NaN when either is missing.

@@ -140,7 +140,7 @@ func sampleResults() *Results {
 		Machine:  Machine{Cores: 2, CPU: "Test CPU", Kernel: "6.1.0", Memory: "24.0 GiB"},
 		Versions: map[string]string{"go": "go1.26", "nginx": "nginx/1.22.1"},
 		Settings: Settings{Rounds: 2, Duration: 10 * time.Second, Warmup: time.Second, Scenarios: []string{"get-12b", "close-12b"}, IdleConns: 100,
-			EngineCPU: 0.5, EngineCap: "cgroup v1 `cpu.cfs_quota_us` = 5000 per `cpu.cfs_period_us` = 10000"},
+			EngineRounds: 3, EngineCPU: 0.5, EngineCap: "cgroup v1 `cpu.cfs_quota_us` = 5000 per `cpu.cfs_period_us` = 10000"},
 		Targets: []TargetStatus{
 			{Name: "velox", Available: true}, {Name: "nginx", Available: true},
 			{Name: "haproxy", Reason: "exited | badly"},
@@ -166,8 +166,32 @@ func sampleResults() *Results {
 	r.Engine = []EngineRun{
 		{Round: 1, Mode: "echo", Engine: "velox", Rate: 200},
 		{Round: 1, Mode: "echo", Engine: "gnet", Rate: 100},
+		{Round: 2, Mode: "echo", Engine: "gnet", Rate: 200},
+		{Round: 2, Mode: "echo", Engine: "velox", Rate: 180},
+		{Round: 3, Mode: "echo", Engine: "velox", Rate: 190},
+		{Round: 3, Mode: "echo", Engine: "gnet", Err: "engineserve exited"},
 	}
 	return r
+}
+
+func TestEngineRoundRatios(t *testing.T) {
+	r := sampleResults()
+	// Round 3 has no gnet figure: only rounds 1 (200/100) and 2 (180/200) pair.
+	if got := r.EngineRoundRatios("echo", "velox", "gnet"); !slices.Equal(got, []float64{0.9, 2}) {
+		t.Errorf("velox/gnet by round = %v, want [0.9 2]", got)
+	}
+	if got := r.EngineRoundRatios("echo", "velox", "netpoll"); len(got) != 0 {
+		t.Errorf("velox/netpoll by round = %v, want none", got)
+	}
+	if got, want := fmtRange([]float64{0.9, 1.1, 2}), "1.10 (0.90–2.00)"; got != want {
+		t.Errorf("fmtRange = %q, want %q", got, want)
+	}
+	if got := fmtRange(nil); got != "—" {
+		t.Errorf("fmtRange(nil) = %q", got)
+	}
+	if got := (Settings{Rounds: 3}).engineRounds(); got != 3 {
+		t.Errorf("engineRounds without EngineRounds = %d, want Rounds", got)
+	}
 }
 
 func TestSummarizeRuns(t *testing.T) {
@@ -239,7 +263,8 @@ func TestWriteReport(t *testing.T) {
 		"| get-12b: velox req/s ≥ nginx | 1.158 | pass | 1.158 | pass |",
 		"**not runnable**: exited \\| badly",
 		"| **velox** | 100 | 1.0 MiB | 1.2 MiB | 2.0 KiB |",
-		"| echo | 2.00 | — | — | — |",
+		"| echo | 1.27 | — | — | — | 1.45 (0.90–2.00) | — |",
+		"3 interleaved round(s), order rotated by one each round",
 		"Each server ran capped at 0.50 of a core (cgroup v1 `cpu.cfs_quota_us` = 5000 per `cpu.cfs_period_us` = 10000, in a cgroup of its own)",
 		"![requests per second per scenario and proxy](2026-01-02-abc1234.png)",
 		"round 2, close-12b, velox: wrk: timed out",
