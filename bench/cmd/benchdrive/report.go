@@ -296,6 +296,21 @@ type check struct {
 	perCore  float64 // the same ratio per core of the target's CPU; NaN when not a rate
 	limit    float64 // pass when measured >= limit (or <= when atMost)
 	atMost   bool
+	rounds   []float64 // the same ratio round by round, sorted; none for idle
+}
+
+// roundsPassing says in how many rounds the ratio alone would pass.
+func (c check) roundsPassing() string {
+	if len(c.rounds) == 0 {
+		return ""
+	}
+	n := 0
+	for _, x := range c.rounds {
+		if verdict(x, c.limit, c.atMost) == "pass" {
+			n++
+		}
+	}
+	return fmt.Sprintf("%d of %d", n, len(c.rounds))
 }
 
 func (c check) verdict() string {
@@ -315,9 +330,11 @@ func verdict(measured, limit float64, atMost bool) string {
 
 func (r *Results) barChecks() []check {
 	var cs []check
+	rps := func(w WrkResult) float64 { return w.RPS }
+	p99 := func(w WrkResult) float64 { return float64(w.P99) }
 	rateCheck := func(what, sc, other string, limit float64) check {
 		v, o := r.SummarizeRuns(sc, "velox"), r.SummarizeRuns(sc, other)
-		return check{what, ratio(v.Rate, o.Rate), ratio(v.PerCore, o.PerCore), limit, false}
+		return check{what, ratio(v.Rate, o.Rate), ratio(v.PerCore, o.PerCore), limit, false, r.RoundRatios(sc, "velox", other, rps)}
 	}
 	nan := math.NaN()
 	for _, sc := range []string{"get-12b", "get-4k"} {
@@ -327,7 +344,8 @@ func (r *Results) barChecks() []check {
 		cs = append(cs,
 			rateCheck(sc+": velox req/s ≥ nginx", sc, "nginx", 1),
 			rateCheck(sc+": velox req/s ≥ HAProxy", sc, "haproxy", 1),
-			check{sc + ": velox p99 ≤ nginx p99", ratio(r.SummarizeRuns(sc, "velox").P99us, r.SummarizeRuns(sc, "nginx").P99us), nan, 1, true})
+			check{sc + ": velox p99 ≤ nginx p99", ratio(r.SummarizeRuns(sc, "velox").P99us, r.SummarizeRuns(sc, "nginx").P99us), nan, 1, true,
+				r.RoundRatios(sc, "velox", "nginx", p99)})
 	}
 	for _, sc := range []string{"conns-1000", "close-12b"} {
 		if slices.Contains(r.scenarioNames(), sc) {
@@ -343,7 +361,7 @@ func (r *Results) barChecks() []check {
 		}
 		v, okv := per["velox"]
 		n, okn := per["nginx"]
-		c := check{"idle: velox memory per connection ≤ nginx", nan, nan, 1, true}
+		c := check{"idle: velox memory per connection ≤ nginx", nan, nan, 1, true, nil}
 		if okv && okn {
 			c.measured = ratio(v, n)
 		}
@@ -354,7 +372,8 @@ func (r *Results) barChecks() []check {
 			v := r.SummarizeEngine(mode, "velox")
 			for _, other := range []string{"gnet", "netpoll"} {
 				o := r.SummarizeEngine(mode, other)
-				cs = append(cs, check{"engine " + mode + ": velox ≥ " + other, ratio(v.Rate, o.Rate), ratio(v.PerCore, o.PerCore), 1, false})
+				cs = append(cs, check{"engine " + mode + ": velox ≥ " + other, ratio(v.Rate, o.Rate), ratio(v.PerCore, o.PerCore), 1, false,
+					r.EngineRoundRatios(mode, "velox", other)})
 			}
 		}
 	}
@@ -368,16 +387,22 @@ func renderBar(p printer, r *Results) {
 	}
 	p("## The bar (issue 3)")
 	p("")
-	p("`per core` divides each rate by the CPU the server used: the fairer reading when the load side (CPU %d) saturates first.", cpuLoad)
+	p("`per core` divides each rate by the CPU the server used: the fairer reading when the load side (CPU %d) saturates first."+
+		" `by round`: the ratio within each round, median (lowest–highest), and in how many rounds it alone would pass:"+
+		" a verdict that some rounds pass and others fail is a tie within this machine's noise.", cpuLoad)
 	p("")
-	p("| check | velox / other | verdict | per core | verdict per core |")
-	p("|---|--:|---|--:|---|")
+	p("| check | velox / other | verdict | per core | verdict per core | by round | rounds passing |")
+	p("|---|--:|---|--:|---|--:|--:|")
 	for _, c := range cs {
 		pc, pv := "", ""
 		if !math.IsNaN(c.perCore) {
 			pc, pv = fmtRatio3(c.perCore), verdict(c.perCore, c.limit, c.atMost)
 		}
-		p("| %s | %s | %s | %s | %s |", c.what, fmtRatio3(c.measured), c.verdict(), pc, pv)
+		br := ""
+		if len(c.rounds) > 0 {
+			br = fmtRange(c.rounds)
+		}
+		p("| %s | %s | %s | %s | %s | %s | %s |", c.what, fmtRatio3(c.measured), c.verdict(), pc, pv, br, c.roundsPassing())
 	}
 	p("")
 	p("The zero-allocation bar is checked by `go test` (testing.AllocsPerRun), not here.")

@@ -237,16 +237,33 @@ func (s Settings) engineRounds() int {
 // which both measured mode: paired figures, taken minutes apart at most, so
 // that drift of the machine over the run cancels out.
 func (r *Results) EngineRoundRatios(mode, a, b string) []float64 {
-	rates := map[string]map[int]float64{a: {}, b: {}}
+	by := map[string]map[int]float64{a: {}, b: {}}
 	for _, run := range r.Engine {
-		if by, ok := rates[run.Engine]; ok && run.Mode == mode && run.Err == "" {
-			by[run.Round] = run.Rate
+		if m, ok := by[run.Engine]; ok && run.Mode == mode && run.Err == "" {
+			m[run.Round] = run.Rate
 		}
 	}
+	return pairRatios(by[a], by[b])
+}
+
+// RoundRatios is EngineRoundRatios for a figure of a proxying scenario
+// (req/s or a latency percentile, as metric picks it from wrk's result).
+func (r *Results) RoundRatios(scenario, a, b string, metric func(WrkResult) float64) []float64 {
+	by := map[string]map[int]float64{a: {}, b: {}}
+	for _, run := range r.Runs {
+		if m, ok := by[run.Target]; ok && run.Scenario == scenario && run.Err == "" {
+			m[run.Round] = metric(run.Wrk)
+		}
+	}
+	return pairRatios(by[a], by[b])
+}
+
+// pairRatios divides a's figure by b's in every round both have, sorted.
+func pairRatios(a, b map[int]float64) []float64 {
 	var out []float64
-	for round, ra := range rates[a] {
-		if rb, ok := rates[b][round]; ok {
-			out = append(out, ratio(ra, rb))
+	for round, x := range a {
+		if y, ok := b[round]; ok {
+			out = append(out, ratio(x, y))
 		}
 	}
 	sort.Float64s(out)
