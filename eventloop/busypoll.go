@@ -41,10 +41,12 @@ func (l *Loop) busyPoll() (int, error) {
 	return 0, nil
 }
 
-// sleep blocks in epoll_wait for up to timeout ms (-1 = no limit), through
+// sleep yields (yield.go), then blocks in epoll_wait for up to timeout ms
+// (-1 = no limit), through
 // the scheduler, and decides from how long it slept whether the next wait
 // spins first. A sleep cut short by a signal (EINTR) decides nothing.
 func (l *Loop) sleep(timeout int) (int, error) {
+	yieldBeforeSleep()
 	if l.cfg.BusyPoll <= 0 {
 		return unix.EpollWait(l.epfd, l.events, timeout)
 	}

@@ -151,9 +151,9 @@ func (l *Loop) poll() {
 
 // wait returns ready events. A busy loop finds them with a non-blocking raw
 // epoll_pwait and never leaves the scheduler's view of a running goroutine;
-// when nothing is ready it may spin a little (busypoll.go), then it blocks,
-// through the scheduler, so that sysmon and the garbage collector can work
-// while the loop sleeps.
+// when nothing is ready it may spin a little (busypoll.go), then it yields
+// its P to any ready goroutine (yield.go) and blocks, through the scheduler,
+// so that sysmon and the garbage collector can work while the loop sleeps.
 func (l *Loop) wait() (int, error) {
 	n, err := epollPoll(l.epfd, l.events)
 	if n != 0 || (err != nil && err != unix.EINTR) {
