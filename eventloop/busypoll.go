@@ -42,9 +42,9 @@ func (l *Loop) busyPoll() (int, error) {
 }
 
 // sleep yields (yield.go), then blocks in epoll_wait for up to timeout ms
-// (-1 = no limit), through
-// the scheduler, and decides from how long it slept whether the next wait
-// spins first. A sleep cut short by a signal (EINTR) decides nothing.
+// (-1 = no limit), through the scheduler, and decides from how long it slept
+// whether the next wait spins first. A sleep cut short by a signal (EINTR)
+// decides nothing.
 func (l *Loop) sleep(timeout int) (int, error) {
 	yieldBeforeSleep()
 	if l.cfg.BusyPoll <= 0 {
