@@ -35,7 +35,7 @@ type Conn struct {
 	failErr    error // a write failed or a connect failed at once; close pending
 	in         []byte
 	out        outQueue
-	sent       uint64 // bytes the kernel took, for progress checks (Sent)
+	sent       uint64     // bytes the kernel took, for progress checks (Sent)
 	dial       *dialState // while a Dial is connecting; nil otherwise
 }
 
