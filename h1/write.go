@@ -108,13 +108,12 @@ type forwarder struct {
 	hs        []Header
 	minor     int
 	upgrade   bool // keep Upgrade, send Connection: upgrade
-	request   bool
 	connNames bool // a Connection field names more than close, keep-alive, upgrade
 	o         WriteOptions
 }
 
 func newForwarder(hs []Header, minor int, upgrade, request bool, o *WriteOptions) forwarder {
-	fw := forwarder{hs: hs, minor: minor, upgrade: upgrade, request: request}
+	fw := forwarder{hs: hs, minor: minor, upgrade: upgrade}
 	if o != nil {
 		fw.o = *o
 	}

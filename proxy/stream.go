@@ -46,7 +46,6 @@ type Stream struct {
 // perRequest is the part of a Stream that begins anew with every request.
 type perRequest struct {
 	active      bool
-	id          uint32
 	tbl         *table
 	hasResp     bool
 	product     *product
@@ -137,7 +136,6 @@ func (s *Stream) begin(head []byte) {
 	s.perRequest = perRequest{}
 	s.adoptHead(head)
 	s.active = true
-	s.id = s.dc.nextID
 	s.dc.nextID++
 	s.tbl = ls.tbl // onHead has just switched the loop to the current table
 	s.keepAlive = s.req.KeepAlive && !ls.draining
