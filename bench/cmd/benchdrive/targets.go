@@ -153,7 +153,7 @@ func withBase(ts []Target, bin string) []Target {
 	if bin == "" {
 		return ts
 	}
-	base := Target{Name: "velox-base", Desc: bin + " proxy --loops 1 --pin-cpus 0 (an earlier build)", start: startVeloxBase}
+	base := Target{Name: "velox-base", Desc: "an earlier build (VELOX_BASE), proxy --loops 1 --pin-cpus 0", start: startVeloxBase}
 	return append(ts[:1:1], append([]Target{base}, ts[1:]...)...)
 }
 
