@@ -291,7 +291,7 @@ func (s *Stream) onRequestBody(data []byte) (int, bool) {
 		s.uc.EC.Write(data[:n])
 	}
 	if s.uc == nil {
-		return len(data), false // the write failed and closed the upstream side
+		return len(data), false // the upstream side is gone
 	}
 	if done {
 		s.requestSent()
