@@ -23,6 +23,9 @@ type Config struct {
 	Timeouts ServerTimeouts `yaml:"timeouts"`
 	// DefaultProduct serves requests whose Host matches no product; "" = 404.
 	DefaultProduct string `yaml:"default_product"`
+	// Routing says how the request path is normalised for products and
+	// routes, and which path goes upstream (routing.go).
+	Routing Routing `yaml:"routing"`
 
 	// src is where each field was written, when the Config came from Parse.
 	src *source
