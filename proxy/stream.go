@@ -40,6 +40,7 @@ type Stream struct {
 	ip      []byte // the client's IP, for X-Forwarded-For and logs (points into ipBuf)
 	ipBuf   [48]byte
 	hdrTmp  [2]h1.Header
+	path    []byte // the normalised path, when it is not the received one (target.go)
 	// Owned by the loop, reset per request:
 	perRequest
 }
@@ -71,6 +72,8 @@ type perRequest struct {
 	upPaused    bool // upstream reading paused because the client is slow
 	dechunk     bool // decode a chunked response for an HTTP/1.0 client
 	headPending bool // head held back to go out in one writev with the body
+
+	routePath []byte // the path routes match: normalised (target.go)
 }
 
 // Request is the parsed request head. Filters may change its headers; the
@@ -166,6 +169,9 @@ func (s *Stream) locate() bool {
 	if string(s.req.Method) == "CONNECT" {
 		return s.fail(failConnect) // a reverse proxy does not open tunnels to any host
 	}
+	if !s.routeTarget() {
+		return false
+	}
 	if !s.runPoint(t.points[BeforeLocation]) {
 		return false
 	}
@@ -176,7 +182,7 @@ func (s *Stream) locate() bool {
 		return false
 	}
 	ci := s.product.defaultCluster
-	if s.route = s.product.match(&s.req); s.route != nil {
+	if s.route = s.product.match(s.routePath, &s.req); s.route != nil {
 		ci = s.route.cluster
 	}
 	if ci >= 0 {
