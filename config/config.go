@@ -27,6 +27,9 @@ type Config struct {
 	// 9110 section 7.8), case-insensitive. Unset = [websocket]; [] = none.
 	// A request offering any other token is forwarded without its Upgrade.
 	Upgrades []string `yaml:"upgrades"`
+	// Routing says how the request path is normalised for products and
+	// routes, and which path goes upstream (routing.go).
+	Routing Routing `yaml:"routing"`
 
 	// src is where each field was written, when the Config came from Parse.
 	src *source

@@ -16,7 +16,8 @@ type WriteOptions struct {
 	KeepAlive      bool   // add "Connection: keep-alive" (for HTTP/1.0 peers)
 }
 
-// AppendRequestHead appends the head of req to dst as HTTP/1.1, removing
+// AppendRequestHead appends the head of req to dst as HTTP/1.1 (the target
+// as req.AppendURI gives it: origin-form for an absolute-form target), removing
 // hop-by-hop headers (Connection, Keep-Alive, TE, Trailer, Upgrade,
 // Proxy-Connection, Proxy-Authenticate, Proxy-Authorization and every header
 // named by Connection) except that Transfer-Encoding and Upgrade (when
@@ -36,7 +37,7 @@ type WriteOptions struct {
 func AppendRequestHead(dst []byte, req *Request, o *WriteOptions) []byte {
 	dst = append(dst, req.Method...)
 	dst = append(dst, ' ')
-	dst = append(dst, req.Target...)
+	dst = req.AppendURI(dst)
 	dst = append(dst, " HTTP/1.1\r\n"...)
 	if !headerHas(req.Headers, "host") {
 		dst = appendField(dst, "Host", req.Host)

@@ -39,6 +39,7 @@ type Stream struct {
 	ip      []byte // the client's IP, for X-Forwarded-For and logs (points into ipBuf)
 	ipBuf   [48]byte
 	hdrTmp  [2]h1.Header
+	path    []byte // the normalised path, when it is not the received one (target.go)
 	// Owned by the loop, reset per request:
 	perRequest
 }
@@ -73,6 +74,8 @@ type perRequest struct {
 	sent100     bool // velox answered Expect: 100-continue itself
 	clock       streamClock
 	lastActive  int64 // loop time of the last tunnel byte (clockTunnel)
+
+	routePath []byte // the path routes match: normalised (target.go)
 }
 
 // Request is the parsed request head, valid at every callback point from
@@ -179,6 +182,9 @@ func (s *Stream) locate() bool {
 	if string(s.req.Method) == "CONNECT" {
 		return s.fail(failConnect) // a reverse proxy does not open tunnels to any host
 	}
+	if !s.routeTarget() {
+		return false
+	}
 	if !s.runPoint(t.points[BeforeLocation]) {
 		return false
 	}
@@ -189,7 +195,7 @@ func (s *Stream) locate() bool {
 		return false
 	}
 	ci := s.product.defaultCluster
-	if s.route = s.product.match(&s.req); s.route != nil {
+	if s.route = s.product.match(s.routePath, &s.req); s.route != nil {
 		ci = s.route.cluster
 	}
 	if ci >= 0 {
