@@ -46,9 +46,9 @@ var failures = [...]struct {
 	failResponseTimeout: {504, "timed out waiting for the backend's response"},
 	failClientGone:      {499, "client closed the connection"},
 	failConnect:         {405, "CONNECT is not supported by a reverse proxy"},
-	failNoFiles:         {503, "velox could not open a socket: too many open files"},
-	failNoSocketMem:     {503, "velox could not open a socket: out of socket buffers"},
-	failSocket:          {503, "velox could not open a socket"},
+	failNoFiles:         {503, "could not open a socket: too many open files (the proxy is out of file descriptors)"},
+	failNoSocketMem:     {503, "could not open a socket: out of kernel memory for sockets"},
+	failSocket:          {503, "could not open a socket"},
 }
 
 func statusOf(f failure) int    { return failures[f].status }

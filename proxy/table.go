@@ -10,7 +10,8 @@ import (
 
 // table is one configuration made ready to serve: hosts, routes, clusters and
 // filters. It is immutable and shared by all loops; a reload builds a new one
-// and each loop switches to it between requests.
+// and each loop switches to it in a task handed over at once (Server.publish),
+// or at its next request if that comes first.
 type table struct {
 	gen      uint64
 	hosts    hostTable
