@@ -37,7 +37,7 @@ type resolver struct {
 	started atomic.Bool
 	stopped sync.Once
 	// Guarded by s.mu:
-	due map[string]time.Time // next lookup of each name
+	next map[string]time.Time // next lookup of each name
 }
 
 func (r *resolver) init(s *Server) {
@@ -49,9 +49,9 @@ func (r *resolver) init(s *Server) {
 // s.mu is held (or s is not yet shared).
 func (r *resolver) reloaded() {
 	now := time.Now()
-	r.due = map[string]time.Time{}
+	r.next = map[string]time.Time{}
 	for name, every := range intervals(r.s.cfg) {
-		r.due[name] = now.Add(every)
+		r.next[name] = now.Add(every)
 	}
 	select {
 	case r.kick <- struct{}{}:
@@ -95,33 +95,51 @@ func (r *resolver) run() {
 func (r *resolver) wait() (time.Duration, bool) {
 	r.s.mu.Lock()
 	defer r.s.mu.Unlock()
-	if len(r.due) == 0 {
+	if len(r.next) == 0 {
 		return 0, false
 	}
-	next := slices.MinFunc(slices.Collect(maps.Values(r.due)), time.Time.Compare)
+	next := slices.MinFunc(slices.Collect(maps.Values(r.next)), time.Time.Compare)
 	return max(time.Until(next), 0), true
 }
 
-// refresh looks up the names that are due and publishes a new table if an
-// answer changed.
+// refresh looks up the names that are due, without holding s.mu (a slow
+// DNS server must not hold up Reload), and publishes a new table if an
+// answer changed and no reload came in the meantime (a reload resolves
+// everything itself).
 func (r *resolver) refresh() {
+	cfg, hosts, due := r.due()
+	changed := false
+	for _, name := range due {
+		changed = r.lookup(name, hosts) || changed
+	}
+	if !changed {
+		return
+	}
+	s := r.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cfg != cfg {
+		return
+	}
+	s.hosts = hosts
+	s.rebuild(cfg, hosts)
+}
+
+// due returns the config in use, a copy of its hosts, and the names due
+// for a lookup, whose next lookup it schedules.
+func (r *resolver) due() (*config.Config, config.Hosts, []string) {
 	s := r.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := time.Now()
-	hosts := maps.Clone(s.hosts)
-	changed := false
+	var names []string
 	for name, every := range intervals(s.cfg) {
-		if now.Before(r.due[name]) {
-			continue
+		if !now.Before(r.next[name]) {
+			r.next[name] = now.Add(every)
+			names = append(names, name)
 		}
-		r.due[name] = now.Add(every)
-		changed = r.lookup(name, hosts) || changed
 	}
-	if changed {
-		s.hosts = hosts
-		s.rebuild(s.cfg, hosts)
-	}
+	return s.cfg, maps.Clone(s.hosts), names
 }
 
 // lookup resolves name into hosts and reports whether its addresses changed.
