@@ -520,3 +520,47 @@ func TestSIGTERMDrainsInFlight(t *testing.T) {
 		t.Errorf("velox still accepts on %s after exiting", addr)
 	}
 }
+
+// TestHelp: -h, --help and help print every mode and every flag to stdout
+// and exit 0, for velox and for velox proxy; a wrong flag exits non-zero
+// and says where help is.
+func TestHelp(t *testing.T) {
+	common := []string{"-loops", "-pin-cpus", "-busy-poll", "-admin", "-verbose"}
+	top := append([]string{"velox -config FILE", "velox proxy --listen", "demo", "-config"}, common...)
+	quick := append([]string{"velox proxy --listen ADDR --to ADDR", "-listen", "-to", "-balancer"}, common...)
+	cases := []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"-h"}, top},
+		{[]string{"--help"}, top},
+		{[]string{"help"}, top},
+		{[]string{"proxy", "-h"}, quick},
+		{[]string{"proxy", "--help"}, quick},
+	}
+	for _, tc := range cases {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), e2Wait)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, e2Bin, tc.args...)
+			var stderr strings.Builder
+			cmd.Stderr = &stderr
+			out, err := cmd.Output()
+			if err != nil {
+				t.Fatalf("velox %v: %v, want exit 0; stderr:\n%s", tc.args, err, stderr.String())
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(string(out), w) {
+					t.Errorf("velox %v does not list %q:\n%s", tc.args, w, out)
+				}
+			}
+		})
+	}
+	for _, args := range [][]string{{"-nope"}, {"proxy", "-nope"}} {
+		out, err := exec.Command(e2Bin, args...).CombinedOutput()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() == 0 || !strings.Contains(string(out), "-h lists the flags") {
+			t.Errorf("velox %v: err %v, output %q; want a non-zero exit pointing at -h", args, err, out)
+		}
+	}
+}

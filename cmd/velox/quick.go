@@ -17,7 +17,7 @@ func runQuick(args []string) error {
 	listen := fs.String("listen", "127.0.0.1:8080", "address to accept on")
 	to := fs.String("to", "", "backends, comma-separated IP:port")
 	balancer := fs.String("balancer", "round_robin", "round_robin or least_request")
-	if err := fs.Parse(args); err != nil {
+	if help, err := parseFlags(fs, usageProxy, args); help || err != nil {
 		return err
 	}
 	if *to == "" {

@@ -17,7 +17,7 @@ func runConfig(args []string) error {
 	var c common
 	c.register(fs)
 	path := fs.String("config", "", "YAML config file (none = built-in demo)")
-	if err := fs.Parse(args); err != nil {
+	if help, err := parseFlags(fs, usageVelox, args); help || err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
