@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/velox-proxy/velox/proxy"
 )
 
 // common are the flags every mode takes.
@@ -16,6 +18,8 @@ type common struct {
 	busyPoll time.Duration
 	admin    string
 	verbose  bool
+	// logRepeats: identical error lines written per second (0 = no limit).
+	logRepeats int
 }
 
 func (c *common) register(fs *flag.FlagSet) {
@@ -24,6 +28,19 @@ func (c *common) register(fs *flag.FlagSet) {
 	fs.DurationVar(&c.busyPoll, "busy-poll", 0, "while a loop is busy, spin this long for new events before sleeping, e.g. 50us (0 = never spin; spends the proxy's CPU for latency)")
 	fs.StringVar(&c.admin, "admin", "", "admin listener (/healthz, /stats, /debug/pprof/), e.g. 127.0.0.1:9901 or :9901 (loopback)")
 	fs.BoolVar(&c.verbose, "verbose", false, "log every request")
+	fs.IntVar(&c.logRepeats, "log-repeats", proxy.DefaultRepeatBurst, "identical error lines (same status, reason and backend) written per second; the rest are summed up in one line per second (0 = no limit)")
+}
+
+// logOptions are the logger's options from --verbose and --log-repeats.
+func (c *common) logOptions() (proxy.LogOptions, error) {
+	o := proxy.LogOptions{Verbose: c.verbose, RepeatBurst: c.logRepeats}
+	switch {
+	case c.logRepeats < 0:
+		return o, fmt.Errorf("--log-repeats: must be >= 0, got %d", c.logRepeats)
+	case c.logRepeats == 0:
+		o.RepeatBurst = -1
+	}
+	return o, nil
 }
 
 // cpus parses --pin-cpus.

@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -562,5 +563,49 @@ func TestHelp(t *testing.T) {
 		if !errors.As(err, &ee) || ee.ExitCode() == 0 || !strings.Contains(string(out), "-h lists the flags") {
 			t.Errorf("velox %v: err %v, output %q; want a non-zero exit pointing at -h", args, err, out)
 		}
+	}
+}
+
+// TestLogRepeatsFlag: with --log-repeats 1, a burst of identical failures
+// (a dead backend: 502, then 503 once it is ejected) writes few lines, and
+// the summary lines account for every one left out.
+func TestLogRepeatsFlag(t *testing.T) {
+	dead, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadAddr := dead.Addr().String()
+	dead.Close()
+	p := e2Start(t, "proxy", "--listen", "127.0.0.1:0", "--to", deadAddr, "--log-repeats", "1", "--loops", "1")
+	addr := p.waitStderr(t, e2ListenRE, 0)[1]
+	c := e2Client(t)
+	const n = 20
+	for range n {
+		if status, _, _ := e2Get(t, c, "http://"+addr+"/"); status != 502 && status != 503 {
+			t.Fatalf("GET through a dead backend: %d, want 502 or 503", status)
+		}
+	}
+	p.signal(t, syscall.SIGTERM) // Close sums up the last interval
+	if code := p.wait(t); code != 0 {
+		t.Fatalf("exit code %d; stderr:\n%s", code, p.stderr)
+	}
+	log := p.stderr.String()
+	written := len(regexp.MustCompile(`proxy: 127\.0\.0\.1 "GET `).FindAllString(log, -1))
+	left := 0
+	for _, m := range regexp.MustCompile(`proxy: 50[23] [^\n]*: repeated (\d+) more times in 1s`).FindAllStringSubmatch(log, -1) {
+		k, _ := strconv.Atoi(m[1])
+		left += k
+	}
+	if written+left != n || written >= n {
+		t.Errorf("%d lines written and %d summed up, want %d in all with some summed up; stderr:\n%s", written, left, n, log)
+	}
+}
+
+// TestBadLogRepeats: a negative --log-repeats is refused, naming the flag.
+func TestBadLogRepeats(t *testing.T) {
+	out, err := exec.Command(e2Bin, "proxy", "--listen", "127.0.0.1:0", "--to", "127.0.0.1:9", "--log-repeats", "-1").CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() == 0 || !strings.Contains(string(out), "--log-repeats") {
+		t.Errorf("--log-repeats -1: err %v, output %q; want a non-zero exit naming the flag", err, out)
 	}
 }

@@ -47,7 +47,11 @@ func serve(cfg *config.Config, c *common, reload func() (*config.Config, error),
 	if err != nil {
 		return err
 	}
-	logger := proxy.NewLogger(os.Stderr, c.verbose)
+	logOpts, err := c.logOptions()
+	if err != nil {
+		return err
+	}
+	logger := proxy.NewLoggerWith(os.Stderr, logOpts)
 	defer logger.Close()
 	// Catch signals before the listeners open and "listening" is logged: a
 	// SIGHUP that arrived before Notify would kill the process.
