@@ -609,3 +609,22 @@ func TestBadLogRepeats(t *testing.T) {
 		t.Errorf("--log-repeats -1: err %v, output %q; want a non-zero exit naming the flag", err, out)
 	}
 }
+
+// TestReloadKeepsMaxInput: limits.max_input is read at start; a reload that
+// changes it is applied otherwise and says the new value waits for a restart.
+func TestReloadKeepsMaxInput(t *testing.T) {
+	a := e2NamedOrigin(t, "A", 0, nil)
+	path := filepath.Join(t.TempDir(), "velox.yaml")
+	e2WriteFile(t, path, e2ConfigFor(e2Addr(a)))
+	p := e2Start(t, "-config", path, "--loops", "1")
+	p.waitStderr(t, e2ListenRE, 0)
+	e2WriteFile(t, path, e2ConfigFor(e2Addr(a))+"limits:\n  max_input: 65536\n")
+	from := len(p.stderr.String())
+	p.signal(t, syscall.SIGHUP)
+	p.waitStderr(t, regexp.MustCompile(`reload: new config in use`), from)
+	p.waitStderr(t, regexp.MustCompile(`reload: limits.max_input 65536 takes effect at the next start; 1048576 stays in force`), from)
+	p.signal(t, syscall.SIGTERM)
+	if code := p.wait(t); code != 0 {
+		t.Errorf("exit code %d, want 0; stderr:\n%s", code, p.stderr)
+	}
+}

@@ -77,14 +77,15 @@ func serve(cfg *config.Config, c *common, reload func() (*config.Config, error),
 	if ready != nil {
 		ready(srv)
 	}
-	return waitSignals(sig, srv, logger, reload)
+	return waitSignals(sig, srv, logger, reload, cfg)
 }
 
 // waitSignals reloads on SIGHUP and drains on SIGTERM/SIGINT.
-func waitSignals(sig <-chan os.Signal, srv *proxy.Server, logger *proxy.Logger, reload func() (*config.Config, error)) error {
+// started is the config the process started with.
+func waitSignals(sig <-chan os.Signal, srv *proxy.Server, logger *proxy.Logger, reload func() (*config.Config, error), started *config.Config) error {
 	for s := range sig {
 		if s == syscall.SIGHUP {
-			doReload(srv, logger, reload)
+			doReload(srv, logger, reload, started)
 			continue
 		}
 		logger.Printf("velox", "%v: draining", s)
@@ -96,7 +97,7 @@ func waitSignals(sig <-chan os.Signal, srv *proxy.Server, logger *proxy.Logger, 
 	return nil
 }
 
-func doReload(srv *proxy.Server, logger *proxy.Logger, reload func() (*config.Config, error)) {
+func doReload(srv *proxy.Server, logger *proxy.Logger, reload func() (*config.Config, error), started *config.Config) {
 	if reload == nil {
 		logger.Printf("reload", "no config file to reload")
 		return
@@ -110,4 +111,5 @@ func doReload(srv *proxy.Server, logger *proxy.Logger, reload func() (*config.Co
 		return
 	}
 	logger.Printf("reload", "new config in use")
+	noteStartOnly(logger, started, cfg)
 }
