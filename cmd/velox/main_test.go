@@ -628,3 +628,83 @@ func TestReloadKeepsMaxInput(t *testing.T) {
 		t.Errorf("exit code %d, want 0; stderr:\n%s", code, p.stderr)
 	}
 }
+
+// e2AnyListenRE and e2AnyAdminRE match the "listening" lines with any host.
+var (
+	e2AnyListenRE = regexp.MustCompile(`velox: listening on \[(\S+):([0-9]+)\]`)
+	e2AnyAdminRE  = regexp.MustCompile(`admin: listening on http://(\S+):([0-9]+)(.*)`)
+)
+
+// TestPortOnlyMeansEveryIPv4Address: ":PORT" is read one way for --listen,
+// a config file's listeners and --admin: every IPv4 address (0.0.0.0), as
+// nginx and HAProxy read it; each answers on 127.0.0.1, and the admin line
+// warns that it is not loopback only. "127.0.0.1:PORT" stays loopback.
+func TestPortOnlyMeansEveryIPv4Address(t *testing.T) {
+	a := e2NamedOrigin(t, "A", 0, nil)
+	c := e2Client(t)
+	check := func(t *testing.T, p *e2Proc, wantAdmin bool) {
+		t.Helper()
+		m := p.waitStderr(t, e2AnyListenRE, 0)
+		if m[1] != "0.0.0.0" || e2KernelListenIP(t, m[2]) != "00000000" {
+			t.Errorf("listener on %s (kernel: %s), want 0.0.0.0", m[1], e2KernelListenIP(t, m[2]))
+		}
+		if status, origin, _ := e2Get(t, c, "http://127.0.0.1:"+m[2]+"/"); status != 200 || origin != "A" {
+			t.Errorf("GET on 127.0.0.1:%s: %d from %q", m[2], status, origin)
+		}
+		if !wantAdmin {
+			return
+		}
+		m = p.waitStderr(t, e2AnyAdminRE, 0)
+		if m[1] != "0.0.0.0" || e2KernelListenIP(t, m[2]) != "00000000" || !strings.Contains(m[3], "not loopback") {
+			t.Errorf("admin on %s (kernel: %s) with %q, want 0.0.0.0 and a not-loopback warning", m[1], e2KernelListenIP(t, m[2]), m[3])
+		}
+		if status, _, _ := e2Get(t, c, "http://127.0.0.1:"+m[2]+"/healthz"); status != 200 {
+			t.Errorf("admin /healthz on 127.0.0.1:%s: %d", m[2], status)
+		}
+	}
+	t.Run("--listen and --admin", func(t *testing.T) {
+		check(t, e2Start(t, "proxy", "--listen", ":0", "--admin", ":0", "--to", e2Addr(a), "--loops", "1"), true)
+	})
+	t.Run("config listener", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "velox.yaml")
+		e2WriteFile(t, path, strings.Replace(e2ConfigFor(e2Addr(a)), "address: 127.0.0.1:0", "address: :0", 1))
+		check(t, e2Start(t, "-config", path, "--loops", "1"), false)
+	})
+	t.Run("loopback stays loopback", func(t *testing.T) {
+		p := e2Start(t, "proxy", "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0", "--to", e2Addr(a), "--loops", "1")
+		if m := p.waitStderr(t, e2AnyAdminRE, 0); m[1] != "127.0.0.1" || m[3] != "" {
+			t.Errorf("admin 127.0.0.1:0 logged as %s with %q, want 127.0.0.1 and no warning", m[1], m[3])
+		}
+		if m := p.waitStderr(t, e2AnyListenRE, 0); m[1] != "127.0.0.1" || e2KernelListenIP(t, m[2]) != "0100007F" {
+			t.Errorf("listener 127.0.0.1:0 logged as %s (kernel: %s)", m[1], e2KernelListenIP(t, m[2]))
+		}
+	})
+	t.Run("admin host name refused", func(t *testing.T) {
+		out, err := exec.Command(e2Bin, "proxy", "--listen", "127.0.0.1:0", "--to", e2Addr(a), "--admin", "example.com:9901").CombinedOutput()
+		if err == nil || !strings.Contains(string(out), "--admin: host must be an IP address") {
+			t.Errorf("--admin example.com:9901: err %v, output %q; want it refused", err, out)
+		}
+	})
+}
+
+// e2KernelListenIP is the local IPv4 address, as /proc/net/tcp writes it
+// (hex, "00000000" = 0.0.0.0, "0100007F" = 127.0.0.1), of the socket
+// listening on port: what the kernel bound, not what velox logged.
+func e2KernelListenIP(t *testing.T, port string) string {
+	t.Helper()
+	n, err := strconv.Atoi(port)
+	if err != nil {
+		t.Fatalf("port %q: %v", port, err)
+	}
+	data, err := os.ReadFile("/proc/net/tcp")
+	if err != nil {
+		t.Skipf("no /proc/net/tcp: %v", err)
+	}
+	for _, line := range strings.Split(string(data), "\n")[1:] {
+		f := strings.Fields(line)
+		if len(f) > 3 && f[3] == "0A" && strings.HasSuffix(f[1], fmt.Sprintf(":%04X", n)) {
+			return strings.TrimSuffix(f[1], fmt.Sprintf(":%04X", n))
+		}
+	}
+	return "none"
+}

@@ -65,15 +65,15 @@ func serve(cfg *config.Config, c *common, reload func() (*config.Config, error),
 	if err := srv.Start(); err != nil {
 		return err
 	}
-	if adminAddr != "" {
+	if adminAddr.IsValid() {
 		bound, err := startAdmin(adminAddr, srv)
 		if err != nil {
 			srv.Shutdown()
 			return err
 		}
-		logger.Printf("admin", "listening on http://%s", bound)
+		logger.Printf("admin", "listening on http://%s%s", bound, adminExposure(adminAddr))
 	}
-	logger.Printf("velox", "listening on %v", srv.Addrs())
+	logger.Printf("velox", "listening on %v", canonical(srv.Addrs()))
 	if ready != nil {
 		ready(srv)
 	}
