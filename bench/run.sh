@@ -16,6 +16,9 @@
 #   PHASES=http,idle,engine
 #   IDLE_CONNS=10000 idle connections per target
 #   QUICK=1          smoke test: 1 round of 3 s, 1,000 idle connections
+#   VELOX_BASE=REV   also build velox at git revision REV and measure it as
+#                    target velox-base beside velox (a change's before/after
+#                    in one run)
 #   VELOX_BIN=       use this velox binary (default: bin/velox under make, else
 #                    ./cmd/velox built into bench/work/bin/velox)
 #   PROFILE=1        after the rounds, CPU-profile velox during one more run of
@@ -37,6 +40,7 @@ PHASES=${PHASES:-http,idle,engine}
 IDLE_CONNS=${IDLE_CONNS:-10000}
 QUICK=${QUICK:-0}
 VELOX_BIN=${VELOX_BIN:-}
+VELOX_BASE=${VELOX_BASE:-}
 NICE=${NICE:-0}
 PROFILE=${PROFILE:-0}
 ENGINE_CPU=${ENGINE_CPU:-0.5}
@@ -120,6 +124,17 @@ if [[ -z $VELOX_BIN ]]; then
 	fi
 fi
 
+base_bin=
+if [[ -n $VELOX_BASE ]]; then
+	base_src=$WORK/base-src
+	rm -rf "$base_src"
+	mkdir -p "$base_src"
+	git archive "$VELOX_BASE" | tar -x -C "$base_src"
+	base_bin=$(pwd)/$BIN/velox-base
+	(cd "$base_src" && go build -o "$base_bin" ./cmd/velox)
+	log "velox-base: $VELOX_BASE ($(git rev-parse --short "$VELOX_BASE"))"
+fi
+
 # 4. Run, bounded in time.
 quick=false
 [[ $QUICK == 1 ]] && quick=true
@@ -131,12 +146,13 @@ cmd="ROUNDS=$ROUNDS DURATION=$DURATION"
 [[ $PROFILE == 1 ]] && cmd+=" PROFILE=1"
 [[ $ENGINE_CPU != 0.5 ]] && cmd+=" ENGINE_CPU=$ENGINE_CPU"
 [[ $ENGINE_ROUNDS != 5 ]] && cmd+=" ENGINE_ROUNDS=$ENGINE_ROUNDS"
+[[ -n $VELOX_BASE ]] && cmd+=" VELOX_BASE=$VELOX_BASE"
 profile=false
 [[ $PROFILE == 1 ]] && profile=true
 cmd+=" ./bench/run.sh"
 [[ -n ${MAKELEVEL:-} ]] && cmd="make bench ($cmd)"
 
-"$BIN/benchdrive" -bench bench -bin "$BIN" -velox "$VELOX_BIN" \
+"$BIN/benchdrive" -bench bench -bin "$BIN" -velox "$VELOX_BIN" -velox-base "$base_bin" \
 	-rounds "$ROUNDS" -engine-rounds "$ENGINE_ROUNDS" -duration "$DURATION" -warmup "$WARMUP" -scenarios "$SCENARIOS" \
 	-phases "$PHASES" -idle-conns "$IDLE_CONNS" -quick="$quick" -command "$cmd" \
 	-nice "$NICE" -profile="$profile" -engine-cpu "$ENGINE_CPU" -max-time 28m &

@@ -1,6 +1,9 @@
 package codec
 
-import "math"
+import (
+	"math"
+	"unsafe"
+)
 
 // Byte-slice helpers shared by the text protocols (h1 first). None of them
 // allocates; none keeps a reference to its arguments.
@@ -152,4 +155,22 @@ func ParseHex(b []byte) (v int64, ok bool) {
 		v = v<<4 | int64(d)
 	}
 	return v, true
+}
+
+// Rebase returns the slice of to that stands where b stands in from, when b
+// lies within from and to is a copy of from at least as long; otherwise b
+// itself. Parsers' zero-copy results (slices of an input buffer) move with
+// it into a buffer of the caller's. An empty b inside from becomes an empty
+// slice without capacity, so that appending to it cannot write into to.
+func Rebase(b, from, to []byte) []byte {
+	if len(from) == 0 || b == nil {
+		return b
+	}
+	p := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
+	f := uintptr(unsafe.Pointer(unsafe.SliceData(from)))
+	if p < f || p+uintptr(len(b)) > f+uintptr(len(from)) {
+		return b
+	}
+	off := int(p - f)
+	return to[off : off+len(b) : off+len(b)]
 }

@@ -23,6 +23,13 @@ type Config struct {
 	Timeouts ServerTimeouts `yaml:"timeouts"`
 	// DefaultProduct serves requests whose Host matches no product; "" = 404.
 	DefaultProduct string `yaml:"default_product"`
+	// Upgrades are the protocols a client may switch to with Upgrade (RFC
+	// 9110 section 7.8), case-insensitive. Unset = [websocket]; [] = none.
+	// A request offering any other token is forwarded without its Upgrade.
+	Upgrades []string `yaml:"upgrades"`
+	// Routing says how the request path is normalised for products and
+	// routes, and which path goes upstream (routing.go).
+	Routing Routing `yaml:"routing"`
 
 	// src is where each field was written, when the Config came from Parse.
 	src *source
@@ -147,9 +154,21 @@ type Limits struct {
 	MaxInput int `yaml:"max_input"`
 }
 
-// ServerTimeouts for downstream connections.
+// ServerTimeouts for downstream connections. Each says when its clock runs.
 type ServerTimeouts struct {
-	HeaderRead Duration `yaml:"header_read"` // complete request head: 0 = 30s; 408
+	HeaderRead Duration `yaml:"header_read"` // from the first byte of a head to its end: 0 = 30s; 408
 	Idle       Duration `yaml:"idle"`        // keep-alive between requests: 0 = 75s
 	Drain      Duration `yaml:"drain"`       // graceful shutdown: 0 = 10s
+	// ClientBody is the longest wait between two reads of a request body
+	// while velox wants more of it (not while the backend is the one not
+	// taking it): 0 = 60s; 408 (or the connection is closed once the
+	// response has begun).
+	ClientBody Duration `yaml:"client_body"`
+	// Send is the longest a client may take no bytes while velox has some
+	// queued for it, as nginx's send_timeout: 0 = 60s; the connection is
+	// closed. It also bounds the last flush before a close.
+	Send Duration `yaml:"send"`
+	// TunnelIdle is the longest an upgraded connection (after 101) may carry
+	// no byte either way: 0 = 1h; both connections are closed.
+	TunnelIdle Duration `yaml:"tunnel_idle"`
 }

@@ -18,6 +18,12 @@ const (
 	DefaultHeaderRead = 30 * time.Second // ServerTimeouts.HeaderRead
 	DefaultIdle       = 75 * time.Second // ServerTimeouts.Idle
 	DefaultDrain      = 10 * time.Second // ServerTimeouts.Drain
+	DefaultClientBody = 60 * time.Second // ServerTimeouts.ClientBody
+	DefaultSend       = 60 * time.Second // ServerTimeouts.Send
+	DefaultTunnelIdle = time.Hour        // ServerTimeouts.TunnelIdle
+
+	// DefaultUpgrade is the one protocol Config.Upgrades allows when unset.
+	DefaultUpgrade = "websocket"
 
 	// Cluster and Backend.
 	DefaultConnectTimeout  = 2 * time.Second  // Cluster.ConnectTimeout

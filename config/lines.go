@@ -238,7 +238,7 @@ func rewriteType(s *source, line int, m []string) *FieldError {
 			v = v[:7] + "..."
 		}
 		return e.val.Line == line && e.val.ShortTag() == tag && (shown == "" || v == shown) &&
-			e.typ != nil && e.typ.String() == into
+			e.typ != nil && strings.TrimPrefix(e.typ.String(), "*") == into // yaml names *bool "bool"
 	})
 	got := tagNames[tag]
 	if e.val != nil && e.val.Kind == yaml.ScalarNode {

@@ -33,6 +33,19 @@ type Handler interface {
 	OnClose(c *Conn, err error)
 }
 
+// HalfCloser is an optional interface of a Handler: it hears of a peer that
+// shut down its write side (shutdown(SHUT_WR), nc -N) and may keep the Conn
+// open to answer it.
+type HalfCloser interface {
+	// OnReadEOF runs when a read returned EOF, after every kept input byte
+	// was offered to OnData. Returning true keeps c open for writing:
+	// reading stops for good (OnData never runs again) and c stays until
+	// the handler closes it, CloseAfterFlush completes, or a write fails.
+	// Returning false closes c: OnClose(c, io.EOF) runs, as it does for a
+	// Handler without this method.
+	OnReadEOF(c *Conn) bool
+}
+
 // Acceptor gives a Handler to each connection a listener accepts.
 type Acceptor interface {
 	// Accept runs on the loop that accepted c, before OnOpen. Returning nil

@@ -1,6 +1,7 @@
 package eventloop
 
 import (
+	"io"
 	"net/netip"
 
 	"golang.org/x/sys/unix"
@@ -25,6 +26,7 @@ type Conn struct {
 	paused     bool
 	connecting bool
 	shutWr     bool  // CloseWrite or CloseAfterFlush called: no more writes
+	rdDone     bool  // the peer half-closed and the handler kept c: no more reads
 	wrDone     bool  // shutdown(SHUT_WR) done
 	closeAtEnd bool  // CloseAfterFlush: close once the queue drains
 	inPending  bool  // in l.pending
@@ -33,6 +35,7 @@ type Conn struct {
 	failErr    error // a write failed or a connect failed at once; close pending
 	in         []byte
 	out        outQueue
+	sent       uint64     // bytes the kernel took, for progress checks (Sent)
 	dial       *dialState // while a Dial is connecting; nil otherwise
 }
 
@@ -128,7 +131,7 @@ func (c *Conn) wantEvents() uint32 {
 		return unix.EPOLLOUT
 	}
 	var ev uint32
-	if !c.paused {
+	if !c.paused && !c.rdDone {
 		ev = unix.EPOLLIN | unix.EPOLLRDHUP
 	}
 	if c.out.n > 0 {
@@ -201,6 +204,12 @@ func (c *Conn) onEvent(ev uint32) {
 		}
 	}
 	if ev&(unix.EPOLLIN|unix.EPOLLRDHUP|unix.EPOLLHUP) == 0 {
+		return
+	}
+	if c.rdDone {
+		if ev&unix.EPOLLHUP != 0 {
+			c.closeWith(io.EOF) // both ways down, nothing left to send
+		}
 		return
 	}
 	if c.paused {

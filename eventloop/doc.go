@@ -37,7 +37,8 @@
 // copied into c's pooled output queue, so b may be reused when Write returns.
 //
 // At EOF the kept input, if any, is offered once more, then OnClose(c, io.EOF)
-// runs: a peer's half-close ends the Conn.
+// runs: a peer's half-close ends the Conn, unless its Handler is a
+// HalfCloser whose OnReadEOF keeps it open to write the answer.
 //
 // # Closing and errors
 //

@@ -39,12 +39,11 @@ type Stats struct {
 // a timer heap, a shared read buffer.
 type Loop struct {
 	// Immutable:
-	id    int
-	group *Group
-	cfg   Config // with defaults applied
-	epfd  int
-	efd   int // eventfd that Execute and Stop write to
-	pin   int // CPU to pin to, or -1
+	id   int
+	cfg  Config // with defaults applied
+	epfd int
+	efd  int // eventfd that Execute and Stop write to
+	pin  int // CPU to pin to, or -1
 
 	// Guarded by mu (the only state other goroutines touch):
 	mu       sync.Mutex
@@ -89,7 +88,7 @@ func newLoop(g *Group, id int) (*Loop, error) {
 		unix.Close(epfd)
 		return nil, err
 	}
-	l := &Loop{id: id, group: g, cfg: g.cfg, epfd: epfd, efd: efd, pin: -1}
+	l := &Loop{id: id, cfg: g.cfg, epfd: epfd, efd: efd, pin: -1}
 	if len(g.cfg.PinCPUs) > 0 {
 		l.pin = g.cfg.PinCPUs[id%len(g.cfg.PinCPUs)]
 	}

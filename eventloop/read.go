@@ -57,8 +57,9 @@ func (c *Conn) readKept() {
 }
 
 // readEnd handles a read that returned no bytes: EOF, EAGAIN or an error.
-// At EOF any kept input is offered once more before OnClose(c, io.EOF); if
-// that OnData closes or pauses c, the EOF is seen again later.
+// At EOF any kept input is offered once more; if that OnData closes or
+// pauses c, the EOF is seen again later. Then a HalfCloser handler may keep
+// c open for writing (halfClosed); otherwise OnClose(c, io.EOF) runs.
 func (c *Conn) readEnd(err error) {
 	switch err {
 	case unix.EAGAIN, unix.EINTR:
@@ -70,10 +71,24 @@ func (c *Conn) readEnd(err error) {
 				return
 			}
 		}
+		if hc, ok := c.h.(HalfCloser); ok && hc.OnReadEOF(c) {
+			c.halfClosed()
+			return
+		}
 		c.closeWith(io.EOF)
 	default:
 		c.closeWith(err)
 	}
+}
+
+// halfClosed stops reading c for good once its handler kept it after EOF.
+func (c *Conn) halfClosed() {
+	if c.closed || c.failErr != nil {
+		return
+	}
+	c.rdDone = true
+	c.freeIn()
+	c.updateEvents()
 }
 
 // deliver calls OnData and checks what it returns. A Close inside OnData

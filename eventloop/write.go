@@ -120,6 +120,7 @@ func (c *Conn) writev(bs [][]byte) (int, error) {
 }
 
 func (c *Conn) countWrite(n int) {
+	c.sent += uint64(n)
 	c.l.stats.Writes++
 	c.l.stats.WriteOut += uint64(n)
 }
@@ -168,6 +169,11 @@ func (c *Conn) shutdownWrite() {
 		c.fail(err)
 	}
 }
+
+// Sent is how many bytes the kernel has taken from c so far. A caller that
+// times a slow reader compares it between two ticks: a change means the
+// peer made progress, even while Buffered stays above zero.
+func (c *Conn) Sent() uint64 { return c.sent }
 
 // Buffered is the number of output bytes queued and not yet taken by the kernel.
 func (c *Conn) Buffered() int { return c.out.n }

@@ -27,10 +27,13 @@
 //   - obs-fold, whitespace before the colon, empty field names, CTLs other
 //     than HTAB in field values, and bytes outside VCHAR in the
 //     request-target are 400. Field values may hold obs-text.
-//   - HTTP/1.1 needs exactly one Host, of host and port characters only
-//     (empty is allowed). An absolute-form target (which may not hold a
-//     userinfo) or a CONNECT target gives Request.Host; the Host field is
-//     still required.
+//   - HTTP/1.1 needs exactly one Host: uri-host [":" port] of RFC 3986,
+//     without pct-encoded or zone ids, or empty (host.go says why). An
+//     absolute-form target (which may not hold a userinfo) or a CONNECT
+//     target gives Request.Host; the Host field is still required, and for
+//     absolute-form its value is replaced by the target's authority
+//     (RFC 9112 section 3.2.2), which the writer then sends with an
+//     origin-form target.
 //   - Transfer-Encoding with Content-Length, Transfer-Encoding in HTTP/1.0,
 //     chunked applied twice, a coding that is not a plain token (parameters
 //     included), different Content-Length values and a request whose last

@@ -181,29 +181,6 @@ func (f *fields) keepAlive(minor int) bool {
 	return minor >= 1 || f.keep
 }
 
-// hostTable marks the bytes of uri-host [":" port] (RFC 3986 section 3.2.2):
-// unreserved, sub-delims, pct-encoded, ":" and the brackets of IP-literal.
-var hostTable = func() (t [256]bool) {
-	for c := 0; c < 256; c++ {
-		t[c] = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
-	}
-	for _, c := range "-._~!$&'()*+,;=%:[]" {
-		t[c] = true
-	}
-	return t
-}()
-
-// validHost reports whether b holds only host and port characters. An empty
-// Host is valid (RFC 9112 section 3.2).
-func validHost(b []byte) bool {
-	for _, c := range b {
-		if !hostTable[c] {
-			return false
-		}
-	}
-	return true
-}
-
 // Header access. The same helpers serve Request and Response; names are
 // matched with ASCII case folding and deleted fields are skipped. None of
 // them allocates, except Add and Set when Headers must grow.

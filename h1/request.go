@@ -13,10 +13,18 @@ import (
 //
 // The fields after Headers are derived by ParseRequest; the header methods
 // (Set, Del, ...) change Headers only, and the writer writes Headers.
+//
+// An absolute-form target (RFC 9112 section 3.2.2) is read as the proxy must
+// forward it: Host is the target's authority, and so is the value of the Host
+// field (the received one is ignored, as the RFC requires, so every reader of
+// Headers sees the host the request is for); the writer sends Path and Query
+// in origin-form. A caller may point Path at a rewritten path (the proxy's
+// normalised one): the writer and AppendURI use Path and Query, never Target.
 type Request struct {
 	Method  []byte
 	Target  []byte // request-target as sent
 	Path    []byte // Target up to '?', for routing (the path of an absolute-form target)
+	Query   []byte // after the '?' of Target; nil when there is no '?'
 	Minor   int    // HTTP/1.Minor (0 or 1; 1.2 to 1.9 are read as 1)
 	Headers []Header
 	Host    []byte // value of the single Host header; the target's authority in absolute-form and CONNECT
@@ -27,6 +35,21 @@ type Request struct {
 	Expect100     bool  // Expect: 100-continue (HTTP/1.1 only)
 	Upgrade       bool  // Connection: upgrade with an Upgrade header (HTTP/1.1 only)
 	HeadLen       int   // bytes of the head including the final CRLF (and the skipped empty lines)
+
+	absolute bool // the target was in absolute-form
+}
+
+// AppendURI appends the request-target as the writer sends it: Path, then
+// "?" and Query when the target had a '?'. That is origin-form for an
+// origin-form or absolute-form target (RFC 9112 section 3.2.1), and the
+// target as received for asterisk-form and authority-form.
+func (r *Request) AppendURI(dst []byte) []byte {
+	dst = append(dst, r.Path...)
+	if r.Query != nil {
+		dst = append(dst, '?')
+		dst = append(dst, r.Query...)
+	}
+	return dst
 }
 
 // Get returns the value of the first field called name (ASCII case-insensitive),
@@ -186,7 +209,7 @@ func (r *Request) splitTarget() error {
 		}
 		r.Host, r.Path = t, t
 	case t[0] == '/':
-		r.Path = untilQuery(t)
+		r.Path, r.Query = splitQuery(t)
 	case t[0] == '*':
 		if len(t) != 1 || string(r.Method) != "OPTIONS" {
 			return errBadTarget
@@ -198,11 +221,12 @@ func (r *Request) splitTarget() error {
 	return nil
 }
 
-func untilQuery(t []byte) []byte {
+// splitQuery cuts t at its first '?'; query is nil when there is none.
+func splitQuery(t []byte) (path, query []byte) {
 	if q := bytes.IndexByte(t, '?'); q >= 0 {
-		return t[:q]
+		return t[:q], t[q+1:]
 	}
-	return t
+	return t, nil
 }
 
 // isAuthorityForm reports whether t is uri-host ":" port with a non-empty
@@ -235,10 +259,10 @@ func (r *Request) splitAbsolute(t []byte) error {
 	if i == as || !validHost(t[as:i]) {
 		return errBadTarget
 	}
-	r.Host = t[as:i]
-	r.Path = slashPath
-	if i < len(t) && t[i] == '/' {
-		r.Path = untilQuery(t[i:])
+	r.Host, r.absolute = t[as:i], true
+	r.Path, r.Query = splitQuery(t[i:])
+	if len(r.Path) == 0 {
+		r.Path = slashPath // path-abempty is empty: origin-form needs "/"
 	}
 	return nil
 }
@@ -259,6 +283,9 @@ func (r *Request) derive() error {
 	if r.Host == nil {
 		r.Host = f.host
 	}
+	if r.absolute {
+		r.setHostField()
+	}
 	if err := r.framing(&f); err != nil {
 		return err
 	}
@@ -270,16 +297,30 @@ func (r *Request) derive() error {
 
 // checkHost applies RFC 9112 section 3.2: exactly one valid Host field in
 // HTTP/1.1 (still required with an absolute-form target), at most one in 1.0.
+// validHost says what valid is (host.go; an empty Host is not).
 func (f *fields) checkHost(minor int) error {
 	switch {
 	case f.hosts > 1:
 		return errManyHosts
 	case f.hosts == 0 && minor >= 1:
 		return errNoHost
-	case !validHost(f.host):
+	case f.hosts == 1 && !validHost(f.host):
 		return errBadHost
 	}
 	return nil
+}
+
+// setHostField makes the Host field of an absolute-form request say the
+// target's authority: a proxy "MUST ignore the received Host header field
+// (if any) and instead use the host information of the request-target"
+// (RFC 9112 section 3.2.2). Without a Host field (HTTP/1.0) the writer adds
+// one from r.Host.
+func (r *Request) setHostField() {
+	for i := range r.Headers {
+		if codec.EqualFold(r.Headers[i].Name, "host") {
+			r.Headers[i].Value = r.Host
+		}
+	}
 }
 
 // framing applies RFC 9112 section 6.3 to a request.

@@ -16,7 +16,8 @@ type WriteOptions struct {
 	KeepAlive      bool   // add "Connection: keep-alive" (for HTTP/1.0 peers)
 }
 
-// AppendRequestHead appends the head of req to dst as HTTP/1.1, removing
+// AppendRequestHead appends the head of req to dst as HTTP/1.1 (the target
+// as req.AppendURI gives it: origin-form for an absolute-form target), removing
 // hop-by-hop headers (Connection, Keep-Alive, TE, Trailer, Upgrade,
 // Proxy-Connection, Proxy-Authenticate, Proxy-Authorization and every header
 // named by Connection) except that Transfer-Encoding and Upgrade (when
@@ -36,7 +37,7 @@ type WriteOptions struct {
 func AppendRequestHead(dst []byte, req *Request, o *WriteOptions) []byte {
 	dst = append(dst, req.Method...)
 	dst = append(dst, ' ')
-	dst = append(dst, req.Target...)
+	dst = req.AppendURI(dst)
 	dst = append(dst, " HTTP/1.1\r\n"...)
 	if !headerHas(req.Headers, "host") {
 		dst = appendField(dst, "Host", req.Host)
@@ -108,13 +109,12 @@ type forwarder struct {
 	hs        []Header
 	minor     int
 	upgrade   bool // keep Upgrade, send Connection: upgrade
-	request   bool
 	connNames bool // a Connection field names more than close, keep-alive, upgrade
 	o         WriteOptions
 }
 
 func newForwarder(hs []Header, minor int, upgrade, request bool, o *WriteOptions) forwarder {
-	fw := forwarder{hs: hs, minor: minor, upgrade: upgrade, request: request}
+	fw := forwarder{hs: hs, minor: minor, upgrade: upgrade}
 	if o != nil {
 		fw.o = *o
 	}

@@ -73,7 +73,7 @@ func (f *staticResponse) FilterRequest(s *Stream) Verdict {
 }
 
 // redirect answers with a Location; "$request_uri" in it is replaced by the
-// request-target.
+// request-target as it is forwarded (normalised path and query, target.go).
 type redirect struct {
 	status         int
 	before, after  []byte // location split around $request_uri
@@ -85,7 +85,7 @@ const requestURIVar = "$request_uri"
 func (f *redirect) FilterRequest(s *Stream) Verdict {
 	loc := append(s.scratch[:0], f.before...)
 	if f.withRequestURI {
-		loc = append(loc, s.Request().Target...)
+		loc = s.Request().AppendURI(loc)
 		loc = append(loc, f.after...)
 	}
 	s.scratch = loc

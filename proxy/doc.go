@@ -7,7 +7,8 @@
 // Imported by cmd/velox. Read next: server.go (Server, reload, drain),
 // downstream.go (one client connection), stream.go (one request),
 // upstreamside.go (its upstream connection), response.go (the response
-// path), tunnel.go (after 101), route.go, filter.go, status.go.
+// path), clock.go (timeouts and whom they blame), tunnel.go and upgrade.go
+// (after 101), route.go, filter.go, status.go.
 //
 // # Callback points, in order
 //
@@ -22,12 +23,16 @@
 // # Ownership and lifetimes
 //
 // A downstream connection, its current stream and the stream's upstream
-// connection all belong to one loop; nothing here locks. The parsed request
-// head points into the loop's read buffer and is valid only while the
-// callback that parsed it runs (filters at BeforeLocation, FoundProduct and
-// AfterLocation run inside it). What a stream needs later (the head to send
-// upstream, the method and path for logs) is copied into its own pooled
-// buffer. The response head is valid during ReadResponse filters only.
+// connection all belong to one loop; nothing here locks. A request head is
+// parsed in the loop's read buffer, then copied into the stream's own pooled
+// buffer (Stream.adoptHead) before any filter runs, so Stream.Request() is
+// valid at every callback point up to RequestFinish. The response head is
+// valid during ReadResponse filters only.
+//
+// # Clocks
+//
+// Each timeout runs only while the side it times is the one holding the
+// request up, and blames only that side: clock.go has the table.
 //
 // # Backpressure
 //

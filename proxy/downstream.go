@@ -23,6 +23,7 @@ type timerMode uint8
 const (
 	tmIdle       timerMode = iota // keep-alive idle: close silently
 	tmHeaderRead                  // head started but incomplete: 408
+	tmBody                        // waiting for request body bytes: 408 (clock.go)
 )
 
 // downConn is one client connection speaking HTTP/1.1: one stream at a time;
@@ -36,9 +37,12 @@ type downConn struct {
 	state      connState
 	tmode      timerMode
 	inData     bool // inside OnData (lets the stream coalesce head and body)
+	peerDone   bool // the client shut down its write side (OnReadEOF)
 	nextID     uint32
-	timer      eventloop.Timer
-	st         *Stream // the request in progress, nil between requests
+	timer      eventloop.Timer // idle, header_read, client_body (tmode)
+	sendTimer  eventloop.Timer // timeouts.send while output is queued
+	sendMark   uint64          // ec.Sent() when sendTimer was armed
+	st         *Stream         // the request in progress, nil between requests
 	prev, next *downConn
 }
 
@@ -49,6 +53,7 @@ type downConn struct {
 func newDownConn(ls *loopState) *downConn {
 	dc := &downConn{ls: ls}
 	dc.timer.Init(ls.loop, dc.onTimer)
+	dc.sendTimer.Init(ls.loop, dc.onSendTimer)
 	return dc
 }
 
@@ -56,6 +61,7 @@ func newDownConn(ls *loopState) *downConn {
 // its timer stays bound to it.
 func (dc *downConn) reset(c *eventloop.Conn) {
 	dc.ec, dc.state, dc.tmode, dc.inData, dc.nextID, dc.st = c, stHead, tmIdle, false, 0, nil
+	dc.peerDone = false
 }
 
 // remoteIP formats the client's IP into the loop's scratch space; valid
@@ -79,6 +85,10 @@ func (dc *downConn) armTimer(m timerMode) {
 }
 
 func (dc *downConn) onTimer() {
+	if dc.tmode == tmBody {
+		dc.onBodyTimeout()
+		return
+	}
 	if dc.tmode == tmHeaderRead {
 		dc.ls.srv.log.conn("downstream", dc.remoteIP(), 0, "request head not complete in time")
 		dc.reject(&h1.Error{Status: 408, Reason: "request head not complete in time"})
@@ -146,7 +156,7 @@ func (dc *downConn) onHead(data []byte) (int, bool) {
 	}
 	dc.timer.Stop()
 	dc.st = ls.getStream(dc)
-	dc.st.begin(n)
+	dc.st.begin(data[:n])
 	return n, true
 }
 
@@ -177,11 +187,13 @@ func (dc *downConn) closeAfterFlush() {
 	dc.state = stClosing
 	dc.timer.Stop()
 	dc.ec.CloseAfterFlush()
+	dc.watchSend() // a client that never reads is not kept forever
 }
 
 // OnWritable: the client took what was queued; resume the upstream side if
 // it was paused for us.
 func (dc *downConn) OnWritable(c *eventloop.Conn) {
+	dc.sendTimer.Stop()
 	if dc.st != nil {
 		dc.st.downstreamDrained()
 	}
@@ -190,6 +202,7 @@ func (dc *downConn) OnWritable(c *eventloop.Conn) {
 // OnClose cancels the stream in flight, if any.
 func (dc *downConn) OnClose(c *eventloop.Conn, err error) {
 	dc.timer.Stop()
+	dc.sendTimer.Stop()
 	if dc.st != nil {
 		dc.st.cancel()
 	}
@@ -197,6 +210,33 @@ func (dc *downConn) OnClose(c *eventloop.Conn, err error) {
 	dc.ls.stats.active.Add(-1)
 	dc.ls.srv.connF[Finish].run(dc.session())
 	dc.ls.putConn(dc)
+}
+
+// OnReadEOF: the client shut down its write side. A complete request still
+// gets its response (as nginx answers nc -N), and then the connection
+// closes; an incomplete one is abandoned; in a tunnel the half-close is
+// passed on to the backend.
+func (dc *downConn) OnReadEOF(c *eventloop.Conn) bool {
+	dc.peerDone = true
+	switch dc.state {
+	case stHead:
+		if dc.st != nil || dc.tmode == tmHeaderRead || c.Buffered() == 0 {
+			return false // nothing to answer, or a head cut short
+		}
+		dc.closeAfterFlush() // the last response is still on its way out
+		return true
+	case stWaitUp, stAwaitResp:
+		if !dc.st.reqDone {
+			return false
+		}
+		dc.st.keepAlive = false
+		return true
+	case stTunnel:
+		return dc.st.tunnelHalfClose()
+	case stClosing:
+		return true
+	}
+	return false // stReqBody: the body was cut short
 }
 
 // nextRequest readies the connection for the next request after a response.

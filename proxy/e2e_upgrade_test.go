@@ -45,7 +45,9 @@ func upgradeOrigin(t *testing.T, heads chan<- string) string {
 
 func TestUpgradeBecomesTunnel(t *testing.T) {
 	heads := make(chan string, 1)
-	tp := startProxy(t, clusterConfig(upgradeOrigin(t, heads)), 1)
+	cfg := clusterConfig(upgradeOrigin(t, heads))
+	cfg.Upgrades = []string{"echo"}
+	tp := startProxy(t, cfg, 1)
 	conn, err := net.Dial("tcp", tp.addr)
 	if err != nil {
 		t.Fatal(err)

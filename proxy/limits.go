@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"cmp"
+	"strings"
 	"time"
 
 	"github.com/velox-proxy/velox/config"
@@ -18,6 +19,10 @@ type limits struct {
 	headerRead   time.Duration
 	idle         time.Duration
 	drain        time.Duration
+	clientBody   time.Duration
+	send         time.Duration
+	tunnelIdle   time.Duration
+	upgrades     []string // lower case
 }
 
 func resolveLimits(cfg *config.Config) limits {
@@ -35,5 +40,22 @@ func resolveLimits(cfg *config.Config) limits {
 		headerRead:   cmp.Or(time.Duration(t.HeaderRead), config.DefaultHeaderRead),
 		idle:         cmp.Or(time.Duration(t.Idle), config.DefaultIdle),
 		drain:        cmp.Or(time.Duration(t.Drain), config.DefaultDrain),
+		clientBody:   cmp.Or(time.Duration(t.ClientBody), config.DefaultClientBody),
+		send:         cmp.Or(time.Duration(t.Send), config.DefaultSend),
+		tunnelIdle:   cmp.Or(time.Duration(t.TunnelIdle), config.DefaultTunnelIdle),
+		upgrades:     resolveUpgrades(cfg.Upgrades),
 	}
+}
+
+// resolveUpgrades lower-cases the allowed upgrade tokens; nil means the
+// default list, an empty list none.
+func resolveUpgrades(us []string) []string {
+	if us == nil {
+		return []string{config.DefaultUpgrade}
+	}
+	out := make([]string, 0, len(us))
+	for _, u := range us {
+		out = append(out, strings.ToLower(u))
+	}
+	return out
 }

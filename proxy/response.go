@@ -62,15 +62,27 @@ func (s *Stream) onResponseHead(data []byte) (int, bool) {
 	return n + m, false
 }
 
-// onInformational forwards a 1xx (but 100, which velox answered itself) and
-// switches to a tunnel after 101 on an upgrade request.
+// onInformational handles a 1xx head (RFC 9110 section 15.2). A 101 is
+// taken only for a request that asked to upgrade, to a protocol it offered;
+// it turns both connections into a tunnel. Other 1xx go to HTTP/1.1 clients
+// with hop-by-hop fields removed (never to HTTP/1.0 clients, nor a second
+// 100 Continue after velox's own).
 func (s *Stream) onInformational(data []byte, n int) (int, bool) {
-	if s.resp.Status == 101 && s.upgrade {
-		s.startTunnel(data[:n])
+	if s.resp.Status == 101 {
+		if !s.upgrade || !offered(s.req.Get("Upgrade"), s.resp.Get("Upgrade")) {
+			s.fail(failBadUpgrade)
+			return len(data), false
+		}
+		o := h1.WriteOptions{Via: viaName}
+		s.out = h1.AppendResponseHead(s.out[:0], &s.resp, &o)
+		s.startTunnel()
 		return n, true
 	}
-	if s.resp.Status != 100 {
-		s.dc.ec.Write(data[:n])
+	if s.req.Minor >= 1 && !(s.resp.Status == 100 && s.sent100) {
+		o := h1.WriteOptions{Via: viaName}
+		s.out = h1.AppendResponseHead(s.out[:0], &s.resp, &o)
+		s.dc.ec.Write(s.out)
+		s.dc.watchSend()
 	}
 	return n, true
 }
@@ -141,11 +153,12 @@ func (s *Stream) afterBodyWrite(done, leftover bool) {
 		s.finish(!leftover && s.resp.KeepAlive)
 		return
 	}
-	s.timer.Reset(s.cs.cluster.ResponseTimeout)
+	s.dc.watchSend()
 	if s.dc.ec.Buffered() > s.tbl.limits.streamBuffer {
 		s.upPaused = true
 		s.uc.EC.PauseRead()
 	}
+	s.syncBackendClock(true)
 }
 
 // finish ends a stream whose response is complete.

@@ -48,7 +48,7 @@ type hostTable struct {
 // maxHostLen bounds the stack buffer used to lower-case a Host.
 const maxHostLen = 255
 
-// lookup finds the product of a Host header value (port stripped).
+// lookup finds the product of a Host header value, normalised by hostKey.
 func (t *hostTable) lookup(host []byte) *product {
 	var buf [maxHostLen]byte
 	h := hostKey(buf[:0], host)
@@ -69,10 +69,16 @@ func (t *hostTable) lookup(host []byte) *product {
 	return t.deflt
 }
 
-// hostKey lower-cases host without its port into dst; nil if too long.
+// hostKey writes the name a Host is looked up by into dst: without its port,
+// without a trailing dot (an absolute domain name is the same host, RFC 1034
+// section 3.1), in lower case (RFC 9110 section 4.2.3); nil if too long. h1
+// has already checked the syntax (h1/host.go).
 func hostKey(dst, host []byte) []byte {
 	if i := bytes.LastIndexByte(host, ':'); i >= 0 && !bytes.Contains(host[i:], []byte("]")) {
 		host = host[:i]
+	}
+	if n := len(host); n > 1 && host[n-1] == '.' {
+		host = host[:n-1]
 	}
 	if len(host) > maxHostLen {
 		return nil
@@ -96,23 +102,24 @@ func (t *hostTable) addHost(host string, p *product) {
 	t.exact[host] = p
 }
 
-// match picks the first route of p that matches req, or nil.
-func (p *product) match(req *h1.Request) *route {
+// match picks the first route of p that matches req, whose path (as
+// normalised, target.go) is path; or nil.
+func (p *product) match(path []byte, req *h1.Request) *route {
 	for _, r := range p.routes {
-		if r.matches(req) {
+		if r.matches(path, req) {
 			return r
 		}
 	}
 	return nil
 }
 
-func (r *route) matches(req *h1.Request) bool {
+func (r *route) matches(path []byte, req *h1.Request) bool {
 	switch {
-	case r.exact != nil && !bytes.Equal(req.Path, r.exact):
+	case r.exact != nil && !bytes.Equal(path, r.exact):
 		return false
-	case r.prefix != nil && !bytes.HasPrefix(req.Path, r.prefix):
+	case r.prefix != nil && !bytes.HasPrefix(path, r.prefix):
 		return false
-	case r.re != nil && !r.re.Match(req.Path):
+	case r.re != nil && !r.re.Match(path):
 		return false
 	}
 	return r.methodMatches(req.Method) && r.headersMatch(req)

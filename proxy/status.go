@@ -26,6 +26,7 @@ const (
 	failResponseTimeout         // 504: no response head in time
 	failClientGone              // 499: the client closed first (logged only)
 	failConnect                 // 405: CONNECT is for forward proxies
+	failBadUpgrade              // 502: 101 to a request that did not ask for that protocol
 )
 
 var failures = [...]struct {
@@ -43,6 +44,7 @@ var failures = [...]struct {
 	failResponseTimeout: {504, "timed out waiting for the backend's response"},
 	failClientGone:      {499, "client closed the connection"},
 	failConnect:         {405, "CONNECT is not supported by a reverse proxy"},
+	failBadUpgrade:      {502, "backend switched to a protocol the request did not ask for"},
 }
 
 func statusOf(f failure) int    { return failures[f].status }

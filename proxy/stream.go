@@ -1,8 +1,6 @@
 package proxy
 
 import (
-	"time"
-
 	"github.com/velox-proxy/velox/eventloop"
 	"github.com/velox-proxy/velox/h1"
 	"github.com/velox-proxy/velox/upstream"
@@ -28,11 +26,12 @@ type Stream struct {
 	// Set by getStream for each request:
 	dc *downConn
 	// Owned by the loop, kept with the stream on the free list:
-	req       h1.Request  // valid while the head is being handled
+	req       h1.Request  // points into reqBuf: valid at every callback point
 	resp      h1.Response // valid during ReadResponse
 	timer     eventloop.Timer
 	writeDown func([]byte) // s.writeDownData, bound once
 	// Buffers, kept with the stream on the loop's free list:
+	reqBuf  []byte // the request head as received, which req points into
 	head    []byte // the request head as sent upstream
 	out     []byte // response heads and local responses
 	scratch []byte
@@ -40,6 +39,7 @@ type Stream struct {
 	ip      []byte // the client's IP, for X-Forwarded-For and logs (points into ipBuf)
 	ipBuf   [48]byte
 	hdrTmp  [2]h1.Header
+	path    []byte // the normalised path, when it is not the received one (target.go)
 	// Owned by the loop, reset per request:
 	perRequest
 }
@@ -47,7 +47,6 @@ type Stream struct {
 // perRequest is the part of a Stream that begins anew with every request.
 type perRequest struct {
 	active      bool
-	id          uint32
 	tbl         *table
 	hasResp     bool
 	product     *product
@@ -71,10 +70,18 @@ type perRequest struct {
 	upPaused    bool // upstream reading paused because the client is slow
 	dechunk     bool // decode a chunked response for an HTTP/1.0 client
 	headPending bool // head held back to go out in one writev with the body
+	upStalled   bool // the client is paused because the backend is not taking the body
+	sent100     bool // velox answered Expect: 100-continue itself
+	clock       streamClock
+	lastActive  int64 // loop time of the last tunnel byte (clockTunnel)
+
+	routePath []byte // the path routes match: normalised (target.go)
 }
 
-// Request is the parsed request head. Filters may change its headers; the
-// slices point into the read buffer and are valid during the filter call.
+// Request is the parsed request head, valid at every callback point from
+// BeforeLocation to RequestFinish: it points into the stream's own copy of
+// the head, not into the read buffer. Filters may change its headers (what
+// they add must stay valid until the request ends).
 func (s *Stream) Request() *h1.Request { return &s.req }
 
 // Response is the response head during ReadResponse, else nil.
@@ -125,18 +132,19 @@ func newStream(ls *loopState) *Stream {
 	return s
 }
 
-// begin starts the stream for a parsed head of headLen bytes. It runs the
+// begin starts the stream for head, just parsed into s.req. It runs the
 // request points and routing, then connects upstream.
-func (s *Stream) begin(headLen int) {
+func (s *Stream) begin(head []byte) {
 	ls := s.dc.ls
 	s.perRequest = perRequest{}
+	s.adoptHead(head)
 	s.active = true
-	s.id = s.dc.nextID
 	s.dc.nextID++
 	s.tbl = ls.tbl // onHead has just switched the loop to the current table
 	s.keepAlive = s.req.KeepAlive && !ls.draining
 	s.isHead = string(s.req.Method) == "HEAD"
-	s.upgrade = s.req.Upgrade
+	s.upgrade = s.req.Upgrade && s.upgradeAllowed()
+	s.req.Upgrade = s.upgrade // an upgrade not allowed is forwarded as a plain request
 	s.idempotent = idempotent(s.req.Method)
 	s.reqDone = s.req.Framing == h1.FramingNone ||
 		(s.req.Framing == h1.FramingLength && s.req.ContentLength == 0)
@@ -149,6 +157,14 @@ func (s *Stream) begin(headLen int) {
 	if s.locate() {
 		s.connect()
 	}
+}
+
+// adoptHead copies the head out of the read buffer into the stream's own
+// buffer and points s.req there: the read buffer is the loop's, and the next
+// read on any connection (the upstream response first) overwrites it.
+func (s *Stream) adoptHead(head []byte) {
+	s.reqBuf = append(s.reqBuf[:0], head...)
+	s.req.Rebase(head, s.reqBuf)
 }
 
 func appendInfo(dst []byte, r *h1.Request) []byte {
@@ -166,6 +182,9 @@ func (s *Stream) locate() bool {
 	if string(s.req.Method) == "CONNECT" {
 		return s.fail(failConnect) // a reverse proxy does not open tunnels to any host
 	}
+	if !s.routeTarget() {
+		return false
+	}
 	if !s.runPoint(t.points[BeforeLocation]) {
 		return false
 	}
@@ -176,7 +195,7 @@ func (s *Stream) locate() bool {
 		return false
 	}
 	ci := s.product.defaultCluster
-	if s.route = s.product.match(&s.req); s.route != nil {
+	if s.route = s.product.match(s.routePath, &s.req); s.route != nil {
 		ci = s.route.cluster
 	}
 	if ci >= 0 {
@@ -232,6 +251,7 @@ func (s *Stream) prepareHead() {
 		s.req.Del("Expect")
 		if !s.reqDone {
 			s.dc.ec.Write(continue100)
+			s.sent100 = true
 		}
 	}
 	o := h1.WriteOptions{ForwardedFor: s.ip, ForwardedProto: protoHTTP, Via: viaName}
@@ -276,15 +296,39 @@ func (s *Stream) onRequestBody(data []byte) (int, bool) {
 	} else if n > 0 {
 		s.uc.EC.Write(data[:n])
 	}
+	if s.uc == nil {
+		return len(data), false // the upstream side is gone
+	}
 	if done {
-		s.reqDone = true
-		s.dc.state = stAwaitResp
+		s.requestSent()
 		return n, true
 	}
 	if s.uc.EC.Buffered() > s.tbl.limits.streamBuffer {
-		s.dc.ec.PauseRead()
+		s.stallBody()
+	} else if n > 0 {
+		s.dc.startBodyClock()
 	}
 	return n, false
+}
+
+// requestSent: the whole request is written upstream; from now on the
+// backend owes the response.
+func (s *Stream) requestSent() {
+	s.reqDone = true
+	s.dc.stopBodyClock()
+	if s.dc.state == stReqBody {
+		s.dc.state = stAwaitResp
+	}
+	s.syncBackendClock(true)
+}
+
+// stallBody pauses the client because the backend is not taking the body:
+// the backend's clock runs, not the client's.
+func (s *Stream) stallBody() {
+	s.dc.ec.PauseRead()
+	s.dc.stopBodyClock()
+	s.upStalled = true
+	s.syncBackendClock(true)
 }
 
 // abortWith ends the stream with status (before any response) and closes
@@ -297,6 +341,7 @@ func (s *Stream) abortWith(status int, reason string) {
 // finishLocal sends the response a filter or Respond prepared and ends the stream.
 func (s *Stream) finishLocal() {
 	s.dropUpstream()
+	s.dc.stopBodyClock()
 	s.dc.ec.Write(s.out)
 	s.respSent = true
 	s.dc.ls.stats.countStatus(s.status)
@@ -341,10 +386,11 @@ func (s *Stream) afterResponse() {
 	if s.dc.ec.Closed() {
 		return
 	}
-	if !s.keepAlive {
+	if !s.keepAlive || s.dc.peerDone {
 		s.dc.closeAfterFlush()
 		return
 	}
+	s.dc.watchSend()
 	s.dc.nextRequest()
 }
 
@@ -354,6 +400,8 @@ func (s *Stream) end() {
 		return
 	}
 	s.timer.Stop()
+	s.clock = clockOff
+	s.dc.stopBodyClock()
 	if s.backend != nil {
 		s.cs.picker.Done(s.backend)
 	}
@@ -385,12 +433,4 @@ func (s *Stream) cancel() {
 	}
 	s.dropUpstream()
 	s.end()
-}
-
-// onTimer fires when the backend takes too long to answer (or to send more).
-func (s *Stream) onTimer() {
-	if s.backend != nil {
-		s.backend.ReportFailure(time.Now())
-	}
-	s.fail(failResponseTimeout)
 }

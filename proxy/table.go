@@ -17,12 +17,13 @@ type table struct {
 	clusters []*upstream.Cluster
 	points   [numPoints]chain // global request filters by point
 	limits   limits
+	routing  pathPolicy // how paths are normalised (target.go)
 }
 
 // buildTable turns a validated config into a table. Go filters registered on
 // the Server run before the config's at each point.
 func buildTable(cfg *config.Config, gen uint64, registered *[numPoints]chain) (*table, error) {
-	t := &table{gen: gen, limits: resolveLimits(cfg)}
+	t := &table{gen: gen, limits: resolveLimits(cfg), routing: resolveRouting(&cfg.Routing)}
 	t.hosts.exact = map[string]*product{}
 	t.hosts.wildcard = map[string]*product{}
 	byName := map[string]int{}

@@ -83,6 +83,18 @@ func clusterConfig(backends ...string) *config.Config {
 // startProxy validates cfg and runs it on loops loops until the test ends.
 func startProxy(t testing.TB, cfg *config.Config, loops int) *testProxy {
 	t.Helper()
+	return startProxySetup(t, cfg, loops, nil)
+}
+
+// startProxyWith is startProxy on one loop with Go filters that setup
+// registers before Start.
+func startProxyWith(t testing.TB, cfg *config.Config, setup func(*Server)) *testProxy {
+	t.Helper()
+	return startProxySetup(t, cfg, 1, setup)
+}
+
+func startProxySetup(t testing.TB, cfg *config.Config, loops int, setup func(*Server)) *testProxy {
+	t.Helper()
 	if err := cfg.Validate(); err != nil {
 		t.Fatalf("config: %v", err)
 	}
@@ -91,6 +103,9 @@ func startProxy(t testing.TB, cfg *config.Config, loops int) *testProxy {
 	srv, err := New(cfg, Options{Loops: loops, Logger: logger})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if setup != nil {
+		setup(srv)
 	}
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)

@@ -1,20 +1,23 @@
 package proxy
 
-// startTunnel forwards the 101 head as received and turns both connections
-// into a raw byte tunnel.
-func (s *Stream) startTunnel(head []byte) {
+// startTunnel forwards the 101 head and turns both connections into a raw
+// byte tunnel, timed by tunnel_idle.
+func (s *Stream) startTunnel() {
 	s.timer.Stop()
-	s.dc.ec.Write(head)
+	s.dc.ec.Write(s.out)
 	s.status, s.respSent, s.keepAlive = 101, true, false
 	s.dc.ls.stats.countStatus(101)
 	s.up = upTunnel
 	s.reqDone = true
 	s.dc.state = stTunnel
+	s.startTunnelClock()
 	s.dc.ec.ResumeRead()
 }
 
 func (s *Stream) tunnelUp(data []byte) int {
+	s.lastActive = s.dc.ls.loop.Now()
 	s.dc.ec.Write(data)
+	s.dc.watchSend()
 	if s.uc != nil && s.dc.ec.Buffered() > s.tbl.limits.streamBuffer {
 		s.upPaused = true
 		s.uc.EC.PauseRead()
@@ -26,9 +29,20 @@ func (s *Stream) tunnelDown(data []byte) int {
 	if s.uc == nil {
 		return len(data)
 	}
+	s.lastActive = s.dc.ls.loop.Now()
 	s.uc.EC.Write(data)
 	if s.uc != nil && s.uc.EC.Buffered() > s.tbl.limits.streamBuffer {
 		s.dc.ec.PauseRead()
 	}
 	return len(data)
+}
+
+// tunnelHalfClose passes the client's half-close on to the backend; the
+// tunnel ends when the backend closes its side.
+func (s *Stream) tunnelHalfClose() bool {
+	if s.uc == nil {
+		return false
+	}
+	s.uc.EC.CloseWrite()
+	return true
 }

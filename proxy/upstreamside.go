@@ -87,7 +87,6 @@ func (s *Stream) sendHead() {
 	s.up = upHead
 	s.uc.Requests++
 	s.backend.CountRequest()
-	s.timer.Reset(s.cs.cluster.ResponseTimeout)
 	if !s.reqDone && s.dc.inData {
 		// The body that came with the head is being handled right now:
 		// send both with one writev (onRequestBody, or flushHead when the
@@ -101,17 +100,19 @@ func (s *Stream) sendHead() {
 	}
 	if s.reqDone {
 		s.dc.state = stAwaitResp
+		s.syncBackendClock(true)
 		return
 	}
 	s.dc.state = stReqBody
+	s.dc.startBodyClock()
 	s.dc.ec.ResumeRead()
 }
 
 // flushHead sends a head held back for coalescing when no body bytes came.
 func (s *Stream) flushHead() {
 	s.headPending = false
-	if s.uc != nil {
-		s.uc.EC.Write(s.head)
+	if s.uc != nil && s.uc.EC.Write(s.head) == nil && !s.reqDone {
+		s.dc.startBodyClock()
 	}
 }
 
@@ -188,22 +189,34 @@ func (s *Stream) retry() bool {
 	s.cs.picker.Done(failed)
 	s.dc.ls.stats.retries.Add(1)
 	s.timer.Stop()
+	s.clock = clockOff
 	s.dc.state = stWaitUp
 	s.connectTo(b)
 	return true
 }
 
-// upstreamDrained resumes the client side once upstream took its bytes.
+// upstreamDrained resumes the client side once upstream took its bytes: the
+// body clock is the client's again.
 func (s *Stream) upstreamDrained() {
-	if s.dc.state == stReqBody || s.dc.state == stTunnel {
+	if s.upStalled {
+		s.upStalled = false
+		s.syncBackendClock(true)
+	}
+	switch s.dc.state {
+	case stReqBody:
+		s.dc.startBodyClock()
+		s.dc.ec.ResumeRead()
+	case stTunnel:
 		s.dc.ec.ResumeRead()
 	}
 }
 
-// downstreamDrained resumes the upstream side once the client caught up.
+// downstreamDrained resumes the upstream side once the client caught up:
+// the backend's clock starts afresh.
 func (s *Stream) downstreamDrained() {
 	if s.upPaused && s.uc != nil {
 		s.upPaused = false
 		s.uc.EC.ResumeRead()
+		s.syncBackendClock(true)
 	}
 }

@@ -33,6 +33,7 @@ import (
 type driver struct {
 	benchDir, workDir, binDir, resultsDir, repoDir string
 	veloxBin                                       string
+	veloxBase                                      string // -velox-base, "" = none
 	wwwDir, originAddr                             string
 
 	origin    *proc
@@ -63,6 +64,7 @@ func main() {
 		benchDir   = flag.String("bench", "bench", "the bench directory (configs, scripts)")
 		binDir     = flag.String("bin", "bench/work/bin", "where run.sh built goproxy, idleconns, echoload, engineserve")
 		veloxBin   = flag.String("velox", "bin/velox", "the velox binary")
+		veloxBase  = flag.String("velox-base", "", "an earlier velox binary, measured beside -velox as target velox-base (\"\" = none)")
 		resultsDir = flag.String("results", "", "where to write the report (default BENCH/results)")
 		rounds     = flag.Int("rounds", 3, "interleaved rounds")
 		engRounds  = flag.Int("engine-rounds", 0, "interleaved rounds of the engine yardstick (0 = as -rounds)")
@@ -127,6 +129,10 @@ func main() {
 		binDir:     abs(*binDir),
 		resultsDir: abs(*resultsDir),
 		veloxBin:   abs(*veloxBin),
+	}
+	if *veloxBase != "" {
+		d.veloxBase = abs(*veloxBase)
+		targets = withBase(targets, d.veloxBase)
 	}
 	d.repoDir = filepath.Dir(d.benchDir)
 	d.workDir = filepath.Join(d.benchDir, "work", "run")

@@ -141,11 +141,27 @@ func startGoProxy(d *driver, port int) (*proc, error) {
 		filepath.Join(d.binDir, "goproxy"), "-listen", addrOf(port), "-to", d.originAddr)
 }
 
-func startVelox(d *driver, port int) (*proc, error) {
-	if _, err := os.Stat(d.veloxBin); err != nil {
+func startVelox(d *driver, port int) (*proc, error) { return d.startVeloxBin(d.veloxBin, port) }
+
+// startVeloxBase runs the -velox-base binary, an earlier build of velox
+// measured beside the current one so that a change's effect is seen in the
+// same run, on the same noisy machine.
+func startVeloxBase(d *driver, port int) (*proc, error) { return d.startVeloxBin(d.veloxBase, port) }
+
+// withBase adds the velox-base target right after velox when bin is set.
+func withBase(ts []Target, bin string) []Target {
+	if bin == "" {
+		return ts
+	}
+	base := Target{Name: "velox-base", Desc: "an earlier build (VELOX_BASE), proxy --loops 1 --pin-cpus 0", start: startVeloxBase}
+	return append(ts[:1:1], append([]Target{base}, ts[1:]...)...)
+}
+
+func (d *driver) startVeloxBin(bin string, port int) (*proc, error) {
+	if _, err := os.Stat(bin); err != nil {
 		return nil, fmt.Errorf("no velox binary: %w", err)
 	}
-	args := []string{d.veloxBin, "proxy", "--listen", addrOf(port), "--to", d.originAddr,
+	args := []string{bin, "proxy", "--listen", addrOf(port), "--to", d.originAddr,
 		"--loops", "1", "--pin-cpus", strconv.Itoa(cpuTarget)}
 	var admin string
 	if d.profile {
@@ -157,7 +173,7 @@ func startVelox(d *driver, port int) (*proc, error) {
 		args = append(args, "--admin", admin)
 	}
 	p, err := d.procs.Start("velox-"+strconv.Itoa(port), cpuTarget, nil, args...)
-	if err == nil && admin != "" {
+	if err == nil && admin != "" && bin == d.veloxBin {
 		d.veloxAdmin = admin
 	}
 	return p, err

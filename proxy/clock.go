@@ -1,0 +1,158 @@
+package proxy
+
+import (
+	"time"
+
+	"github.com/velox-proxy/velox/eventloop"
+)
+
+// The clocks of a request, and whom each one blames. A clock runs only while
+// the side it times is the one holding things up, so a slow client never
+// makes a backend look slow (and never gets it ejected), and a slow backend
+// never makes velox cut a client off:
+//
+//	clock                    timer            runs while                                  when it fires
+//	timeouts.header_read     downConn.timer   a request head has begun and is incomplete  408, close
+//	timeouts.client_body     downConn.timer   velox wants more request body               408 (or close once answered)
+//	timeouts.idle            downConn.timer   keep-alive, between requests                close
+//	response_timeout         Stream.timer     the backend owes velox bytes (backendOwes)  504 (or close), a backend failure
+//	timeouts.send            downConn.sendT.  bytes are queued for the client              close; bounds CloseAfterFlush
+//	timeouts.tunnel_idle     Stream.timer     after 101, no byte either way                close both
+//
+// The backend owes bytes when the request is all sent and no response head
+// has come, when it leaves request body bytes unread (velox has paused the
+// client for it), and between two reads of the response body unless velox
+// has paused the backend because the client is slow to read.
+
+// streamClock says what Stream.timer is timing.
+type streamClock uint8
+
+const (
+	clockOff     streamClock = iota
+	clockBackend             // response_timeout: the backend owes bytes
+	clockTunnel              // tunnel_idle: after 101
+)
+
+// backendOwes reports whether the backend is the side the stream waits for.
+func (s *Stream) backendOwes() bool {
+	if s.uc == nil {
+		return false
+	}
+	switch s.up {
+	case upHead:
+		return s.reqDone || s.upStalled
+	case upBody:
+		return !s.upPaused || s.upStalled
+	}
+	return false
+}
+
+// syncBackendClock starts, restarts or stops the response timeout to match
+// backendOwes. progress says the backend just did something (sent bytes or
+// took some), which starts its clock afresh.
+func (s *Stream) syncBackendClock(progress bool) {
+	if !s.backendOwes() {
+		if s.clock == clockBackend {
+			s.timer.Stop()
+			s.clock = clockOff
+		}
+		return
+	}
+	if progress || s.clock != clockBackend {
+		s.clock = clockBackend
+		s.timer.Reset(s.cs.cluster.ResponseTimeout)
+	}
+}
+
+// onTimer fires when the clock the stream runs is out.
+func (s *Stream) onTimer() {
+	switch s.clock {
+	case clockBackend:
+		s.clock = clockOff
+		if s.backend != nil {
+			s.backend.ReportFailure(time.Now())
+		}
+		s.fail(failResponseTimeout)
+	case clockTunnel:
+		s.onTunnelTimer()
+	}
+}
+
+// startTunnelClock arms tunnel_idle; activity only records the time, and the
+// timer re-arms itself for what is left, so a busy tunnel costs no timer
+// operation per chunk.
+func (s *Stream) startTunnelClock() {
+	s.clock = clockTunnel
+	s.lastActive = s.dc.ls.loop.Now()
+	s.timer.Reset(s.tbl.limits.tunnelIdle)
+}
+
+func (s *Stream) onTunnelTimer() {
+	idle := time.Duration(s.dc.ls.loop.Now() - s.lastActive)
+	if left := s.tbl.limits.tunnelIdle - idle; left > 0 {
+		s.timer.Reset(left)
+		return
+	}
+	s.clock = clockOff
+	if s.dc.ls.srv.log.Verbose() {
+		s.dc.ls.srv.log.Printf("proxy", "%s %q: tunnel idle for %v, closed", s.ip, s.info, s.tbl.limits.tunnelIdle)
+	}
+	s.dc.ec.Close() // OnClose cancels the stream and closes the upstream side
+}
+
+// startBodyClock (re)arms client_body while velox reads a request body.
+func (dc *downConn) startBodyClock() {
+	dc.tmode = tmBody
+	dc.timer.Reset(dc.ls.tbl.limits.clientBody)
+}
+
+// stopBodyClock stops client_body (the body is in, or the backend is the
+// one not taking it).
+func (dc *downConn) stopBodyClock() {
+	if dc.tmode == tmBody {
+		dc.timer.Stop()
+		dc.tmode = tmIdle
+	}
+}
+
+// onBodyTimeout: the client stopped sending its body. Its fault alone: the
+// backend is not blamed.
+func (dc *downConn) onBodyTimeout() {
+	dc.tmode = tmIdle
+	s := dc.st
+	if s == nil {
+		dc.ec.Close()
+		return
+	}
+	dc.ls.srv.log.Printf("downstream", "%s %q: request body stalled for %v", s.ip, s.info, dc.ls.tbl.limits.clientBody)
+	dc.ls.stats.badRequests.Add(1)
+	s.abortWith(408, "request body not received in time")
+}
+
+// watchSend starts timeouts.send when bytes are left queued for the client.
+// It costs a comparison when the kernel took everything, as it mostly does.
+func (dc *downConn) watchSend() {
+	if dc.ec.Buffered() == 0 || dc.sendTimer.Armed() {
+		return
+	}
+	dc.sendMark = dc.ec.Sent()
+	dc.sendTimer.Reset(dc.ls.tbl.limits.send)
+}
+
+// onSendTimer: a client that took some bytes since the last tick is slow but
+// alive; one that took none for the whole timeout is closed.
+func (dc *downConn) onSendTimer() {
+	ec := dc.ec
+	if ec.Closed() || ec.Buffered() == 0 {
+		return
+	}
+	if sent := ec.Sent(); sent != dc.sendMark {
+		dc.sendMark = sent
+		dc.sendTimer.Reset(dc.ls.tbl.limits.send)
+		return
+	}
+	dc.ls.srv.log.Printf("downstream", "%s: took no bytes for %v, closed", dc.remoteIP(), dc.ls.tbl.limits.send)
+	ec.Close()
+}
+
+var _ eventloop.HalfCloser = (*downConn)(nil)

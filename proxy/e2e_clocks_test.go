@@ -1,0 +1,209 @@
+package proxy
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/velox-proxy/velox/config"
+)
+
+// The clocks of clock.go, each with the side it blames. A client that
+// stalls or reads slowly must never count as a backend failure (one slow
+// client would otherwise get a single-backend cluster ejected: a cheap DoS),
+// and a backend is timed only while it owes bytes.
+
+// dialRaw opens a client connection to the proxy with a deadline on
+// everything.
+func dialRaw(t *testing.T, addr string) *net.TCPConn {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetDeadline(time.Now().Add(20 * time.Second))
+	t.Cleanup(func() { c.Close() })
+	return c.(*net.TCPConn)
+}
+
+// backendFailures is the failures counter of the only backend of cluster c.
+func (tp *testProxy) backendFailures(t *testing.T) uint64 {
+	t.Helper()
+	bs := tp.Stats().Clusters["c"]
+	if len(bs) == 0 {
+		t.Fatal("no backend stats for cluster c")
+	}
+	return bs[0].Failures
+}
+
+// checkStillServes sends a plain GET from a fresh client and wants 200: the
+// backend was not ejected by what the test's client did.
+func (tp *testProxy) checkStillServes(t *testing.T) {
+	t.Helper()
+	resp, err := tp.client().Get(tp.url("/ok"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("a fresh request got %d after the slow client, want 200", resp.StatusCode)
+	}
+	if f := tp.backendFailures(t); f != 0 {
+		t.Fatalf("backend failures = %d, want 0: the client was slow, not the backend", f)
+	}
+}
+
+func TestStalledUploadIs408AndNotABackendFailure(t *testing.T) {
+	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		io.WriteString(w, "got it")
+	})
+	cfg := clusterConfig(o.addr())
+	cfg.Timeouts.ClientBody = config.Duration(300 * time.Millisecond)
+	cfg.Clusters[0].ResponseTimeout = config.Duration(200 * time.Millisecond)
+	tp := startProxy(t, cfg, 1)
+	c := dialRaw(t, tp.addr)
+	io.WriteString(c, "POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly ten b")
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 408 || !strings.Contains(string(b), "request body not received in time") {
+		t.Fatalf("stalled upload got %d %q, want 408", resp.StatusCode, b)
+	}
+	eventually(t, "the stall logged", func() bool { return strings.Contains(tp.log.String(), "request body stalled") })
+	tp.checkStillServes(t)
+}
+
+// TestSlowUploadIsNotTimedAsTheBackend: the response timeout starts when the
+// request is all sent, so an upload longer than it, but steady, succeeds.
+func TestSlowUploadIsNotTimedAsTheBackend(t *testing.T) {
+	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request) {
+		n, _ := io.Copy(io.Discard, r.Body)
+		w.Header().Set("X-Got", http.StatusText(200))
+		io.WriteString(w, strings.Repeat("k", int(n)))
+	})
+	cfg := clusterConfig(o.addr())
+	cfg.Clusters[0].ResponseTimeout = config.Duration(300 * time.Millisecond)
+	cfg.Timeouts.ClientBody = config.Duration(5 * time.Second)
+	tp := startProxy(t, cfg, 1)
+	c := dialRaw(t, tp.addr)
+	io.WriteString(c, "POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\n\r\n")
+	for i := 0; i < 6; i++ { // 6 x 150ms: three times the response timeout
+		time.Sleep(150 * time.Millisecond)
+		io.WriteString(c, "x")
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || string(b) != "kkkkkk" {
+		t.Fatalf("slow upload got %d %q, want 200 kkkkkk", resp.StatusCode, b)
+	}
+}
+
+// TestSlowReaderPauseIsNotTimedAsTheBackend: while velox holds the backend
+// back because the client reads slowly, the backend's clock is stopped; the
+// client gets the whole response, late.
+func TestSlowReaderPauseIsNotTimedAsTheBackend(t *testing.T) {
+	const size = 8 << 20
+	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Write(bytes.Repeat([]byte("z"), size))
+	})
+	cfg := clusterConfig(o.addr())
+	cfg.Clusters[0].ResponseTimeout = config.Duration(200 * time.Millisecond)
+	cfg.Limits.StreamBuffer = 64 << 10
+	tp := startProxy(t, cfg, 1)
+	c := dialRaw(t, tp.addr)
+	c.SetReadBuffer(16 << 10)
+	io.WriteString(c, "GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
+	time.Sleep(800 * time.Millisecond) // four response timeouts without reading
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := io.Copy(io.Discard, resp.Body)
+	if err != nil || n != size {
+		t.Fatalf("read %d bytes (%v), want the whole %d", n, err, size)
+	}
+	tp.checkStillServes(t)
+}
+
+// TestClientThatStopsReadingIsClosed: timeouts.send closes a client that
+// takes no bytes while some are queued for it; the backend is not blamed.
+func TestClientThatStopsReadingIsClosed(t *testing.T) {
+	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Write(bytes.Repeat([]byte("s"), 16<<20))
+	})
+	cfg := clusterConfig(o.addr())
+	cfg.Timeouts.Send = config.Duration(300 * time.Millisecond)
+	cfg.Limits.StreamBuffer = 64 << 10
+	tp := startProxy(t, cfg, 1)
+	c := dialRaw(t, tp.addr)
+	c.SetReadBuffer(16 << 10)
+	io.WriteString(c, "GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
+	eventually(t, "the non-reading client closed", func() bool {
+		return strings.Contains(tp.log.String(), "took no bytes for 300ms, closed")
+	})
+	eventually(t, "its connection released", func() bool { return tp.totals().DownstreamConnsActive == 0 })
+	tp.checkStillServes(t)
+}
+
+// TestCloseAfterFlushIsBounded: the last response before a close (here a
+// Connection: close request) does not keep a client that never reads.
+func TestCloseAfterFlushIsBounded(t *testing.T) {
+	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "4194304")
+		w.Write(bytes.Repeat([]byte("c"), 4<<20))
+	})
+	cfg := clusterConfig(o.addr())
+	cfg.Timeouts.Send = config.Duration(300 * time.Millisecond)
+	tp := startProxy(t, cfg, 1)
+	c := dialRaw(t, tp.addr)
+	c.SetReadBuffer(16 << 10)
+	io.WriteString(c, "GET /big HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+	eventually(t, "the closing connection given up", func() bool { return tp.totals().DownstreamConnsActive == 0 })
+	if f := tp.backendFailures(t); f != 0 {
+		t.Fatalf("backend failures = %d, want 0", f)
+	}
+}
+
+// TestTunnelIdleTimeout: an upgraded connection that carries nothing for
+// tunnel_idle is closed on both sides.
+func TestTunnelIdleTimeout(t *testing.T) {
+	heads := make(chan string, 1)
+	cfg := clusterConfig(upgradeOrigin(t, heads))
+	cfg.Upgrades = []string{"echo"}
+	cfg.Timeouts.TunnelIdle = config.Duration(300 * time.Millisecond)
+	tp := startProxy(t, cfg, 1)
+	c := dialRaw(t, tp.addr)
+	io.WriteString(c, "GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n")
+	br := bufio.NewReader(c)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil || resp.StatusCode != 101 {
+		t.Fatalf("upgrade: %v %v", resp, err)
+	}
+	<-heads
+	for i := 0; i < 3; i++ { // activity keeps it open past the idle timeout
+		time.Sleep(150 * time.Millisecond)
+		io.WriteString(c, "ping")
+		got := make([]byte, 4)
+		if _, err := io.ReadFull(br, got); err != nil || string(got) != "PING" {
+			t.Fatalf("echo %q, %v: an active tunnel was closed", got, err)
+		}
+	}
+	start := time.Now()
+	if _, err := br.ReadByte(); err == nil {
+		t.Fatal("read a byte from an idle tunnel, want it closed")
+	}
+	if time.Since(start) > 10*time.Second {
+		t.Fatal("the idle tunnel was not closed")
+	}
+}

@@ -1,0 +1,239 @@
+package proxy
+
+import "errors"
+
+// Path normalisation: the path that routes, route filters and the backend
+// see is the same normal form, so that "/%61dmin", "/x/../admin",
+// "/./admin", "//admin" and "/%2e%2e/admin" cannot slip past a rule on
+// "/admin" (as Envoy's normalize_path, merge_slashes and
+// path_with_escaped_slashes_action, and nginx's location matching do).
+//
+// normalizePath makes, in one pass over the path:
+//   - percent-encoded unreserved characters (RFC 3986 section 2.3: ALPHA,
+//     DIGIT, "-", ".", "_", "~") decoded, and the hex digits of every other
+//     percent-encoding upper-cased (section 6.2.2.1);
+//   - dot segments removed (section 5.2.4), after that decoding, so "%2e%2E"
+//     is "..";
+//   - empty segments merged ("//" is "/"), when mergeSlashes;
+//   - "%2F" and "%5C" (and a raw "\", which some servers read as "/") kept,
+//     refused or decoded into a "/" that then separates segments, by
+//     slashes.
+//
+// It refuses a path whose ".." would climb above the root (section 5.2.4
+// would silently stop at the root; a client that sends one is probing),
+// "%00" and other malformed percent-encodings ("%zz", "%4"), and "#" (a
+// fragment is not part of a request-target, RFC 9112 section 3.2).
+//
+// The query is not part of the path and is not touched. A path that is
+// already normal is not copied: the result is the input, or a prefix of it.
+
+// slashAction is what normalizePath does with an encoded slash or backslash.
+type slashAction uint8
+
+const (
+	slashReject slashAction = iota // 400 (the default: see config.Routing)
+	slashKeep                      // keep it encoded, as data inside a segment
+	slashDecode                    // decode it into "/", a segment separator
+)
+
+// pathPolicy is config.Routing with defaults resolved. It is immutable and
+// shared by all loops.
+type pathPolicy struct {
+	normalize       bool // false: routes see the path as received
+	mergeSlashes    bool
+	slashes         slashAction
+	forwardOriginal bool // send the path as received upstream
+}
+
+// Errors of normalizePath; each is a 400.
+var (
+	errPathAboveRoot   = errors.New("path climbs above the root")
+	errPathPercent     = errors.New("malformed percent-encoding in path")
+	errPathNUL         = errors.New("NUL in path")
+	errPathSlash       = errors.New("encoded slash or backslash in path")
+	errPathFragment    = errors.New("fragment in request-target")
+	errPathNotAbsolute = errors.New("path does not start with /")
+)
+
+// normalizePath returns the normal form of p, which must start with "/".
+// The result is p or a prefix of it when nothing else changes, else it is
+// built in dst (whose capacity is used, and grown to len(p) if short: the
+// normal form is never longer than p).
+func (pp *pathPolicy) normalizePath(dst, p []byte) ([]byte, error) {
+	if len(p) == 0 || p[0] != '/' {
+		return nil, errPathNotAbsolute
+	}
+	w := pathWriter{src: p, dst: dst, n: 1}
+	seg := 1 // where the current segment starts in the output
+	for i := 1; i < len(p); {
+		c, n, kind, err := pp.next(p, i)
+		if err != nil {
+			return nil, err
+		}
+		i += n
+		switch kind {
+		case pathSep:
+			if err := w.endSegment(seg, false, pp.mergeSlashes); err != nil {
+				return nil, err
+			}
+			seg = w.len()
+		case pathEscape:
+			w.put('%')
+			w.put(hexUpper[c>>4])
+			w.put(hexUpper[c&15])
+		default:
+			w.put(c)
+		}
+	}
+	if err := w.endSegment(seg, true, pp.mergeSlashes); err != nil {
+		return nil, err
+	}
+	return w.bytes(), nil
+}
+
+// What next found at a position of the path.
+const (
+	pathByte   = iota // a byte of a segment
+	pathEscape        // a percent-encoding kept (c is the byte it encodes)
+	pathSep           // a segment separator
+)
+
+// next reads the character at p[i]: the byte to write, how many bytes of p
+// it took, and what it is.
+func (pp *pathPolicy) next(p []byte, i int) (c byte, n, kind int, err error) {
+	switch c = p[i]; c {
+	case '/':
+		return c, 1, pathSep, nil
+	case '\\':
+		return pp.slash(c, 1, pathByte)
+	case '#':
+		return 0, 0, 0, errPathFragment
+	case '%':
+	default:
+		return c, 1, pathByte, nil
+	}
+	if i+2 >= len(p) {
+		return 0, 0, 0, errPathPercent
+	}
+	hi, ok1 := unhex(p[i+1])
+	lo, ok2 := unhex(p[i+2])
+	switch c = hi<<4 | lo; {
+	case !ok1 || !ok2:
+		return 0, 0, 0, errPathPercent
+	case unreserved(c):
+		return c, 3, pathByte, nil
+	case c == 0:
+		return 0, 0, 0, errPathNUL
+	case c == '/' || c == '\\':
+		return pp.slash(c, 3, pathEscape)
+	}
+	return c, 3, pathEscape, nil
+}
+
+// slash applies the policy to an encoded slash or backslash, or a raw
+// backslash (kept as it came: kind).
+func (pp *pathPolicy) slash(c byte, n, kind int) (byte, int, int, error) {
+	switch pp.slashes {
+	case slashKeep:
+		return c, n, kind, nil
+	case slashDecode:
+		return '/', n, pathSep, nil
+	}
+	return 0, 0, 0, errPathSlash
+}
+
+func unhex(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
+}
+
+const hexUpper = "0123456789ABCDEF"
+
+// unreserved: ALPHA / DIGIT / "-" / "." / "_" / "~" (RFC 3986 section 2.3).
+func unreserved(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
+		c == '-' || c == '.' || c == '_' || c == '~'
+}
+
+// pathWriter builds the output lazily: while it is a prefix of src it is
+// src[:n], and only the first byte that differs copies it into dst.
+type pathWriter struct {
+	src, dst []byte
+	n        int
+	copied   bool
+}
+
+func (w *pathWriter) put(c byte) {
+	if !w.copied {
+		if w.n < len(w.src) && w.src[w.n] == c {
+			w.n++
+			return
+		}
+		if cap(w.dst) < len(w.src) {
+			w.dst = make([]byte, 0, len(w.src))
+		}
+		w.dst = append(w.dst[:0], w.src[:w.n]...)
+		w.copied = true
+	}
+	w.dst = append(w.dst, c)
+}
+
+func (w *pathWriter) bytes() []byte {
+	if w.copied {
+		return w.dst
+	}
+	return w.src[:w.n]
+}
+
+func (w *pathWriter) len() int {
+	if w.copied {
+		return len(w.dst)
+	}
+	return w.n
+}
+
+func (w *pathWriter) truncate(k int) {
+	if w.copied {
+		w.dst = w.dst[:k]
+	} else {
+		w.n = k
+	}
+}
+
+// endSegment ends the segment that starts at seg in the output (just after
+// its "/"), at a separator or, when last, at the end of the path: a "."
+// segment goes, a ".." segment goes with the one before it (RFC 3986
+// section 5.2.4, steps B and C), an empty one goes when merging unless it
+// is the last (a trailing slash). Otherwise a separator writes its "/".
+func (w *pathWriter) endSegment(seg int, last, merge bool) error {
+	out := w.bytes()
+	switch s := out[seg:]; {
+	case len(s) == 1 && s[0] == '.':
+		w.truncate(seg)
+	case len(s) == 2 && s[0] == '.' && s[1] == '.':
+		if seg == 1 {
+			return errPathAboveRoot
+		}
+		w.truncate(lastSlash(out[:seg-1]) + 1)
+	case len(s) == 0 && merge, last:
+	default:
+		w.put('/')
+	}
+	return nil
+}
+
+func lastSlash(b []byte) int {
+	for i := len(b) - 1; i >= 0; i-- {
+		if b[i] == '/' {
+			return i
+		}
+	}
+	return -1
+}

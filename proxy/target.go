@@ -1,0 +1,62 @@
+package proxy
+
+import "github.com/velox-proxy/velox/config"
+
+// What routing sees is what the backend gets. Before any filter runs, the
+// stream puts the path of the request-target in normal form (pathnorm.go):
+// products' routes, their filters, Go filters (Request().Path) and the
+// redirect filter's $request_uri all see that path, and it is the path sent
+// upstream, followed by the query as received. With forward_path: original
+// routes still match the normal form, but the path goes upstream as
+// received (a backend must then normalise it the same way, or a rule can be
+// escaped). An absolute-form target goes upstream in origin-form with its
+// authority as Host (h1 does that).
+
+// resolveRouting turns the config's routing section into a pathPolicy.
+func resolveRouting(r *config.Routing) pathPolicy {
+	pp := pathPolicy{
+		normalize:       r.Normalize(),
+		mergeSlashes:    r.Merge(),
+		forwardOriginal: r.ForwardPath == config.ForwardPathOriginal,
+	}
+	switch r.EscapedSlashes {
+	case config.EscapedSlashesKeep:
+		pp.slashes = slashKeep
+	case config.EscapedSlashesDecode:
+		pp.slashes = slashDecode
+	}
+	return pp
+}
+
+// routeTarget sets the path routes match, normalised unless the config says
+// not to, and, unless forward_path is original, the path forwarded. A path
+// the normaliser refuses is a 400, and it reports false.
+func (s *Stream) routeTarget() bool {
+	pp := &s.tbl.routing
+	s.routePath = s.req.Path
+	if !pp.normalize || s.req.Path[0] != '/' { // "*" of OPTIONS
+		return true
+	}
+	p, err := pp.normalizePath(s.path[:0], s.req.Path)
+	if err != nil {
+		return s.refusePath(err)
+	}
+	if &p[0] != &s.req.Path[0] {
+		s.path = p // built in s.path (or a larger buffer that replaces it)
+	}
+	s.routePath = p
+	if !pp.forwardOriginal {
+		s.req.Path = p
+	}
+	return true
+}
+
+// refusePath answers 400 for a path that has no normal form.
+func (s *Stream) refusePath(err error) bool {
+	s.dc.ls.stats.badRequests.Add(1)
+	if s.dc.ls.srv.log.Verbose() {
+		s.dc.ls.srv.log.Printf("proxy", "%s %q: 400 %v", s.ip, s.info, err)
+	}
+	s.answerError(400, err.Error())
+	return false
+}
