@@ -24,11 +24,17 @@ fmt-check:
 
 vet:
 	$(GO) vet $(PKGS)
+	$(GO) vet -tags veloxdebug ./eventloop
 
 # The race detector allocates, so the zero-allocation tests run again without it.
+# The veloxdebug pass builds the loop-ownership assertions in (eventloop/debug_on.go:
+# loop-owned state touched off its loop panics) and runs the packages that drive loops.
+DEBUG_PKGS := ./eventloop ./upstream ./proxy
+
 test: deps-test fmt-check vet
 	$(GO) test -race -count=1 -timeout 14m $(PKGS)
 	$(GO) test -count=1 -timeout 5m -run 'Alloc' $(PKGS)
+	$(GO) test -count=1 -timeout 5m -tags veloxdebug $(DEBUG_PKGS)
 
 # Short native fuzzing of every parser (not part of CI).
 fuzz:

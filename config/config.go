@@ -37,7 +37,11 @@ type Config struct {
 
 // Listener is one address to accept on (one SO_REUSEPORT socket per loop).
 type Listener struct {
-	Address string `yaml:"address"` // "127.0.0.1:8080", required
+	// Address is "host:port", required: host is an IP address, localhost,
+	// or empty, which means every IPv4 address (":8080" is 0.0.0.0:8080, as
+	// in nginx and HAProxy; "[::]:8080" is every IPv6 address). See
+	// ListenAddress. Listeners cannot change on reload.
+	Address string `yaml:"address"`
 }
 
 // Product is a tenant: the hosts it owns and its ordered routes.
@@ -156,6 +160,13 @@ type Limits struct {
 	// StreamBuffer is how many bytes may queue toward a slow peer before the
 	// other side is paused: 0 = 256 KiB.
 	StreamBuffer int `yaml:"stream_buffer"`
+	// MaxInput is how many bytes a connection (client or backend) may have
+	// read but not yet consumed: a request head in progress, pipelined
+	// requests waiting behind the one in flight. Over it the connection is
+	// closed. 0 = 1 MiB; if set, at least the max_header_bytes in force, so
+	// that every head the parser accepts can arrive. Read once at start: a
+	// reload keeps the value the process started with.
+	MaxInput int `yaml:"max_input"`
 }
 
 // ServerTimeouts for downstream connections. Each says when its clock runs.

@@ -95,6 +95,7 @@ func TestDecodedValues(t *testing.T) {
 		{"idle default", c.Clusters[0].IdleTimeout.Or(DefaultPoolIdleTimeout), DefaultPoolIdleTimeout},
 		{"header_read", c.Timeouts.HeaderRead.Or(DefaultHeaderRead), 10 * time.Second},
 		{"max_body_bytes", c.Limits.MaxBodyBytes, int64(10 << 20)},
+		{"max_input", c.Limits.MaxInput, 256 << 10},
 		{"wildcard host", c.Products[0].Hosts[1], "*.blog.example.com"},
 		{"static header", c.Products[1].Routes[2].Filters[0].Headers["Cache-Control"], "no-store"},
 		{"default_product", c.DefaultProduct, "fallback"},

@@ -13,6 +13,7 @@ const (
 	DefaultMaxHeaders     = 100       // Limits.MaxHeaders
 	DefaultStreamBuffer   = 256 << 10 // Limits.StreamBuffer
 	DefaultMaxConns       = 65536     // Limits.MaxConns, downstream per loop
+	DefaultMaxInput       = 1 << 20   // Limits.MaxInput, per connection
 
 	// ServerTimeouts.
 	DefaultHeaderRead = 30 * time.Second // ServerTimeouts.HeaderRead

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"cmp"
 	"fmt"
 	"net"
 	"net/netip"
@@ -78,30 +79,13 @@ func (v *checker) listeners(ls []Listener) {
 	seen := map[string]string{}
 	for i, l := range ls {
 		p := fieldPath(indexPath("listeners", i), "address")
-		if msg := checkListenAddr(l.Address); msg != "" {
-			v.add(p, "%s", msg)
+		ap, err := ListenAddress(l.Address)
+		if err != nil {
+			v.add(p, "%v", err)
 			continue
 		}
-		v.unique(p, l.Address, seen)
+		v.unique(p, ap.String(), seen) // ":8080" and "0.0.0.0:8080" are one socket
 	}
-}
-
-// checkListenAddr says what is wrong with a listen address, or "".
-func checkListenAddr(addr string) string {
-	if addr == "" {
-		return "required"
-	}
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return fmt.Sprintf("must be host:port, e.g. 127.0.0.1:8080, got %q", addr)
-	}
-	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
-		return fmt.Sprintf("port must be a number 0..65535, got %q", port)
-	}
-	if _, err := netip.ParseAddr(host); host != "" && err != nil && !isHostname(host) {
-		return fmt.Sprintf("host must be an IP address or hostname, got %q", host)
-	}
-	return ""
 }
 
 // clusters checks each cluster and returns their names, mapped to paths.
@@ -313,7 +297,11 @@ func (v *checker) limits(l *Limits) {
 		{"max_uri", int64(l.MaxURI)}, {"max_header_bytes", int64(l.MaxHeaderBytes)},
 		{"max_headers", int64(l.MaxHeaders)}, {"max_body_bytes", l.MaxBodyBytes},
 		{"max_conns", int64(l.MaxConns)}, {"stream_buffer", int64(l.StreamBuffer)},
+		{"max_input", int64(l.MaxInput)},
 	})
+	if head := cmp.Or(max(l.MaxHeaderBytes, 0), DefaultMaxHeaderBytes); l.MaxInput > 0 && l.MaxInput < head {
+		v.add("limits.max_input", "must be >= max_header_bytes (%d), got %d", head, l.MaxInput)
+	}
 }
 
 type namedCount struct {

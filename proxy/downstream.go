@@ -90,7 +90,7 @@ func (dc *downConn) onTimer() {
 		return
 	}
 	if dc.tmode == tmHeaderRead {
-		dc.ls.srv.log.Printf("downstream", "%s: request head not complete in time", dc.remoteIP())
+		dc.ls.srv.log.conn("downstream", dc.remoteIP(), 0, "request head not complete in time")
 		dc.reject(&h1.Error{Status: 408, Reason: "request head not complete in time"})
 		return
 	}
@@ -166,7 +166,7 @@ func (dc *downConn) reject(err error) {
 	dc.ls.stats.badRequests.Add(1)
 	dc.ls.stats.countStatus(status)
 	if dc.ls.srv.log.Verbose() {
-		dc.ls.srv.log.Printf("downstream", "%s: %d %s", dc.remoteIP(), status, reason)
+		dc.ls.srv.log.conn("downstream", dc.remoteIP(), status, reason)
 	}
 	dc.writeLocal(status, reason, true)
 }

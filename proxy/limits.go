@@ -15,6 +15,7 @@ type limits struct {
 	maxBody      int64 // 0 = unlimited
 	maxConns     int
 	streamBuffer int
+	maxInput     int // per connection; the loops take it once, at New
 	headerRead   time.Duration
 	idle         time.Duration
 	drain        time.Duration
@@ -35,6 +36,7 @@ func resolveLimits(cfg *config.Config) limits {
 		maxBody:      l.MaxBodyBytes,
 		maxConns:     cmp.Or(l.MaxConns, config.DefaultMaxConns),
 		streamBuffer: cmp.Or(l.StreamBuffer, config.DefaultStreamBuffer),
+		maxInput:     cmp.Or(l.MaxInput, config.DefaultMaxInput),
 		headerRead:   cmp.Or(time.Duration(t.HeaderRead), config.DefaultHeaderRead),
 		idle:         cmp.Or(time.Duration(t.Idle), config.DefaultIdle),
 		drain:        cmp.Or(time.Duration(t.Drain), config.DefaultDrain),

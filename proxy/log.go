@@ -7,47 +7,138 @@ import (
 	"time"
 )
 
-// Logger writes log lines off the loops: loops format a line and hand it to a
-// buffered channel; one goroutine writes them. When the channel is full the
-// line is dropped and counted, so a slow log never blocks a loop.
+// Logger writes log lines off the loops. A loop copies what a line says
+// into a fixed-size record (logrecord.go: static strings, the client IP and
+// request bytes copied into arrays, no pointer into its buffers) and hands
+// it by value to a buffered channel: no formatting and no allocation on the
+// loop. One goroutine formats the records (logformat.go), sums up repeated
+// errors (logrepeat.go) and writes them in batches. When the channel is full
+// the record is dropped and counted, so a slow log never blocks a loop.
 type Logger struct {
 	// Immutable:
-	lines   chan []byte
+	recs    chan record
 	w       io.Writer
 	done    chan struct{}
 	verbose bool
+	// Owned by the writer goroutine:
+	buf     []byte
+	repeats repeats
 	// Shared (atomics):
 	dropped atomic.Uint64
 }
 
-// NewLogger starts a logger writing to w. verbose adds a line per request.
+// LogOptions configure a Logger. Zero values mean the defaults.
+type LogOptions struct {
+	// Verbose adds a line per request (the access log).
+	Verbose bool
+	// RepeatBurst is how many identical error lines (same kind, status,
+	// reason and backend; the client and the request may differ) are written
+	// per RepeatInterval. The rest are counted, and at the end of the
+	// interval one line says how many were left out. 0 = DefaultRepeatBurst;
+	// -1 = no limit.
+	RepeatBurst int
+	// RepeatInterval: 0 = DefaultRepeatInterval.
+	RepeatInterval time.Duration
+}
+
+// Defaults of LogOptions.
+const (
+	DefaultRepeatBurst    = 10
+	DefaultRepeatInterval = time.Second
+)
+
+// logQueue is how many records may wait for the writer before loops drop them.
+const logQueue = 4096
+
+// logBatch is how many bytes the writer formats before one Write.
+const logBatch = 64 << 10
+
+// NewLogger starts a logger writing to w with the default options; verbose
+// adds a line per request.
 func NewLogger(w io.Writer, verbose bool) *Logger {
-	l := &Logger{lines: make(chan []byte, 4096), w: w, done: make(chan struct{}), verbose: verbose}
+	return NewLoggerWith(w, LogOptions{Verbose: verbose})
+}
+
+// NewLoggerWith starts a logger writing to w.
+func NewLoggerWith(w io.Writer, o LogOptions) *Logger {
+	l := &Logger{recs: make(chan record, logQueue), w: w, done: make(chan struct{}), verbose: o.Verbose}
+	l.buf = make([]byte, 0, 2*logBatch)
+	l.repeats.init(o.RepeatBurst, o.RepeatInterval)
 	go l.run()
 	return l
 }
 
+// run is the writer goroutine.
 func (l *Logger) run() {
 	defer close(l.done)
-	for b := range l.lines {
-		l.w.Write(b)
+	tick := time.NewTicker(l.repeats.interval)
+	defer tick.Stop()
+	for {
+		select {
+		case r, ok := <-l.recs:
+			if !ok {
+				l.flushRepeats(time.Now())
+				return
+			}
+			l.take(&r)
+			l.drain()
+		case now := <-tick.C:
+			l.flushRepeats(now)
+		}
 	}
 }
 
-// Printf logs one line with the component prefix. Error paths only: it
-// formats (and so allocates).
+// drain formats what else is waiting, up to a batch, and writes it all.
+func (l *Logger) drain() {
+	for len(l.buf) < logBatch && len(l.recs) > 0 {
+		r, ok := <-l.recs
+		if !ok {
+			break
+		}
+		l.take(&r)
+	}
+	l.flush()
+}
+
+// take formats r into the batch unless it is a repeat over the burst.
+func (l *Logger) take(r *record) {
+	if r.kind.limited() && !l.repeats.admit(r) {
+		return
+	}
+	l.buf = appendRecord(l.buf, r)
+}
+
+// flushRepeats writes a line per error left out in the interval now ends.
+func (l *Logger) flushRepeats(now time.Time) {
+	l.buf = l.repeats.appendSummaries(l.buf, now)
+	l.flush()
+}
+
+func (l *Logger) flush() {
+	if len(l.buf) > 0 {
+		l.w.Write(l.buf)
+		l.buf = l.buf[:0]
+	}
+}
+
+// send queues r, or counts it as dropped when the writer is behind.
+func (l *Logger) send(r *record) {
+	select {
+	case l.recs <- *r:
+	default:
+		l.dropped.Add(1)
+	}
+}
+
+// Printf logs one line with the component prefix, formatted by the caller
+// (so it allocates): for rare events such as start, reload and shutdown.
+// Per-request lines use the record methods of logrecord.go.
 func (l *Logger) Printf(component, format string, args ...any) {
 	if l == nil {
 		return
 	}
-	b := fmt.Appendf(nil, "%s %s: ", time.Now().UTC().Format(time.RFC3339Nano), component)
-	b = fmt.Appendf(b, format, args...)
-	b = append(b, '\n')
-	select {
-	case l.lines <- b:
-	default:
-		l.dropped.Add(1)
-	}
+	r := record{kind: kindText, at: time.Now().UnixNano(), component: component, msg: fmt.Sprintf(format, args...)}
+	l.send(&r)
 }
 
 // Verbose reports whether per-request lines are wanted; check it before
@@ -64,8 +155,9 @@ func (l *Logger) droppedLines() uint64 {
 	return l.dropped.Load()
 }
 
-// Close flushes and stops the logger.
+// Close writes what is queued, sums up the repeats of the last interval,
+// and stops the logger. Nothing may be logged after Close.
 func (l *Logger) Close() {
-	close(l.lines)
+	close(l.recs)
 	<-l.done
 }

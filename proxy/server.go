@@ -55,7 +55,8 @@ var ErrListenersChanged = errors.New("proxy: listeners cannot change on reload")
 
 // New validates nothing itself: cfg must have passed config.Validate.
 func New(cfg *config.Config, o Options) (*Server, error) {
-	g, err := eventloop.New(eventloop.Config{Loops: o.Loops, PinCPUs: o.PinCPUs, BusyPoll: o.BusyPoll})
+	maxInput := resolveLimits(cfg).maxInput // fixed for the life of the process: a reload keeps it
+	g, err := eventloop.New(eventloop.Config{Loops: o.Loops, PinCPUs: o.PinCPUs, BusyPoll: o.BusyPoll, MaxInput: maxInput})
 	if err != nil {
 		return nil, err
 	}

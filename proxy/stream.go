@@ -353,7 +353,7 @@ func (s *Stream) finishLocal() {
 // it, and reports false so routing code can return it.
 func (s *Stream) fail(f failure) bool {
 	code, why := statusOf(f), reasonOf(f)+s.backendSuffix()
-	s.dc.ls.srv.log.Printf("proxy", "%s %q: %d %s", s.ip, s.info, code, why)
+	s.logFail(code, f)
 	s.answerError(code, why)
 	return false
 }
@@ -410,7 +410,7 @@ func (s *Stream) end() {
 		fin.run(s)
 	}
 	if ls.srv.log.Verbose() {
-		ls.srv.log.Printf("access", "%s %q %d", s.ip, s.info, s.status)
+		ls.srv.log.access(s.ip, s.info, s.status)
 	}
 	ls.stats.inflight.Add(-1)
 	s.active = false
@@ -428,7 +428,7 @@ func (s *Stream) cancel() {
 	if s.up != upDone && s.up != upTunnel {
 		s.dc.ls.stats.clientAborts.Add(1)
 		if s.dc.ls.srv.log.Verbose() {
-			s.dc.ls.srv.log.Printf("proxy", "%s %q: %s", s.ip, s.info, reasonOf(failClientGone))
+			s.logFail(statusOf(failClientGone), failClientGone)
 		}
 	}
 	s.dropUpstream()

@@ -3,10 +3,13 @@ package main
 import (
 	"flag"
 	"fmt"
-	"net"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/velox-proxy/velox/config"
+	"github.com/velox-proxy/velox/proxy"
 )
 
 // common are the flags every mode takes.
@@ -16,14 +19,29 @@ type common struct {
 	busyPoll time.Duration
 	admin    string
 	verbose  bool
+	// logRepeats: identical error lines written per second (0 = no limit).
+	logRepeats int
 }
 
 func (c *common) register(fs *flag.FlagSet) {
 	fs.IntVar(&c.loops, "loops", 0, "number of event loops (0 = GOMAXPROCS)")
 	fs.StringVar(&c.pinCPUs, "pin-cpus", "", "pin loop i to the i-th CPU of this list, e.g. 0,1")
 	fs.DurationVar(&c.busyPoll, "busy-poll", 0, "while a loop is busy, spin this long for new events before sleeping, e.g. 50us (0 = never spin; spends the proxy's CPU for latency)")
-	fs.StringVar(&c.admin, "admin", "", "admin listener (/healthz, /stats, /debug/pprof/), e.g. 127.0.0.1:9901 or :9901 (loopback)")
+	fs.StringVar(&c.admin, "admin", "", "admin listener (/healthz, /stats, /debug/pprof/), e.g. 127.0.0.1:9901; :9901 is every IPv4 address, as for listeners")
 	fs.BoolVar(&c.verbose, "verbose", false, "log every request")
+	fs.IntVar(&c.logRepeats, "log-repeats", proxy.DefaultRepeatBurst, "identical error lines (same status, reason and backend) written per second; the rest are summed up in one line per second (0 = no limit)")
+}
+
+// logOptions are the logger's options from --verbose and --log-repeats.
+func (c *common) logOptions() (proxy.LogOptions, error) {
+	o := proxy.LogOptions{Verbose: c.verbose, RepeatBurst: c.logRepeats}
+	switch {
+	case c.logRepeats < 0:
+		return o, fmt.Errorf("--log-repeats: must be >= 0, got %d", c.logRepeats)
+	case c.logRepeats == 0:
+		o.RepeatBurst = -1
+	}
+	return o, nil
 }
 
 // cpus parses --pin-cpus.
@@ -54,17 +72,16 @@ func (c *common) checkBusyPoll() error {
 	return nil
 }
 
-// adminAddr puts a host-less --admin address on loopback.
-func (c *common) adminAddr() (string, error) {
+// adminAddr reads --admin as every listen address is read
+// (config.ListenAddress): ":9901" is every IPv4 address, as for listeners.
+// The zero AddrPort means no admin listener.
+func (c *common) adminAddr() (netip.AddrPort, error) {
 	if c.admin == "" {
-		return "", nil
+		return netip.AddrPort{}, nil
 	}
-	host, port, err := net.SplitHostPort(c.admin)
+	ap, err := config.ListenAddress(c.admin)
 	if err != nil {
-		return "", fmt.Errorf("--admin: %w", err)
+		return netip.AddrPort{}, fmt.Errorf("--admin: %w", err)
 	}
-	if host == "" {
-		host = "127.0.0.1"
-	}
-	return net.JoinHostPort(host, port), nil
+	return ap, nil
 }

@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -519,4 +520,191 @@ func TestSIGTERMDrainsInFlight(t *testing.T) {
 	if _, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
 		t.Errorf("velox still accepts on %s after exiting", addr)
 	}
+}
+
+// TestHelp: -h, --help and help print every mode and every flag to stdout
+// and exit 0, for velox and for velox proxy; a wrong flag exits non-zero
+// and says where help is.
+func TestHelp(t *testing.T) {
+	common := []string{"-loops", "-pin-cpus", "-busy-poll", "-admin", "-verbose"}
+	top := append([]string{"velox -config FILE", "velox proxy --listen", "demo", "-config"}, common...)
+	quick := append([]string{"velox proxy --listen ADDR --to ADDR", "-listen", "-to", "-balancer"}, common...)
+	cases := []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"-h"}, top},
+		{[]string{"--help"}, top},
+		{[]string{"help"}, top},
+		{[]string{"proxy", "-h"}, quick},
+		{[]string{"proxy", "--help"}, quick},
+	}
+	for _, tc := range cases {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), e2Wait)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, e2Bin, tc.args...)
+			var stderr strings.Builder
+			cmd.Stderr = &stderr
+			out, err := cmd.Output()
+			if err != nil {
+				t.Fatalf("velox %v: %v, want exit 0; stderr:\n%s", tc.args, err, stderr.String())
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(string(out), w) {
+					t.Errorf("velox %v does not list %q:\n%s", tc.args, w, out)
+				}
+			}
+		})
+	}
+	for _, args := range [][]string{{"-nope"}, {"proxy", "-nope"}} {
+		out, err := exec.Command(e2Bin, args...).CombinedOutput()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() == 0 || !strings.Contains(string(out), "-h lists the flags") {
+			t.Errorf("velox %v: err %v, output %q; want a non-zero exit pointing at -h", args, err, out)
+		}
+	}
+}
+
+// TestLogRepeatsFlag: with --log-repeats 1, a burst of identical failures
+// (a dead backend: 502, then 503 once it is ejected) writes few lines, and
+// the summary lines account for every one left out.
+func TestLogRepeatsFlag(t *testing.T) {
+	dead, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadAddr := dead.Addr().String()
+	dead.Close()
+	p := e2Start(t, "proxy", "--listen", "127.0.0.1:0", "--to", deadAddr, "--log-repeats", "1", "--loops", "1")
+	addr := p.waitStderr(t, e2ListenRE, 0)[1]
+	c := e2Client(t)
+	const n = 20
+	for range n {
+		if status, _, _ := e2Get(t, c, "http://"+addr+"/"); status != 502 && status != 503 {
+			t.Fatalf("GET through a dead backend: %d, want 502 or 503", status)
+		}
+	}
+	p.signal(t, syscall.SIGTERM) // Close sums up the last interval
+	if code := p.wait(t); code != 0 {
+		t.Fatalf("exit code %d; stderr:\n%s", code, p.stderr)
+	}
+	log := p.stderr.String()
+	written := len(regexp.MustCompile(`proxy: 127\.0\.0\.1 "GET `).FindAllString(log, -1))
+	left := 0
+	for _, m := range regexp.MustCompile(`proxy: 50[23] [^\n]*: repeated (\d+) more times in 1s`).FindAllStringSubmatch(log, -1) {
+		k, _ := strconv.Atoi(m[1])
+		left += k
+	}
+	if written+left != n || written >= n {
+		t.Errorf("%d lines written and %d summed up, want %d in all with some summed up; stderr:\n%s", written, left, n, log)
+	}
+}
+
+// TestBadLogRepeats: a negative --log-repeats is refused, naming the flag.
+func TestBadLogRepeats(t *testing.T) {
+	out, err := exec.Command(e2Bin, "proxy", "--listen", "127.0.0.1:0", "--to", "127.0.0.1:9", "--log-repeats", "-1").CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() == 0 || !strings.Contains(string(out), "--log-repeats") {
+		t.Errorf("--log-repeats -1: err %v, output %q; want a non-zero exit naming the flag", err, out)
+	}
+}
+
+// TestReloadKeepsMaxInput: limits.max_input is read at start; a reload that
+// changes it is applied otherwise and says the new value waits for a restart.
+func TestReloadKeepsMaxInput(t *testing.T) {
+	a := e2NamedOrigin(t, "A", 0, nil)
+	path := filepath.Join(t.TempDir(), "velox.yaml")
+	e2WriteFile(t, path, e2ConfigFor(e2Addr(a)))
+	p := e2Start(t, "-config", path, "--loops", "1")
+	p.waitStderr(t, e2ListenRE, 0)
+	e2WriteFile(t, path, e2ConfigFor(e2Addr(a))+"limits:\n  max_input: 65536\n")
+	from := len(p.stderr.String())
+	p.signal(t, syscall.SIGHUP)
+	p.waitStderr(t, regexp.MustCompile(`reload: new config in use`), from)
+	p.waitStderr(t, regexp.MustCompile(`reload: limits.max_input 65536 takes effect at the next start; 1048576 stays in force`), from)
+	p.signal(t, syscall.SIGTERM)
+	if code := p.wait(t); code != 0 {
+		t.Errorf("exit code %d, want 0; stderr:\n%s", code, p.stderr)
+	}
+}
+
+// e2AnyListenRE and e2AnyAdminRE match the "listening" lines with any host.
+var (
+	e2AnyListenRE = regexp.MustCompile(`velox: listening on \[(\S+):([0-9]+)\]`)
+	e2AnyAdminRE  = regexp.MustCompile(`admin: listening on http://(\S+):([0-9]+)(.*)`)
+)
+
+// TestPortOnlyMeansEveryIPv4Address: ":PORT" is read one way for --listen,
+// a config file's listeners and --admin: every IPv4 address (0.0.0.0), as
+// nginx and HAProxy read it; each answers on 127.0.0.1, and the admin line
+// warns that it is not loopback only. "127.0.0.1:PORT" stays loopback.
+func TestPortOnlyMeansEveryIPv4Address(t *testing.T) {
+	a := e2NamedOrigin(t, "A", 0, nil)
+	c := e2Client(t)
+	check := func(t *testing.T, p *e2Proc, wantAdmin bool) {
+		t.Helper()
+		m := p.waitStderr(t, e2AnyListenRE, 0)
+		if m[1] != "0.0.0.0" || e2KernelListenIP(t, m[2]) != "00000000" {
+			t.Errorf("listener on %s (kernel: %s), want 0.0.0.0", m[1], e2KernelListenIP(t, m[2]))
+		}
+		if status, origin, _ := e2Get(t, c, "http://127.0.0.1:"+m[2]+"/"); status != 200 || origin != "A" {
+			t.Errorf("GET on 127.0.0.1:%s: %d from %q", m[2], status, origin)
+		}
+		if !wantAdmin {
+			return
+		}
+		m = p.waitStderr(t, e2AnyAdminRE, 0)
+		if m[1] != "0.0.0.0" || e2KernelListenIP(t, m[2]) != "00000000" || !strings.Contains(m[3], "not loopback") {
+			t.Errorf("admin on %s (kernel: %s) with %q, want 0.0.0.0 and a not-loopback warning", m[1], e2KernelListenIP(t, m[2]), m[3])
+		}
+		if status, _, _ := e2Get(t, c, "http://127.0.0.1:"+m[2]+"/healthz"); status != 200 {
+			t.Errorf("admin /healthz on 127.0.0.1:%s: %d", m[2], status)
+		}
+	}
+	t.Run("--listen and --admin", func(t *testing.T) {
+		check(t, e2Start(t, "proxy", "--listen", ":0", "--admin", ":0", "--to", e2Addr(a), "--loops", "1"), true)
+	})
+	t.Run("config listener", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "velox.yaml")
+		e2WriteFile(t, path, strings.Replace(e2ConfigFor(e2Addr(a)), "address: 127.0.0.1:0", "address: :0", 1))
+		check(t, e2Start(t, "-config", path, "--loops", "1"), false)
+	})
+	t.Run("loopback stays loopback", func(t *testing.T) {
+		p := e2Start(t, "proxy", "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0", "--to", e2Addr(a), "--loops", "1")
+		if m := p.waitStderr(t, e2AnyAdminRE, 0); m[1] != "127.0.0.1" || m[3] != "" {
+			t.Errorf("admin 127.0.0.1:0 logged as %s with %q, want 127.0.0.1 and no warning", m[1], m[3])
+		}
+		if m := p.waitStderr(t, e2AnyListenRE, 0); m[1] != "127.0.0.1" || e2KernelListenIP(t, m[2]) != "0100007F" {
+			t.Errorf("listener 127.0.0.1:0 logged as %s (kernel: %s)", m[1], e2KernelListenIP(t, m[2]))
+		}
+	})
+	t.Run("admin host name refused", func(t *testing.T) {
+		out, err := exec.Command(e2Bin, "proxy", "--listen", "127.0.0.1:0", "--to", e2Addr(a), "--admin", "example.com:9901").CombinedOutput()
+		if err == nil || !strings.Contains(string(out), "--admin: host must be an IP address") {
+			t.Errorf("--admin example.com:9901: err %v, output %q; want it refused", err, out)
+		}
+	})
+}
+
+// e2KernelListenIP is the local IPv4 address, as /proc/net/tcp writes it
+// (hex, "00000000" = 0.0.0.0, "0100007F" = 127.0.0.1), of the socket
+// listening on port: what the kernel bound, not what velox logged.
+func e2KernelListenIP(t *testing.T, port string) string {
+	t.Helper()
+	n, err := strconv.Atoi(port)
+	if err != nil {
+		t.Fatalf("port %q: %v", port, err)
+	}
+	data, err := os.ReadFile("/proc/net/tcp")
+	if err != nil {
+		t.Skipf("no /proc/net/tcp: %v", err)
+	}
+	for _, line := range strings.Split(string(data), "\n")[1:] {
+		f := strings.Fields(line)
+		if len(f) > 3 && f[3] == "0A" && strings.HasSuffix(f[1], fmt.Sprintf(":%04X", n)) {
+			return strings.TrimSuffix(f[1], fmt.Sprintf(":%04X", n))
+		}
+	}
+	return "none"
 }

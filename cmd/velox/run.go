@@ -17,7 +17,7 @@ func runConfig(args []string) error {
 	var c common
 	c.register(fs)
 	path := fs.String("config", "", "YAML config file (none = built-in demo)")
-	if err := fs.Parse(args); err != nil {
+	if help, err := parseFlags(fs, usageVelox, args); help || err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -47,7 +47,11 @@ func serve(cfg *config.Config, c *common, reload func() (*config.Config, error),
 	if err != nil {
 		return err
 	}
-	logger := proxy.NewLogger(os.Stderr, c.verbose)
+	logOpts, err := c.logOptions()
+	if err != nil {
+		return err
+	}
+	logger := proxy.NewLoggerWith(os.Stderr, logOpts)
 	defer logger.Close()
 	// Catch signals before the listeners open and "listening" is logged: a
 	// SIGHUP that arrived before Notify would kill the process.
@@ -61,26 +65,27 @@ func serve(cfg *config.Config, c *common, reload func() (*config.Config, error),
 	if err := srv.Start(); err != nil {
 		return err
 	}
-	if adminAddr != "" {
+	if adminAddr.IsValid() {
 		bound, err := startAdmin(adminAddr, srv)
 		if err != nil {
 			srv.Shutdown()
 			return err
 		}
-		logger.Printf("admin", "listening on http://%s", bound)
+		logger.Printf("admin", "listening on http://%s%s", bound, adminExposure(adminAddr))
 	}
-	logger.Printf("velox", "listening on %v", srv.Addrs())
+	logger.Printf("velox", "listening on %v", canonical(srv.Addrs()))
 	if ready != nil {
 		ready(srv)
 	}
-	return waitSignals(sig, srv, logger, reload)
+	return waitSignals(sig, srv, logger, reload, cfg)
 }
 
 // waitSignals reloads on SIGHUP and drains on SIGTERM/SIGINT.
-func waitSignals(sig <-chan os.Signal, srv *proxy.Server, logger *proxy.Logger, reload func() (*config.Config, error)) error {
+// started is the config the process started with.
+func waitSignals(sig <-chan os.Signal, srv *proxy.Server, logger *proxy.Logger, reload func() (*config.Config, error), started *config.Config) error {
 	for s := range sig {
 		if s == syscall.SIGHUP {
-			doReload(srv, logger, reload)
+			doReload(srv, logger, reload, started)
 			continue
 		}
 		logger.Printf("velox", "%v: draining", s)
@@ -92,7 +97,7 @@ func waitSignals(sig <-chan os.Signal, srv *proxy.Server, logger *proxy.Logger, 
 	return nil
 }
 
-func doReload(srv *proxy.Server, logger *proxy.Logger, reload func() (*config.Config, error)) {
+func doReload(srv *proxy.Server, logger *proxy.Logger, reload func() (*config.Config, error), started *config.Config) {
 	if reload == nil {
 		logger.Printf("reload", "no config file to reload")
 		return
@@ -106,4 +111,5 @@ func doReload(srv *proxy.Server, logger *proxy.Logger, reload func() (*config.Co
 		return
 	}
 	logger.Printf("reload", "new config in use")
+	noteStartOnly(logger, started, cfg)
 }
