@@ -45,6 +45,11 @@ func socketExhaustionChild(t *testing.T) {
 		t.Fatalf("before exhaustion: %d %q", code, body)
 	}
 
+	// Both ends of the first upstream connection live in this process: let
+	// them close first, or a descriptor they free would serve the next dial.
+	eventually(t, "the first upstream connection to close on both ends", func() bool {
+		return o.open.Load() == 0 && tp.Stats().Clusters["c"][0].ActiveConns == 0
+	})
 	fillers := exhaustFDs(t)
 	code, body := rawGet(t, c, br)
 	for _, f := range fillers {
