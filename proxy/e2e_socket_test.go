@@ -45,10 +45,9 @@ func socketExhaustionChild(t *testing.T) {
 		t.Fatalf("before exhaustion: %d %q", code, body)
 	}
 
-	// The first request's upstream connection must be closed on both ends
-	// before the descriptors are used up: a close that came after would
-	// free one, and the proxy's socket(2) would then succeed.
-	eventually(t, "the first upstream connection closed", func() bool {
+	// Both ends of the first upstream connection live in this process: let
+	// them close first, or a descriptor they free would serve the next dial.
+	eventually(t, "the first upstream connection to close on both ends", func() bool {
 		return o.open.Load() == 0 && tp.Stats().Clusters["c"][0].ActiveConns == 0
 	})
 	fillers := exhaustFDs(t)
