@@ -31,7 +31,7 @@ func (c *Config) validate() Errors {
 		v.add("default_product", "unknown product %q", c.DefaultProduct)
 	}
 	v.limits(&c.Limits)
-	v.routing(&c.Routing)
+	v.routing(c)
 	v.durations("timeouts", []namedDuration{
 		{"header_read", c.Timeouts.HeaderRead}, {"idle", c.Timeouts.Idle}, {"drain", c.Timeouts.Drain},
 	})

@@ -1,7 +1,7 @@
 package proxy_test
 
 // End-to-end tests of issue 10 section 1, "routing must see what the backend
-// will see": path normalisation (target.go, pathnorm.go), absolute-form
+// will see": path normalisation (target.go, proxy/pathnorm), absolute-form
 // targets and Host normalisation, through real sockets to real net/http
 // origins that report the request-target and Host they received. Helpers
 // start with n2.

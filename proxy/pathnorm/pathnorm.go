@@ -1,23 +1,23 @@
-package proxy
-
-import "errors"
-
-// Path normalisation: the path that routes, route filters and the backend
-// see is the same normal form, so that "/%61dmin", "/x/../admin",
-// "/./admin", "//admin" and "/%2e%2e/admin" cannot slip past a rule on
-// "/admin" (as Envoy's normalize_path, merge_slashes and
+// Package pathnorm puts the path of a request-target in the normal form that
+// velox's routes match and its backends receive, so that "/%61dmin",
+// "/x/../admin", "/./admin", "//admin" and "/%2e%2e/admin" cannot slip past
+// a rule on "/admin" (as Envoy's normalize_path, merge_slashes and
 // path_with_escaped_slashes_action, and nginx's location matching do).
 //
-// normalizePath makes, in one pass over the path:
+// Imported by proxy (target.go: every request) and config (route paths and
+// prefixes must be in normal form to ever match). It knows no protocol: an
+// HTTP/2 :path is normalised the same way.
+//
+// Options.Normalize makes, in one pass over the path:
 //   - percent-encoded unreserved characters (RFC 3986 section 2.3: ALPHA,
 //     DIGIT, "-", ".", "_", "~") decoded, and the hex digits of every other
 //     percent-encoding upper-cased (section 6.2.2.1);
 //   - dot segments removed (section 5.2.4), after that decoding, so "%2e%2E"
 //     is "..";
-//   - empty segments merged ("//" is "/"), when mergeSlashes;
+//   - empty segments merged ("//" is "/"), when MergeSlashes;
 //   - "%2F" and "%5C" (and a raw "\", which some servers read as "/") kept,
 //     refused or decoded into a "/" that then separates segments, by
-//     slashes.
+//     Options.Slashes.
 //
 // It refuses a path whose ".." would climb above the root (section 5.2.4
 // would silently stop at the root; a client that sends one is probing),
@@ -26,54 +26,57 @@ import "errors"
 //
 // The query is not part of the path and is not touched. A path that is
 // already normal is not copied: the result is the input, or a prefix of it.
+package pathnorm
 
-// slashAction is what normalizePath does with an encoded slash or backslash.
-type slashAction uint8
+import "errors"
+
+// Slashes is what Normalize does with "%2F", "%5C" and a raw "\".
+type Slashes uint8
 
 const (
-	slashReject slashAction = iota // 400 (the default: see config.Routing)
-	slashKeep                      // keep it encoded, as data inside a segment
-	slashDecode                    // decode it into "/", a segment separator
+	Reject Slashes = iota // refuse the path (ErrSlash)
+	Keep                  // keep it as data inside a segment ("%2f" becomes "%2F")
+	Decode                // make it a "/" that separates segments
 )
 
-// pathPolicy is config.Routing with defaults resolved. It is immutable and
-// shared by all loops.
-type pathPolicy struct {
-	normalize       bool // false: routes see the path as received
-	mergeSlashes    bool
-	slashes         slashAction
-	forwardOriginal bool // send the path as received upstream
+// Options say how to normalise. The zero value removes dot segments,
+// decodes unreserved characters, keeps "//" and refuses escaped slashes.
+type Options struct {
+	MergeSlashes bool // "//" becomes "/"
+	Slashes      Slashes
 }
 
-// Errors of normalizePath; each is a 400.
+// Errors of Normalize. A proxy answers each with 400.
 var (
-	errPathAboveRoot   = errors.New("path climbs above the root")
-	errPathPercent     = errors.New("malformed percent-encoding in path")
-	errPathNUL         = errors.New("NUL in path")
-	errPathSlash       = errors.New("encoded slash or backslash in path")
-	errPathFragment    = errors.New("fragment in request-target")
-	errPathNotAbsolute = errors.New("path does not start with /")
+	ErrAboveRoot   = errors.New("pathnorm: path climbs above the root")
+	ErrPercent     = errors.New("pathnorm: malformed percent-encoding in path")
+	ErrNUL         = errors.New("pathnorm: NUL in path")
+	ErrSlash       = errors.New("pathnorm: encoded slash or backslash in path")
+	ErrFragment    = errors.New("pathnorm: fragment in request-target")
+	ErrNotAbsolute = errors.New("pathnorm: path does not start with /")
 )
 
-// normalizePath returns the normal form of p, which must start with "/".
-// The result is p or a prefix of it when nothing else changes, else it is
-// built in dst (whose capacity is used, and grown to len(p) if short: the
-// normal form is never longer than p).
-func (pp *pathPolicy) normalizePath(dst, p []byte) ([]byte, error) {
+// Normalize returns the normal form of p, which must start with "/", or
+// one of the errors above. The result is p or a prefix of it when nothing
+// else changes (no copy), else it is built in dst, whose capacity is used
+// and grown to len(p) if short: the normal form is never longer than p. It
+// does not allocate when dst has that capacity. The result is valid as
+// long as p and dst are.
+func (o *Options) Normalize(dst, p []byte) ([]byte, error) {
 	if len(p) == 0 || p[0] != '/' {
-		return nil, errPathNotAbsolute
+		return nil, ErrNotAbsolute
 	}
 	w := pathWriter{src: p, dst: dst, n: 1}
 	seg := 1 // where the current segment starts in the output
 	for i := 1; i < len(p); {
-		c, n, kind, err := pp.next(p, i)
+		c, n, kind, err := o.next(p, i)
 		if err != nil {
 			return nil, err
 		}
 		i += n
 		switch kind {
 		case pathSep:
-			if err := w.endSegment(seg, false, pp.mergeSlashes); err != nil {
+			if err := w.endSegment(seg, false, o.MergeSlashes); err != nil {
 				return nil, err
 			}
 			seg = w.len()
@@ -85,7 +88,7 @@ func (pp *pathPolicy) normalizePath(dst, p []byte) ([]byte, error) {
 			w.put(c)
 		}
 	}
-	if err := w.endSegment(seg, true, pp.mergeSlashes); err != nil {
+	if err := w.endSegment(seg, true, o.MergeSlashes); err != nil {
 		return nil, err
 	}
 	return w.bytes(), nil
@@ -100,46 +103,46 @@ const (
 
 // next reads the character at p[i]: the byte to write, how many bytes of p
 // it took, and what it is.
-func (pp *pathPolicy) next(p []byte, i int) (c byte, n, kind int, err error) {
+func (o *Options) next(p []byte, i int) (c byte, n, kind int, err error) {
 	switch c = p[i]; c {
 	case '/':
 		return c, 1, pathSep, nil
 	case '\\':
-		return pp.slash(c, 1, pathByte)
+		return o.slash(c, 1, pathByte)
 	case '#':
-		return 0, 0, 0, errPathFragment
+		return 0, 0, 0, ErrFragment
 	case '%':
 	default:
 		return c, 1, pathByte, nil
 	}
 	if i+2 >= len(p) {
-		return 0, 0, 0, errPathPercent
+		return 0, 0, 0, ErrPercent
 	}
 	hi, ok1 := unhex(p[i+1])
 	lo, ok2 := unhex(p[i+2])
 	switch c = hi<<4 | lo; {
 	case !ok1 || !ok2:
-		return 0, 0, 0, errPathPercent
+		return 0, 0, 0, ErrPercent
 	case unreserved(c):
 		return c, 3, pathByte, nil
 	case c == 0:
-		return 0, 0, 0, errPathNUL
+		return 0, 0, 0, ErrNUL
 	case c == '/' || c == '\\':
-		return pp.slash(c, 3, pathEscape)
+		return o.slash(c, 3, pathEscape)
 	}
 	return c, 3, pathEscape, nil
 }
 
 // slash applies the policy to an encoded slash or backslash, or a raw
 // backslash (kept as it came: kind).
-func (pp *pathPolicy) slash(c byte, n, kind int) (byte, int, int, error) {
-	switch pp.slashes {
-	case slashKeep:
+func (o *Options) slash(c byte, n, kind int) (byte, int, int, error) {
+	switch o.Slashes {
+	case Keep:
 		return c, n, kind, nil
-	case slashDecode:
+	case Decode:
 		return '/', n, pathSep, nil
 	}
-	return 0, 0, 0, errPathSlash
+	return 0, 0, 0, ErrSlash
 }
 
 func unhex(c byte) (byte, bool) {
@@ -219,7 +222,7 @@ func (w *pathWriter) endSegment(seg int, last, merge bool) error {
 		w.truncate(seg)
 	case len(s) == 2 && s[0] == '.' && s[1] == '.':
 		if seg == 1 {
-			return errPathAboveRoot
+			return ErrAboveRoot
 		}
 		w.truncate(lastSlash(out[:seg-1]) + 1)
 	case len(s) == 0 && merge, last:
