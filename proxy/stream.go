@@ -73,7 +73,7 @@ type perRequest struct {
 	dechunk     bool // decode a chunked response for an HTTP/1.0 client
 	headPending bool // head held back to go out in one writev with the body
 
-	routePath []byte // the path routes match: normalised (target.go)
+	routePath []byte // the normalised path, for forward_path: original (target.go)
 }
 
 // Request is the parsed request head. Filters may change its headers; the
@@ -182,7 +182,7 @@ func (s *Stream) locate() bool {
 		return false
 	}
 	ci := s.product.defaultCluster
-	if s.route = s.product.match(s.routePath, &s.req); s.route != nil {
+	if s.route = s.product.match(s.matchPath(), &s.req); s.route != nil {
 		ci = s.route.cluster
 	}
 	if ci >= 0 {

@@ -32,9 +32,9 @@ func resolveRouting(r *config.Routing) pathPolicy {
 	}
 }
 
-// routeTarget sets the path routes match, normalised unless the config says
-// not to, and, unless forward_path is original, the path forwarded. A path
-// the normaliser refuses is a 400, and it reports false.
+// routeTarget normalises the path, unless the config says not to, into
+// Request().Path, or with forward_path: original into s.routePath only. A
+// path the normaliser refuses is a 400, and it reports false.
 func (s *Stream) routeTarget() bool {
 	pp := &s.tbl.routing
 	s.routePath = s.req.Path
@@ -53,6 +53,16 @@ func (s *Stream) routeTarget() bool {
 		s.req.Path = p
 	}
 	return true
+}
+
+// matchPath is the path routes match: Request().Path (so a Go filter that
+// rewrites it routes by what it wrote), or with forward_path: original the
+// normal form of the received path.
+func (s *Stream) matchPath() []byte {
+	if s.tbl.routing.forwardOriginal {
+		return s.routePath
+	}
+	return s.req.Path
 }
 
 // refusePath answers 400 for a path that has no normal form.

@@ -69,6 +69,17 @@ func (o *Options) Normalize(dst, p []byte) ([]byte, error) {
 	w := pathWriter{src: p, dst: dst, n: 1}
 	seg := 1 // where the current segment starts in the output
 	for i := 1; i < len(p); {
+		if w.n == i && !w.copied { // the output is still the input: look closer only where needed
+			j := skipPlain(p, i)
+			if j < len(p) && p[j] == '/' && ordinary(p[seg:j]) {
+				i, w.n, seg = j+1, j+1, j+1 // a segment that stays, and its "/"
+				continue
+			}
+			if j > i {
+				i, w.n = j, j
+				continue
+			}
+		}
 		c, n, kind, err := o.next(p, i)
 		if err != nil {
 			return nil, err
@@ -92,6 +103,38 @@ func (o *Options) Normalize(dst, p []byte) ([]byte, error) {
 		return nil, err
 	}
 	return w.bytes(), nil
+}
+
+// plain marks the bytes that stand for themselves in any segment: all but
+// the ones next looks at, and "." (dot segments are found by endSegment).
+var plain = func() (t [256]bool) {
+	for c := range t {
+		t[c] = true
+	}
+	for _, c := range "/\\#%" {
+		t[c] = false
+	}
+	return t
+}()
+
+func skipPlain(p []byte, i int) int {
+	for i < len(p) && plain[p[i]] {
+		i++
+	}
+	return i
+}
+
+// ordinary reports whether a segment is neither empty nor a dot segment.
+func ordinary(s []byte) bool {
+	switch len(s) {
+	case 0:
+		return false
+	case 1:
+		return s[0] != '.'
+	case 2:
+		return s[0] != '.' || s[1] != '.'
+	}
+	return true
 }
 
 // What next found at a position of the path.
