@@ -69,40 +69,58 @@ func (o *Options) Normalize(dst, p []byte) ([]byte, error) {
 	w := pathWriter{src: p, dst: dst, n: 1}
 	seg := 1 // where the current segment starts in the output
 	for i := 1; i < len(p); {
-		if w.n == i && !w.copied { // the output is still the input: look closer only where needed
-			j := skipPlain(p, i)
-			if j < len(p) && p[j] == '/' && ordinary(p[seg:j]) {
-				i, w.n, seg = j+1, j+1, j+1 // a segment that stays, and its "/"
-				continue
-			}
-			if j > i {
-				i, w.n = j, j
-				continue
-			}
+		if j, s := w.skipUnchanged(p, i, seg); j > i {
+			i, seg = j, s
+			continue
 		}
 		c, n, kind, err := o.next(p, i)
 		if err != nil {
 			return nil, err
 		}
 		i += n
-		switch kind {
-		case pathSep:
-			if err := w.endSegment(seg, false, o.MergeSlashes); err != nil {
-				return nil, err
-			}
-			seg = w.len()
-		case pathEscape:
-			w.put('%')
-			w.put(hexUpper[c>>4])
-			w.put(hexUpper[c&15])
-		default:
-			w.put(c)
+		if seg, err = w.write(c, kind, seg, o.MergeSlashes); err != nil {
+			return nil, err
 		}
 	}
 	if err := w.endSegment(seg, true, o.MergeSlashes); err != nil {
 		return nil, err
 	}
 	return w.bytes(), nil
+}
+
+// skipUnchanged moves over what the output keeps as it is while the output
+// is still the input: a run of plain bytes, and the "/" after an ordinary
+// segment. It returns the new position and segment start; the position is
+// i when there is nothing to skip.
+func (w *pathWriter) skipUnchanged(p []byte, i, seg int) (int, int) {
+	if w.n != i || w.copied {
+		return i, seg
+	}
+	j := skipPlain(p, i)
+	if j < len(p) && p[j] == '/' && ordinary(p[seg:j]) {
+		j++
+		seg = j
+	}
+	w.n = j
+	return j, seg
+}
+
+// write writes what next read, and returns where the current segment starts.
+func (w *pathWriter) write(c byte, kind int, seg int, merge bool) (int, error) {
+	switch kind {
+	case pathSep:
+		if err := w.endSegment(seg, false, merge); err != nil {
+			return 0, err
+		}
+		return w.len(), nil
+	case pathEscape:
+		w.put('%')
+		w.put(hexUpper[c>>4])
+		w.put(hexUpper[c&15])
+	default:
+		w.put(c)
+	}
+	return seg, nil
 }
 
 // plain marks the bytes that stand for themselves in any segment: all but
