@@ -32,7 +32,7 @@ func (c *Config) validate() Errors {
 		v.add("default_product", "unknown product %q", c.DefaultProduct)
 	}
 	v.limits(&c.Limits)
-	v.routing(&c.Routing)
+	v.routing(c)
 	v.durations("timeouts", []namedDuration{
 		{"header_read", c.Timeouts.HeaderRead}, {"idle", c.Timeouts.Idle}, {"drain", c.Timeouts.Drain},
 		{"client_body", c.Timeouts.ClientBody}, {"send", c.Timeouts.Send}, {"tunnel_idle", c.Timeouts.TunnelIdle},
