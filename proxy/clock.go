@@ -95,7 +95,7 @@ func (s *Stream) onTunnelTimer() {
 	}
 	s.clock = clockOff
 	if s.dc.ls.srv.log.Verbose() {
-		s.dc.ls.srv.log.Printf("proxy", "%s %q: tunnel idle for %v, closed", s.ip, s.info, s.tbl.limits.tunnelIdle)
+		s.dc.ls.srv.log.request("proxy", s.ip, s.info, 0, s.tbl.limits.why.tunnelIdle, "", "")
 	}
 	s.dc.ec.Close() // OnClose cancels the stream and closes the upstream side
 }
@@ -124,7 +124,7 @@ func (dc *downConn) onBodyTimeout() {
 		dc.ec.Close()
 		return
 	}
-	dc.ls.srv.log.Printf("downstream", "%s %q: request body stalled for %v", s.ip, s.info, dc.ls.tbl.limits.clientBody)
+	dc.ls.srv.log.request("downstream", s.ip, s.info, 0, dc.ls.tbl.limits.why.clientBody, "", "")
 	dc.ls.stats.badRequests.Add(1)
 	s.abortWith(408, "request body not received in time")
 }
@@ -151,7 +151,7 @@ func (dc *downConn) onSendTimer() {
 		dc.sendTimer.Reset(dc.ls.tbl.limits.send)
 		return
 	}
-	dc.ls.srv.log.Printf("downstream", "%s: took no bytes for %v, closed", dc.remoteIP(), dc.ls.tbl.limits.send)
+	dc.ls.srv.log.conn("downstream", dc.remoteIP(), 0, dc.ls.tbl.limits.why.send)
 	ec.Close()
 }
 

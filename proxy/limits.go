@@ -23,11 +23,12 @@ type limits struct {
 	send         time.Duration
 	tunnelIdle   time.Duration
 	upgrades     []string // lower case
+	why          clockReasons
 }
 
 func resolveLimits(cfg *config.Config) limits {
 	l, t := cfg.Limits, cfg.Timeouts
-	return limits{
+	lim := limits{
 		h1: h1.Limits{
 			MaxURI:         cmp.Or(l.MaxURI, config.DefaultMaxURI),
 			MaxHeaderBytes: cmp.Or(l.MaxHeaderBytes, config.DefaultMaxHeaderBytes),
@@ -45,6 +46,8 @@ func resolveLimits(cfg *config.Config) limits {
 		tunnelIdle:   cmp.Or(time.Duration(t.TunnelIdle), config.DefaultTunnelIdle),
 		upgrades:     resolveUpgrades(cfg.Upgrades),
 	}
+	lim.why = newClockReasons(&lim)
+	return lim
 }
 
 // resolveUpgrades lower-cases the allowed upgrade tokens; nil means the

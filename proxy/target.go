@@ -55,7 +55,7 @@ func (s *Stream) routeTarget() bool {
 func (s *Stream) refusePath(err error) bool {
 	s.dc.ls.stats.badRequests.Add(1)
 	if s.dc.ls.srv.log.Verbose() {
-		s.dc.ls.srv.log.Printf("proxy", "%s %q: 400 %v", s.ip, s.info, err)
+		s.dc.ls.srv.log.request("proxy", s.ip, s.info, 400, err.Error(), "", "")
 	}
 	s.answerError(400, err.Error())
 	return false
