@@ -86,10 +86,11 @@ type Cluster struct {
 	ConnectTimeout  Duration `yaml:"connect_timeout"`
 	ResponseTimeout Duration `yaml:"response_timeout"`
 	IdleTimeout     Duration `yaml:"idle_timeout"`
-	// MaxIdle keep-alive connections per backend per loop: 0 = 1024 (keep
-	// every connection until IdleTimeout, as HAProxy and Envoy do; nginx's
-	// "keepalive N" is the same knob).
-	MaxIdle int `yaml:"max_idle"`
+	// MaxIdle keep-alive connections per backend per loop: unset = 1024
+	// (keep every connection until IdleTimeout, as HAProxy and Envoy do;
+	// nginx's "keepalive N" is the same knob); 0 = no pooling, every upstream
+	// connection is closed after its response.
+	MaxIdle *int `yaml:"max_idle"`
 	// MaxConns open connections per backend per loop: 0 = 1024; over it: 503.
 	MaxConns int `yaml:"max_conns"`
 	// MaxRequestsPerConn: 0 = unlimited.
@@ -97,16 +98,30 @@ type Cluster struct {
 	// Retries on another backend for idempotent requests that failed before
 	// any byte was sent: 0 = 1; -1 = none.
 	Retries int `yaml:"retries"`
-	// EjectBase is the first passive-health ejection; it doubles per
-	// consecutive failure up to EjectMax. 0 = 1s and 30s.
+	// ConsecutiveFailures ejects a backend (passive health, as Envoy's
+	// consecutive_5xx): after this many failures in a row with no success
+	// between them, it gets no new requests for EjectBase. 0 = 5; -1 = never
+	// eject (failures are still counted).
+	ConsecutiveFailures int `yaml:"consecutive_failures"`
+	// EjectBase is the first ejection; each further consecutive failure
+	// after it doubles the ejection, up to EjectMax. 0 = 1s and 30s.
 	EjectBase Duration `yaml:"eject_base"`
 	EjectMax  Duration `yaml:"eject_max"`
+	// ResolveInterval: how often backend host names are looked up again
+	// (IP addresses never are): 0 = 30s.
+	ResolveInterval Duration `yaml:"resolve_interval"`
 }
 
-// Backend is one origin server.
+// Backend is one origin server, or every address of a host name.
 type Backend struct {
-	Address string `yaml:"address"` // "127.0.0.1:9000", an IP literal and port, required
-	Weight  int    `yaml:"weight"`  // 0 = 1
+	// Address is "IP:port" or "name:port" ("127.0.0.1:9000",
+	// "api.internal:8080"), required. A name is resolved when the config is
+	// loaded or reloaded and every ResolveInterval after, off the loops;
+	// every address it resolves to is a backend with this Weight.
+	Address string `yaml:"address"`
+	// Weight: unset = 1; 0 = drained (no new requests; requests in flight
+	// finish).
+	Weight *int `yaml:"weight"`
 }
 
 // Filter is a built-in filter. Type picks which fields matter:

@@ -90,7 +90,7 @@ func TestDecodedValues(t *testing.T) {
 		{"balancer", api.Balancer, BalancerLeastRequest},
 		{"connect_timeout", time.Duration(api.ConnectTimeout), 500 * time.Millisecond},
 		{"eject_max", time.Duration(api.EjectMax), time.Minute},
-		{"weight", api.Backends[0].Weight, 2},
+		{"weight", IntOr(api.Backends[0].Weight, 1), 2},
 		{"retries", api.Retries, 2},
 		{"idle default", c.Clusters[0].IdleTimeout.Or(DefaultPoolIdleTimeout), DefaultPoolIdleTimeout},
 		{"header_read", c.Timeouts.HeaderRead.Or(DefaultHeaderRead), 10 * time.Second},
@@ -185,8 +185,8 @@ func TestValidateAfterParse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.Clusters[0].Backends[0].Weight = -1
-	want := "../examples/minimal.yaml:18: clusters[0].backends[0].weight: must be >= 0, got -1"
+	c.Clusters[0].Backends[0].Weight = new(-1)
+	want := "../examples/minimal.yaml:18: clusters[0].backends[0].weight: must be >= 0 (0 drains the backend), got -1"
 	if err := c.Validate(); err == nil || err.Error() != want {
 		t.Fatalf("Validate: got %v, want %s", err, want)
 	}

@@ -2,7 +2,8 @@ package config
 
 import "time"
 
-// Defaults that a zero value in Config stands for. Consumers resolve them
+// Defaults that a zero value in Config stands for (an unset one, for the
+// *int fields, where 0 has its own meaning). Consumers resolve them
 // where they build their runtime state (d.Or(DefaultIdle), or
 // cmp.Or(limits.MaxURI, DefaultMaxURI)); the config is never rewritten.
 const (
@@ -26,15 +27,17 @@ const (
 	DefaultUpgrade = "websocket"
 
 	// Cluster and Backend.
-	DefaultConnectTimeout  = 2 * time.Second  // Cluster.ConnectTimeout
-	DefaultResponseTimeout = 30 * time.Second // Cluster.ResponseTimeout
-	DefaultPoolIdleTimeout = 60 * time.Second // Cluster.IdleTimeout
-	DefaultMaxIdle         = 1024             // Cluster.MaxIdle, per backend per loop (as many as MaxConns)
-	DefaultClusterMaxConns = 1024             // Cluster.MaxConns, per backend per loop
-	DefaultRetries         = 1                // Cluster.Retries (-1 = none)
-	DefaultEjectBase       = 1 * time.Second  // Cluster.EjectBase
-	DefaultEjectMax        = 30 * time.Second // Cluster.EjectMax
-	DefaultWeight          = 1                // Backend.Weight
+	DefaultConnectTimeout      = 2 * time.Second  // Cluster.ConnectTimeout
+	DefaultResponseTimeout     = 30 * time.Second // Cluster.ResponseTimeout
+	DefaultPoolIdleTimeout     = 60 * time.Second // Cluster.IdleTimeout
+	DefaultMaxIdle             = 1024             // Cluster.MaxIdle when unset, per backend per loop (as many as MaxConns)
+	DefaultClusterMaxConns     = 1024             // Cluster.MaxConns, per backend per loop
+	DefaultRetries             = 1                // Cluster.Retries (-1 = none)
+	DefaultEjectBase           = 1 * time.Second  // Cluster.EjectBase
+	DefaultEjectMax            = 30 * time.Second // Cluster.EjectMax
+	DefaultConsecutiveFailures = 5                // Cluster.ConsecutiveFailures (-1 = never eject)
+	DefaultResolveInterval     = 30 * time.Second // Cluster.ResolveInterval
+	DefaultWeight              = 1                // Backend.Weight when unset
 
 	// Filters.
 	DefaultStaticStatus   = 200          // Filter.Status of static

@@ -74,9 +74,10 @@ func (s *source) walk(path string, n *yaml.Node, typ reflect.Type) {
 	}
 }
 
-// isPlainInt reports whether t is an integer type that does not decode
-// itself (as Duration does).
+// isPlainInt reports whether t is an integer type, or a pointer to one,
+// that does not decode itself (as Duration does).
 func isPlainInt(t reflect.Type) bool {
+	t = derefType(t)
 	return t != nil && t.Kind() >= reflect.Int && t.Kind() <= reflect.Int64 &&
 		!reflect.PointerTo(t).Implements(reflect.TypeFor[yaml.Unmarshaler]())
 }
@@ -97,6 +98,15 @@ func keyType(t reflect.Type, key string) reflect.Type {
 		}
 	}
 	return nil
+}
+
+// derefType is what a pointer type t points to (yaml names that type in its
+// messages about a *int field); other types are returned as they are.
+func derefType(t reflect.Type) reflect.Type {
+	if t != nil && t.Kind() == reflect.Pointer {
+		return t.Elem()
+	}
+	return t
 }
 
 // elemType is the element type of a slice type t.
@@ -238,7 +248,7 @@ func rewriteType(s *source, line int, m []string) *FieldError {
 			v = v[:7] + "..."
 		}
 		return e.val.Line == line && e.val.ShortTag() == tag && (shown == "" || v == shown) &&
-			e.typ != nil && strings.TrimPrefix(e.typ.String(), "*") == into // yaml names *bool "bool"
+			e.typ != nil && derefType(e.typ).String() == into
 	})
 	got := tagNames[tag]
 	if e.val != nil && e.val.Kind == yaml.ScalarNode {

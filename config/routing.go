@@ -1,6 +1,10 @@
 package config
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/velox-proxy/velox/proxy/pathnorm"
+)
 
 // Routing is the top-level "routing" section: how the path of a request is
 // normalised before products, routes and their filters see it, and what is
@@ -61,9 +65,66 @@ func boolOr(b *bool, def bool) bool {
 	return *b
 }
 
-// routing checks the routing section: known values, and no normalisation
-// setting when normalize_path is false (it would do nothing).
-func (v *checker) routing(r *Routing) {
+// PathOptions are the pathnorm options the section stands for (with
+// Normalize true; with it false nothing is normalised).
+func (r *Routing) PathOptions() pathnorm.Options {
+	o := pathnorm.Options{MergeSlashes: r.Merge()}
+	switch r.EscapedSlashes {
+	case EscapedSlashesKeep:
+		o.Slashes = pathnorm.Keep
+	case EscapedSlashesDecode:
+		o.Slashes = pathnorm.Decode
+	}
+	return o
+}
+
+// routing checks the routing section and that routes can match under it.
+func (v *checker) routing(c *Config) {
+	v.routingFields(&c.Routing)
+	if !c.Routing.Normalize() {
+		return
+	}
+	o := c.Routing.PathOptions()
+	for i := range c.Products {
+		for j, r := range c.Products[i].Routes {
+			p := indexPath(fieldPath(indexPath("products", i), "routes"), j)
+			v.normalForm(fieldPath(p, "path"), r.Path, false, &o)
+			v.normalForm(fieldPath(p, "prefix"), r.Prefix, true, &o)
+		}
+	}
+}
+
+// normalForm checks that a route's path or prefix is in the normal form
+// request paths are matched in: else no request could match it. A prefix
+// may end inside a segment ("/x/." matches "/x/.well-known"), so it is
+// checked with one more character.
+func (v *checker) normalForm(path, val string, prefix bool, o *pathnorm.Options) {
+	if !strings.HasPrefix(val, "/") {
+		return // routeMatch reports it
+	}
+	probe := val
+	if prefix {
+		if strings.Contains(val[max(len(val)-2, 0):], "%") {
+			return // ends inside a percent-encoding
+		}
+		probe += "x"
+	}
+	n, err := o.Normalize(nil, []byte(probe))
+	switch {
+	case err != nil:
+		v.add(path, "no request can match %q: %v", val, err)
+	case string(n) != probe:
+		want := string(n)
+		if prefix {
+			want = strings.TrimSuffix(want, "x")
+		}
+		v.add(path, "requests are matched in normal form (routing.normalize_path), so %q never matches; write %q", val, want)
+	}
+}
+
+// routingFields checks the section's own fields: known values, and no
+// normalisation setting when normalize_path is false (it would do nothing).
+func (v *checker) routingFields(r *Routing) {
 	v.oneOf("routing.escaped_slashes", r.EscapedSlashes,
 		EscapedSlashesReject, EscapedSlashesKeep, EscapedSlashesDecode)
 	v.oneOf("routing.forward_path", r.ForwardPath, ForwardPathNormalized, ForwardPathOriginal)

@@ -3,8 +3,10 @@ package config
 import (
 	"cmp"
 	"fmt"
+	"net"
 	"net/netip"
 	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -30,7 +32,7 @@ func (c *Config) validate() Errors {
 		v.add("default_product", "unknown product %q", c.DefaultProduct)
 	}
 	v.limits(&c.Limits)
-	v.routing(&c.Routing)
+	v.routing(c)
 	v.durations("timeouts", []namedDuration{
 		{"header_read", c.Timeouts.HeaderRead}, {"idle", c.Timeouts.Idle}, {"drain", c.Timeouts.Drain},
 		{"client_body", c.Timeouts.ClientBody}, {"send", c.Timeouts.Send}, {"tunnel_idle", c.Timeouts.TunnelIdle},
@@ -106,13 +108,18 @@ func (v *checker) cluster(p string, c *Cluster) {
 	v.durations(p, []namedDuration{
 		{"connect_timeout", c.ConnectTimeout}, {"response_timeout", c.ResponseTimeout},
 		{"idle_timeout", c.IdleTimeout}, {"eject_base", c.EjectBase}, {"eject_max", c.EjectMax},
+		{"resolve_interval", c.ResolveInterval},
 	})
 	v.counts(p, []namedCount{
-		{"max_idle", int64(c.MaxIdle)}, {"max_conns", int64(c.MaxConns)},
+		{"max_idle", intOr0(c.MaxIdle)}, {"max_conns", int64(c.MaxConns)},
 		{"max_requests_per_conn", int64(c.MaxRequestsPerConn)},
 	})
 	if c.Retries < -1 {
 		v.add(fieldPath(p, "retries"), "must be >= -1, got %d", c.Retries)
+	}
+	if c.ConsecutiveFailures < -1 {
+		v.add(fieldPath(p, "consecutive_failures"), "must be >= 1, or 0 for the default (5), or -1 to never eject, got %d",
+			c.ConsecutiveFailures)
 	}
 	if c.EjectBase > 0 && c.EjectMax > 0 && c.EjectMax < c.EjectBase {
 		v.add(fieldPath(p, "eject_max"), "must be >= eject_base (%s), got %s", c.EjectBase, c.EjectMax)
@@ -126,8 +133,8 @@ func (v *checker) backends(p string, bs []Backend) {
 	seen := map[string]string{}
 	for i, b := range bs {
 		bp := indexPath(p, i)
-		if b.Weight < 0 {
-			v.add(fieldPath(bp, "weight"), "must be >= 0, got %d", b.Weight)
+		if w := intOr0(b.Weight); w < 0 {
+			v.add(fieldPath(bp, "weight"), "must be >= 0 (0 drains the backend), got %d", w)
 		}
 		ap := fieldPath(bp, "address")
 		if msg := checkBackendAddr(b.Address); msg != "" {
@@ -138,16 +145,25 @@ func (v *checker) backends(p string, bs []Backend) {
 	}
 }
 
-// checkBackendAddr says what is wrong with a backend address, or "".
+// checkBackendAddr says what is wrong with a backend address, or "". A host
+// name passes here; whether it resolves is Resolve's question.
 func checkBackendAddr(addr string) string {
-	ap, err := netip.ParseAddrPort(addr)
-	switch {
-	case addr == "":
+	if addr == "" {
 		return "required"
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil || host == "" {
+		return fmt.Sprintf("must be an IP address or host name and a port, e.g. 127.0.0.1:9000 or api.internal:8080, got %q", addr)
+	}
+	n, err := strconv.ParseUint(port, 10, 16)
+	switch {
 	case err != nil:
-		return fmt.Sprintf("must be an IP address and port, e.g. 127.0.0.1:9000, got %q", addr)
-	case ap.Port() == 0:
+		return fmt.Sprintf("port must be a number 1..65535, got %q", port)
+	case n == 0:
 		return "port must not be 0"
+	}
+	if _, err := netip.ParseAddr(host); err != nil && !isHostname(host) {
+		return fmt.Sprintf("host must be an IP address or host name, got %q", host)
 	}
 	return ""
 }

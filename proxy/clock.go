@@ -95,7 +95,7 @@ func (s *Stream) onTunnelTimer() {
 	}
 	s.clock = clockOff
 	if s.dc.ls.srv.log.Verbose() {
-		s.dc.ls.srv.log.request("proxy", s.ip, s.info, 0, s.tbl.limits.why.tunnelIdle, "", "")
+		s.dc.ls.srv.log.request("proxy", s.ip, s.info, 0, "tunnel idle for timeouts.tunnel_idle, closed", "", "")
 	}
 	s.dc.ec.Close() // OnClose cancels the stream and closes the upstream side
 }
@@ -124,7 +124,7 @@ func (dc *downConn) onBodyTimeout() {
 		dc.ec.Close()
 		return
 	}
-	dc.ls.srv.log.request("downstream", s.ip, s.info, 0, dc.ls.tbl.limits.why.clientBody, "", "")
+	dc.ls.srv.log.request("downstream", s.ip, s.info, 408, "request body stalled for timeouts.client_body", "", "")
 	dc.ls.stats.badRequests.Add(1)
 	s.abortWith(408, "request body not received in time")
 }
@@ -151,7 +151,7 @@ func (dc *downConn) onSendTimer() {
 		dc.sendTimer.Reset(dc.ls.tbl.limits.send)
 		return
 	}
-	dc.ls.srv.log.conn("downstream", dc.remoteIP(), 0, dc.ls.tbl.limits.why.send)
+	dc.ls.srv.log.conn("downstream", dc.remoteIP(), 0, "client took no bytes for timeouts.send, closed")
 	ec.Close()
 }
 

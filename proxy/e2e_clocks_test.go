@@ -150,7 +150,7 @@ func TestClientThatStopsReadingIsClosed(t *testing.T) {
 	c.SetReadBuffer(16 << 10)
 	io.WriteString(c, "GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
 	eventually(t, "the non-reading client closed", func() bool {
-		return strings.Contains(tp.log.String(), "took no bytes for 300ms, closed")
+		return strings.Contains(tp.log.String(), "client took no bytes for timeouts.send, closed")
 	})
 	eventually(t, "its connection released", func() bool { return tp.totals().DownstreamConnsActive == 0 })
 	tp.checkStillServes(t)

@@ -1,7 +1,7 @@
 package proxy_test
 
 // End-to-end tests of issue 10 section 1, "routing must see what the backend
-// will see": path normalisation (target.go, pathnorm.go), absolute-form
+// will see": path normalisation (target.go, proxy/pathnorm), absolute-form
 // targets and Host normalisation, through real sockets to real net/http
 // origins that report the request-target and Host they received. Helpers
 // start with n2.
@@ -13,7 +13,10 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
+
+	"github.com/velox-proxy/velox/proxy"
 )
 
 // n2Origin reports the raw request-target and the Host it received.
@@ -60,8 +63,8 @@ func n2Get(target, host string) string {
 	return "GET " + target + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n"
 }
 
-// n2YAML: product b denies /admin at its route; product c routes /admin to
-// cluster admin; a is a plain product; other is the default product; r
+// n2YAML: product b denies /admin at its route; product c routes /admin and
+// ^/re/[0-9]+$ to cluster admin; a is a plain product; other is the default product; r
 // redirects /old with $request_uri. %[1]s is the routing section.
 const n2YAML = `
 listeners:
@@ -86,6 +89,8 @@ products:
     routes:
       - prefix: /admin
         cluster: admin
+      - regexp: ^/re/[0-9]+$
+        cluster: admin
   - name: r
     hosts: [r.example]
     routes:
@@ -103,8 +108,9 @@ clusters:
   - {name: other, backends: [{address: %[6]s}]}
 `
 
-// n2Proxy starts the origins and a proxy with the routing section given.
-func n2Proxy(t *testing.T, routing string) (addr string, origins map[string]*e2Origin) {
+// n2Proxy starts the origins and a proxy with the routing section given;
+// setup, if set, registers Go filters.
+func n2Proxy(t *testing.T, routing string, setup func(*proxy.Server)) (addr string, origins map[string]*e2Origin) {
 	t.Helper()
 	origins = map[string]*e2Origin{}
 	var addrs []any
@@ -113,7 +119,7 @@ func n2Proxy(t *testing.T, routing string) (addr string, origins map[string]*e2O
 		origins[n] = n2Origin(t, n)
 		addrs = append(addrs, origins[n].Addr())
 	}
-	_, addr = e2StartProxy(t, e2Config(t, fmt.Sprintf(n2YAML, addrs...)), 1, nil)
+	_, addr = e2StartProxy(t, e2Config(t, fmt.Sprintf(n2YAML, addrs...)), 1, setup)
 	return addr, origins
 }
 
@@ -146,7 +152,7 @@ var n2Bypasses = []struct{ target, normal string }{
 // TestE2ENormalizeDenyNotEscaped: a route-level deny on /admin holds for
 // every spelling; the origin behind it sees none of them.
 func TestE2ENormalizeDenyNotEscaped(t *testing.T) {
-	addr, origins := n2Proxy(t, "")
+	addr, origins := n2Proxy(t, "", nil)
 	for _, tc := range n2Bypasses {
 		r := n2Send(t, addr, n2Get(tc.target, "b.example"))
 		want := 403
@@ -165,7 +171,7 @@ func TestE2ENormalizeDenyNotEscaped(t *testing.T) {
 // TestE2ENormalizeRouteAndForward: a route on /admin to cluster admin gets
 // every spelling, and its origin receives the normal form with Host c.example.
 func TestE2ENormalizeRouteAndForward(t *testing.T) {
-	addr, origins := n2Proxy(t, "")
+	addr, origins := n2Proxy(t, "", nil)
 	for _, tc := range n2Bypasses {
 		r := n2Send(t, addr, n2Get(tc.target, "c.example"))
 		if tc.normal == "" {
@@ -202,7 +208,7 @@ func TestE2ENormalizePolicies(t *testing.T) {
 		{"normalisation off", "routing: {normalize_path: false}", "/%61dmin", "c", "/%61dmin", 200},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			addr, _ := n2Proxy(t, tc.routing)
+			addr, _ := n2Proxy(t, tc.routing, nil)
 			r := n2Send(t, addr, n2Get(tc.target, "c.example"))
 			if r.status != tc.status || r.origin != tc.origin || r.uri != tc.uri {
 				t.Errorf("%s: %d from %q, origin saw %q; want %d from %q, %q",
@@ -216,7 +222,7 @@ func TestE2ENormalizePolicies(t *testing.T) {
 // the product and is the Host the backend receives; the target goes
 // upstream in origin-form, normalised.
 func TestE2EAbsoluteForm(t *testing.T) {
-	addr, _ := n2Proxy(t, "")
+	addr, _ := n2Proxy(t, "", nil)
 	for _, tc := range []struct {
 		target, host string
 		origin, uri  string
@@ -243,7 +249,7 @@ func TestE2EAbsoluteForm(t *testing.T) {
 // TestE2EHostNormalized: case, port and a trailing dot do not change the
 // product; a Host that is not RFC 3986 uri-host [":" port] is a 400.
 func TestE2EHostNormalized(t *testing.T) {
-	addr, _ := n2Proxy(t, "")
+	addr, _ := n2Proxy(t, "", nil)
 	for _, tc := range []struct {
 		host, origin string
 		status       int
@@ -275,7 +281,7 @@ func TestE2EHostNormalized(t *testing.T) {
 
 // TestE2ERedirectRequestURI: $request_uri is the target as forwarded.
 func TestE2ERedirectRequestURI(t *testing.T) {
-	addr, _ := n2Proxy(t, "")
+	addr, _ := n2Proxy(t, "", nil)
 	r := n2Send(t, addr, n2Get("/x/../old/%61?q=%2e", "r.example"))
 	if want := "https://r.example/old/a?q=%2e"; r.status != 302 || r.location != want {
 		t.Errorf("%d Location %q, want 302 %q", r.status, r.location, want)
@@ -289,7 +295,7 @@ func TestE2ERedirectRequestURI(t *testing.T) {
 // TestE2ECurlPathAsIs: curl --path-as-is sends dot segments unchanged; the
 // deny holds and the route's origin sees the normal form.
 func TestE2ECurlPathAsIs(t *testing.T) {
-	addr, _ := n2Proxy(t, "")
+	addr, _ := n2Proxy(t, "", nil)
 	out, _ := e2Curl(t, "--path-as-is", "-o", "/dev/null", "-w", "%{http_code}",
 		"-H", "Host: b.example", "http://"+addr+"/x/../%61dmin/./")
 	if out != "403" {
@@ -298,5 +304,35 @@ func TestE2ECurlPathAsIs(t *testing.T) {
 	out, _ = e2Curl(t, "--path-as-is", "-H", "Host: c.example", "http://"+addr+"/x/../%61dmin/./")
 	if want := "uri=/admin/\nhost=c.example\n"; out != want {
 		t.Errorf("route through curl: origin answered %q, want %q", out, want)
+	}
+}
+
+// TestE2ENormalizeRegexpAndGoFilter: regexp routes match the normal form,
+// and a Go filter at before_location sees it as Request().Path.
+func TestE2ENormalizeRegexpAndGoFilter(t *testing.T) {
+	var mu sync.Mutex
+	var seen []string
+	addr, _ := n2Proxy(t, "", func(srv *proxy.Server) {
+		srv.Register(proxy.BeforeLocation, proxy.RequestFilterFunc(func(s *proxy.Stream) proxy.Verdict {
+			mu.Lock()
+			seen = append(seen, string(s.Request().Path))
+			mu.Unlock()
+			return proxy.Continue
+		}))
+	})
+	for _, tc := range []struct{ target, origin, uri string }{
+		{"/re/./%31%32", "admin", "/re/12"},
+		{"/x/../re/7", "admin", "/re/7"},
+		{"/re/1/../x", "c", "/re/x"},
+	} {
+		r := n2Send(t, addr, n2Get(tc.target, "c.example"))
+		if r.status != 200 || r.origin != tc.origin || r.uri != tc.uri {
+			t.Errorf("%s: %d from %q, origin saw %q; want 200 from %q, %q", tc.target, r.status, r.origin, r.uri, tc.origin, tc.uri)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if want := []string{"/re/12", "/re/7", "/re/x"}; strings.Join(seen, " ") != strings.Join(want, " ") {
+		t.Errorf("the Go filter saw %q, want %q", seen, want)
 	}
 }

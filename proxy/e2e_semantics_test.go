@@ -229,7 +229,7 @@ func TestRequestValidAtEveryPoint(t *testing.T) {
 		})
 	}
 	cfg := clusterConfig(o.addr())
-	tp := startProxyWith(t, cfg, func(s *Server) {
+	tp := startProxySetup(t, cfg, Options{Loops: 1}, func(s *Server) {
 		for _, p := range []Point{BeforeLocation, AfterLocation, ReadResponse, RequestFinish} {
 			s.Register(p, record(p))
 		}

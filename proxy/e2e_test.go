@@ -216,7 +216,9 @@ func TestSlowBackendIs504(t *testing.T) {
 func TestRetryOnAnotherBackendForIdempotentRequests(t *testing.T) {
 	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "live") })
 	dead := deadAddr(t)
-	tp := startProxy(t, clusterConfig(dead, o.addr()), 1)
+	cfg := clusterConfig(dead, o.addr())
+	cfg.Clusters[0].ConsecutiveFailures = 1
+	tp := startProxy(t, cfg, 1)
 	c := tp.client()
 	for i := 0; i < 4; i++ {
 		req, _ := http.NewRequest("GET", tp.url("/"), nil)
@@ -247,11 +249,14 @@ func TestNonIdempotentIsNotRetried(t *testing.T) {
 	}
 }
 
-func TestAllBackendsEjectedIs503(t *testing.T) {
+// TestAllBackendsEjectedStillTried: a lone backend that is ejected is
+// still tried (panic mode): the client gets the 502 of a failed connect,
+// not a 503, and the failure is counted.
+func TestAllBackendsEjectedStillTried(t *testing.T) {
 	cfg := clusterConfig(deadAddr(t))
 	cfg.Clusters[0].Retries = -1
+	cfg.Clusters[0].ConsecutiveFailures = 1
 	tp := startProxy(t, cfg, 1)
-	codes := []int{}
 	for i := 0; i < 2; i++ {
 		resp, err := tp.client().Get(tp.url("/"))
 		if err != nil {
@@ -259,13 +264,33 @@ func TestAllBackendsEjectedIs503(t *testing.T) {
 		}
 		b, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		codes = append(codes, resp.StatusCode)
-		if i == 1 && !strings.Contains(string(b), "no healthy backend") {
-			t.Fatalf("503 body %q", b)
+		if resp.StatusCode != 502 || !strings.Contains(string(b), "could not connect") {
+			t.Fatalf("request %d: %d %q, want 502 could not connect", i, resp.StatusCode, b)
 		}
 	}
-	if codes[0] != 502 || codes[1] != 503 {
-		t.Fatalf("codes %v, want [502 503]: a failed backend must be ejected", codes)
+	if s := tp.Stats().Clusters["c"][0]; s.Healthy || s.Failures != 2 || s.Ejections != 1 {
+		t.Fatalf("backend stats %+v, want ejected after 2 failures, 1 ejection", s)
+	}
+}
+
+// TestAllBackendsDrainedIs503: weight 0 on every backend leaves nothing to
+// send to: 503 with the reason, and the backend sees nothing.
+func TestAllBackendsDrainedIs503(t *testing.T) {
+	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request) {})
+	cfg := clusterConfig(o.addr())
+	cfg.Clusters[0].Backends[0].Weight = new(0)
+	tp := startProxy(t, cfg, 1)
+	resp, err := tp.client().Get(tp.url("/"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 503 || !strings.Contains(string(b), "drained (weight 0)") {
+		t.Fatalf("got %d %q, want 503 drained", resp.StatusCode, b)
+	}
+	if n := o.reqs.Load(); n != 0 {
+		t.Fatalf("drained backend got %d requests", n)
 	}
 }
 

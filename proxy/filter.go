@@ -1,5 +1,7 @@
 package proxy
 
+import "sync/atomic"
+
 // Point is a callback point of the pipeline (see the package comment).
 type Point uint8
 
@@ -85,6 +87,28 @@ func (ch chain) run(s *Stream) Verdict {
 }
 
 type connChain []ConnFilter
+
+// connPoint is the published chain of one conn point: RegisterConn replaces
+// it with a longer copy, the loops load it once per connection event.
+type connPoint struct{ ch atomic.Pointer[connChain] }
+
+func (p *connPoint) run(c *Session) Verdict {
+	ch := p.ch.Load()
+	if ch == nil {
+		return Continue
+	}
+	return ch.run(c)
+}
+
+// add publishes a copy of the chain with f appended; callers serialise.
+func (p *connPoint) add(f ConnFilter) {
+	var ch connChain
+	if old := p.ch.Load(); old != nil {
+		ch = append(ch, *old...)
+	}
+	ch = append(ch, f)
+	p.ch.Store(&ch)
+}
 
 func (ch connChain) run(c *Session) Verdict {
 	for _, f := range ch {

@@ -23,12 +23,11 @@ type limits struct {
 	send         time.Duration
 	tunnelIdle   time.Duration
 	upgrades     []string // lower case
-	why          clockReasons
 }
 
 func resolveLimits(cfg *config.Config) limits {
 	l, t := cfg.Limits, cfg.Timeouts
-	lim := limits{
+	return limits{
 		h1: h1.Limits{
 			MaxURI:         cmp.Or(l.MaxURI, config.DefaultMaxURI),
 			MaxHeaderBytes: cmp.Or(l.MaxHeaderBytes, config.DefaultMaxHeaderBytes),
@@ -46,8 +45,6 @@ func resolveLimits(cfg *config.Config) limits {
 		tunnelIdle:   cmp.Or(time.Duration(t.TunnelIdle), config.DefaultTunnelIdle),
 		upgrades:     resolveUpgrades(cfg.Upgrades),
 	}
-	lim.why = newClockReasons(&lim)
-	return lim
 }
 
 // resolveUpgrades lower-cases the allowed upgrade tokens; nil means the

@@ -67,6 +67,9 @@ func (ls *loopState) current() *table {
 	return t
 }
 
+// switchTable runs on the loop as a task when a table is published.
+func (ls *loopState) switchTable() { ls.current() }
+
 // staggered advances loop n's picker by n picks, so that the loops' round
 // robins do not all begin with the same backend: two clients on two loops
 // reach two backends, as they would behind one shared rotation.

@@ -21,6 +21,10 @@ type Options struct {
 	// BusyPoll: a busy loop spins this long for events before it sleeps
 	// (see eventloop/busypoll.go); 0 = never spin.
 	BusyPoll time.Duration
+	// LookupHost resolves backend host names, at New and Reload and every
+	// cluster's resolve_interval after, always off the loops; nil =
+	// net.DefaultResolver.LookupHost. Tests inject their own answers.
+	LookupHost config.LookupHost
 }
 
 // Server is a running proxy: its loops, its current table, its filters.
@@ -30,15 +34,19 @@ type Server struct {
 	loops     []*loopState
 	log       *Logger
 	listeners []string
-	// Set before Start (Register*), read-only after:
-	registered [numPoints]chain
-	connF      [numPoints]connChain
+	lookup    config.LookupHost
+	res       resolver
+	// Shared (atomics): the conn filters, published whole by RegisterConn.
+	connF [numPoints]connPoint
 	// Shared:
 	table    atomic.Pointer[table]
 	draining atomic.Bool
-	mu       sync.Mutex // serialises Reload and Register; guards cfg
+	mu       sync.Mutex // serialises Reload, Register and re-resolution; guards what follows
 	cfg      *config.Config
+	hosts    config.Hosts // what the backend host names of cfg resolved to
 	bound    []string
+	// Guarded by mu:
+	registered [numPoints]chain
 }
 
 // ErrListenersChanged is returned by Reload when the new config has other
@@ -52,12 +60,16 @@ func New(cfg *config.Config, o Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{group: g, log: o.Logger, listeners: listenerAddrs(cfg), cfg: cfg}
-	t, err := buildTable(cfg, 1, &s.registered)
+	s := &Server{group: g, log: o.Logger, listeners: listenerAddrs(cfg), cfg: cfg, lookup: o.LookupHost}
+	if s.hosts, err = s.resolve(cfg); err != nil {
+		return nil, err
+	}
+	t, err := buildTable(cfg, 1, tableFrom{registered: &s.registered, hosts: s.hosts})
 	if err != nil {
 		return nil, err
 	}
 	s.table.Store(t)
+	s.res.init(s)
 	for i, l := range g.Loops() {
 		s.loops = append(s.loops, newLoopState(s, l, i))
 	}
@@ -72,21 +84,44 @@ func listenerAddrs(cfg *config.Config) []string {
 	return a
 }
 
-// Register adds a Go filter at a request point. Call before Start.
+// Register adds a Go filter at a request point. It may be called at any
+// time: requests that begin after it returns run the filter.
 func (s *Server) Register(p Point, f RequestFilter) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.registered[p] = append(s.registered[p], f)
-	t, err := buildTable(s.cfg, s.table.Load().gen, &s.registered)
+	s.rebuild(s.cfg, s.hosts)
+}
+
+// RegisterConn adds a Go filter at Accept, Handshake or Finish. It may be
+// called at any time, also while traffic flows: connections accepted (or
+// closing, for Finish) after it returns run the filter. The loops read a
+// published copy of each chain, never the one being changed.
+func (s *Server) RegisterConn(p Point, f ConnFilter) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.connF[p].add(f)
+}
+
+// rebuild publishes a new table of cfg and hosts with the current
+// generation (the config is the one in use). s.mu is held.
+func (s *Server) rebuild(cfg *config.Config, hosts config.Hosts) {
+	old := s.table.Load()
+	t, err := buildTable(cfg, old.gen, tableFrom{registered: &s.registered, hosts: hosts, prev: old})
 	if err != nil {
 		panic("proxy: config that built once fails to build: " + err.Error())
 	}
-	s.table.Store(t)
+	s.publish(t)
 }
 
-// RegisterConn adds a Go filter at Accept, Handshake or Finish. Call before Start.
-func (s *Server) RegisterConn(p Point, f ConnFilter) {
-	s.connF[p] = append(s.connF[p], f)
+// publish makes t the table of new requests and hands every loop a task
+// that switches it to t now: the old pools close their idle connections at
+// once, not when the loop next sees a request. s.mu is held.
+func (s *Server) publish(t *table) {
+	s.table.Store(t)
+	for _, ls := range s.loops {
+		ls.loop.Execute(ls.switchTable) // ErrClosed once stopped: nothing to switch
+	}
 }
 
 // Start opens the listeners and starts the loops.
@@ -99,7 +134,11 @@ func (s *Server) Start() error {
 		}
 		s.bound = append(s.bound, b)
 	}
-	return s.group.Start()
+	if err := s.group.Start(); err != nil {
+		return err
+	}
+	s.res.start()
+	return nil
 }
 
 // Addrs are the bound listener addresses, in config order.
@@ -110,21 +149,29 @@ func (s *Server) Accept(c *eventloop.Conn) eventloop.Handler {
 	return s.loops[c.Loop().ID()].accept(c)
 }
 
-// Reload switches every loop to cfg. cfg must be validated; if building it
-// fails, the old table keeps serving and the error says why.
+// Reload switches every loop to cfg. cfg must be validated; its backend
+// host names are resolved here (a blocking call: never call Reload on a
+// loop). If a name does not resolve or building fails, the old table keeps
+// serving and the error says why. Backends that stay (same cluster name and
+// address) keep their health and counters.
 func (s *Server) Reload(cfg *config.Config) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !slices.Equal(listenerAddrs(cfg), s.listeners) {
 		return ErrListenersChanged
 	}
-	old := s.table.Load()
-	t, err := buildTable(cfg, old.gen+1, &s.registered)
+	hosts, err := s.resolve(cfg)
 	if err != nil {
 		return err
 	}
-	s.table.Store(t)
-	s.cfg = cfg
+	old := s.table.Load()
+	t, err := buildTable(cfg, old.gen+1, tableFrom{registered: &s.registered, hosts: hosts, prev: old})
+	if err != nil {
+		return err
+	}
+	s.cfg, s.hosts = cfg, hosts
+	s.publish(t)
+	s.res.reloaded()
 	return nil
 }
 
@@ -133,6 +180,7 @@ func (s *Server) Reload(cfg *config.Config) error {
 // stops every loop. It reports whether everything drained in time.
 func (s *Server) Shutdown() bool {
 	s.draining.Store(true)
+	s.res.stop()
 	s.group.CloseListeners()
 	for _, ls := range s.loops {
 		ls.loop.Execute(ls.startDrain)

@@ -17,7 +17,7 @@ type failure uint8
 const (
 	failNone            failure = iota
 	failNoRoute                 // 404: no product or no cluster
-	failNoHealthy               // 503: every backend ejected
+	failNoHealthy               // 503: every backend drained (weight 0); ejected ones are used anyway
 	failConnLimit               // 503: per-backend connection limit
 	failConnectRefused          // 502: connect refused or reset
 	failConnectTimeout          // 504
@@ -27,6 +27,9 @@ const (
 	failClientGone              // 499: the client closed first (logged only)
 	failConnect                 // 405: CONNECT is for forward proxies
 	failBadUpgrade              // 502: 101 to a request that did not ask for that protocol
+	failNoFiles                 // 503: socket(2) failed with EMFILE or ENFILE
+	failNoSocketMem             // 503: socket(2) failed with ENOBUFS or ENOMEM
+	failSocket                  // 503: socket(2) failed otherwise, or the loop is stopping
 )
 
 var failures = [...]struct {
@@ -35,7 +38,7 @@ var failures = [...]struct {
 }{
 	failNone:            {200, ""},
 	failNoRoute:         {404, "no route for this host and path"},
-	failNoHealthy:       {503, "no healthy backend in cluster"},
+	failNoHealthy:       {503, "no backend to send to: every backend of the cluster is drained (weight 0)"},
 	failConnLimit:       {503, "backend connection limit reached"},
 	failConnectRefused:  {502, "could not connect to backend"},
 	failConnectTimeout:  {504, "timed out connecting to backend"},
@@ -45,6 +48,9 @@ var failures = [...]struct {
 	failClientGone:      {499, "client closed the connection"},
 	failConnect:         {405, "CONNECT is not supported by a reverse proxy"},
 	failBadUpgrade:      {502, "backend switched to a protocol the request did not ask for"},
+	failNoFiles:         {503, "could not open a socket: too many open files (the proxy is out of file descriptors)"},
+	failNoSocketMem:     {503, "could not open a socket: out of kernel memory for sockets"},
+	failSocket:          {503, "could not open a socket"},
 }
 
 func statusOf(f failure) int    { return failures[f].status }
@@ -68,12 +74,21 @@ func connectFailure(err error) failure {
 	return failConnectRefused
 }
 
-// pickFailure classifies an error from a Picker or Pool.
+// pickFailure classifies an error from a Picker or Pool.Dial. Dial fails
+// before any connect when socket(2) does (out of file descriptors: the
+// proxy's own problem, not the backend's) or the loop is stopping.
 func pickFailure(err error) failure {
-	if errors.Is(err, upstream.ErrConnLimit) {
+	switch {
+	case errors.Is(err, upstream.ErrConnLimit):
 		return failConnLimit
+	case errors.Is(err, upstream.ErrNoHealthy):
+		return failNoHealthy
+	case errors.Is(err, syscall.EMFILE), errors.Is(err, syscall.ENFILE):
+		return failNoFiles
+	case errors.Is(err, syscall.ENOBUFS), errors.Is(err, syscall.ENOMEM):
+		return failNoSocketMem
 	}
-	return failNoHealthy
+	return failSocket
 }
 
 // isReset reports whether err is a peer close or reset (not a local close).

@@ -75,7 +75,7 @@ type perRequest struct {
 	clock       streamClock
 	lastActive  int64 // loop time of the last tunnel byte (clockTunnel)
 
-	routePath []byte // the path routes match: normalised (target.go)
+	routePath []byte // the normalised path, for forward_path: original (target.go)
 }
 
 // Request is the parsed request head, valid at every callback point from
@@ -195,7 +195,7 @@ func (s *Stream) locate() bool {
 		return false
 	}
 	ci := s.product.defaultCluster
-	if s.route = s.product.match(s.routePath, &s.req); s.route != nil {
+	if s.route = s.product.match(s.matchPath(), &s.req); s.route != nil {
 		ci = s.route.cluster
 	}
 	if ci >= 0 {

@@ -10,7 +10,8 @@ import (
 
 // table is one configuration made ready to serve: hosts, routes, clusters and
 // filters. It is immutable and shared by all loops; a reload builds a new one
-// and each loop switches to it between requests.
+// and each loop switches to it in a task handed over at once (Server.publish),
+// or at its next request if that comes first.
 type table struct {
 	gen      uint64
 	hosts    hostTable
@@ -20,15 +21,25 @@ type table struct {
 	routing  pathPolicy // how paths are normalised (target.go)
 }
 
+// tableFrom is what a table is built from besides its config.
+type tableFrom struct {
+	registered *[numPoints]chain // Go filters registered on the Server
+	hosts      config.Hosts      // addresses of the backend host names
+	prev       *table            // the table replaced: its backends' health is kept; nil = none
+}
+
 // buildTable turns a validated config into a table. Go filters registered on
-// the Server run before the config's at each point.
-func buildTable(cfg *config.Config, gen uint64, registered *[numPoints]chain) (*table, error) {
+// the Server run before the config's at each point. A backend of the same
+// cluster name and address as one of from.prev keeps its health and counters.
+func buildTable(cfg *config.Config, gen uint64, from tableFrom) (*table, error) {
 	t := &table{gen: gen, limits: resolveLimits(cfg), routing: resolveRouting(&cfg.Routing)}
 	t.hosts.exact = map[string]*product{}
 	t.hosts.wildcard = map[string]*product{}
 	byName := map[string]int{}
 	for i := range cfg.Clusters {
-		c, err := upstream.NewCluster(&cfg.Clusters[i])
+		c, err := upstream.NewCluster(&cfg.Clusters[i], upstream.From{
+			Hosts: from.hosts, Prev: from.prev.cluster(cfg.Clusters[i].Name),
+		})
 		if err != nil {
 			return nil, fmt.Errorf("clusters[%d]: %w", i, err)
 		}
@@ -36,7 +47,7 @@ func buildTable(cfg *config.Config, gen uint64, registered *[numPoints]chain) (*
 		t.clusters = append(t.clusters, c)
 	}
 	for p := range t.points {
-		t.points[p] = append(t.points[p], registered[p]...)
+		t.points[p] = append(t.points[p], from.registered[p]...)
 	}
 	for i := range cfg.Filters {
 		f, p, err := newFilter(&cfg.Filters[i], BeforeLocation)
@@ -58,6 +69,19 @@ func buildTable(cfg *config.Config, gen uint64, registered *[numPoints]chain) (*
 		}
 	}
 	return t, nil
+}
+
+// cluster returns the cluster named name, or nil; a nil table has none.
+func (t *table) cluster(name string) *upstream.Cluster {
+	if t == nil {
+		return nil
+	}
+	for _, c := range t.clusters {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
 }
 
 func clusterIndex(name string, byName map[string]int) (int, error) {

@@ -1,9 +1,12 @@
 package proxy
 
-import "github.com/velox-proxy/velox/config"
+import (
+	"github.com/velox-proxy/velox/config"
+	"github.com/velox-proxy/velox/proxy/pathnorm"
+)
 
 // What routing sees is what the backend gets. Before any filter runs, the
-// stream puts the path of the request-target in normal form (pathnorm.go):
+// stream puts the path of the request-target in normal form (pathnorm):
 // products' routes, their filters, Go filters (Request().Path) and the
 // redirect filter's $request_uri all see that path, and it is the path sent
 // upstream, followed by the query as received. With forward_path: original
@@ -12,32 +15,33 @@ import "github.com/velox-proxy/velox/config"
 // escaped). An absolute-form target goes upstream in origin-form with its
 // authority as Host (h1 does that).
 
-// resolveRouting turns the config's routing section into a pathPolicy.
-func resolveRouting(r *config.Routing) pathPolicy {
-	pp := pathPolicy{
-		normalize:       r.Normalize(),
-		mergeSlashes:    r.Merge(),
-		forwardOriginal: r.ForwardPath == config.ForwardPathOriginal,
-	}
-	switch r.EscapedSlashes {
-	case config.EscapedSlashesKeep:
-		pp.slashes = slashKeep
-	case config.EscapedSlashesDecode:
-		pp.slashes = slashDecode
-	}
-	return pp
+// pathPolicy is config.Routing with defaults resolved. It is immutable and
+// shared by all loops.
+type pathPolicy struct {
+	normalize       bool // false: routes see the path as received
+	opts            pathnorm.Options
+	forwardOriginal bool // send the path as received upstream
 }
 
-// routeTarget sets the path routes match, normalised unless the config says
-// not to, and, unless forward_path is original, the path forwarded. A path
-// the normaliser refuses is a 400, and it reports false.
+// resolveRouting turns the config's routing section into a pathPolicy.
+func resolveRouting(r *config.Routing) pathPolicy {
+	return pathPolicy{
+		normalize:       r.Normalize(),
+		opts:            r.PathOptions(),
+		forwardOriginal: r.ForwardPath == config.ForwardPathOriginal,
+	}
+}
+
+// routeTarget normalises the path, unless the config says not to, into
+// Request().Path, or with forward_path: original into s.routePath only. A
+// path the normaliser refuses is a 400, and it reports false.
 func (s *Stream) routeTarget() bool {
 	pp := &s.tbl.routing
 	s.routePath = s.req.Path
 	if !pp.normalize || s.req.Path[0] != '/' { // "*" of OPTIONS
 		return true
 	}
-	p, err := pp.normalizePath(s.path[:0], s.req.Path)
+	p, err := pp.opts.Normalize(s.path[:0], s.req.Path)
 	if err != nil {
 		return s.refusePath(err)
 	}
@@ -51,11 +55,21 @@ func (s *Stream) routeTarget() bool {
 	return true
 }
 
+// matchPath is the path routes match: Request().Path (so a Go filter that
+// rewrites it routes by what it wrote), or with forward_path: original the
+// normal form of the received path.
+func (s *Stream) matchPath() []byte {
+	if s.tbl.routing.forwardOriginal {
+		return s.routePath
+	}
+	return s.req.Path
+}
+
 // refusePath answers 400 for a path that has no normal form.
 func (s *Stream) refusePath(err error) bool {
 	s.dc.ls.stats.badRequests.Add(1)
 	if s.dc.ls.srv.log.Verbose() {
-		s.dc.ls.srv.log.request("proxy", s.ip, s.info, 400, err.Error(), "", "")
+		s.dc.ls.srv.log.request("proxy", s.ip, s.info, 400, err.Error(), "", "") // the errors are static
 	}
 	s.answerError(400, err.Error())
 	return false

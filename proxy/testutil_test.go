@@ -83,24 +83,26 @@ func clusterConfig(backends ...string) *config.Config {
 // startProxy validates cfg and runs it on loops loops until the test ends.
 func startProxy(t testing.TB, cfg *config.Config, loops int) *testProxy {
 	t.Helper()
-	return startProxySetup(t, cfg, loops, nil)
+	return startProxySetup(t, cfg, Options{Loops: loops}, nil)
 }
 
-// startProxyWith is startProxy on one loop with Go filters that setup
-// registers before Start.
-func startProxyWith(t testing.TB, cfg *config.Config, setup func(*Server)) *testProxy {
+// startProxyWith is startProxy with options (a resolver, loops).
+func startProxyWith(t testing.TB, cfg *config.Config, o Options) *testProxy {
 	t.Helper()
-	return startProxySetup(t, cfg, 1, setup)
+	return startProxySetup(t, cfg, o, nil)
 }
 
-func startProxySetup(t testing.TB, cfg *config.Config, loops int, setup func(*Server)) *testProxy {
+// startProxySetup runs cfg with options o (its Logger is the test's) and Go
+// filters that setup registers before Start.
+func startProxySetup(t testing.TB, cfg *config.Config, o Options, setup func(*Server)) *testProxy {
 	t.Helper()
 	if err := cfg.Validate(); err != nil {
 		t.Fatalf("config: %v", err)
 	}
 	tp := &testProxy{log: &syncBuffer{}}
 	logger := NewLogger(tp.log, false)
-	srv, err := New(cfg, Options{Loops: loops, Logger: logger})
+	o.Logger = logger
+	srv, err := New(cfg, o)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,12 +9,46 @@ import (
 
 // Picker chooses a backend. One per loop per cluster: not safe for concurrent use.
 type Picker interface {
-	// Pick returns a healthy backend other than exclude (nil = no exclusion),
-	// or ErrNoHealthy. If only exclude is healthy, it returns exclude.
+	// Pick returns a backend other than exclude (nil = no exclusion), in
+	// this order of preference: a healthy one; exclude, if it is the only
+	// healthy one; when every backend is ejected, any of them anyway
+	// (Envoy's panic mode: better a backend that may have come back than a
+	// 503), then exclude. A drained backend (weight 0) is never picked:
+	// ErrNoHealthy means every backend is drained.
 	Pick(now time.Time, exclude *Backend) (*Backend, error)
 	// Done tells the picker a request picked earlier has finished
 	// (least_request counts outstanding requests).
 	Done(b *Backend)
+}
+
+// selector is what a balancer does for choose: among the backends other
+// than exclude with a weight, healthy at t unless anyHealth, take one and
+// return its index, or -1 if there is none.
+type selector interface {
+	pick(exclude *Backend, t int64, anyHealth bool) int
+}
+
+// choose is the order of preference every Pick follows (see Picker).
+func choose(s selector, backends []*Backend, exclude *Backend, t int64) (int, error) {
+	if i := s.pick(exclude, t, false); i >= 0 {
+		return i, nil
+	}
+	ex := owns(backends, exclude) && exclude.Weight > 0
+	if ex && exclude.healthyAt(t) {
+		return exclude.Index, nil
+	}
+	if i := s.pick(exclude, t, true); i >= 0 {
+		return i, nil
+	}
+	if ex {
+		return exclude.Index, nil
+	}
+	return -1, ErrNoHealthy
+}
+
+// candidate reports whether b may be picked by a selector.
+func candidate(b, exclude *Backend, t int64, anyHealth bool) bool {
+	return b != exclude && b.Weight > 0 && (anyHealth || b.healthyAt(t))
 }
 
 // pickers makes a Picker by config name; NewCluster rejects other names.
@@ -34,14 +68,6 @@ func NewPicker(c *Cluster) Picker {
 // owns reports whether b is one of backends (exclude may come from anywhere).
 func owns(backends []*Backend, b *Backend) bool {
 	return b != nil && b.Index >= 0 && b.Index < len(backends) && backends[b.Index] == b
-}
-
-// onlyExclude is Pick's answer when no backend but exclude is healthy.
-func onlyExclude(backends []*Backend, exclude *Backend, t int64) (*Backend, error) {
-	if owns(backends, exclude) && exclude.healthyAt(t) {
-		return exclude, nil
-	}
-	return nil, ErrNoHealthy
 }
 
 // prng is a splitmix64 generator: one per picker, so no lock and no allocation.

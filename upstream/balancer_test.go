@@ -9,14 +9,15 @@ import (
 	"github.com/velox-proxy/velox/config"
 )
 
-// testCluster makes a cluster whose backend i listens on port 1000+i.
+// testCluster makes a cluster whose backend i listens on port 1000+i and
+// is ejected by its first failure.
 func testCluster(t testing.TB, balancer string, weights ...int) *Cluster {
 	t.Helper()
-	cc := config.Cluster{Name: "t", Balancer: balancer}
+	cc := config.Cluster{Name: "t", Balancer: balancer, ConsecutiveFailures: 1}
 	for i, w := range weights {
-		cc.Backends = append(cc.Backends, config.Backend{Address: fmt.Sprintf("127.0.0.1:%d", 1000+i), Weight: w})
+		cc.Backends = append(cc.Backends, config.Backend{Address: fmt.Sprintf("127.0.0.1:%d", 1000+i), Weight: new(w)})
 	}
-	c, err := NewCluster(&cc)
+	c, err := NewCluster(&cc, From{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +66,7 @@ func TestRoundRobinNginxSequence(t *testing.T) {
 }
 
 func TestRoundRobinEqualWeights(t *testing.T) {
-	p := NewPicker(testCluster(t, "round_robin", 0, 0, 0))
+	p := NewPicker(testCluster(t, "round_robin", 1, 1, 1))
 	if got, want := picks(t, p, t0, nil, 6), "abcabc"; got != want {
 		t.Errorf("sequence = %s, want %s", got, want)
 	}
@@ -117,16 +118,49 @@ func TestPickersOnlyExcludeHealthy(t *testing.T) {
 	}
 }
 
-func TestPickersAllEjected(t *testing.T) {
+// TestPickersPanicWhenAllEjected: with every backend ejected, Pick uses
+// them all (Envoy's panic mode) instead of failing, in both balancers.
+func TestPickersPanicWhenAllEjected(t *testing.T) {
 	for _, kind := range []string{"round_robin", "least_request"} {
-		c := testCluster(t, kind, 1, 2)
+		c := testCluster(t, kind, 1, 1, 1)
 		p := NewPicker(c)
 		for _, b := range c.Backends {
 			b.ReportFailure(t0)
 		}
-		for _, ex := range []*Backend{nil, c.Backends[0]} {
-			if b, err := p.Pick(t0, ex); !errors.Is(err, ErrNoHealthy) || b != nil {
-				t.Errorf("%s: Pick(exclude %v) = %v, %v; want ErrNoHealthy", kind, ex, b, err)
+		got := count(picks(t, p, t0, nil, 300))
+		if got['a'] == 0 || got['b'] == 0 || got['c'] == 0 {
+			t.Errorf("%s: picks with all ejected = %v, want every backend", kind, got)
+		}
+		got = count(picks(t, p, t0, c.Backends[0], 300))
+		if got['a'] != 0 || got['b'] == 0 || got['c'] == 0 {
+			t.Errorf("%s: picks with all ejected, a excluded = %v", kind, got)
+		}
+		one := testCluster(t, kind, 1)
+		one.Backends[0].ReportFailure(t0)
+		if b, err := NewPicker(one).Pick(t0, one.Backends[0]); err != nil || b != one.Backends[0] {
+			t.Errorf("%s: one ejected backend, excluded: Pick = %v, %v; want it anyway", kind, b, err)
+		}
+	}
+}
+
+// TestPickersSkipDrained: weight 0 is never picked, healthy or not, panic
+// or not; a cluster with every backend drained has nothing to pick.
+func TestPickersSkipDrained(t *testing.T) {
+	for _, kind := range []string{"round_robin", "least_request"} {
+		c := testCluster(t, kind, 0, 1, 0, 1)
+		p := NewPicker(c)
+		if got := count(picks(t, p, t0, nil, 300)); got['a'] != 0 || got['c'] != 0 || got['b'] == 0 || got['d'] == 0 {
+			t.Errorf("%s: picks with a, c drained = %v", kind, got)
+		}
+		c.Backends[1].ReportFailure(t0)
+		c.Backends[3].ReportFailure(t0)
+		if got := count(picks(t, p, t0, c.Backends[1], 50)); got['d'] != 50 {
+			t.Errorf("%s: panic picks excluding b = %v, want only d", kind, got)
+		}
+		drained := testCluster(t, kind, 0, 0)
+		for _, ex := range []*Backend{nil, drained.Backends[0]} {
+			if b, err := NewPicker(drained).Pick(t0, ex); !errors.Is(err, ErrNoHealthy) || b != nil {
+				t.Errorf("%s: all drained: Pick(exclude %v) = %v, %v; want ErrNoHealthy", kind, ex, b, err)
 			}
 		}
 	}

@@ -6,14 +6,16 @@
 // getting a connection) and cmd/velox (building clusters from config, /stats).
 // It imports config for the cluster description and eventloop for
 // connections and timers. Read next: cluster.go (NewCluster, defaults),
-// health.go (ejection with exponential backoff), balancer.go (Picker and the
-// two balancers), pool.go (one loop's connections).
+// health.go (ejection after consecutive failures, with exponential backoff),
+// balancer.go (Picker, the order of preference with panic mode, and the two
+// balancers), pool.go (one loop's connections).
 //
 // # Ownership
 //
 // A Cluster and its Backends are immutable after NewCluster and shared by all
 // loops; the only mutable state of a Backend is its health and counters,
-// which are atomics. A Picker and a Pool belong to one loop and one cluster:
+// which are atomics behind a pointer that the Backend of the same address in
+// the next table (From.Prev, at a reload or a new DNS answer) shares. A Picker and a Pool belong to one loop and one cluster:
 // make one of each per loop with NewPicker and NewPool, and touch them only
 // from that loop.
 //

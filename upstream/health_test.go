@@ -4,10 +4,13 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/velox-proxy/velox/config"
 )
 
+// testBackend is ejected by its first failure.
 func testBackend(base, max time.Duration) *Backend {
-	return &Backend{Addr: "127.0.0.1:1", Weight: 1, ejectBase: base, ejectMax: max}
+	return &Backend{Addr: "127.0.0.1:1", Weight: 1, ejectAfter: 1, ejectBase: base, ejectMax: max, health: new(health)}
 }
 
 var t0 = time.Unix(1_700_000_000, 0)
@@ -80,13 +83,69 @@ func TestStats(t *testing.T) {
 	b.addActive(3)
 	b.addActive(-1)
 	b.ReportFailure(t0)
-	want := Stats{Addr: "127.0.0.1:1", Healthy: false, Requests: 2, Failures: 1, Ejections: 1, ActiveConns: 2}
+	want := Stats{Addr: "127.0.0.1:1", Weight: 1, Healthy: false, ConsecutiveFailures: 1,
+		Requests: 2, Failures: 1, Ejections: 1, ActiveConns: 2}
 	if s := b.Stats(t0); s != want {
 		t.Errorf("Stats = %+v, want %+v", s, want)
 	}
 	if got := b.EjectedUntil(); !got.Equal(t0.Add(time.Second)) {
 		t.Errorf("EjectedUntil = %v", got)
 	}
+}
+
+// TestEjectAfterConsecutiveFailures: the Nth failure in a row ejects for
+// EjectBase, the next ones double it; a success in between starts over.
+func TestEjectAfterConsecutiveFailures(t *testing.T) {
+	b := testBackend(time.Second, 30*time.Second)
+	b.ejectAfter = 3
+	b.ReportFailure(t0)
+	b.ReportSuccess()
+	now := t0
+	for i := range 2 {
+		b.ReportFailure(now)
+		if !b.Healthy(now) {
+			t.Fatalf("ejected after %d consecutive failures (one success before), want 3", i+1)
+		}
+	}
+	b.ReportFailure(now) // the 3rd in a row
+	ejectedFor(t, b, now, time.Second)
+	now = now.Add(time.Second)
+	b.ReportFailure(now) // the 4th, once the ejection is over
+	ejectedFor(t, b, now, 2*time.Second)
+	if s := b.Stats(now); s.Failures != 5 || s.Ejections != 2 || s.ConsecutiveFailures != 4 {
+		t.Errorf("stats = %+v, want 5 failures, 2 ejections, 4 consecutive", s)
+	}
+}
+
+// TestNeverEject: consecutive_failures -1 counts failures, ejects never.
+func TestNeverEject(t *testing.T) {
+	c, err := NewCluster(&config.Cluster{ConsecutiveFailures: -1, Backends: []config.Backend{{Address: "127.0.0.1:1"}}}, From{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := c.Backends[0]
+	for range 100 {
+		b.ReportFailure(t0)
+	}
+	if s := b.Stats(t0); !s.Healthy || s.Failures != 100 || s.Ejections != 0 {
+		t.Errorf("stats = %+v, want healthy with 100 failures", s)
+	}
+}
+
+// TestDefaultEjectsAtFive: unset consecutive_failures is Envoy's 5.
+func TestDefaultEjectsAtFive(t *testing.T) {
+	c, err := NewCluster(&config.Cluster{Backends: []config.Backend{{Address: "127.0.0.1:1"}}}, From{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := c.Backends[0]
+	for i := range 5 {
+		if !b.Healthy(t0) {
+			t.Fatalf("ejected after %d failures", i)
+		}
+		b.ReportFailure(t0)
+	}
+	ejectedFor(t, b, t0, time.Second)
 }
 
 // TestHealthConcurrent is for -race: loops report at once.

@@ -5,7 +5,7 @@ import "time"
 var _ Picker = (*leastRequest)(nil)
 
 // leastRequest is the power of two choices: take two distinct healthy
-// backends at random and send to the one with fewer outstanding requests on
+// backends with a weight at random and send to the one with fewer outstanding requests on
 // this loop; on a tie the heavier weight wins, then the first drawn.
 // Outstanding counts are per loop (Pick adds one, Done takes it back), so
 // they need no atomics and never wait on another loop.
@@ -29,22 +29,27 @@ func newLeastRequest(c *Cluster) Picker {
 }
 
 func (p *leastRequest) Pick(now time.Time, exclude *Backend) (*Backend, error) {
-	t := now.UnixNano()
+	i, err := choose(p, p.backends, exclude, now.UnixNano())
+	if err != nil {
+		return nil, err
+	}
+	p.outstanding[i]++
+	return p.backends[i], nil
+}
+
+// pick draws two distinct candidates and returns the less loaded.
+func (p *leastRequest) pick(exclude *Backend, t int64, anyHealth bool) int {
 	cand := p.candidates[:0]
 	for i, b := range p.backends {
-		if b != exclude && b.healthyAt(t) {
+		if candidate(b, exclude, t, anyHealth) {
 			cand = append(cand, i)
 		}
 	}
 	switch len(cand) {
 	case 0:
-		b, err := onlyExclude(p.backends, exclude, t)
-		if err == nil {
-			p.outstanding[b.Index]++
-		}
-		return b, err
+		return -1
 	case 1:
-		return p.take(cand[0]), nil
+		return cand[0]
 	}
 	i := p.rng.intn(len(cand))
 	j := p.rng.intn(len(cand) - 1)
@@ -55,7 +60,7 @@ func (p *leastRequest) Pick(now time.Time, exclude *Backend) (*Backend, error) {
 	if p.less(b, a) {
 		a = b
 	}
-	return p.take(a), nil
+	return a
 }
 
 // less reports whether backend i is a better choice than backend j.
@@ -64,11 +69,6 @@ func (p *leastRequest) less(i, j int) bool {
 		return p.outstanding[i] < p.outstanding[j]
 	}
 	return p.backends[i].Weight > p.backends[j].Weight
-}
-
-func (p *leastRequest) take(i int) *Backend {
-	p.outstanding[i]++
-	return p.backends[i]
 }
 
 // Done takes back the request Pick counted for b. Extra calls are ignored.

@@ -62,7 +62,7 @@ func newPoolEnv(t *testing.T, cc config.Cluster) *poolEnv {
 	t.Cleanup(g.Stop)
 
 	cc.Backends = []config.Backend{{Address: ln.Addr().String()}}
-	c, err := NewCluster(&cc)
+	c, err := NewCluster(&cc, From{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -298,7 +298,7 @@ func TestPoolUnsolicitedBytesClose(t *testing.T) {
 }
 
 func TestPoolMaxIdle(t *testing.T) {
-	e := newPoolEnv(t, config.Cluster{MaxIdle: 2})
+	e := newPoolEnv(t, config.Cluster{MaxIdle: new(2)})
 	cs := []*Conn{e.dial(), e.dial(), e.dial()}
 	e.wantCounts(0, 3)
 	for _, c := range cs {
@@ -362,7 +362,7 @@ func TestPoolConnectFails(t *testing.T) {
 	ln.Close() // nothing listens there now: connect is refused
 	e := newPoolEnv(t, config.Cluster{})
 	cc := config.Cluster{Backends: []config.Backend{{Address: addr}}}
-	cl, err := NewCluster(&cc)
+	cl, err := NewCluster(&cc, From{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,12 +19,20 @@ func newRoundRobin(c *Cluster) Picker {
 	return &roundRobin{backends: c.Backends, current: make([]int, len(c.Backends))}
 }
 
-// Pick skips ejected backends and exclude; their current weights stand still.
 func (p *roundRobin) Pick(now time.Time, exclude *Backend) (*Backend, error) {
-	t := now.UnixNano()
+	i, err := choose(p, p.backends, exclude, now.UnixNano())
+	if err != nil {
+		return nil, err
+	}
+	return p.backends[i], nil
+}
+
+// pick runs one round over the candidates; the current weights of the
+// others stand still.
+func (p *roundRobin) pick(exclude *Backend, t int64, anyHealth bool) int {
 	best, total := -1, 0
 	for i, b := range p.backends {
-		if b == exclude || !b.healthyAt(t) {
+		if !candidate(b, exclude, t, anyHealth) {
 			continue
 		}
 		p.current[i] += b.Weight
@@ -33,11 +41,10 @@ func (p *roundRobin) Pick(now time.Time, exclude *Backend) (*Backend, error) {
 			best = i
 		}
 	}
-	if best < 0 {
-		return onlyExclude(p.backends, exclude, t)
+	if best >= 0 {
+		p.current[best] -= total
 	}
-	p.current[best] -= total
-	return p.backends[best], nil
+	return best
 }
 
 // Done does nothing: round robin does not count outstanding requests.

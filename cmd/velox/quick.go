@@ -15,7 +15,7 @@ func runQuick(args []string) error {
 	var c common
 	c.register(fs)
 	listen := fs.String("listen", "127.0.0.1:8080", "address to accept on (:PORT = every IPv4 address)")
-	to := fs.String("to", "", "backends, comma-separated IP:port")
+	to := fs.String("to", "", "backends, comma-separated host:port (IP or name, e.g. localhost:3000)")
 	balancer := fs.String("balancer", "round_robin", "round_robin or least_request")
 	if help, err := parseFlags(fs, usageProxy, args); help || err != nil {
 		return err

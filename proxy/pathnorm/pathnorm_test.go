@@ -1,4 +1,4 @@
-package proxy
+package pathnorm
 
 import (
 	"bytes"
@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-var defaultPolicy = pathPolicy{normalize: true, mergeSlashes: true, slashes: slashReject}
+var defaultPolicy = Options{MergeSlashes: true, Slashes: Reject}
 
 // normCase is one path and its normal form ("" = refused with err).
 type normCase struct {
@@ -15,10 +15,10 @@ type normCase struct {
 	err      error
 }
 
-func runNormCases(t *testing.T, pp pathPolicy, cases []normCase) {
+func runNormCases(t *testing.T, pp Options, cases []normCase) {
 	t.Helper()
 	for _, tc := range cases {
-		got, err := pp.normalizePath(nil, []byte(tc.in))
+		got, err := pp.Normalize(nil, []byte(tc.in))
 		if err != tc.err || string(got) != tc.want {
 			t.Errorf("normalizePath(%q) = %q, %v; want %q, %v", tc.in, got, err, tc.want, tc.err)
 		}
@@ -65,10 +65,10 @@ func TestRFC3986_5_4_2_AbnormalExamples(t *testing.T) {
 		runNormCases(t, defaultPolicy, []normCase{{rfc3986Base + tc.ref, tc.want, nil}})
 	}
 	runNormCases(t, defaultPolicy, []normCase{
-		{rfc3986Base + "../../../g", "", errPathAboveRoot},
-		{rfc3986Base + "../../../../g", "", errPathAboveRoot},
+		{rfc3986Base + "../../../g", "", ErrAboveRoot},
+		{rfc3986Base + "../../../../g", "", ErrAboveRoot},
 		{"/./g", "/g", nil},
-		{"/../g", "", errPathAboveRoot},
+		{"/../g", "", ErrAboveRoot},
 	})
 }
 
@@ -93,7 +93,7 @@ func TestNormalizeDotSegmentsEncoded(t *testing.T) {
 		{"/x/%2e%2e/admin", "/admin", nil},
 		{"/x/%2E./admin", "/admin", nil},
 		{"/%2e/admin", "/admin", nil},
-		{"/%2e%2e/admin", "", errPathAboveRoot},
+		{"/%2e%2e/admin", "", ErrAboveRoot},
 		{"/admin/%2e", "/admin/", nil},
 		{"/admin/.%2e", "/", nil},
 	})
@@ -110,7 +110,7 @@ func TestNormalizeMergeSlashes(t *testing.T) {
 		{"/a//../b", "/b", nil},
 	})
 	keep := defaultPolicy
-	keep.mergeSlashes = false
+	keep.MergeSlashes = false
 	runNormCases(t, keep, []normCase{
 		{"//admin", "//admin", nil},
 		{"/a//b", "/a//b", nil},
@@ -123,13 +123,13 @@ func TestNormalizeMergeSlashes(t *testing.T) {
 // TestNormalizeEscapedSlashes: the three policies for %2F, %5C and "\".
 func TestNormalizeEscapedSlashes(t *testing.T) {
 	runNormCases(t, defaultPolicy, []normCase{
-		{"/a%2Fb", "", errPathSlash},
-		{"/a%2fb", "", errPathSlash},
-		{"/a%5Cb", "", errPathSlash},
-		{"/a\\b", "", errPathSlash},
+		{"/a%2Fb", "", ErrSlash},
+		{"/a%2fb", "", ErrSlash},
+		{"/a%5Cb", "", ErrSlash},
+		{"/a\\b", "", ErrSlash},
 	})
 	keep := defaultPolicy
-	keep.slashes = slashKeep
+	keep.Slashes = Keep
 	runNormCases(t, keep, []normCase{
 		{"/a%2fb", "/a%2Fb", nil},
 		{"/a%5cb", "/a%5Cb", nil},
@@ -137,7 +137,7 @@ func TestNormalizeEscapedSlashes(t *testing.T) {
 		{"/x/..%2Fadmin", "/x/..%2Fadmin", nil}, // one segment: not a dot segment
 	})
 	decode := defaultPolicy
-	decode.slashes = slashDecode
+	decode.Slashes = Decode
 	runNormCases(t, decode, []normCase{
 		{"/a%2fb", "/a/b", nil},
 		{"/a%5Cb", "/a/b", nil},
@@ -145,23 +145,23 @@ func TestNormalizeEscapedSlashes(t *testing.T) {
 		{"/x/..%2Fadmin", "/admin", nil},
 		{"/x%2F%2E%2E%2Fadmin", "/admin", nil},
 		{"/a%2F%2Fb", "/a/b", nil},
-		{"/..%5cadmin", "", errPathAboveRoot},
+		{"/..%5cadmin", "", ErrAboveRoot},
 	})
 }
 
 // TestNormalizeRefused: what is a 400.
 func TestNormalizeRefused(t *testing.T) {
 	runNormCases(t, defaultPolicy, []normCase{
-		{"/a%zz", "", errPathPercent},
-		{"/a%4", "", errPathPercent},
-		{"/a%", "", errPathPercent},
-		{"/a%g0", "", errPathPercent},
-		{"/a%00b", "", errPathNUL},
-		{"/a#f", "", errPathFragment},
-		{"/..", "", errPathAboveRoot},
-		{"/a/../..", "", errPathAboveRoot},
-		{"a", "", errPathNotAbsolute},
-		{"", "", errPathNotAbsolute},
+		{"/a%zz", "", ErrPercent},
+		{"/a%4", "", ErrPercent},
+		{"/a%", "", ErrPercent},
+		{"/a%g0", "", ErrPercent},
+		{"/a%00b", "", ErrNUL},
+		{"/a#f", "", ErrFragment},
+		{"/..", "", ErrAboveRoot},
+		{"/a/../..", "", ErrAboveRoot},
+		{"a", "", ErrNotAbsolute},
+		{"", "", ErrNotAbsolute},
 	})
 }
 
@@ -169,7 +169,7 @@ func TestNormalizeRefused(t *testing.T) {
 func TestNormalizeBypasses(t *testing.T) {
 	for _, in := range []string{"/admin", "/%61dmin", "/x/../admin", "/./admin", "//admin",
 		"/admin/.", "/x/%2e%2e/admin", "/%2Fadmin", "/%61%64%6d%69%6e", "/x//..//admin", "/admin/x/.."} {
-		got, err := defaultPolicy.normalizePath(nil, []byte(in))
+		got, err := defaultPolicy.Normalize(nil, []byte(in))
 		if err == nil && !bytes.HasPrefix(got, []byte("/admin")) {
 			t.Errorf("normalizePath(%q) = %q: escapes a rule on /admin", in, got)
 		}
@@ -181,7 +181,7 @@ func TestNormalizeBypasses(t *testing.T) {
 func TestNormalizeNoCopy(t *testing.T) {
 	for _, in := range []string{"/", "/api/v1/users/42", "/a%20b", "/a/b/.", "/a/b/..", "/a/"} {
 		p := []byte(in)
-		got, err := defaultPolicy.normalizePath(nil, p)
+		got, err := defaultPolicy.Normalize(nil, p)
 		if err != nil || len(got) > 0 && &got[0] != &p[0] {
 			t.Errorf("normalizePath(%q) = %q, %v: copied", in, got, err)
 		}
@@ -192,8 +192,8 @@ func TestNormalizeZeroAllocs(t *testing.T) {
 	dst := make([]byte, 0, 64)
 	for _, in := range []string{"/api/v1/users/42", "/x/../%61dmin//y/./z%2f", "/a%zz"} {
 		p := []byte(in)
-		keep := pathPolicy{normalize: true, mergeSlashes: true, slashes: slashKeep}
-		if n := testing.AllocsPerRun(100, func() { _, _ = keep.normalizePath(dst, p) }); n != 0 {
+		keep := Options{MergeSlashes: true, Slashes: Keep}
+		if n := testing.AllocsPerRun(100, func() { _, _ = keep.Normalize(dst, p) }); n != 0 {
 			t.Errorf("normalizePath(%q): %v allocs, want 0", in, n)
 		}
 	}
@@ -265,9 +265,9 @@ func FuzzNormalizePath(f *testing.F) {
 			return
 		}
 		for _, merge := range []bool{false, true} {
-			for _, sl := range []slashAction{slashReject, slashKeep, slashDecode} {
-				pp := pathPolicy{normalize: true, mergeSlashes: merge, slashes: sl}
-				got, err := pp.normalizePath(nil, []byte(in))
+			for _, sl := range []Slashes{Reject, Keep, Decode} {
+				pp := Options{MergeSlashes: merge, Slashes: sl}
+				got, err := pp.Normalize(nil, []byte(in))
 				if err != nil {
 					continue
 				}
@@ -277,16 +277,16 @@ func FuzzNormalizePath(f *testing.F) {
 		if strings.ContainsAny(in, "%\\#") {
 			return
 		}
-		pp := pathPolicy{normalize: true}
-		got, err := pp.normalizePath(nil, []byte(in))
+		var pp Options
+		got, err := pp.Normalize(nil, []byte(in))
 		if want := rfcRemoveDotSegments(in); err == nil && string(got) != want {
 			t.Errorf("%q: %q, RFC 3986 5.2.4 says %q", in, got, want)
 		}
-		if (err == errPathAboveRoot) != climbs(in) {
+		if (err == ErrAboveRoot) != climbs(in) {
 			t.Errorf("%q: error %v, but climbs %v", in, err, climbs(in))
 		}
-		pp.mergeSlashes = true
-		if got, err := pp.normalizePath(nil, []byte(in)); err == nil {
+		pp.MergeSlashes = true
+		if got, err := pp.Normalize(nil, []byte(in)); err == nil {
 			if g := strings.TrimSuffix(string(got), "/"); g != strings.TrimSuffix(path.Clean(in), "/") {
 				t.Errorf("%q: %q, path.Clean says %q", in, got, path.Clean(in))
 			}
@@ -297,11 +297,11 @@ func FuzzNormalizePath(f *testing.F) {
 // checkNormalForm: got starts at the root, has no dot segments, no "//"
 // when merging, no encoded unreserved and no lower-case hex, is no longer
 // than in, and is its own normal form.
-func checkNormalForm(t *testing.T, pp *pathPolicy, in, got string) {
+func checkNormalForm(t *testing.T, pp *Options, in, got string) {
 	t.Helper()
 	segs := strings.Split(got, "/")
 	for i, s := range segs {
-		if i > 0 && (s == "." || s == "..") || s == "" && pp.mergeSlashes && i > 0 && i < len(segs)-1 {
+		if i > 0 && (s == "." || s == "..") || s == "" && pp.MergeSlashes && i > 0 && i < len(segs)-1 {
 			t.Fatalf("%q: %q has segment %q", in, got, s)
 		}
 	}
@@ -315,11 +315,26 @@ func checkNormalForm(t *testing.T, pp *pathPolicy, in, got string) {
 			t.Fatalf("%q: %q has %s", in, got, got[i:i+3])
 		}
 	}
-	again, err := pp.normalizePath(nil, []byte(got))
+	again, err := pp.Normalize(nil, []byte(got))
 	switch {
 	case got == "" || got[0] != '/' || len(got) > len(in):
 		t.Fatalf("%q: %q", in, got)
 	case err != nil || string(again) != got:
 		t.Fatalf("%q: %q normalises again to %q, %v", in, got, again, err)
+	}
+}
+
+// BenchmarkNormalize: an already-normal path (no copy) and one that is
+// rewritten.
+func BenchmarkNormalize(b *testing.B) {
+	for _, in := range []string{"/api/v1/users/42/profile", "/api//v1/./users/%34%32/x/../profile"} {
+		b.Run(in, func(b *testing.B) {
+			p, dst := []byte(in), make([]byte, 0, 64)
+			b.ReportAllocs()
+			b.SetBytes(int64(len(p)))
+			for b.Loop() {
+				_, _ = defaultPolicy.Normalize(dst, p)
+			}
+		})
 	}
 }

@@ -1,0 +1,126 @@
+package main
+
+// In-process tests of quick mode's config: the proxy runs in the test
+// process (proxy.New on quickConfig's result, as `velox proxy` does).
+
+import (
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/velox-proxy/velox/proxy"
+)
+
+// startQuick runs `velox proxy --to to` in process and returns its address.
+func startQuick(t *testing.T, to ...string) (*proxy.Server, string) {
+	t.Helper()
+	cfg, err := quickConfig("127.0.0.1:0", to, "round_robin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := proxy.New(cfg, proxy.Options{Loops: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Shutdown() })
+	return srv, srv.Addrs()[0]
+}
+
+// fixedOrigin is a net/http origin that can be stopped and started again on
+// the same loopback port.
+type fixedOrigin struct {
+	t    *testing.T
+	addr string
+	srv  *http.Server
+}
+
+func (o *fixedOrigin) start() {
+	o.t.Helper()
+	ln, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		o.t.Fatal(err)
+	}
+	o.addr = ln.Addr().String()
+	o.srv = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "up")
+	})}
+	go o.srv.Serve(ln)
+}
+
+func (o *fixedOrigin) stop() { o.srv.Close() }
+
+// getStatus sends GET / through the proxy on a new connection.
+func getStatus(t *testing.T, addr string) (int, string) {
+	t.Helper()
+	c := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: e2Wait}
+	resp, err := c.Get("http://" + addr + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// TestQuickModeBackendRestart: `velox proxy --to ADDR` in front of one
+// backend that restarts answers 502 while it is down (never 503, however
+// often it failed: with every backend ejected, it is tried anyway) and 200
+// from the first request once it is back.
+func TestQuickModeBackendRestart(t *testing.T) {
+	o := &fixedOrigin{t: t, addr: "127.0.0.1:0"}
+	o.start()
+	defer o.stop()
+	srv, addr := startQuick(t, o.addr)
+	if code, body := getStatus(t, addr); code != 200 || body != "up" {
+		t.Fatalf("backend up: %d %q", code, body)
+	}
+	o.stop()
+	deadline := time.Now().Add(e2Wait)
+	for i := 0; ; i++ { // past the 5 failures that eject, and more
+		code, body := getStatus(t, addr)
+		if code != 502 {
+			t.Fatalf("request %d with the backend down: %d %q, want 502", i, code, body)
+		}
+		if s := srv.Stats().Clusters["backends"][0]; !s.Healthy && i >= 8 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("backend never ejected")
+		}
+	}
+	o.start() // same port
+	if code, body := getStatus(t, addr); code != 200 || body != "up" {
+		t.Fatalf("first request once the backend is back: %d %q, want 200", code, body)
+	}
+}
+
+// TestQuickModeHostName: `--to localhost:PORT` resolves localhost for real
+// and reaches the origin on whichever of its addresses it listens.
+func TestQuickModeHostName(t *testing.T) {
+	o := &fixedOrigin{t: t, addr: "127.0.0.1:0"}
+	o.start()
+	defer o.stop()
+	_, port, _ := net.SplitHostPort(o.addr)
+	srv, addr := startQuick(t, "localhost:"+port)
+	for i := range 4 { // ::1, if localhost has it, is refused and retried on 127.0.0.1
+		if code, body := getStatus(t, addr); code != 200 || body != "up" {
+			t.Fatalf("request %d: %d %q", i, code, body)
+		}
+	}
+	found := false
+	for _, s := range srv.Stats().Clusters["backends"] {
+		found = found || s.Addr == o.addr && s.Name == "localhost:"+port && s.Requests > 0
+		if !strings.HasSuffix(s.Addr, ":"+port) {
+			t.Errorf("backend %s, want port %s", s.Addr, port)
+		}
+	}
+	if !found {
+		t.Errorf("no backend %s from localhost:%s with requests: %+v", o.addr, port, srv.Stats().Clusters)
+	}
+}
