@@ -24,12 +24,13 @@ fmt-check:
 
 vet:
 	$(GO) vet $(PKGS)
-	$(GO) vet -tags veloxdebug ./eventloop
+	$(GO) vet -tags veloxdebug ./eventloop ./cmd/velox
 
 # The race detector allocates, so the zero-allocation tests run again without it.
 # The veloxdebug pass builds the loop-ownership assertions in (eventloop/debug_on.go:
-# loop-owned state touched off its loop panics) and runs the packages that drive loops.
-DEBUG_PKGS := ./eventloop ./upstream ./proxy
+# loop-owned state touched off its loop panics) and runs the packages that drive loops; cmd/velox
+# then builds the binary it runs with the same tag.
+DEBUG_PKGS := ./eventloop ./upstream ./proxy ./cmd/velox
 
 test: deps-test fmt-check vet
 	$(GO) test -race -count=1 -timeout 14m $(PKGS)

@@ -53,6 +53,11 @@ const logQueue = 4096
 // logBatch is how many bytes the writer formats before one Write.
 const logBatch = 64 << 10
 
+// logWindow is how long the writer lets records gather after a batch: a
+// line waits at most about this long, and loops logging thousands of lines
+// a second wake the writer at most once per window.
+const logWindow = 10 * time.Millisecond
+
 // NewLogger starts a logger writing to w with the default options; verbose
 // adds a line per request.
 func NewLogger(w io.Writer, verbose bool) *Logger {
@@ -68,7 +73,10 @@ func NewLoggerWith(w io.Writer, o LogOptions) *Logger {
 	return l
 }
 
-// run is the writer goroutine.
+// run is the writer goroutine. It parks on the queue only when the queue is
+// empty: the record that finds it parked wakes it, and it then formats
+// everything queued and sleeps for logWindow while new records pile up, so
+// that under load loops hand records over without waking anyone.
 func (l *Logger) run() {
 	defer close(l.done)
 	tick := time.NewTicker(l.repeats.interval)
@@ -82,20 +90,25 @@ func (l *Logger) run() {
 			}
 			l.take(&r)
 			l.drain()
+			time.Sleep(logWindow)
 		case now := <-tick.C:
+			l.drain() // what came before the interval ended counts in it
 			l.flushRepeats(now)
 		}
 	}
 }
 
-// drain formats what else is waiting, up to a batch, and writes it all.
+// drain formats everything queued, writing a batch at a time.
 func (l *Logger) drain() {
-	for len(l.buf) < logBatch && len(l.recs) > 0 {
+	for len(l.recs) > 0 {
 		r, ok := <-l.recs
 		if !ok {
 			break
 		}
 		l.take(&r)
+		if len(l.buf) >= logBatch {
+			l.flush()
+		}
 	}
 	l.flush()
 }

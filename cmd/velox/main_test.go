@@ -37,7 +37,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	e2Bin = filepath.Join(dir, "velox")
-	build := exec.Command("go", "build", "-o", e2Bin, ".")
+	build := exec.Command("go", append(append([]string{"build"}, buildTags...), "-o", e2Bin, ".")...)
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "building velox:", err)
