@@ -114,17 +114,21 @@ func TestSlowUploadIsNotTimedAsTheBackend(t *testing.T) {
 // client gets the whole response, late.
 func TestSlowReaderPauseIsNotTimedAsTheBackend(t *testing.T) {
 	const size = 8 << 20
+	body := bytes.Repeat([]byte("z"), size) // made before: under -race it takes a while
 	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request) {
-		w.Write(bytes.Repeat([]byte("z"), size))
+		w.Header().Set("Content-Length", "8388608")
+		w.WriteHeader(200)
+		w.(http.Flusher).Flush() // the head goes at once, whatever the body costs
+		w.Write(body)
 	})
 	cfg := clusterConfig(o.addr())
-	cfg.Clusters[0].ResponseTimeout = config.Duration(200 * time.Millisecond)
+	cfg.Clusters[0].ResponseTimeout = config.Duration(300 * time.Millisecond)
 	cfg.Limits.StreamBuffer = 64 << 10
 	tp := startProxy(t, cfg, 1)
 	c := dialRaw(t, tp.addr)
 	c.SetReadBuffer(16 << 10)
 	io.WriteString(c, "GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
-	time.Sleep(800 * time.Millisecond) // four response timeouts without reading
+	time.Sleep(1200 * time.Millisecond) // four response timeouts without reading
 	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
 	if err != nil {
 		t.Fatal(err)
