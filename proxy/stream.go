@@ -352,32 +352,33 @@ func (s *Stream) finishLocal() {
 // fail answers a proxy failure with the one status statusOf gives it, logs
 // it, and reports false so routing code can return it.
 func (s *Stream) fail(f failure) bool {
-	code, why := statusOf(f), reasonOf(f)+s.backendSuffix()
+	code := statusOf(f)
 	s.logFail(code, f)
-	s.answerError(code, why)
+	s.answer(code, reasonOf(f), s.backend != nil)
 	return false
 }
 
 // answerError ends the stream with velox's own error: the status and a body
 // saying why if no response has started, else by closing the client, whose
 // response is cut short.
-func (s *Stream) answerError(status int, why string) {
+func (s *Stream) answerError(status int, why string) { s.answer(status, why, false) }
+
+// answer is answerError, naming the backend in the body when withBackend.
+// The body is built in the stream's scratch buffer: no allocation.
+func (s *Stream) answer(status int, why string, withBackend bool) {
 	if s.respSent {
 		s.dropUpstream()
 		s.dc.ec.Close()
 		s.end()
 		return
 	}
-	s.scratch = append(append(append(s.scratch[:0], "velox: "...), why...), '\n')
+	b := append(append(s.scratch[:0], "velox: "...), why...)
+	if withBackend {
+		b = append(append(append(append(append(b, " ("...), s.cs.cluster.Name...), ' '), s.backend.Addr...), ')')
+	}
+	s.scratch = append(b, '\n')
 	s.Respond(status, "text/plain; charset=utf-8", nil, s.scratch)
 	s.finishLocal()
-}
-
-func (s *Stream) backendSuffix() string {
-	if s.backend == nil {
-		return ""
-	}
-	return " (" + s.cs.cluster.Name + " " + s.backend.Addr + ")"
 }
 
 // afterResponse decides the client connection's fate once the response is
