@@ -129,30 +129,54 @@ func (dc *downConn) onBodyTimeout() {
 	s.abortWith(408, "request body not received in time")
 }
 
+// sendClock times a client that has bytes queued for it (timeouts.send).
+// A connection holds one only while output is queued: it comes from the
+// loop's free list, so an idle keep-alive connection does not carry it.
+type sendClock struct {
+	// Immutable:
+	timer eventloop.Timer
+	// Owned by the loop:
+	dc   *downConn
+	mark uint64 // dc.ec.Sent() at the last tick
+}
+
 // watchSend starts timeouts.send when bytes are left queued for the client.
 // It costs a comparison when the kernel took everything, as it mostly does.
 func (dc *downConn) watchSend() {
-	if dc.ec.Buffered() == 0 || dc.sendTimer.Armed() {
+	if dc.send != nil || dc.ec.Buffered() == 0 {
 		return
 	}
-	dc.sendMark = dc.ec.Sent()
-	dc.sendTimer.Reset(dc.ls.tbl.limits.send)
+	sc := dc.ls.getSendClock()
+	sc.dc, sc.mark = dc, dc.ec.Sent()
+	dc.send = sc
+	sc.timer.Reset(dc.ls.tbl.limits.send)
 }
 
-// onSendTimer: a client that took some bytes since the last tick is slow but
+// stopSend gives the send clock back: the queue drained or the client is gone.
+func (dc *downConn) stopSend() {
+	if sc := dc.send; sc != nil {
+		sc.timer.Stop()
+		sc.dc, dc.send = nil, nil
+		dc.ls.freeSend = append(dc.ls.freeSend, sc)
+	}
+}
+
+// onTimer: a client that took some bytes since the last tick is slow but
 // alive; one that took none for the whole timeout is closed.
-func (dc *downConn) onSendTimer() {
+func (sc *sendClock) onTimer() {
+	dc := sc.dc
 	ec := dc.ec
 	if ec.Closed() || ec.Buffered() == 0 {
+		dc.stopSend()
 		return
 	}
-	if sent := ec.Sent(); sent != dc.sendMark {
-		dc.sendMark = sent
-		dc.sendTimer.Reset(dc.ls.tbl.limits.send)
+	if sent := ec.Sent(); sent != sc.mark {
+		sc.mark = sent
+		sc.timer.Reset(dc.ls.tbl.limits.send)
 		return
 	}
 	dc.ls.srv.log.conn("downstream", dc.remoteIP(), 0, "client took no bytes for timeouts.send, closed")
-	ec.Close()
+	ec.Close() // OnClose gives the clock back
 }
 
 var _ eventloop.HalfCloser = (*downConn)(nil)

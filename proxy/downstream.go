@@ -40,8 +40,7 @@ type downConn struct {
 	peerDone   bool // the client shut down its write side (OnReadEOF)
 	nextID     uint32
 	timer      eventloop.Timer // idle, header_read, client_body (tmode)
-	sendTimer  eventloop.Timer // timeouts.send while output is queued
-	sendMark   uint64          // ec.Sent() when sendTimer was armed
+	send       *sendClock      // timeouts.send, while output is queued (clock.go)
 	st         *Stream         // the request in progress, nil between requests
 	prev, next *downConn
 }
@@ -53,7 +52,6 @@ type downConn struct {
 func newDownConn(ls *loopState) *downConn {
 	dc := &downConn{ls: ls}
 	dc.timer.Init(ls.loop, dc.onTimer)
-	dc.sendTimer.Init(ls.loop, dc.onSendTimer)
 	return dc
 }
 
@@ -193,7 +191,7 @@ func (dc *downConn) closeAfterFlush() {
 // OnWritable: the client took what was queued; resume the upstream side if
 // it was paused for us.
 func (dc *downConn) OnWritable(c *eventloop.Conn) {
-	dc.sendTimer.Stop()
+	dc.stopSend()
 	if dc.st != nil {
 		dc.st.downstreamDrained()
 	}
@@ -202,7 +200,7 @@ func (dc *downConn) OnWritable(c *eventloop.Conn) {
 // OnClose cancels the stream in flight, if any.
 func (dc *downConn) OnClose(c *eventloop.Conn, err error) {
 	dc.timer.Stop()
-	dc.sendTimer.Stop()
+	dc.stopSend()
 	if dc.st != nil {
 		dc.st.cancel()
 	}

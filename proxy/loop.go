@@ -20,9 +20,10 @@ type loopState struct {
 	tbl      *table
 	clusters []*clusterState // by table cluster index
 	streams  streamTable
-	free     []*Stream   // streams not in use, with their buffers
-	freeDC   []*downConn // client connection states not in use
-	conns    connList    // client connections, for draining
+	free     []*Stream    // streams not in use, with their buffers
+	freeDC   []*downConn  // client connection states not in use
+	freeSend []*sendClock // send clocks not in use
+	conns    connList     // client connections, for draining
 	draining bool
 	req      h1.Request // where heads are parsed; handed to the stream that takes the request
 	// Scratch space, valid until the loop's next use of it:
@@ -134,6 +135,18 @@ func (ls *loopState) getConn(c *eventloop.Conn) *downConn {
 	}
 	dc.reset(c)
 	return dc
+}
+
+// getSendClock takes a send clock from the free list (or makes one).
+func (ls *loopState) getSendClock() *sendClock {
+	if n := len(ls.freeSend); n > 0 {
+		sc := ls.freeSend[n-1]
+		ls.freeSend = ls.freeSend[:n-1]
+		return sc
+	}
+	sc := &sendClock{}
+	sc.timer.Init(ls.loop, sc.onTimer)
+	return sc
 }
 
 // putConn returns the state of a closed connection (after its OnClose).
