@@ -31,6 +31,21 @@ func dialRaw(t *testing.T, addr string) *net.TCPConn {
 	return c.(*net.TCPConn)
 }
 
+// readResponse reads one response and its whole body from br.
+func readResponse(t *testing.T, br *bufio.Reader) (int, string) {
+	t.Helper()
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("reading the body: %v", err)
+	}
+	return resp.StatusCode, string(b)
+}
+
 // backendFailures is the failures counter of the only backend of cluster c.
 func (tp *testProxy) backendFailures(t *testing.T) uint64 {
 	t.Helper()
@@ -69,13 +84,8 @@ func TestStalledUploadIs408AndNotABackendFailure(t *testing.T) {
 	tp := startProxy(t, cfg, 1)
 	c := dialRaw(t, tp.addr)
 	io.WriteString(c, "POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly ten b")
-	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != 408 || !strings.Contains(string(b), "request body not received in time") {
-		t.Fatalf("stalled upload got %d %q, want 408", resp.StatusCode, b)
+	if code, b := readResponse(t, bufio.NewReader(c)); code != 408 || !strings.Contains(b, "request body not received in time") {
+		t.Fatalf("stalled upload got %d %q, want 408", code, b)
 	}
 	eventually(t, "the stall logged", func() bool { return strings.Contains(tp.log.String(), "request body stalled") })
 	tp.checkStillServes(t)
@@ -99,13 +109,8 @@ func TestSlowUploadIsNotTimedAsTheBackend(t *testing.T) {
 		time.Sleep(150 * time.Millisecond)
 		io.WriteString(c, "x")
 	}
-	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != 200 || string(b) != "kkkkkk" {
-		t.Fatalf("slow upload got %d %q, want 200 kkkkkk", resp.StatusCode, b)
+	if code, b := readResponse(t, bufio.NewReader(c)); code != 200 || b != "kkkkkk" {
+		t.Fatalf("slow upload got %d %q, want 200 kkkkkk", code, b)
 	}
 }
 

@@ -106,18 +106,32 @@ func rawOrigin(t testing.TB, reqLen int, resp []byte) string {
 // function that sends one keep-alive GET through it and reads the answer,
 // all on fixed buffers.
 func rawRoundTripper(t testing.TB) func() {
-	const req = "GET /hello HTTP/1.1\r\nHost: example.com\r\nUser-Agent: t\r\n\r\n"
-	upstreamReq := "GET /hello HTTP/1.1\r\nHost: example.com\r\nUser-Agent: t\r\nX-Forwarded-For: 127.0.0.1\r\nX-Forwarded-Proto: http\r\nVia: 1.1 velox\r\n\r\n"
-	resp := []byte("HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\nhello world\n")
-	o := rawOrigin(t, len(upstreamReq), resp)
+	return rawExchange(t, rawCase{
+		req:         "GET /hello HTTP/1.1\r\nHost: example.com\r\nUser-Agent: t\r\n\r\n",
+		upstreamReq: "GET /hello HTTP/1.1\r\nHost: example.com\r\nUser-Agent: t\r\nX-Forwarded-For: 127.0.0.1\r\nX-Forwarded-Proto: http\r\nVia: 1.1 velox\r\n\r\n",
+		body:        "hello world\n",
+	})
+}
+
+// rawCase is one keep-alive exchange on fixed buffers: what the client
+// sends, exactly what the origin must receive, and the 200 body it answers.
+type rawCase struct{ req, upstreamReq, body string }
+
+// rawExchange starts a proxy in front of a raw origin for rc and returns a
+// function that makes the exchange once on one client connection. A request
+// the origin receives other than rc.upstreamReq (by length) hangs the test
+// into its deadline rather than passing.
+func rawExchange(t testing.TB, rc rawCase) func() {
+	resp := []byte("HTTP/1.1 200 OK\r\nContent-Length: " + strconv.Itoa(len(rc.body)) + "\r\n\r\n" + rc.body)
+	o := rawOrigin(t, len(rc.upstreamReq), resp)
 	tp := startProxy(t, clusterConfig(o), 1)
 	conn, err := net.Dial("tcp", tp.addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close() })
-	in := make([]byte, len("HTTP/1.1 200 OK\r\nContent-Length: 12\r\nVia: 1.1 velox\r\n\r\nhello world\n"))
-	out := []byte(req)
+	in := make([]byte, len("HTTP/1.1 200 OK\r\nContent-Length: "+strconv.Itoa(len(rc.body))+"\r\nVia: 1.1 velox\r\n\r\n"+rc.body))
+	out := []byte(rc.req)
 	return func() {
 		if _, err := conn.Write(out); err != nil {
 			t.Fatal(err)
@@ -125,7 +139,7 @@ func rawRoundTripper(t testing.TB) func() {
 		if _, err := io.ReadFull(conn, in); err != nil {
 			t.Fatal(err)
 		}
-		if string(in[len(in)-12:]) != "hello world\n" {
+		if string(in[len(in)-len(rc.body):]) != rc.body {
 			t.Fatalf("unexpected response %q", in)
 		}
 	}

@@ -38,13 +38,8 @@ func TestHalfClosedClientGetsItsResponse(t *testing.T) {
 			c.CloseWrite()
 			br := bufio.NewReader(c)
 			for _, want := range tc.want {
-				resp, err := http.ReadResponse(br, nil)
-				if err != nil {
-					t.Fatalf("after the half-close: %v", err)
-				}
-				b, _ := io.ReadAll(resp.Body)
-				if resp.StatusCode != 200 || string(b) != want {
-					t.Fatalf("got %d %q, want 200 %q", resp.StatusCode, b, want)
+				if code, b := readResponse(t, br); code != 200 || b != want {
+					t.Fatalf("after the half-close: %d %q, want 200 %q", code, b, want)
 				}
 			}
 			if rest, err := io.ReadAll(br); err != nil || len(rest) != 0 {
@@ -147,13 +142,8 @@ func TestUnrequested101Is502(t *testing.T) {
 			tp := startProxy(t, clusterConfig(up), 1)
 			c := dialRaw(t, tp.addr)
 			io.WriteString(c, tc.req)
-			resp, err := http.ReadResponse(bufio.NewReader(c), nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			b, _ := io.ReadAll(resp.Body)
-			if resp.StatusCode != 502 || !strings.Contains(string(b), "did not ask for") {
-				t.Fatalf("got %d %q, want 502", resp.StatusCode, b)
+			if code, b := readResponse(t, bufio.NewReader(c)); code != 502 || !strings.Contains(b, "did not ask for") {
+				t.Fatalf("got %d %q, want 502", code, b)
 			}
 		})
 	}
