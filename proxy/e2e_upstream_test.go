@@ -10,7 +10,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -20,48 +19,17 @@ import (
 	"github.com/velox-proxy/velox/config"
 )
 
-// liveOrigin is a net/http origin on loopback that counts its open
-// connections (ConnState) and tells who it is in its body.
-type liveOrigin struct {
-	*httptest.Server
-	open atomic.Int64 // connections open now
-	seen atomic.Int64 // connections accepted
-	reqs atomic.Int64
-}
-
-func newLiveOrigin(t *testing.T, addr, name string, h http.HandlerFunc) *liveOrigin {
+// newLiveOrigin is an origin on addr ("" = a free port) that runs h, if
+// set, and then tells who it is in its body.
+func newLiveOrigin(t *testing.T, addr, name string, h http.HandlerFunc) *origin {
 	t.Helper()
-	o := &liveOrigin{}
-	o.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		o.reqs.Add(1)
+	return newOriginAt(t, addr, func(w http.ResponseWriter, r *http.Request) {
 		if h != nil {
 			h(w, r)
 		}
 		io.WriteString(w, name)
-	}))
-	if addr != "" {
-		ln, err := net.Listen("tcp", addr)
-		if err != nil {
-			t.Skipf("cannot listen on %s: %v", addr, err)
-		}
-		o.Listener.Close()
-		o.Listener = ln
-	}
-	o.Config.ConnState = func(c net.Conn, s http.ConnState) {
-		switch s {
-		case http.StateNew:
-			o.seen.Add(1)
-			o.open.Add(1)
-		case http.StateClosed, http.StateHijacked:
-			o.open.Add(-1)
-		}
-	}
-	o.Start()
-	t.Cleanup(o.Close)
-	return o
+	})
 }
-
-func (o *liveOrigin) addr() string { return o.Listener.Addr().String() }
 
 // get sends GET path on a new client connection and returns status and body.
 func (tp *testProxy) get(t *testing.T, path string) (int, string) {
@@ -233,7 +201,7 @@ func TestMaxIdleZeroDisablesPooling(t *testing.T) {
 				t.Fatalf("got %q", got)
 			}
 		}
-		if n := o.seen.Load(); n != tt.conns {
+		if n := o.conns.Load(); n != tt.conns {
 			t.Errorf("max_idle %v: origin saw %d connections for 5 requests, want %d", config.IntOr(tt.maxIdle, -1), n, tt.conns)
 		}
 		if tt.conns == 5 {

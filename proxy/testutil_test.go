@@ -5,7 +5,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -18,19 +17,39 @@ import (
 type origin struct {
 	*httptest.Server
 	conns atomic.Int64 // connections accepted
+	open  atomic.Int64 // connections open now
 	reqs  atomic.Int64
 }
 
 func newOrigin(t *testing.T, h http.HandlerFunc) *origin {
+	t.Helper()
+	return newOriginAt(t, "", h)
+}
+
+// newOriginAt is newOrigin listening on addr ("" = a free port); a test
+// that cannot listen there is skipped.
+func newOriginAt(t *testing.T, addr string, h http.HandlerFunc) *origin {
 	t.Helper()
 	o := &origin{}
 	o.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		o.reqs.Add(1)
 		h(w, r)
 	}))
+	if addr != "" {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			t.Skipf("cannot listen on %s: %v", addr, err)
+		}
+		o.Listener.Close()
+		o.Listener = ln
+	}
 	o.Config.ConnState = func(c net.Conn, s http.ConnState) {
-		if s == http.StateNew {
+		switch s {
+		case http.StateNew:
 			o.conns.Add(1)
+			o.open.Add(1)
+		case http.StateClosed, http.StateHijacked:
+			o.open.Add(-1)
 		}
 	}
 	o.Start()
@@ -38,7 +57,7 @@ func newOrigin(t *testing.T, h http.HandlerFunc) *origin {
 	return o
 }
 
-func (o *origin) addr() string { return strings.TrimPrefix(o.URL, "http://") }
+func (o *origin) addr() string { return o.Listener.Addr().String() }
 
 // syncBuffer is a log sink tests can read while the logger writes.
 type syncBuffer struct {
