@@ -74,6 +74,22 @@ func heapInUse() uint64 {
 // rawOrigin answers every request read from a connection with a fixed
 // response, without allocating: requests must be exactly reqLen bytes.
 func rawOrigin(t testing.TB, reqLen int, resp []byte) string {
+	return serveRaw(t, func(c net.Conn) {
+		buf := make([]byte, reqLen)
+		for {
+			if _, err := io.ReadFull(c, buf); err != nil {
+				return
+			}
+			if _, err := c.Write(resp); err != nil {
+				return
+			}
+		}
+	})
+}
+
+// serveRaw accepts connections on a free loopback port until the test ends
+// and runs handle on each in a goroutine of its own, closing it after.
+func serveRaw(t testing.TB, handle func(c net.Conn)) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -87,15 +103,7 @@ func rawOrigin(t testing.TB, reqLen int, resp []byte) string {
 			}
 			go func() {
 				defer c.Close()
-				buf := make([]byte, reqLen)
-				for {
-					if _, err := io.ReadFull(c, buf); err != nil {
-						return
-					}
-					if _, err := c.Write(resp); err != nil {
-						return
-					}
-				}
+				handle(c)
 			}()
 		}
 	}()

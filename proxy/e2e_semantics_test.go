@@ -67,17 +67,7 @@ func TestHalfCloseAfterLocalResponse(t *testing.T) {
 // TestHalfCloseCarriedThroughTunnel: in a tunnel, the client's half-close
 // reaches the backend, whose last words still come back.
 func TestHalfCloseCarriedThroughTunnel(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		c, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		defer c.Close()
+	up := serveRaw(t, func(c net.Conn) {
 		br := bufio.NewReader(c)
 		if _, err := http.ReadRequest(br); err != nil {
 			return
@@ -85,8 +75,8 @@ func TestHalfCloseCarriedThroughTunnel(t *testing.T) {
 		io.WriteString(c, "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n")
 		got, _ := io.ReadAll(br) // until the client's half-close arrives
 		io.WriteString(c, "you said "+string(got))
-	}()
-	tp := startProxy(t, clusterConfig(ln.Addr().String()), 1)
+	})
+	tp := startProxy(t, clusterConfig(up), 1)
 	c := dialRaw(t, tp.addr)
 	io.WriteString(c, "GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n")
 	br := bufio.NewReader(c)
@@ -105,31 +95,16 @@ func TestHalfCloseCarriedThroughTunnel(t *testing.T) {
 // rawOriginScript accepts connections and answers each request with resp
 // (written as is), after reading one request head.
 func rawOriginScript(t *testing.T, resp string, heads chan<- http.Header) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				req, err := http.ReadRequest(bufio.NewReader(c))
-				if err != nil {
-					return
-				}
-				if heads != nil {
-					heads <- req.Header
-				}
-				io.WriteString(c, resp)
-			}()
+	return serveRaw(t, func(c net.Conn) {
+		req, err := http.ReadRequest(bufio.NewReader(c))
+		if err != nil {
+			return
 		}
-	}()
-	return ln.Addr().String()
+		if heads != nil {
+			heads <- req.Header
+		}
+		io.WriteString(c, resp)
+	})
 }
 
 func TestUnrequested101Is502(t *testing.T) {
