@@ -11,6 +11,7 @@ func (r *Request) Rebase(from, to []byte) {
 	r.Method = codec.Rebase(r.Method, from, to)
 	r.Target = codec.Rebase(r.Target, from, to)
 	r.Path = codec.Rebase(r.Path, from, to)
+	r.Query = codec.Rebase(r.Query, from, to)
 	r.Host = codec.Rebase(r.Host, from, to)
 	for i := range r.Headers {
 		h := &r.Headers[i]

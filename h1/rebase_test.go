@@ -17,8 +17,9 @@ func TestRebase(t *testing.T) {
 	for i := range in {
 		in[i] = '#' // the input buffer is reused for something else
 	}
-	if string(r.Method) != "GET" || string(r.Target) != "/p?q=1" || string(r.Path) != "/p" || string(r.Host) != "a.example" {
-		t.Fatalf("after Rebase: %q %q %q %q", r.Method, r.Target, r.Path, r.Host)
+	if string(r.Method) != "GET" || string(r.Target) != "/p?q=1" || string(r.Path) != "/p" ||
+		string(r.Query) != "q=1" || string(r.Host) != "a.example" {
+		t.Fatalf("after Rebase: %q %q %q %q %q", r.Method, r.Target, r.Path, r.Query, r.Host)
 	}
 	if v := r.Get("X-Empty"); v == nil || len(v) != 0 || cap(v) != 0 {
 		t.Fatalf("empty field after Rebase: %q cap %d, want empty, non-nil, no capacity", v, cap(v))

@@ -202,6 +202,9 @@ var slashPath = []byte{'/'}
 // (RFC 9112 section 3.2) and sets Path (and Host for absolute-form).
 func (r *Request) splitTarget() error {
 	t := r.Target
+	if bytes.IndexByte(t, '#') >= 0 {
+		return errBadTarget // no form of request-target has a fragment
+	}
 	switch {
 	case string(r.Method) == "CONNECT":
 		if !isAuthorityForm(t) {

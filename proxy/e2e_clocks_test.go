@@ -216,3 +216,31 @@ func TestTunnelIdleTimeout(t *testing.T) {
 		t.Fatal("the idle tunnel was not closed")
 	}
 }
+
+// TestInterimResponsesKeepTheBackendAlive: a backend that sends 102
+// Processing while it works is making progress: each 1xx restarts its clock.
+func TestInterimResponsesKeepTheBackendAlive(t *testing.T) {
+	up := serveRaw(t, func(c net.Conn) {
+		if _, err := http.ReadRequest(bufio.NewReader(c)); err != nil {
+			return
+		}
+		for i := 0; i < 4; i++ { // 4 x 150ms: twice the response timeout
+			time.Sleep(150 * time.Millisecond)
+			io.WriteString(c, "HTTP/1.1 102 Processing\r\n\r\n")
+		}
+		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\ndone")
+	})
+	cfg := clusterConfig(up)
+	cfg.Clusters[0].ResponseTimeout = config.Duration(300 * time.Millisecond)
+	tp := startProxy(t, cfg, 1)
+	c := dialRaw(t, tp.addr)
+	io.WriteString(c, "GET /long HTTP/1.1\r\nHost: x\r\n\r\n")
+	br := bufio.NewReader(c)
+	code, body := readResponse(t, br)
+	for code == 102 {
+		code, body = readResponse(t, br)
+	}
+	if code != 200 || body != "done" {
+		t.Fatalf("got %d %q, want 200 done after the 102s", code, body)
+	}
+}

@@ -77,18 +77,34 @@ func TestHalfCloseCarriedThroughTunnel(t *testing.T) {
 		io.WriteString(c, "you said "+string(got))
 	})
 	tp := startProxy(t, clusterConfig(up), 1)
-	c := dialRaw(t, tp.addr)
-	io.WriteString(c, "GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n")
-	br := bufio.NewReader(c)
-	resp, err := http.ReadResponse(br, nil)
-	if err != nil || resp.StatusCode != 101 {
-		t.Fatalf("upgrade: %v %v", resp, err)
-	}
-	io.WriteString(c, "bye")
-	c.CloseWrite()
-	last, err := io.ReadAll(br)
-	if err != nil || string(last) != "you said bye" {
-		t.Fatalf("got %q, %v after the half-close; want the backend's answer", last, err)
+	for _, tc := range []struct {
+		name      string
+		before101 bool // the client half-closes right after its request, before the 101
+		said      string
+	}{
+		{"after the 101", false, "bye"},
+		{"before the 101", true, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := dialRaw(t, tp.addr)
+			io.WriteString(c, "GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n")
+			if tc.before101 {
+				c.CloseWrite()
+			}
+			br := bufio.NewReader(c)
+			resp, err := http.ReadResponse(br, nil)
+			if err != nil || resp.StatusCode != 101 {
+				t.Fatalf("upgrade: %v %v", resp, err)
+			}
+			if !tc.before101 {
+				io.WriteString(c, tc.said)
+				c.CloseWrite()
+			}
+			last, err := io.ReadAll(br)
+			if err != nil || string(last) != "you said "+tc.said {
+				t.Fatalf("got %q, %v after the half-close; want the backend's answer", last, err)
+			}
+		})
 	}
 }
 
@@ -189,7 +205,7 @@ func TestRequestValidAtEveryPoint(t *testing.T) {
 			mu.Lock()
 			defer mu.Unlock()
 			r := s.Request()
-			seen[p] = string(r.Method) + " " + string(r.Path) + " " + string(r.Get("X-Marker"))
+			seen[p] = string(r.Method) + " " + string(r.AppendURI(nil)) + " " + string(r.Get("X-Marker"))
 			return Continue
 		})
 	}
@@ -199,7 +215,7 @@ func TestRequestValidAtEveryPoint(t *testing.T) {
 			s.Register(p, record(p))
 		}
 	})
-	req, _ := http.NewRequest("GET", tp.url("/the/path"), nil)
+	req, _ := http.NewRequest("GET", tp.url("/the/path?query=abcdefghijklmnop"), nil)
 	req.Header.Set("X-Marker", "marker-value")
 	resp, err := tp.client().Do(req)
 	if err != nil {
@@ -207,7 +223,7 @@ func TestRequestValidAtEveryPoint(t *testing.T) {
 	}
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
-	want := "GET /the/path marker-value"
+	want := "GET /the/path?query=abcdefghijklmnop marker-value"
 	eventually(t, "RequestFinish ran", func() bool { mu.Lock(); defer mu.Unlock(); return seen[RequestFinish] != "" })
 	mu.Lock()
 	defer mu.Unlock()

@@ -122,7 +122,9 @@ func TestReloadClosesIdleUpstreamsOnEveryLoop(t *testing.T) {
 	pooled := int64(tp.totals().UpstreamConnectsTotal)
 	eventually(t, "the origin to see every pooled connection", func() bool { return o.open.Load() == pooled })
 
-	if err := tp.Reload(clusterConfig(o.addr())); err != nil {
+	changed := clusterConfig(o.addr())
+	changed.Clusters[0].ConnectTimeout = config.Duration(3 * time.Second) // the cluster changes
+	if err := tp.Reload(changed); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "every idle upstream connection of the old config to close", func() bool {
@@ -130,6 +132,30 @@ func TestReloadClosesIdleUpstreamsOnEveryLoop(t *testing.T) {
 	})
 	if n := tp.totals().RequestsTotal; n != tp.totals().UpstreamConnectsTotal+tp.totals().UpstreamReusedTotal {
 		t.Errorf("requests %d: a request was sent after the reload", n)
+	}
+}
+
+// TestReloadKeepsUnchangedClusterPool: a reload that changes other things
+// (here a second cluster) leaves an unchanged cluster's pool alone, as
+// Envoy does: its idle connection is reused after the reload.
+func TestReloadKeepsUnchangedClusterPool(t *testing.T) {
+	o := newLiveOrigin(t, "", "o", nil)
+	tp := startProxy(t, clusterConfig(o.addr()), 1)
+	if code, _ := tp.get(t, "/"); code != 200 {
+		t.Fatalf("status %d", code)
+	}
+	eventually(t, "the upstream connection pooled", func() bool { return o.open.Load() == 1 })
+	cfg := clusterConfig(o.addr())
+	cfg.Clusters = append(cfg.Clusters, config.Cluster{Name: "other", Backends: []config.Backend{{Address: deadAddr(t)}}})
+	if err := tp.Reload(cfg); err != nil {
+		t.Fatal(err)
+	}
+	if code, _ := tp.get(t, "/"); code != 200 {
+		t.Fatalf("after the reload: status %d", code)
+	}
+	if st := tp.totals(); st.UpstreamConnectsTotal != 1 || st.UpstreamReusedTotal != 1 || o.conns.Load() != 1 {
+		t.Fatalf("connects %d, reused %d, origin saw %d connections: want the pooled one reused across the reload",
+			st.UpstreamConnectsTotal, st.UpstreamReusedTotal, o.conns.Load())
 	}
 }
 

@@ -47,25 +47,43 @@ func newLoopState(s *Server, l *eventloop.Loop, id int) *loopState {
 }
 
 // current returns the table to use for a new request, switching the loop's
-// pools and pickers when a reload has published a new one. Pools of the old
-// table close their idle connections; streams still using them finish and
-// close their connection instead of pooling it (see Stream.releaseUpstream).
+// pools and pickers when a reload has published a new one. A cluster that
+// did not change keeps its pool and picker; the pools of the others close
+// their idle connections, and streams still using them finish and close
+// their connection instead of pooling it (see Stream.releaseUpstream).
 func (ls *loopState) current() *table {
 	t := ls.srv.table.Load()
 	if t == ls.tbl {
 		return t
 	}
-	for _, cs := range ls.clusters {
-		cs.pool.Close()
-	}
-	ls.clusters = ls.clusters[:0]
+	old := ls.clusters
+	ls.clusters = make([]*clusterState, 0, len(t.clusters))
 	for _, c := range t.clusters {
-		ls.clusters = append(ls.clusters, &clusterState{
-			cluster: c, pool: upstream.NewPool(ls.loop, c), picker: staggered(upstream.NewPicker(c), ls.id),
-		})
+		cs := takeUnchanged(old, c)
+		if cs == nil {
+			cs = &clusterState{cluster: c, pool: upstream.NewPool(ls.loop, c), picker: staggered(upstream.NewPicker(c), ls.id)}
+		}
+		ls.clusters = append(ls.clusters, cs)
+	}
+	for _, cs := range old {
+		if cs != nil {
+			cs.pool.Close()
+		}
 	}
 	ls.tbl = t
 	return t
+}
+
+// takeUnchanged finds the state of c's cluster in old if c is unchanged,
+// and takes it out of old (so that it is not closed).
+func takeUnchanged(old []*clusterState, c *upstream.Cluster) *clusterState {
+	for i, cs := range old {
+		if cs != nil && cs.cluster.Name == c.Name && cs.cluster.Unchanged(c) {
+			old[i] = nil
+			return cs
+		}
+	}
+	return nil
 }
 
 // switchTable runs on the loop as a task when a table is published.

@@ -33,6 +33,10 @@ type resolver struct {
 	kick chan struct{} // a reload changed the names or their intervals
 	quit chan struct{}
 	done chan struct{}
+	// ctx is cancelled by stop, so a lookup in flight does not hold up a
+	// shutdown for its whole timeout.
+	ctx    context.Context
+	cancel context.CancelFunc
 	// Shared (atomics):
 	started atomic.Bool
 	stopped sync.Once
@@ -42,6 +46,7 @@ type resolver struct {
 
 func (r *resolver) init(s *Server) {
 	*r = resolver{s: s, kick: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
+	r.ctx, r.cancel = context.WithCancel(context.Background())
 	r.reloaded()
 }
 
@@ -65,7 +70,10 @@ func (r *resolver) start() {
 }
 
 func (r *resolver) stop() {
-	r.stopped.Do(func() { close(r.quit) })
+	r.stopped.Do(func() {
+		close(r.quit)
+		r.cancel()
+	})
 	if r.started.Load() {
 		<-r.done
 	}
@@ -144,7 +152,7 @@ func (r *resolver) due() (*config.Config, config.Hosts, []string) {
 
 // lookup resolves name into hosts and reports whether its addresses changed.
 func (r *resolver) lookup(name string, hosts config.Hosts) bool {
-	ctx, cancel := context.WithTimeout(context.Background(), resolveTimeout)
+	ctx, cancel := context.WithTimeout(r.ctx, resolveTimeout)
 	defer cancel()
 	addrs, err := config.LookupAddrs(ctx, r.s.lookup, name)
 	switch {

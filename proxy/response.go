@@ -84,6 +84,7 @@ func (s *Stream) onInformational(data []byte, n int) (int, bool) {
 		s.dc.ec.Write(s.out)
 		s.dc.watchSend()
 	}
+	s.syncBackendClock(true) // a 1xx (102 Processing) is the backend keeping the request alive
 	return n, true
 }
 

@@ -55,12 +55,8 @@ var ErrListenersChanged = errors.New("proxy: listeners cannot change on reload")
 
 // New validates nothing itself: cfg must have passed config.Validate.
 func New(cfg *config.Config, o Options) (*Server, error) {
-	maxInput := resolveLimits(cfg).maxInput // fixed for the life of the process: a reload keeps it
-	g, err := eventloop.New(eventloop.Config{Loops: o.Loops, PinCPUs: o.PinCPUs, BusyPoll: o.BusyPoll, MaxInput: maxInput})
-	if err != nil {
-		return nil, err
-	}
-	s := &Server{group: g, log: o.Logger, listeners: listenerAddrs(cfg), cfg: cfg, lookup: o.LookupHost}
+	s := &Server{log: o.Logger, listeners: listenerAddrs(cfg), cfg: cfg, lookup: o.LookupHost}
+	var err error
 	if s.hosts, err = s.resolve(cfg); err != nil {
 		return nil, err
 	}
@@ -68,6 +64,13 @@ func New(cfg *config.Config, o Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The loops last: a config that fails above leaves no epoll set behind.
+	maxInput := t.limits.maxInput // fixed for the life of the process: a reload keeps it
+	g, err := eventloop.New(eventloop.Config{Loops: o.Loops, PinCPUs: o.PinCPUs, BusyPoll: o.BusyPoll, MaxInput: maxInput})
+	if err != nil {
+		return nil, err
+	}
+	s.group = g
 	s.table.Store(t)
 	s.res.init(s)
 	for i, l := range g.Loops() {

@@ -38,7 +38,7 @@ func resolveRouting(r *config.Routing) pathPolicy {
 func (s *Stream) routeTarget() bool {
 	pp := &s.tbl.routing
 	s.routePath = s.req.Path
-	if !pp.normalize || s.req.Path[0] != '/' { // "*" of OPTIONS
+	if !pp.normalize || string(s.req.Path) == "*" { // OPTIONS *
 		return true
 	}
 	p, err := pp.opts.Normalize(s.path[:0], s.req.Path)

@@ -11,6 +11,9 @@ func (s *Stream) startTunnel() {
 	s.reqDone = true
 	s.dc.state = stTunnel
 	s.startTunnelClock()
+	if s.dc.peerDone {
+		s.tunnelHalfClose() // the client half-closed before the 101
+	}
 	s.dc.ec.ResumeRead()
 }
 

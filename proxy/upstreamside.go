@@ -124,7 +124,7 @@ func (s *Stream) releaseUpstream(reuse bool) {
 	}
 	s.uc = nil
 	s.dc.ls.streams.unbindUp(uc.EC)
-	if reuse && s.tbl == s.dc.ls.tbl && !s.upPaused {
+	if reuse && !s.upPaused { // a pool a reload replaced closes what it is given
 		s.cs.pool.Put(uc)
 		return
 	}

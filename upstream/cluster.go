@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"reflect"
 	"strconv"
 	"time"
 
@@ -62,6 +63,14 @@ type From struct {
 	// backend whose address stays keeps its health and counters. nil = none.
 	Prev *Cluster
 }
+
+// Unchanged reports whether o is c again: the same settings and the same
+// backends in the same order, sharing their health (o was built with c as
+// From.Prev and nothing of the cluster changed). A loop keeps its pool and
+// balancer of an unchanged cluster when it switches tables, so a reload or
+// a re-resolution elsewhere does not drop its pooled connections. Reload
+// time only: it walks both clusters.
+func (c *Cluster) Unchanged(o *Cluster) bool { return reflect.DeepEqual(c, o) }
 
 // NewCluster resolves defaults and makes a Backend of every address: an IP
 // and port, or each address from.Hosts has for a host name (sharing its
