@@ -100,13 +100,13 @@ func TestSlowUploadIsNotTimedAsTheBackend(t *testing.T) {
 		io.WriteString(w, strings.Repeat("k", int(n)))
 	})
 	cfg := clusterConfig(o.addr())
-	cfg.Clusters[0].ResponseTimeout = config.Duration(300 * time.Millisecond)
+	cfg.Clusters[0].ResponseTimeout = config.Duration(600 * time.Millisecond)
 	cfg.Timeouts.ClientBody = config.Duration(5 * time.Second)
 	tp := startProxy(t, cfg, 1)
 	c := dialRaw(t, tp.addr)
 	io.WriteString(c, "POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\n\r\n")
-	for i := 0; i < 6; i++ { // 6 x 150ms: three times the response timeout
-		time.Sleep(150 * time.Millisecond)
+	for i := 0; i < 6; i++ { // 6 x 300ms: three times the response timeout
+		time.Sleep(300 * time.Millisecond)
 		io.WriteString(c, "x")
 	}
 	if code, b := readResponse(t, bufio.NewReader(c)); code != 200 || b != "kkkkkk" {
@@ -127,13 +127,13 @@ func TestSlowReaderPauseIsNotTimedAsTheBackend(t *testing.T) {
 		w.Write(body)
 	})
 	cfg := clusterConfig(o.addr())
-	cfg.Clusters[0].ResponseTimeout = config.Duration(300 * time.Millisecond)
+	cfg.Clusters[0].ResponseTimeout = config.Duration(600 * time.Millisecond)
 	cfg.Limits.StreamBuffer = 64 << 10
 	tp := startProxy(t, cfg, 1)
 	c := dialRaw(t, tp.addr)
 	c.SetReadBuffer(16 << 10)
 	io.WriteString(c, "GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
-	time.Sleep(1200 * time.Millisecond) // four response timeouts without reading
+	time.Sleep(2400 * time.Millisecond) // four response timeouts without reading
 	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -190,7 +190,7 @@ func TestTunnelIdleTimeout(t *testing.T) {
 	heads := make(chan string, 1)
 	cfg := clusterConfig(upgradeOrigin(t, heads))
 	cfg.Upgrades = []string{"echo"}
-	cfg.Timeouts.TunnelIdle = config.Duration(300 * time.Millisecond)
+	cfg.Timeouts.TunnelIdle = config.Duration(800 * time.Millisecond)
 	tp := startProxy(t, cfg, 1)
 	c := dialRaw(t, tp.addr)
 	io.WriteString(c, "GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n")
@@ -200,8 +200,8 @@ func TestTunnelIdleTimeout(t *testing.T) {
 		t.Fatalf("upgrade: %v %v", resp, err)
 	}
 	<-heads
-	for i := 0; i < 3; i++ { // activity keeps it open past the idle timeout
-		time.Sleep(150 * time.Millisecond)
+	for i := 0; i < 4; i++ { // activity keeps it open past the idle timeout
+		time.Sleep(250 * time.Millisecond)
 		io.WriteString(c, "ping")
 		got := make([]byte, 4)
 		if _, err := io.ReadFull(br, got); err != nil || string(got) != "PING" {
@@ -224,14 +224,14 @@ func TestInterimResponsesKeepTheBackendAlive(t *testing.T) {
 		if _, err := http.ReadRequest(bufio.NewReader(c)); err != nil {
 			return
 		}
-		for i := 0; i < 4; i++ { // 4 x 150ms: twice the response timeout
-			time.Sleep(150 * time.Millisecond)
+		for i := 0; i < 4; i++ { // 4 x 300ms: twice the response timeout
+			time.Sleep(300 * time.Millisecond)
 			io.WriteString(c, "HTTP/1.1 102 Processing\r\n\r\n")
 		}
 		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\ndone")
 	})
 	cfg := clusterConfig(up)
-	cfg.Clusters[0].ResponseTimeout = config.Duration(300 * time.Millisecond)
+	cfg.Clusters[0].ResponseTimeout = config.Duration(600 * time.Millisecond)
 	tp := startProxy(t, cfg, 1)
 	c := dialRaw(t, tp.addr)
 	io.WriteString(c, "GET /long HTTP/1.1\r\nHost: x\r\n\r\n")
