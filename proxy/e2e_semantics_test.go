@@ -9,6 +9,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/velox-proxy/velox/config"
 )
 
 // Connection and message semantics: half-close, 1xx, and the request head
@@ -49,18 +52,19 @@ func TestHalfClosedClientGetsItsResponse(t *testing.T) {
 	}
 }
 
-// TestHalfCloseAfterLocalResponse: velox's own answer (here a 404 from a
-// product with no cluster) also reaches a half-closed client.
-func TestHalfCloseAfterLocalResponse(t *testing.T) {
-	cfg := clusterConfig(deadAddr(t))
-	cfg.Products[0].DefaultCluster = ""
+// TestHalfCloseThenVeloxAnswers: velox's own answer that comes after the
+// client's half-close (here a 504: the backend never answers) still
+// reaches the client.
+func TestHalfCloseThenVeloxAnswers(t *testing.T) {
+	up := serveRaw(t, func(c net.Conn) { io.Copy(io.Discard, c) }) // reads, never answers
+	cfg := clusterConfig(up)
+	cfg.Clusters[0].ResponseTimeout = config.Duration(300 * time.Millisecond)
 	tp := startProxy(t, cfg, 1)
 	c := dialRaw(t, tp.addr)
-	io.WriteString(c, "GET /nothing HTTP/1.1\r\nHost: x\r\n\r\n")
+	io.WriteString(c, "GET /hangs HTTP/1.1\r\nHost: x\r\n\r\n")
 	c.CloseWrite()
-	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
-	if err != nil || resp.StatusCode != 404 {
-		t.Fatalf("got %v, %v; want 404", resp, err)
+	if code, b := readResponse(t, bufio.NewReader(c)); code != 504 || !strings.Contains(b, "timed out") {
+		t.Fatalf("got %d %q after the half-close, want velox's 504", code, b)
 	}
 }
 
@@ -231,5 +235,58 @@ func TestRequestValidAtEveryPoint(t *testing.T) {
 		if seen[p] != want {
 			t.Errorf("at %v the request read %q, want %q", p, seen[p], want)
 		}
+	}
+}
+
+// TestBackend100NotRepeated: velox answers Expect: 100-continue itself; a
+// backend's own 100 is then not passed on as a second one.
+func TestBackend100NotRepeated(t *testing.T) {
+	up := serveRaw(t, func(c net.Conn) {
+		br := bufio.NewReader(c)
+		req, err := http.ReadRequest(br)
+		if err != nil {
+			return
+		}
+		io.Copy(io.Discard, req.Body)
+		io.WriteString(c, "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+	})
+	tp := startProxy(t, clusterConfig(up), 1)
+	c := dialRaw(t, tp.addr)
+	io.WriteString(c, "POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n")
+	br := bufio.NewReader(c)
+	if code, _ := readResponse(t, br); code != 100 {
+		t.Fatalf("first response %d, want velox's 100 Continue", code)
+	}
+	io.WriteString(c, "body")
+	if code, b := readResponse(t, br); code != 200 || b != "ok" {
+		t.Fatalf("after the body: %d %q, want 200 ok (no second 100)", code, b)
+	}
+}
+
+// TestGoFilterRewriteRoutes: a Go filter at before_location that rewrites
+// the path routes by what it wrote, and the backend gets it.
+func TestGoFilterRewriteRoutes(t *testing.T) {
+	paths := make(chan string, 1)
+	b := newOrigin(t, func(w http.ResponseWriter, r *http.Request) { paths <- r.URL.Path; io.WriteString(w, "b") })
+	other := newOrigin(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "other") })
+	cfg := clusterConfig(other.addr())
+	cfg.Clusters = append(cfg.Clusters, config.Cluster{Name: "b", Backends: []config.Backend{{Address: b.addr()}}})
+	cfg.Products[0].Routes = []config.Route{{Prefix: "/b/", Cluster: "b"}}
+	tp := startProxySetup(t, cfg, Options{Loops: 1}, func(s *Server) {
+		s.Register(BeforeLocation, RequestFilterFunc(func(s *Stream) Verdict {
+			if r := s.Request(); string(r.Path) == "/a/x" {
+				r.Path = []byte("/b/x")
+			}
+			return Continue
+		}))
+	})
+	resp, err := tp.client().Get(tp.url("/a/x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(body) != "b" || <-paths != "/b/x" {
+		t.Fatalf("got %q: want the route of the rewritten path, /b/x at backend b", body)
 	}
 }
