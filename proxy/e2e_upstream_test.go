@@ -34,14 +34,23 @@ func newLiveOrigin(t *testing.T, addr, name string, h http.HandlerFunc) *origin 
 // get sends GET path on a new client connection and returns status and body.
 func (tp *testProxy) get(t *testing.T, path string) (int, string) {
 	t.Helper()
-	c := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 30 * time.Second}
-	resp, err := c.Get(tp.url(path))
+	code, body, err := tp.fetch(path)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return code, body
+}
+
+// fetch is get for goroutines other than the test's: it returns the error.
+func (tp *testProxy) fetch(path string) (int, string, error) {
+	c := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 30 * time.Second}
+	resp, err := c.Get(tp.url(path))
+	if err != nil {
+		return 0, "", err
+	}
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), err
 }
 
 // backendStats returns the /stats entry of addr in cluster c.
@@ -182,7 +191,10 @@ func TestWeightZeroDrains(t *testing.T) {
 	tp := startProxy(t, clusterConfig(a.addr(), b.addr()), 1)
 	slow := make(chan string, 1)
 	go func() { // round robin on one loop starts with a
-		code, body := tp.get(t, "/slow")
+		code, body, err := tp.fetch("/slow")
+		if err != nil {
+			body = err.Error()
+		}
 		slow <- strings.Join([]string{http.StatusText(code), body}, " ")
 	}()
 	select {
@@ -252,8 +264,8 @@ func TestRegisterConnDuringTraffic(t *testing.T) {
 					return
 				default:
 				}
-				if code, _ := tp.get(t, "/"); code != 200 {
-					t.Errorf("status %d", code)
+				if code, _, err := tp.fetch("/"); err != nil || code != 200 {
+					t.Errorf("status %d, %v", code, err)
 					return
 				}
 			}
