@@ -151,8 +151,9 @@ type Frame struct {
 }
 
 // frameParser fills f from the payload p of the frame whose header is already
-// in f.FrameHeader.
-type frameParser func(f *Frame, p []byte) error
+// in f.FrameHeader. f goes by value: a pointer through the table would move
+// every Frame to the heap.
+type frameParser func(f Frame, p []byte) (Frame, error)
 
 // frameParsers dispatches on the frame type; unknown types have no parser.
 var frameParsers = [...]frameParser{
@@ -189,7 +190,7 @@ func ReadFrame(buf []byte, maxFrameSize uint32) (f Frame, n int, err error) {
 	}
 	f.FrameHeader = ParseFrameHeader(buf)
 	if f.Length > maxFrameSize {
-		return f, 0, ConnectionError(ErrCodeFrameSize)
+		return f, 0, errFrameSize
 	}
 	n = FrameHeaderLen + int(f.Length)
 	if len(buf) < n {
@@ -200,7 +201,8 @@ func ReadFrame(buf []byte, maxFrameSize uint32) (f Frame, n int, err error) {
 		f.Data = p
 		return f, n, nil
 	}
-	return f, n, frameParsers[f.Type](&f, p)
+	f, err = frameParsers[f.Type](f, p)
+	return f, n, err
 }
 
 // ReadPreface checks the client connection preface at the start of buf and

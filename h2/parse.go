@@ -6,9 +6,11 @@ import "encoding/binary"
 // frameParsers. Each checks the stream-id rule and the length rule of its
 // type, then fills f from the payload p.
 
+// The connection errors, boxed once: returning them does not allocate.
 var (
-	errProtocol  = ConnectionError(ErrCodeProtocol)
-	errFrameSize = ConnectionError(ErrCodeFrameSize)
+	errProtocol    error = ConnectionError(ErrCodeProtocol)
+	errFrameSize   error = ConnectionError(ErrCodeFrameSize)
+	errFlowControl error = ConnectionError(ErrCodeFlowControl)
 )
 
 // splitPadding takes the Pad Length octet off p when padded, and returns the
@@ -39,138 +41,138 @@ func parsePriorityParam(p []byte) PriorityParam {
 }
 
 // parseDataFrame: RFC 9113 section 6.1.
-func parseDataFrame(f *Frame, p []byte) error {
+func parseDataFrame(f Frame, p []byte) (Frame, error) {
 	if f.StreamID == 0 {
-		return errProtocol
+		return f, errProtocol
 	}
 	p, pad, err := splitPadding(p, f.Flags.Has(FlagDataPadded))
 	if err != nil {
-		return err
+		return f, err
 	}
 	f.Data, err = unpad(p, pad)
-	return err
+	return f, err
 }
 
 // parseHeadersFrame: RFC 9113 section 6.2. The priority fields are parsed
 // and ignored (section 5.3.2), but a stream may not depend on itself
 // (section 5.3.1): a StreamError, with the block fragment still in f.Data.
-func parseHeadersFrame(f *Frame, p []byte) error {
+func parseHeadersFrame(f Frame, p []byte) (Frame, error) {
 	if f.StreamID == 0 {
-		return errProtocol
+		return f, errProtocol
 	}
 	p, pad, err := splitPadding(p, f.Flags.Has(FlagHeadersPadded))
 	if err != nil {
-		return err
+		return f, err
 	}
 	if f.Flags.Has(FlagHeadersPriority) {
 		if len(p) < 5 {
-			return errFrameSize
+			return f, errFrameSize
 		}
 		f.Priority = parsePriorityParam(p)
 		p = p[5:]
 	}
 	if f.Data, err = unpad(p, pad); err != nil {
-		return err
+		return f, err
 	}
 	if f.Flags.Has(FlagHeadersPriority) && f.Priority.StreamDep == f.StreamID {
-		return StreamError{f.StreamID, ErrCodeProtocol}
+		return f, StreamError{f.StreamID, ErrCodeProtocol}
 	}
-	return nil
+	return f, nil
 }
 
 // parsePriorityFrame: RFC 9113 section 6.3; parsed and ignored.
-func parsePriorityFrame(f *Frame, p []byte) error {
+func parsePriorityFrame(f Frame, p []byte) (Frame, error) {
 	if f.StreamID == 0 {
-		return errProtocol
+		return f, errProtocol
 	}
 	if len(p) != 5 {
-		return StreamError{f.StreamID, ErrCodeFrameSize}
+		return f, StreamError{f.StreamID, ErrCodeFrameSize}
 	}
 	f.Priority = parsePriorityParam(p)
 	if f.Priority.StreamDep == f.StreamID {
-		return StreamError{f.StreamID, ErrCodeProtocol}
+		return f, StreamError{f.StreamID, ErrCodeProtocol}
 	}
-	return nil
+	return f, nil
 }
 
 // parseRSTStreamFrame: RFC 9113 section 6.4.
-func parseRSTStreamFrame(f *Frame, p []byte) error {
+func parseRSTStreamFrame(f Frame, p []byte) (Frame, error) {
 	if f.StreamID == 0 {
-		return errProtocol
+		return f, errProtocol
 	}
 	if len(p) != 4 {
-		return errFrameSize
+		return f, errFrameSize
 	}
 	f.Code = ErrCode(binary.BigEndian.Uint32(p))
-	return nil
+	return f, nil
 }
 
 // parsePushPromiseFrame: RFC 9113 section 6.6. Whether the peer may push
 // at all is for the connection to decide.
-func parsePushPromiseFrame(f *Frame, p []byte) error {
+func parsePushPromiseFrame(f Frame, p []byte) (Frame, error) {
 	if f.StreamID == 0 {
-		return errProtocol
+		return f, errProtocol
 	}
 	p, pad, err := splitPadding(p, f.Flags.Has(FlagPushPromisePadded))
 	if err != nil {
-		return err
+		return f, err
 	}
 	if len(p) < 4 {
-		return errFrameSize
+		return f, errFrameSize
 	}
 	f.PromiseID = binary.BigEndian.Uint32(p) & streamIDMask
 	f.Data, err = unpad(p[4:], pad)
-	return err
+	return f, err
 }
 
 // parsePingFrame: RFC 9113 section 6.7.
-func parsePingFrame(f *Frame, p []byte) error {
+func parsePingFrame(f Frame, p []byte) (Frame, error) {
 	if f.StreamID != 0 {
-		return errProtocol
+		return f, errProtocol
 	}
 	if len(p) != 8 {
-		return errFrameSize
+		return f, errFrameSize
 	}
 	f.Data = p
-	return nil
+	return f, nil
 }
 
 // parseGoAwayFrame: RFC 9113 section 6.8.
-func parseGoAwayFrame(f *Frame, p []byte) error {
+func parseGoAwayFrame(f Frame, p []byte) (Frame, error) {
 	if f.StreamID != 0 {
-		return errProtocol
+		return f, errProtocol
 	}
 	if len(p) < 8 {
-		return errFrameSize
+		return f, errFrameSize
 	}
 	f.LastStreamID = binary.BigEndian.Uint32(p) & streamIDMask
 	f.Code = ErrCode(binary.BigEndian.Uint32(p[4:]))
 	f.Data = p[8:]
-	return nil
+	return f, nil
 }
 
 // parseWindowUpdateFrame: RFC 9113 section 6.9. An increment of 0 is a
 // stream error on a stream and a connection error on stream 0.
-func parseWindowUpdateFrame(f *Frame, p []byte) error {
+func parseWindowUpdateFrame(f Frame, p []byte) (Frame, error) {
 	if len(p) != 4 {
-		return errFrameSize
+		return f, errFrameSize
 	}
 	f.Increment = binary.BigEndian.Uint32(p) & streamIDMask
 	if f.Increment != 0 {
-		return nil
+		return f, nil
 	}
 	if f.StreamID == 0 {
-		return errProtocol
+		return f, errProtocol
 	}
-	return StreamError{f.StreamID, ErrCodeProtocol}
+	return f, StreamError{f.StreamID, ErrCodeProtocol}
 }
 
 // parseContinuationFrame: RFC 9113 section 6.10. That it follows its HEADERS
 // or PUSH_PROMISE is checked by Decoder.
-func parseContinuationFrame(f *Frame, p []byte) error {
+func parseContinuationFrame(f Frame, p []byte) (Frame, error) {
 	if f.StreamID == 0 {
-		return errProtocol
+		return f, errProtocol
 	}
 	f.Data = p
-	return nil
+	return f, nil
 }

@@ -34,7 +34,7 @@ func (s Setting) validate() error {
 		}
 	case SettingInitialWindowSize:
 		if s.Val > MaxWindowSize {
-			return ConnectionError(ErrCodeFlowControl)
+			return errFlowControl
 		}
 	case SettingMaxFrameSize:
 		if s.Val < DefaultMaxFrameSize || s.Val > MaxFrameSizeLimit {
@@ -46,23 +46,23 @@ func (s Setting) validate() error {
 
 // parseSettingsFrame: RFC 9113 section 6.5. The payload stays in f.Data
 // and is read with NumSettings and Setting.
-func parseSettingsFrame(f *Frame, p []byte) error {
+func parseSettingsFrame(f Frame, p []byte) (Frame, error) {
 	if f.StreamID != 0 {
-		return errProtocol
+		return f, errProtocol
 	}
 	if f.Flags.Has(FlagSettingsAck) && len(p) != 0 {
-		return errFrameSize
+		return f, errFrameSize
 	}
 	if len(p)%settingLen != 0 {
-		return errFrameSize
+		return f, errFrameSize
 	}
 	f.Data = p
 	for i := range f.NumSettings() {
 		if err := f.Setting(i).validate(); err != nil {
-			return err
+			return f, err
 		}
 	}
-	return nil
+	return f, nil
 }
 
 // NumSettings is the number of settings in a SETTINGS frame, unknown ones
