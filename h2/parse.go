@@ -4,7 +4,9 @@ import "encoding/binary"
 
 // The frame parsers of RFC 9113 section 6, one per type, dispatched by
 // frameParsers. Each checks the stream-id rule and the length rule of its
-// type, then fills f from the payload p.
+// type, then fills f from the payload p. When a frame breaks two rules, the
+// one reported is the one x/net's Framer reports, so that the differential
+// tests can hold both to the same error.
 
 // The connection errors, boxed once: returning them does not allocate.
 var (
@@ -97,11 +99,11 @@ func parsePriorityFrame(f Frame, p []byte) (Frame, error) {
 
 // parseRSTStreamFrame: RFC 9113 section 6.4.
 func parseRSTStreamFrame(f Frame, p []byte) (Frame, error) {
-	if f.StreamID == 0 {
-		return f, errProtocol
-	}
 	if len(p) != 4 {
 		return f, errFrameSize
+	}
+	if f.StreamID == 0 {
+		return f, errProtocol
 	}
 	f.Code = ErrCode(binary.BigEndian.Uint32(p))
 	return f, nil
@@ -127,11 +129,11 @@ func parsePushPromiseFrame(f Frame, p []byte) (Frame, error) {
 
 // parsePingFrame: RFC 9113 section 6.7.
 func parsePingFrame(f Frame, p []byte) (Frame, error) {
-	if f.StreamID != 0 {
-		return f, errProtocol
-	}
 	if len(p) != 8 {
 		return f, errFrameSize
+	}
+	if f.StreamID != 0 {
+		return f, errProtocol
 	}
 	f.Data = p
 	return f, nil

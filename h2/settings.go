@@ -47,11 +47,11 @@ func (s Setting) validate() error {
 // parseSettingsFrame: RFC 9113 section 6.5. The payload stays in f.Data
 // and is read with NumSettings and Setting.
 func parseSettingsFrame(f Frame, p []byte) (Frame, error) {
-	if f.StreamID != 0 {
-		return f, errProtocol
-	}
 	if f.Flags.Has(FlagSettingsAck) && len(p) != 0 {
 		return f, errFrameSize
+	}
+	if f.StreamID != 0 {
+		return f, errProtocol
 	}
 	if len(p)%settingLen != 0 {
 		return f, errFrameSize
