@@ -305,7 +305,10 @@ func TestRFC9113_6_5_SETTINGS(t *testing.T) {
 		{"MAX_FRAME_SIZE 2^24", settingsFrame(0, 0, setting(SettingMaxFrameSize, 1<<24)), connProtocol, nil},
 		{"bad value after good ones", settingsFrame(0, 0, setting(SettingHeaderTableSize, 0),
 			setting(SettingMaxHeaderListSize, 0xffffffff), setting(SettingEnablePush, 9)), connProtocol, nil},
+		{"ENABLE_CONNECT_PROTOCOL 1 (RFC 8441)", settingsFrame(0, 0, setting(SettingEnableConnectProtocol, 1)), nil, nil},
+		{"ENABLE_CONNECT_PROTOCOL 2 (RFC 8441)", settingsFrame(0, 0, setting(SettingEnableConnectProtocol, 2)), connProtocol, nil},
 		{"unknown id, any value", settingsFrame(0, 0, setting(0xffff, 0xffffffff)), nil, nil},
+		{"NO_RFC7540_PRIORITIES is unknown here", settingsFrame(0, 0, setting(0x9, 7)), nil, nil},
 	})
 }
 

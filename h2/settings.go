@@ -5,14 +5,16 @@ import "encoding/binary"
 // SettingID identifies a SETTINGS parameter (RFC 9113 section 6.5.2).
 type SettingID uint16
 
-// The settings of RFC 9113 section 6.5.2.
+// The settings of RFC 9113 section 6.5.2, and the extended CONNECT one of
+// RFC 8441 section 3.
 const (
-	SettingHeaderTableSize      SettingID = 0x1
-	SettingEnablePush           SettingID = 0x2
-	SettingMaxConcurrentStreams SettingID = 0x3
-	SettingInitialWindowSize    SettingID = 0x4
-	SettingMaxFrameSize         SettingID = 0x5
-	SettingMaxHeaderListSize    SettingID = 0x6
+	SettingHeaderTableSize       SettingID = 0x1
+	SettingEnablePush            SettingID = 0x2
+	SettingMaxConcurrentStreams  SettingID = 0x3
+	SettingInitialWindowSize     SettingID = 0x4
+	SettingMaxFrameSize          SettingID = 0x5
+	SettingMaxHeaderListSize     SettingID = 0x6
+	SettingEnableConnectProtocol SettingID = 0x8
 )
 
 // settingLen is the size of one setting on the wire: id then value.
@@ -24,11 +26,11 @@ type Setting struct {
 	Val uint32
 }
 
-// validate checks the value ranges of RFC 9113 section 6.5.2. Unknown ids
-// are valid: they are ignored.
+// validate checks the value ranges of RFC 9113 section 6.5.2 (and RFC 8441
+// section 3). Unknown ids are valid: they are ignored.
 func (s Setting) validate() error {
 	switch s.ID {
-	case SettingEnablePush:
+	case SettingEnablePush, SettingEnableConnectProtocol:
 		if s.Val > 1 {
 			return errProtocol
 		}
