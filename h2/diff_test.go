@@ -295,6 +295,9 @@ func randomFrame(r *rand.Rand) []byte {
 		fl &= 0x2d // only defined flags
 	}
 	stream := []uint32{0, 1, 3, 2, 1<<31 - 1, 1<<31 | 5}[r.IntN(6)]
+	if (typ == FrameSettings || typ == FramePing || typ == FrameGoAway) && r.IntN(4) != 0 {
+		stream = 0 // mostly where they belong, to reach their other checks
+	}
 	var p []byte
 	u32 := func(v uint32) { p = append(p, byte(v>>24), byte(v>>16), byte(v>>8), byte(v)) }
 	switch typ {

@@ -129,7 +129,7 @@ type PriorityParam struct {
 //	HEADERS        Data (the header block fragment), Priority if FlagHeadersPriority
 //	PRIORITY       Priority
 //	RST_STREAM     Code
-//	SETTINGS       the settings: NumSettings, Setting (ACK in Flags)
+//	SETTINGS       the settings, read with NumSettings and Setting (ACK in Flags)
 //	PUSH_PROMISE   PromiseID, Data (the header block fragment)
 //	PING           Data (the 8 opaque bytes); ACK in Flags
 //	GOAWAY         LastStreamID, Code, Data (debug data)

@@ -33,13 +33,15 @@ func AppendData(dst []byte, streamID uint32, endStream bool, data []byte) []byte
 
 // AppendHeaders writes a header block (already HPACK-encoded) as one HEADERS
 // frame and as many CONTINUATION frames as maxFrameSize (the peer's
-// SETTINGS_MAX_FRAME_SIZE; 0 means DefaultMaxFrameSize) needs, END_HEADERS
+// SETTINGS_MAX_FRAME_SIZE; 0 means DefaultMaxFrameSize, more than
+// MaxFrameSizeLimit means MaxFrameSizeLimit) needs, END_HEADERS
 // on the last one (RFC 9113 sections 4.3, 6.2, 6.10). END_STREAM goes on the
 // HEADERS frame when endStream is set.
 func AppendHeaders(dst []byte, streamID uint32, endStream bool, block []byte, maxFrameSize uint32) []byte {
 	if maxFrameSize == 0 {
 		maxFrameSize = DefaultMaxFrameSize
 	}
+	maxFrameSize = min(maxFrameSize, MaxFrameSizeLimit)
 	t, fl := FrameHeaders, Flags(0)
 	if endStream {
 		fl = FlagHeadersEndStream
