@@ -51,48 +51,55 @@ func appendString(dst, s []byte) []byte {
 // loop) and mirrors the peer decoder's table, so every block it produces
 // must be sent, in order.
 type Encoder struct {
+	// Immutable:
+	maxUse uint32 // the most of the peer's table we want to use
+
 	// Owned by the loop:
-	table     dynamicTable
-	maxUse    uint32 // the most of the peer's table we want to use
-	pending   bool   // a size update must start the next block
-	minLimit  uint32 // smallest limit since the last block, for pending
-	haveTable bool
+	table    dynamicTable
+	decLimit uint32 // the table limit the peer's decoder holds
+	pending  bool   // a size update must start the next block
+	minLimit uint32 // smallest limit asked for since the last block
 }
 
 // NewEncoder returns an Encoder indexing into a dynamic table of tableSize
-// bytes, which must not exceed the peer's SETTINGS_HEADER_TABLE_SIZE
-// (DefaultTableSize until its SETTINGS arrive); using less than the peer
-// allows needs no size update. tableSize 0 gives AppendField's stateless
-// output.
+// bytes, which must not exceed DefaultTableSize, the peer's
+// SETTINGS_HEADER_TABLE_SIZE until its SETTINGS arrive (using less than the
+// peer allows needs no size update). tableSize 0 gives AppendField's
+// stateless output, plus the size updates SetMaxTableSize requires.
 func NewEncoder(tableSize uint32) *Encoder {
-	e := &Encoder{maxUse: tableSize, haveTable: tableSize > 0}
+	e := &Encoder{maxUse: tableSize, decLimit: DefaultTableSize}
 	e.table.setLimit(tableSize)
 	return e
 }
 
-// SetMaxTableSize applies the peer's new SETTINGS_HEADER_TABLE_SIZE. The
-// table limit becomes the smaller of n and NewEncoder's tableSize, and if it
-// changed, the next AppendField starts with size updates (section 4.2) — so
-// call it between blocks only.
+// SetMaxTableSize applies the peer's new SETTINGS_HEADER_TABLE_SIZE n. The
+// table limit becomes the smaller of n and NewEncoder's tableSize; if the
+// peer's decoder must learn of it (n is below its limit, or we now use more
+// than it holds), the next AppendField starts with a size update (section
+// 4.2) — so call it between blocks only.
 func (e *Encoder) SetMaxTableSize(n uint32) {
 	limit := min(n, e.maxUse)
-	if limit == e.table.limit && !e.pending {
+	if n >= e.decLimit && limit <= e.decLimit && !e.pending {
+		e.table.setLimit(limit)
 		return
 	}
-	if !e.pending || limit < e.minLimit {
-		e.minLimit = min(limit, e.table.limit)
+	if !e.pending {
+		e.minLimit = limit
 	}
+	e.minLimit = min(e.minLimit, limit)
 	e.pending = true
+	e.decLimit = limit
 	e.table.setLimit(limit)
 }
 
 // AppendField appends one field representation to dst; it does not
-// allocate when dst has room (the table allocates only in NewEncoder).
+// allocate when dst has room (the table allocates only in NewEncoder and
+// when SetMaxTableSize raises its limit).
 func (e *Encoder) AppendField(dst, name, value []byte, sensitive bool) []byte {
 	if e.pending {
 		dst = e.appendSizeUpdates(dst)
 	}
-	if !e.haveTable {
+	if e.maxUse == 0 {
 		return AppendField(dst, name, value, sensitive)
 	}
 	idx, exact := staticFind(name, value)
@@ -115,12 +122,16 @@ func (e *Encoder) AppendField(dst, name, value []byte, sensitive bool) []byte {
 	return dst
 }
 
-// appendSizeUpdates appends the pending dynamic table size updates: the
-// smallest limit since the last block if it was lower, then the current one.
+// appendSizeUpdates appends the pending dynamic table size update. If the
+// limit went lower in between, section 4.2 wants that smallest one first;
+// we send 0 instead, emptying the table, because x/net's decoder refuses a
+// second update at the start of a block unless the table is empty.
 func (e *Encoder) appendSizeUpdates(dst []byte) []byte {
-	if e.minLimit < e.table.limit {
-		dst = appendInt(dst, 0x20, 5, uint64(e.minLimit))
-	}
 	e.pending = false
+	if e.minLimit < e.table.limit {
+		dst = appendInt(dst, 0x20, 5, 0)
+		e.table.setLimit(0)
+		e.table.setLimit(e.decLimit)
+	}
 	return appendInt(dst, 0x20, 5, uint64(e.table.limit))
 }
