@@ -1,9 +1,9 @@
 package hpack
 
 // Decoder decodes header blocks (section 3) and keeps the dynamic table
-// that one direction of a connection shares across its blocks. It is owned
-// by one goroutine (the connection's loop); it is not safe for concurrent
-// use.
+// that one direction of a connection shares across its blocks. The zero
+// Decoder is NewDecoder(DefaultTableSize). It is owned by one goroutine (the
+// connection's loop); it is not safe for concurrent use.
 type Decoder struct {
 	// Immutable after the first DecodeBlock:
 
@@ -16,6 +16,7 @@ type Decoder struct {
 	MaxStringLength int
 
 	// Owned by the loop:
+	ready        bool // the zero Decoder is set up on first use
 	table        dynamicTable
 	maxTableSize uint32 // SETTINGS_HEADER_TABLE_SIZE we advertised
 	needUpdate   bool   // maxTableSize fell below table.limit
@@ -26,9 +27,14 @@ type Decoder struct {
 // maxTableSize bytes (our SETTINGS_HEADER_TABLE_SIZE; DefaultTableSize
 // unless we advertised otherwise).
 func NewDecoder(maxTableSize uint32) *Decoder {
-	d := &Decoder{maxTableSize: maxTableSize}
-	d.table.setLimit(maxTableSize)
+	d := &Decoder{}
+	d.setup(maxTableSize)
 	return d
+}
+
+func (d *Decoder) setup(maxTableSize uint32) {
+	d.ready, d.maxTableSize = true, maxTableSize
+	d.table.setLimit(maxTableSize)
 }
 
 // SetMaxTableSize records a new SETTINGS_HEADER_TABLE_SIZE once the peer
@@ -36,6 +42,9 @@ func NewDecoder(maxTableSize uint32) *Decoder {
 // is below the table's current limit, the next block must start with a size
 // update (section 4.2), or DecodeBlock returns ErrMissingSizeUpdate.
 func (d *Decoder) SetMaxTableSize(n uint32) {
+	if !d.ready {
+		d.setup(DefaultTableSize)
+	}
 	d.maxTableSize = n
 	d.needUpdate = n < d.table.limit
 	d.table.grow(n)
@@ -63,6 +72,9 @@ func (d *Decoder) TableEntry(i int) (name, value []byte) { return d.table.entry(
 // On any error but ErrHeaderListTooLarge, the dynamic table is no longer
 // trustworthy and the connection must be closed with COMPRESSION_ERROR.
 func (d *Decoder) DecodeBlock(block []byte, emit func(name, value []byte, sensitive bool)) error {
+	if !d.ready {
+		d.setup(DefaultTableSize)
+	}
 	p := block
 	var listSize uint64
 	first := true

@@ -125,3 +125,18 @@ func TestDecodeMaxStringLength(t *testing.T) {
 		t.Fatalf("huffman: err = %v", err)
 	}
 }
+
+// TestZeroValues: the zero Decoder has the default table, and the zero
+// Encoder is stateless but still sends the size update a lower
+// SETTINGS_HEADER_TABLE_SIZE requires.
+func TestZeroValues(t *testing.T) {
+	var d Decoder
+	if _, err := decodeAll(&d, dehex(t, "3fe1 1f 4001 6101 62")); err != nil || d.TableLen() != 1 {
+		t.Fatalf("err %v, len %d", err, d.TableLen())
+	}
+	var e Encoder
+	e.SetMaxTableSize(100)
+	if got := e.AppendField(nil, []byte(":method"), []byte("GET"), false); string(got) != "\x20\x82" {
+		t.Fatalf("zero Encoder after SetMaxTableSize(100): %x, want 2082", got)
+	}
+}

@@ -49,12 +49,13 @@ func appendString(dst, s []byte) []byte {
 // matching an entry become indexed, others literals with incremental
 // indexing (section 6.2.1). It is owned by one goroutine (the connection's
 // loop) and mirrors the peer decoder's table, so every block it produces
-// must be sent, in order.
+// must be sent, in order. The zero Encoder is NewEncoder(0).
 type Encoder struct {
 	// Immutable:
 	maxUse uint32 // the most of the peer's table we want to use
 
 	// Owned by the loop:
+	ready    bool // the zero Encoder is set up on first use
 	table    dynamicTable
 	decLimit uint32 // the table limit the peer's decoder holds
 	pending  bool   // a size update must start the next block
@@ -67,9 +68,14 @@ type Encoder struct {
 // peer allows needs no size update). tableSize 0 gives AppendField's
 // stateless output, plus the size updates SetMaxTableSize requires.
 func NewEncoder(tableSize uint32) *Encoder {
-	e := &Encoder{maxUse: tableSize, decLimit: DefaultTableSize}
-	e.table.setLimit(tableSize)
+	e := &Encoder{}
+	e.setup(tableSize)
 	return e
+}
+
+func (e *Encoder) setup(tableSize uint32) {
+	e.ready, e.maxUse, e.decLimit = true, tableSize, DefaultTableSize
+	e.table.setLimit(tableSize)
 }
 
 // SetMaxTableSize applies the peer's new SETTINGS_HEADER_TABLE_SIZE n. The
@@ -78,6 +84,9 @@ func NewEncoder(tableSize uint32) *Encoder {
 // than it holds), the next AppendField starts with a size update (section
 // 4.2) — so call it between blocks only.
 func (e *Encoder) SetMaxTableSize(n uint32) {
+	if !e.ready {
+		e.setup(0)
+	}
 	limit := min(n, e.maxUse)
 	if n >= e.decLimit && limit <= e.decLimit && !e.pending {
 		e.table.setLimit(limit)

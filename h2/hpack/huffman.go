@@ -25,32 +25,72 @@ func buildHuffmanTree() [][2]int16 {
 // eosLeaf is the tree's leaf for EOS (symbol 256).
 const eosLeaf = -257
 
+// nibbleStep is what decoding 4 bits from one internal node of huffmanTree
+// does: the node it ends on, and the symbol completed on the way, if any
+// (codes are at least 5 bits, so there is at most one).
+type nibbleStep struct {
+	next  uint16
+	sym   byte
+	flags uint8
+}
+
+const (
+	nibbleEmit = 1 << iota // sym was completed
+	nibbleFail             // EOS was reached
+)
+
+// huffmanNibbles[node<<4|nibble] decodes 4 bits at a time;
+// huffmanAccept[node] says a string may end there: on the root, or after at
+// most 7 one bits of padding (section 5.2).
+var huffmanNibbles, huffmanAccept = buildHuffmanNibbles()
+
+func buildHuffmanNibbles() ([]nibbleStep, []bool) {
+	steps := make([]nibbleStep, len(huffmanTree)*16)
+	for node := range huffmanTree {
+		for v := range 16 {
+			st, cur := &steps[node<<4|v], node
+			for i := 3; i >= 0; i-- {
+				next := huffmanTree[cur][v>>uint(i)&1]
+				switch {
+				case next > 0:
+					cur = int(next)
+				case next == eosLeaf:
+					st.flags |= nibbleFail
+				default:
+					st.sym, st.flags, cur = byte(-next-1), st.flags|nibbleEmit, 0
+				}
+			}
+			st.next = uint16(cur)
+		}
+	}
+	accept := make([]bool, len(huffmanTree))
+	for node, depth := 0, 0; depth <= 7; depth++ {
+		accept[node] = true
+		node = int(huffmanTree[node][1])
+	}
+	return steps, accept
+}
+
 // appendHuffmanDecode appends the decoding of the Huffman string s to dst.
 // maxLen, if not 0, bounds the decoded length (ErrStringTooLong).
 func appendHuffmanDecode(dst, s []byte, maxLen int) ([]byte, error) {
-	start := len(dst)
-	node, depth, ones := 0, 0, true
+	start, node := len(dst), 0
 	for _, b := range s {
-		for i := 7; i >= 0; i-- {
-			bit := b >> uint(i) & 1
-			next := huffmanTree[node][bit]
-			depth++
-			ones = ones && bit == 1
-			if next > 0 {
-				node = int(next)
-				continue
-			}
-			if next == eosLeaf {
+		for _, v := range [2]byte{b >> 4, b & 0xf} {
+			st := huffmanNibbles[node<<4|int(v)]
+			if st.flags&nibbleFail != 0 {
 				return dst, ErrInvalidHuffman
 			}
-			if maxLen != 0 && len(dst)-start >= maxLen {
-				return dst, ErrStringTooLong
+			if st.flags&nibbleEmit != 0 {
+				if maxLen != 0 && len(dst)-start >= maxLen {
+					return dst, ErrStringTooLong
+				}
+				dst = append(dst, st.sym)
 			}
-			dst = append(dst, byte(-next-1))
-			node, depth, ones = 0, 0, true
+			node = int(st.next)
 		}
 	}
-	if depth > 7 || !ones {
+	if !huffmanAccept[node] {
 		return dst, ErrInvalidHuffman
 	}
 	return dst, nil
