@@ -3,25 +3,13 @@ package h1
 import (
 	"bytes"
 	"testing"
+
+	"github.com/velox-proxy/velox/codec/codectest"
 )
 
 // The fuzz tests check invariants that hold for any input, and run the
 // differential checks of diff_test.go on whatever both parsers accept. Their
 // seeds are the message tables of the other tests plus testdata/fuzz.
-
-// prefixCuts returns the prefix lengths to try for a head of n bytes: all of
-// them for short heads, an even sample for long ones.
-func prefixCuts(n int) []int {
-	step := max(1, n/64)
-	cuts := make([]int, 0, 65)
-	for k := 0; k < n; k += step {
-		cuts = append(cuts, k)
-	}
-	if n > 0 {
-		cuts = append(cuts, n-1)
-	}
-	return cuts
-}
 
 func FuzzParseRequest(f *testing.F) {
 	for _, s := range append(append([]string{}, splitRequests...), diffRequests...) {
@@ -37,7 +25,7 @@ func FuzzParseRequest(f *testing.F) {
 			t.Fatalf("not deterministic: %d, %v then %d, %v", n, err, n2, err2)
 		}
 		if err != nil {
-			for _, k := range prefixCuts(len(data)) {
+			for _, k := range codectest.PrefixCuts(len(data)) {
 				if _, err := ParseRequest(data[:k], &again, nil); err == nil {
 					t.Fatalf("prefix %d of a failing input parsed", k)
 				}
@@ -45,7 +33,7 @@ func FuzzParseRequest(f *testing.F) {
 			return
 		}
 		want := summarizeRequest(&r)
-		for _, k := range prefixCuts(n) {
+		for _, k := range codectest.PrefixCuts(n) {
 			if _, err := ParseRequest(data[:k], &again, nil); err != ErrNeedMore {
 				t.Fatalf("prefix %d of a %d-byte head: %v", k, n, err)
 			}
@@ -111,14 +99,14 @@ func FuzzParseResponse(f *testing.F) {
 			t.Fatalf("not deterministic")
 		}
 		if err != nil {
-			for _, k := range prefixCuts(len(data)) {
+			for _, k := range codectest.PrefixCuts(len(data)) {
 				if _, err := ParseResponse(data[:k], &again, head, nil); err == nil {
 					t.Fatalf("prefix %d of a failing input parsed", k)
 				}
 			}
 			return
 		}
-		for _, k := range prefixCuts(n) {
+		for _, k := range codectest.PrefixCuts(n) {
 			if _, err := ParseResponse(data[:k], &again, head, nil); err != ErrNeedMore {
 				t.Fatalf("prefix %d of a %d-byte head: %v", k, n, err)
 			}

@@ -2,6 +2,8 @@ package h2
 
 import (
 	"testing"
+
+	"github.com/velox-proxy/velox/codec/codectest"
 )
 
 // The fuzz test checks invariants that hold for any input, re-encodes what
@@ -102,7 +104,7 @@ func FuzzReadFrame(f *testing.F) {
 		if whole > len(data) {
 			return
 		}
-		for _, k := range prefixCuts(whole) {
+		for _, k := range codectest.PrefixCuts(whole) {
 			if _, _, err := ReadFrame(data[:k], DefaultMaxFrameSize); err != ErrNeedMore {
 				t.Fatalf("prefix %d of a %d-byte frame: %v", k, whole, err)
 			}
@@ -159,18 +161,4 @@ func checkDecoder(t *testing.T, data []byte) {
 		}
 		rest = rest[n:]
 	}
-}
-
-// prefixCuts returns the prefix lengths to try for a frame of n bytes: all
-// of them for short frames, an even sample for long ones.
-func prefixCuts(n int) []int {
-	step := max(1, n/64)
-	cuts := make([]int, 0, 66)
-	for k := 0; k < n; k += step {
-		cuts = append(cuts, k)
-	}
-	if n > 0 {
-		cuts = append(cuts, n-1)
-	}
-	return cuts
 }
