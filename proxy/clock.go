@@ -53,8 +53,7 @@ func (s *Stream) backendOwes() bool {
 func (s *Stream) syncBackendClock(progress bool) {
 	if !s.backendOwes() {
 		if s.clock == clockBackend {
-			s.timer.Stop()
-			s.clock = clockOff
+			s.stopClock()
 		}
 		return
 	}
@@ -62,6 +61,12 @@ func (s *Stream) syncBackendClock(progress bool) {
 		s.clock = clockBackend
 		s.timer.Reset(s.cs.cluster.ResponseTimeout)
 	}
+}
+
+// stopClock stops whatever Stream.timer is timing.
+func (s *Stream) stopClock() {
+	s.timer.Stop()
+	s.clock = clockOff
 }
 
 // onTimer fires when the clock the stream runs is out.

@@ -341,7 +341,6 @@ func (s *Stream) abortWith(status int, reason string) {
 // finishLocal sends the response a filter or Respond prepared and ends the stream.
 func (s *Stream) finishLocal() {
 	s.dropUpstream()
-	s.dc.stopBodyClock()
 	s.dc.ec.Write(s.out)
 	s.respSent = true
 	s.dc.ls.stats.countStatus(s.status)
@@ -400,8 +399,7 @@ func (s *Stream) end() {
 	if !s.active {
 		return
 	}
-	s.timer.Stop()
-	s.clock = clockOff
+	s.stopClock()
 	s.dc.stopBodyClock()
 	if s.backend != nil {
 		s.cs.picker.Done(s.backend)

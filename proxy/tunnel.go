@@ -3,7 +3,7 @@ package proxy
 // startTunnel forwards the 101 head and turns both connections into a raw
 // byte tunnel, timed by tunnel_idle.
 func (s *Stream) startTunnel() {
-	s.timer.Stop()
+	s.stopClock()
 	s.dc.ec.Write(s.out)
 	s.status, s.respSent, s.keepAlive = 101, true, false
 	s.dc.ls.stats.countStatus(101)

@@ -188,8 +188,7 @@ func (s *Stream) retry() bool {
 	}
 	s.cs.picker.Done(failed)
 	s.dc.ls.stats.retries.Add(1)
-	s.timer.Stop()
-	s.clock = clockOff
+	s.stopClock()
 	s.dc.state = stWaitUp
 	s.connectTo(b)
 	return true
