@@ -88,19 +88,19 @@ func (s *Stream) onTimer() {
 // operation per chunk.
 func (s *Stream) startTunnelClock() {
 	s.clock = clockTunnel
-	s.lastActive = s.dc.ls.loop.Now()
+	s.lastActive = s.ls.loop.Now()
 	s.timer.Reset(s.tbl.limits.tunnelIdle)
 }
 
 func (s *Stream) onTunnelTimer() {
-	idle := time.Duration(s.dc.ls.loop.Now() - s.lastActive)
+	idle := time.Duration(s.ls.loop.Now() - s.lastActive)
 	if left := s.tbl.limits.tunnelIdle - idle; left > 0 {
 		s.timer.Reset(left)
 		return
 	}
 	s.clock = clockOff
-	if s.dc.ls.srv.log.Verbose() {
-		s.dc.ls.srv.log.request("proxy", s.ip, s.info, 0, "tunnel idle for timeouts.tunnel_idle, closed", "", "")
+	if s.ls.srv.log.Verbose() {
+		s.ls.srv.log.request("proxy", s.ip, s.info, 0, "tunnel idle for timeouts.tunnel_idle, closed", "", "")
 	}
 	s.dc.ec.Close() // OnClose cancels the stream and closes the upstream side
 }

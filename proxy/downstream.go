@@ -153,6 +153,7 @@ func (dc *downConn) onHead(data []byte) (int, bool) {
 		return len(data), false
 	}
 	dc.timer.Stop()
+	dc.nextID++
 	dc.st = ls.getStream(dc)
 	dc.st.begin(data[:n])
 	return n, true

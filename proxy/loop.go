@@ -130,7 +130,7 @@ func (ls *loopState) getStream(dc *downConn) *Stream {
 	} else {
 		s = newStream(ls)
 	}
-	s.dc = dc
+	s.ls, s.ds, s.dc = ls, dc, dc
 	s.req, ls.req = ls.req, s.req
 	return s
 }

@@ -47,7 +47,7 @@ func (s *Stream) onResponseHead(data []byte) (int, bool) {
 	}
 	rest := data[n:]
 	s.respBody.Reset(s.resp.Framing, s.resp.ContentLength)
-	s.prepareResponseHead()
+	s.ds.prepareResponse(s)
 	if s.dechunk {
 		s.writeResponseHead(nil)
 		return n + s.onResponseBody(rest), false
@@ -78,11 +78,8 @@ func (s *Stream) onInformational(data []byte, n int) (int, bool) {
 		s.startTunnel()
 		return n, true
 	}
-	if s.req.Minor >= 1 && !(s.resp.Status == 100 && s.sent100) {
-		o := h1.WriteOptions{Via: viaName}
-		s.out = h1.AppendResponseHead(s.out[:0], &s.resp, &o)
-		s.dc.ec.Write(s.out)
-		s.dc.watchSend()
+	if !(s.resp.Status == 100 && s.sent100) {
+		s.ds.writeInterim(s)
 	}
 	s.syncBackendClock(true) // a 1xx (102 Processing) is the backend keeping the request alive
 	return n, true
@@ -98,27 +95,12 @@ func (s *Stream) readResponse() bool {
 	return ok
 }
 
-// prepareResponseHead puts the head for the client in s.out.
-func (s *Stream) prepareResponseHead() {
-	if s.req.Minor == 0 && s.resp.Framing == h1.FramingChunked {
-		// An HTTP/1.0 client knows no chunked coding: send it the data and
-		// delimit the response by closing, as nginx does.
-		s.dechunk = true
-		s.resp.Del("Transfer-Encoding")
-	}
-	closeAfter := !s.keepAlive || s.resp.Framing == h1.FramingClose || s.dechunk
-	s.keepAlive = !closeAfter
-	o := h1.WriteOptions{Via: viaName, Close: closeAfter, KeepAlive: !closeAfter && s.req.Minor == 0}
-	s.out = h1.AppendResponseHead(s.out[:0], &s.resp, &o)
-	s.status = s.resp.Status
-}
-
 // writeResponseHead writes the head with the first body bytes (one writev
-// for a small response).
+// for a small HTTP/1.1 response).
 func (s *Stream) writeResponseHead(body []byte) {
-	s.dc.ec.Writev(s.out, body)
+	s.ds.writeHead(s, body)
 	s.respSent = true
-	s.dc.ls.stats.countStatus(s.status)
+	s.ls.stats.countStatus(s.status)
 	s.up = upBody
 }
 
@@ -131,7 +113,7 @@ func (s *Stream) onResponseBody(data []byte) int {
 	if s.dechunk {
 		m, done, err = s.respBody.ScanData(data, s.writeDown)
 	} else if m, done, err = s.respBody.Scan(data); m > 0 {
-		s.dc.ec.Write(data[:m])
+		s.ds.writeData(data[:m])
 	}
 	if err != nil {
 		s.fail(failBadResponse)
@@ -143,7 +125,7 @@ func (s *Stream) onResponseBody(data []byte) int {
 
 // writeDownData writes decoded body data downstream. It is bound once to
 // Stream.writeDown so that passing it to ScanData does not allocate.
-func (s *Stream) writeDownData(data []byte) { s.dc.ec.Write(data) }
+func (s *Stream) writeDownData(data []byte) { s.ds.writeData(data) }
 
 // afterBodyWrite finishes the stream or applies backpressure.
 func (s *Stream) afterBodyWrite(done, leftover bool) {
@@ -154,8 +136,8 @@ func (s *Stream) afterBodyWrite(done, leftover bool) {
 		s.finish(!leftover && s.resp.KeepAlive)
 		return
 	}
-	s.dc.watchSend()
-	if s.dc.ec.Buffered() > s.tbl.limits.streamBuffer {
+	s.ds.watchSend()
+	if s.ds.buffered() > s.tbl.limits.streamBuffer {
 		s.upPaused = true
 		s.uc.EC.PauseRead()
 	}

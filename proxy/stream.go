@@ -24,7 +24,9 @@ const (
 // only during the filter call.
 type Stream struct {
 	// Set by getStream for each request:
-	dc *downConn
+	ls *loopState
+	ds downSide  // the client side: dc, or one stream of an HTTP/2 connection
+	dc *downConn // the HTTP/1.1 client connection; nil for an HTTP/2 stream
 	// Owned by the loop, kept with the stream on the free list:
 	req       h1.Request  // points into reqBuf: valid at every callback point
 	resp      h1.Response // valid during ReadResponse
@@ -135,11 +137,10 @@ func newStream(ls *loopState) *Stream {
 // begin starts the stream for head, just parsed into s.req. It runs the
 // request points and routing, then connects upstream.
 func (s *Stream) begin(head []byte) {
-	ls := s.dc.ls
+	ls := s.ls
 	s.perRequest = perRequest{}
 	s.adoptHead(head)
 	s.active = true
-	s.dc.nextID++
 	s.tbl = ls.tbl // onHead has just switched the loop to the current table
 	s.keepAlive = s.req.KeepAlive && !ls.draining
 	s.isHead = string(s.req.Method) == "HEAD"
@@ -150,10 +151,10 @@ func (s *Stream) begin(head []byte) {
 		(s.req.Framing == h1.FramingLength && s.req.ContentLength == 0)
 	s.reqBody.Reset(s.req.Framing, s.req.ContentLength)
 	s.info = appendInfo(s.info[:0], &s.req)
-	s.ip = s.dc.ec.RemoteIP(s.ipBuf[:0])
+	s.ip = s.ds.clientIP(s.ipBuf[:0])
 	ls.stats.requests.Add(1)
 	ls.stats.inflight.Add(1)
-	s.dc.state = stWaitUp
+	s.ds.waitUpstream()
 	if s.locate() {
 		s.connect()
 	}
@@ -199,7 +200,7 @@ func (s *Stream) locate() bool {
 		ci = s.route.cluster
 	}
 	if ci >= 0 {
-		s.cs = s.dc.ls.clusters[ci] // AfterLocation filters see the cluster
+		s.cs = s.ls.clusters[ci] // AfterLocation filters see the cluster
 	}
 	if !s.runPoint(t.points[AfterLocation]) {
 		return false
@@ -226,7 +227,7 @@ func (s *Stream) runPoint(ch chain) bool {
 	case Responded:
 		s.finishLocal()
 	case CloseConn:
-		s.dc.ec.Close()
+		s.ds.closeConn()
 	}
 	return false
 }
@@ -236,7 +237,7 @@ func (s *Stream) checkBody() bool {
 	max := s.tbl.limits.maxBody
 	if max > 0 && s.req.Framing == h1.FramingLength && s.req.ContentLength > max {
 		s.keepAlive = false
-		s.dc.ls.stats.badRequests.Add(1)
+		s.ls.stats.badRequests.Add(1)
 		s.Respond(413, "text/plain; charset=utf-8", nil, []byte("velox: request body too large\n"))
 		s.finishLocal()
 		return false
@@ -250,7 +251,7 @@ func (s *Stream) prepareHead() {
 	if s.req.Expect100 {
 		s.req.Del("Expect")
 		if !s.reqDone {
-			s.dc.ec.Write(continue100)
+			s.ds.continue100()
 			s.sent100 = true
 		}
 	}
@@ -278,7 +279,7 @@ func (s *Stream) onRequestBody(data []byte) (int, bool) {
 	n, done, err := s.reqBody.Scan(data)
 	if err != nil {
 		// Broken body framing: 400 unless the backend already answered.
-		s.dc.ls.stats.badRequests.Add(1)
+		s.ls.stats.badRequests.Add(1)
 		status, reason := requestErrorStatus(err)
 		s.abortWith(status, reason)
 		return len(data), false
@@ -286,7 +287,7 @@ func (s *Stream) onRequestBody(data []byte) (int, bool) {
 	s.bodyBytes += int64(n)
 	if max := s.tbl.limits.maxBody; max > 0 && s.bodyBytes > max {
 		s.keepAlive = false
-		s.dc.ls.stats.badRequests.Add(1)
+		s.ls.stats.badRequests.Add(1)
 		s.abortWith(413, "request body too large")
 		return len(data), false
 	}
@@ -306,7 +307,7 @@ func (s *Stream) onRequestBody(data []byte) (int, bool) {
 	if s.uc.EC.Buffered() > s.tbl.limits.streamBuffer {
 		s.stallBody()
 	} else if n > 0 {
-		s.dc.startBodyClock()
+		s.ds.bodyProgress()
 	}
 	return n, false
 }
@@ -315,18 +316,14 @@ func (s *Stream) onRequestBody(data []byte) (int, bool) {
 // backend owes the response.
 func (s *Stream) requestSent() {
 	s.reqDone = true
-	s.dc.stopBodyClock()
-	if s.dc.state == stReqBody {
-		s.dc.state = stAwaitResp
-	}
+	s.ds.requestSent()
 	s.syncBackendClock(true)
 }
 
 // stallBody pauses the client because the backend is not taking the body:
 // the backend's clock runs, not the client's.
 func (s *Stream) stallBody() {
-	s.dc.ec.PauseRead()
-	s.dc.stopBodyClock()
+	s.ds.pauseBody()
 	s.upStalled = true
 	s.syncBackendClock(true)
 }
@@ -341,9 +338,9 @@ func (s *Stream) abortWith(status int, reason string) {
 // finishLocal sends the response a filter or Respond prepared and ends the stream.
 func (s *Stream) finishLocal() {
 	s.dropUpstream()
-	s.dc.ec.Write(s.out)
+	s.ds.sendLocal(s)
 	s.respSent = true
-	s.dc.ls.stats.countStatus(s.status)
+	s.ls.stats.countStatus(s.status)
 	s.end()
 	s.afterResponse()
 }
@@ -367,7 +364,7 @@ func (s *Stream) answerError(status int, why string) { s.answer(status, why, fal
 func (s *Stream) answer(status int, why string, withBackend bool) {
 	if s.respSent {
 		s.dropUpstream()
-		s.dc.ec.Close()
+		s.ds.abort()
 		s.end()
 		return
 	}
@@ -382,17 +379,7 @@ func (s *Stream) answer(status int, why string, withBackend bool) {
 
 // afterResponse decides the client connection's fate once the response is
 // fully queued downstream.
-func (s *Stream) afterResponse() {
-	if s.dc.ec.Closed() {
-		return
-	}
-	if !s.keepAlive || s.dc.peerDone {
-		s.dc.closeAfterFlush()
-		return
-	}
-	s.dc.watchSend()
-	s.dc.nextRequest()
-}
+func (s *Stream) afterResponse() { s.ds.responseDone(s.keepAlive) }
 
 // end releases what the stream holds, runs RequestFinish, and marks it done.
 func (s *Stream) end() {
@@ -400,11 +387,11 @@ func (s *Stream) end() {
 		return
 	}
 	s.stopClock()
-	s.dc.stopBodyClock()
+	s.ds.stopBodyClock()
 	if s.backend != nil {
 		s.cs.picker.Done(s.backend)
 	}
-	ls := s.dc.ls
+	ls := s.ls
 	if fin := s.tbl.points[RequestFinish]; len(fin) > 0 {
 		fin.run(s)
 	}
@@ -414,7 +401,7 @@ func (s *Stream) end() {
 	ls.stats.inflight.Add(-1)
 	s.active = false
 	s.hasResp = false
-	s.dc.st = nil
+	s.ds.streamEnded()
 	ls.putStream(s)
 }
 
@@ -425,8 +412,8 @@ func (s *Stream) cancel() {
 		return
 	}
 	if s.up != upDone && s.up != upTunnel {
-		s.dc.ls.stats.clientAborts.Add(1)
-		if s.dc.ls.srv.log.Verbose() {
+		s.ls.stats.clientAborts.Add(1)
+		if s.ls.srv.log.Verbose() {
 			s.logFail(statusOf(failClientGone), failClientGone)
 		}
 	}

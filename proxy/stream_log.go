@@ -7,5 +7,5 @@ func (s *Stream) logFail(status int, f failure) {
 	if s.backend != nil {
 		cluster, addr = s.cs.cluster.Name, s.backend.Addr
 	}
-	s.dc.ls.srv.log.request("proxy", s.ip, s.info, status, reasonOf(f), cluster, addr)
+	s.ls.srv.log.request("proxy", s.ip, s.info, status, reasonOf(f), cluster, addr)
 }

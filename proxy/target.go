@@ -67,9 +67,9 @@ func (s *Stream) matchPath() []byte {
 
 // refusePath answers 400 for a path that has no normal form.
 func (s *Stream) refusePath(err error) bool {
-	s.dc.ls.stats.badRequests.Add(1)
-	if s.dc.ls.srv.log.Verbose() {
-		s.dc.ls.srv.log.request("proxy", s.ip, s.info, 400, err.Error(), "", "") // the errors are static
+	s.ls.stats.badRequests.Add(1)
+	if s.ls.srv.log.Verbose() {
+		s.ls.srv.log.request("proxy", s.ip, s.info, 400, err.Error(), "", "") // the errors are static
 	}
 	s.answerError(400, err.Error())
 	return false

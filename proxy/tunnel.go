@@ -6,7 +6,7 @@ func (s *Stream) startTunnel() {
 	s.stopClock()
 	s.dc.ec.Write(s.out)
 	s.status, s.respSent, s.keepAlive = 101, true, false
-	s.dc.ls.stats.countStatus(101)
+	s.ls.stats.countStatus(101)
 	s.up = upTunnel
 	s.reqDone = true
 	s.dc.state = stTunnel
@@ -18,7 +18,7 @@ func (s *Stream) startTunnel() {
 }
 
 func (s *Stream) tunnelUp(data []byte) int {
-	s.lastActive = s.dc.ls.loop.Now()
+	s.lastActive = s.ls.loop.Now()
 	s.dc.ec.Write(data)
 	s.dc.watchSend()
 	if s.uc != nil && s.dc.ec.Buffered() > s.tbl.limits.streamBuffer {
@@ -32,7 +32,7 @@ func (s *Stream) tunnelDown(data []byte) int {
 	if s.uc == nil {
 		return len(data)
 	}
-	s.lastActive = s.dc.ls.loop.Now()
+	s.lastActive = s.ls.loop.Now()
 	s.uc.EC.Write(data)
 	if s.uc != nil && s.uc.EC.Buffered() > s.tbl.limits.streamBuffer {
 		s.dc.ec.PauseRead()

@@ -57,7 +57,7 @@ func (s *Stream) connect() {
 func (s *Stream) connectTo(b *upstream.Backend) {
 	s.backend = b
 	s.tries++
-	ls := s.dc.ls
+	ls := s.ls
 	if uc := s.cs.pool.Get(b); uc != nil {
 		ls.stats.upstreamReused.Add(1)
 		s.reused = true
@@ -78,8 +78,8 @@ func (s *Stream) connectTo(b *upstream.Backend) {
 
 func (s *Stream) attach(uc *upstream.Conn) {
 	s.uc = uc
-	s.dc.ls.streams.bindUp(uc.EC, s)
-	uc.EC.SetHandler(&s.dc.ls.up)
+	s.ls.streams.bindUp(uc.EC, s)
+	uc.EC.SetHandler(&s.ls.up)
 }
 
 // sendHead writes the request head upstream and lets the body follow.
@@ -87,32 +87,30 @@ func (s *Stream) sendHead() {
 	s.up = upHead
 	s.uc.Requests++
 	s.backend.CountRequest()
-	if !s.reqDone && s.dc.inData {
+	if !s.reqDone && s.ds.coalescing() {
 		// The body that came with the head is being handled right now:
 		// send both with one writev (onRequestBody, or flushHead when the
 		// client's OnData ends without body bytes).
 		s.headPending = true
-		s.dc.state = stReqBody
+		s.ds.expectBody(false)
 		return
 	}
 	if s.uc.EC.Write(s.head) != nil {
 		return // the close is reported through OnClose
 	}
 	if s.reqDone {
-		s.dc.state = stAwaitResp
+		s.ds.requestSent()
 		s.syncBackendClock(true)
 		return
 	}
-	s.dc.state = stReqBody
-	s.dc.startBodyClock()
-	s.dc.ec.ResumeRead()
+	s.ds.expectBody(true)
 }
 
 // flushHead sends a head held back for coalescing when no body bytes came.
 func (s *Stream) flushHead() {
 	s.headPending = false
 	if s.uc != nil && s.uc.EC.Write(s.head) == nil && !s.reqDone {
-		s.dc.startBodyClock()
+		s.ds.bodyProgress()
 	}
 }
 
@@ -123,7 +121,7 @@ func (s *Stream) releaseUpstream(reuse bool) {
 		return
 	}
 	s.uc = nil
-	s.dc.ls.streams.unbindUp(uc.EC)
+	s.ls.streams.unbindUp(uc.EC)
 	if reuse && !s.upPaused { // a pool a reload replaced closes what it is given
 		s.cs.pool.Put(uc)
 		return
@@ -139,7 +137,7 @@ func (s *Stream) dropUpstream() { s.releaseUpstream(false) }
 func (s *Stream) onUpstreamClose(err error) {
 	uc := s.uc
 	s.uc = nil
-	s.dc.ls.streams.unbindUp(uc.EC)
+	s.ls.streams.unbindUp(uc.EC)
 	s.cs.pool.Forget(uc)
 	switch s.up {
 	case upDialling:
@@ -187,9 +185,9 @@ func (s *Stream) retry() bool {
 		return false
 	}
 	s.cs.picker.Done(failed)
-	s.dc.ls.stats.retries.Add(1)
+	s.ls.stats.retries.Add(1)
 	s.stopClock()
-	s.dc.state = stWaitUp
+	s.ds.waitUpstream()
 	s.connectTo(b)
 	return true
 }
@@ -201,13 +199,7 @@ func (s *Stream) upstreamDrained() {
 		s.upStalled = false
 		s.syncBackendClock(true)
 	}
-	switch s.dc.state {
-	case stReqBody:
-		s.dc.startBodyClock()
-		s.dc.ec.ResumeRead()
-	case stTunnel:
-		s.dc.ec.ResumeRead()
-	}
+	s.ds.resumeBody()
 }
 
 // downstreamDrained resumes the upstream side once the client caught up:
