@@ -12,11 +12,17 @@ build:
 run: build
 	./bin/velox
 
-# Tools the tests need beyond Go: curl (end-to-end tests drive the proxy with it).
+# Tools the tests need beyond Go: curl (end-to-end tests drive the proxy with it) and
+# nghttp2-client (h2load, nghttp for HTTP/2). One apt-get update for whatever is missing.
+# h2spec is a Go tool pinned in tools/go.mod (internal/h2spec builds it).
 deps-test:
-	@command -v curl >/dev/null 2>&1 || { \
-	  echo "installing curl"; \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl) >/dev/null; }
+	@pkgs=""; \
+	command -v curl >/dev/null 2>&1 || pkgs="$$pkgs curl"; \
+	command -v h2load >/dev/null 2>&1 || pkgs="$$pkgs nghttp2-client"; \
+	if [ -n "$$pkgs" ]; then \
+	  echo "installing$$pkgs"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$pkgs) >/dev/null; \
+	fi
 
 fmt-check:
 	@out=$$(gofmt -l . | grep -v '^bench/results/' || true); \
@@ -44,6 +50,7 @@ fuzz:
 	$(GO) test ./h1 -run '^$$' -fuzz FuzzChunked -fuzztime 30s
 	$(GO) test ./proxy/pathnorm -run '^$$' -fuzz FuzzNormalizePath -fuzztime 30s
 	$(GO) test ./h2 -run '^$$' -fuzz FuzzReadFrame -fuzztime 30s
+	$(GO) test ./h2 -run '^$$' -fuzz FuzzHeadDecode -fuzztime 30s
 	$(GO) test ./h2/hpack -run '^$$' -fuzz FuzzDecodeBlock -fuzztime 30s
 
 bench: build

@@ -21,7 +21,14 @@
 // with RST_STREAM(code) and the connection goes on, the frame consumed.
 // Unknown frame types and flags are ignored (RFC 9113 sections 4.1, 5.5).
 //
+// Header blocks: HeadDecoder turns a complete block into a validated Head
+// (RFC 9113 section 8: pseudo-headers, field characters, connection-specific
+// fields, content-length) over h2/hpack, and HeadEncoder turns a Head back
+// into a block; both reuse their buffers and do not allocate in the steady
+// state.
+//
 // Read next: frame.go (header, types, flags, ReadFrame), parse.go (one
 // parser per type), settings.go, decoder.go (CONTINUATION ordering),
-// write.go (the Append* encoders), errors.go.
+// write.go (the Append* encoders), head.go (Head, HeadDecoder, HeadEncoder),
+// headchars.go (field character rules), errors.go.
 package h2
