@@ -68,10 +68,10 @@ type Conn struct {
 	h    Handler
 
 	// Owned by the loop:
-	out      []byte // frames for the peer, in order
-	ctrlOut  int    // bytes of answers to the peer in out (MaxControlQueue)
-	hbuf     []byte // header block scratch for writes
-	block    []byte // header block being assembled from CONTINUATIONs
+	out      []byte   // frames for the peer, in order
+	ctrlOut  int      // bytes of answers to the peer in out (MaxControlQueue)
+	hbuf     []byte   // header block scratch for writes
+	block    []byte   // header block being assembled from CONTINUATIONs
 	ids      []uint32 // scratch for refuseAbove
 	blk      blockState
 	fr       Decoder

@@ -1,9 +1,9 @@
 // Package h2 implements the HTTP/2 frame layer of RFC 9113 (sections 4 and
 // 6): the 9-byte frame header, one parser per frame type behind a dispatch
 // table, the error codes of section 7, and encoders that append frames to a
-// caller's buffer. It is the first brick of velox's HTTP/2 codec; the HPACK,
-// stream-state and flow-control layers will import it, and nothing else in
-// velox does yet.
+// caller's buffer; and on top of them Conn, the connection and stream state
+// machine with flow control (sections 5 and 6), described below. It uses
+// h2/hpack for header compression; velox's h2 sessions import it.
 //
 // Decoding is incremental and zero-copy, in the codec contract's shape:
 // ReadFrame (or a Decoder, which also checks that a header block's
