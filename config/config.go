@@ -80,6 +80,11 @@ type Cluster struct {
 	Backends []Backend `yaml:"backends"`
 	// Balancer: "round_robin" (smooth weighted, default) or "least_request" (P2C).
 	Balancer string `yaml:"balancer"`
+	// Protocol spoken to the backends: "http1" (default) or "h2" (HTTP/2
+	// with prior knowledge, h2c: many requests share each connection, up to
+	// the backend's SETTINGS_MAX_CONCURRENT_STREAMS; a new connection opens
+	// when those are full, up to MaxConns).
+	Protocol string `yaml:"protocol"`
 	// ConnectTimeout: 0 = 2s. ResponseTimeout (until the response head, then
 	// the longest wait between two reads of the body): 0 = 30s.
 	// IdleTimeout of pooled connections: 0 = 60s.

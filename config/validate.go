@@ -16,6 +16,12 @@ const (
 	BalancerLeastRequest = "least_request"
 )
 
+// Upstream protocols (Cluster.Protocol); "" means ProtocolHTTP1.
+const (
+	ProtocolHTTP1 = "http1"
+	ProtocolH2    = "h2"
+)
+
 // Validate checks the whole config and returns every problem found as an
 // Errors sorted by line, or nil. A Config from Load or Parse is already
 // valid; call Validate on one built or changed in code. Lines are named
@@ -101,6 +107,9 @@ func (v *checker) clusters(cs []Cluster) map[string]string {
 
 func (v *checker) cluster(p string, c *Cluster) {
 	v.backends(fieldPath(p, "backends"), c.Backends)
+	if c.Protocol != "" && c.Protocol != ProtocolHTTP1 && c.Protocol != ProtocolH2 {
+		v.add(fieldPath(p, "protocol"), "unknown protocol %q, want %s or %s", c.Protocol, ProtocolHTTP1, ProtocolH2)
+	}
 	if c.Balancer != "" && c.Balancer != BalancerRoundRobin && c.Balancer != BalancerLeastRequest {
 		v.add(fieldPath(p, "balancer"), "unknown balancer %q, want %s or %s",
 			c.Balancer, BalancerRoundRobin, BalancerLeastRequest)

@@ -187,3 +187,9 @@ func validIPv4(s []byte) bool {
 func isHexDigit(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }
+
+// ValidHost reports whether b is a Host value velox routes by: empty, or
+// uri-host [ ":" port ] by the rules above. Other protocols' authorities
+// (HTTP/2 :authority) are checked with it, so every protocol routes by the
+// same rule.
+func ValidHost(b []byte) bool { return validHost(b) }

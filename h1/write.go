@@ -260,3 +260,10 @@ func (fw *forwarder) appendConnection(dst []byte) []byte {
 	}
 	return append(dst, "\r\n"...)
 }
+
+// AppendChunkHeader appends the size line of a chunk of n bytes (RFC 9112
+// section 7.1): hex digits and CRLF. The chunk data and its CRLF follow.
+func AppendChunkHeader(dst []byte, n int) []byte {
+	dst = strconv.AppendInt(dst, int64(n), 16)
+	return append(dst, '\r', '\n')
+}

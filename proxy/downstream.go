@@ -3,6 +3,7 @@ package proxy
 import (
 	"github.com/velox-proxy/velox/eventloop"
 	"github.com/velox-proxy/velox/h1"
+	"github.com/velox-proxy/velox/h2"
 )
 
 // connState is where a client connection is in its request cycle.
@@ -15,6 +16,7 @@ const (
 	stAwaitResp                  // request sent; reading paused until the response ends
 	stTunnel                     // after 101: raw bytes both ways
 	stClosing                    // last response queued; closing after flush
+	stH2                         // speaking HTTP/2: h2 has the connection
 )
 
 // timerMode says what the client connection's timer is counting.
@@ -42,6 +44,7 @@ type downConn struct {
 	timer      eventloop.Timer // idle, header_read, client_body (tmode)
 	send       *sendClock      // timeouts.send, while output is queued (clock.go)
 	st         *Stream         // the request in progress, nil between requests
+	h2         *h2Down         // the HTTP/2 connection, once the preface came (stH2)
 	prev, next *downConn
 }
 
@@ -59,7 +62,7 @@ func newDownConn(ls *loopState) *downConn {
 // its timer stays bound to it.
 func (dc *downConn) reset(c *eventloop.Conn) {
 	dc.ec, dc.state, dc.tmode, dc.inData, dc.nextID, dc.st = c, stHead, tmIdle, false, 0, nil
-	dc.peerDone = false
+	dc.peerDone, dc.h2 = false, nil
 }
 
 // remoteIP formats the client's IP into the loop's scratch space; valid
@@ -126,6 +129,8 @@ func (dc *downConn) step(data []byte) (n int, more bool) {
 		return dc.st.tunnelDown(data), false
 	case stClosing:
 		return len(data), false // ignore what arrives after the last response
+	case stH2:
+		return dc.h2.onData(data), false
 	}
 	// stWaitUp, stAwaitResp: bytes came early (a pipelined request, or the
 	// body while we connect): hold them until the stream moves on, when
@@ -139,6 +144,16 @@ func (dc *downConn) step(data []byte) (n int, more bool) {
 func (dc *downConn) onHead(data []byte) (int, bool) {
 	if len(data) == 0 {
 		return 0, false
+	}
+	if dc.nextID == 0 && data[0] == 'P' {
+		if _, err := h2.ReadPreface(data); err != h2.ErrBadPreface {
+			if err != nil {
+				return 0, false // a prefix of the preface: wait for the rest
+			}
+			dc.timer.Stop()
+			dc.startH2()
+			return 0, true // the state machine reads the preface itself
+		}
 	}
 	ls := dc.ls
 	n, err := h1.ParseRequest(data, &ls.req, &ls.current().limits.h1)
@@ -193,6 +208,10 @@ func (dc *downConn) closeAfterFlush() {
 // it was paused for us.
 func (dc *downConn) OnWritable(c *eventloop.Conn) {
 	dc.stopSend()
+	if dc.h2 != nil {
+		dc.h2.onWritable()
+		return
+	}
 	if dc.st != nil {
 		dc.st.downstreamDrained()
 	}
@@ -204,6 +223,10 @@ func (dc *downConn) OnClose(c *eventloop.Conn, err error) {
 	dc.stopSend()
 	if dc.st != nil {
 		dc.st.cancel()
+	}
+	if dc.h2 != nil {
+		dc.h2.closeAll()
+		dc.h2 = nil
 	}
 	dc.ls.conns.remove(dc)
 	dc.ls.stats.active.Add(-1)
@@ -234,6 +257,8 @@ func (dc *downConn) OnReadEOF(c *eventloop.Conn) bool {
 		return dc.st.tunnelHalfClose()
 	case stClosing:
 		return true
+	case stH2:
+		return false // an HTTP/2 client that half-closes is gone (RFC 9113 has no half-closed connection)
 	}
 	return false // stReqBody: the body was cut short
 }

@@ -7,12 +7,14 @@ import (
 
 	"github.com/velox-proxy/velox/config"
 	"github.com/velox-proxy/velox/h1"
+	"github.com/velox-proxy/velox/h2"
 )
 
 // limits are config.Limits and config.ServerTimeouts with defaults resolved.
 type limits struct {
 	h1           h1.Limits
-	maxBody      int64 // 0 = unlimited
+	h2           h2.Config // HTTP/2 connections, both sides (resolveH2)
+	maxBody      int64     // 0 = unlimited
 	maxConns     int
 	streamBuffer int
 	maxInput     int // per connection; the loops take it once, at New

@@ -3,6 +3,7 @@ package proxy
 import (
 	"time"
 
+	"github.com/velox-proxy/velox/config"
 	"github.com/velox-proxy/velox/eventloop"
 	"github.com/velox-proxy/velox/h1"
 	"github.com/velox-proxy/velox/upstream"
@@ -23,6 +24,8 @@ type loopState struct {
 	free     []*Stream    // streams not in use, with their buffers
 	freeDC   []*downConn  // client connection states not in use
 	freeSend []*sendClock // send clocks not in use
+	freeH2   []*h2Down    // HTTP/2 connection states not in use
+	freeH2S  []*h2Stream  // HTTP/2 stream states not in use
 	conns    connList     // client connections, for draining
 	draining bool
 	req      h1.Request // where heads are parsed; handed to the stream that takes the request
@@ -38,6 +41,7 @@ type clusterState struct {
 	cluster *upstream.Cluster
 	pool    *upstream.Pool
 	picker  upstream.Picker
+	h2      *h2Pool // the HTTP/2 connections, for protocol h2; else nil
 }
 
 func newLoopState(s *Server, l *eventloop.Loop, id int) *loopState {
@@ -62,12 +66,18 @@ func (ls *loopState) current() *table {
 		cs := takeUnchanged(old, c)
 		if cs == nil {
 			cs = &clusterState{cluster: c, pool: upstream.NewPool(ls.loop, c), picker: staggered(upstream.NewPicker(c), ls.id)}
+			if c.Protocol == config.ProtocolH2 {
+				cs.h2 = newH2Pool(ls, cs)
+			}
 		}
 		ls.clusters = append(ls.clusters, cs)
 	}
 	for _, cs := range old {
 		if cs != nil {
 			cs.pool.Close()
+			if cs.h2 != nil {
+				cs.h2.close()
+			}
 		}
 	}
 	ls.tbl = t
@@ -135,6 +145,19 @@ func (ls *loopState) getStream(dc *downConn) *Stream {
 	return s
 }
 
+// getStreamFor takes a stream for an HTTP/2 request stream; its head is
+// built into it by buildRequest.
+func (ls *loopState) getStreamFor(hs *h2Stream) *Stream {
+	var s *Stream
+	if n := len(ls.free); n > 0 {
+		s, ls.free = ls.free[n-1], ls.free[:n-1]
+	} else {
+		s = newStream(ls)
+	}
+	s.ls, s.ds, s.dc = ls, hs, nil
+	return s
+}
+
 // putStream returns a stream whose request has ended. Its fields stay
 // readable until getStream hands it out again, which never happens while
 // a callback of its old request is still running.
@@ -179,7 +202,9 @@ func (ls *loopState) putConn(dc *downConn) {
 func (ls *loopState) startDrain() {
 	ls.draining = true
 	ls.conns.each(func(dc *downConn) {
-		if dc.idle() {
+		if dc.h2 != nil {
+			dc.h2.drain() // GOAWAY: streams in flight finish, then it closes
+		} else if dc.idle() {
 			dc.ec.Close()
 		}
 	})

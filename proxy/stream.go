@@ -3,6 +3,7 @@ package proxy
 import (
 	"github.com/velox-proxy/velox/eventloop"
 	"github.com/velox-proxy/velox/h1"
+	"github.com/velox-proxy/velox/h2"
 	"github.com/velox-proxy/velox/upstream"
 )
 
@@ -32,6 +33,7 @@ type Stream struct {
 	resp      h1.Response // valid during ReadResponse
 	timer     eventloop.Timer
 	writeDown func([]byte) // s.writeDownData, bound once
+	writeUp   func([]byte) // s.writeUpData, bound once
 	// Buffers, kept with the stream on the loop's free list:
 	reqBuf  []byte // the request head as received, which req points into
 	head    []byte // the request head as sent upstream
@@ -42,6 +44,10 @@ type Stream struct {
 	ipBuf   [48]byte
 	hdrTmp  [2]h1.Header
 	path    []byte // the normalised path, when it is not the received one (target.go)
+	// For an HTTP/2 backend (stream_h2up.go):
+	upFields []h2.Field // the request head's fields
+	xff      []byte     // X-Forwarded-For sent
+	upPend   []byte     // request body bytes the backend's window did not take
 	// Owned by the loop, reset per request:
 	perRequest
 }
@@ -78,6 +84,13 @@ type perRequest struct {
 	lastActive  int64 // loop time of the last tunnel byte (clockTunnel)
 
 	routePath []byte // the normalised path, for forward_path: original (target.go)
+
+	// With an HTTP/2 backend (stream_h2up.go):
+	hu        *h2Up  // the connection; uc is nil
+	upID      uint32 // the stream on it (0 while queued)
+	upPendEnd bool   // END_STREAM goes after upPend
+	upCredit  int    // response bytes received while paused, not yet credited
+	chunkOut  bool   // the response body goes chunked to an HTTP/1.1 client
 }
 
 // Request is the parsed request head, valid at every callback point from
@@ -131,15 +144,22 @@ func newStream(ls *loopState) *Stream {
 	s := &Stream{head: make([]byte, 0, headBufSize)}
 	s.timer.Init(ls.loop, s.onTimer)
 	s.writeDown = s.writeDownData
+	s.writeUp = s.writeUpData
 	return s
 }
 
 // begin starts the stream for head, just parsed into s.req. It runs the
 // request points and routing, then connects upstream.
 func (s *Stream) begin(head []byte) {
-	ls := s.ls
 	s.perRequest = perRequest{}
 	s.adoptHead(head)
+	s.start()
+}
+
+// start runs a stream whose request head is in s.req (pointing into
+// s.reqBuf) and whose perRequest state is fresh.
+func (s *Stream) start() {
+	ls := s.ls
 	s.active = true
 	s.tbl = ls.tbl // onHead has just switched the loop to the current table
 	s.keepAlive = s.req.KeepAlive && !ls.draining
@@ -255,6 +275,9 @@ func (s *Stream) prepareHead() {
 			s.sent100 = true
 		}
 	}
+	if s.cs.h2 != nil {
+		return // sendHeadH2 maps the head when the stream is open
+	}
 	o := h1.WriteOptions{ForwardedFor: s.ip, ForwardedProto: protoHTTP, Via: viaName}
 	s.head = h1.AppendRequestHead(s.head[:0], &s.req, &o)
 }
@@ -276,6 +299,9 @@ func idempotent(m []byte) bool {
 
 // onRequestBody forwards request body bytes upstream.
 func (s *Stream) onRequestBody(data []byte) (int, bool) {
+	if s.cs.h2 != nil {
+		return s.onRequestBodyH2(data)
+	}
 	n, done, err := s.reqBody.Scan(data)
 	if err != nil {
 		// Broken body framing: 400 unless the backend already answered.
@@ -420,3 +446,51 @@ func (s *Stream) cancel() {
 	s.dropUpstream()
 	s.end()
 }
+
+// forwardBody sends request body bytes that an HTTP/2 client sent (already
+// de-framed) to the HTTP/1.1 backend: as they are when the length is
+// known, else chunk-encoded (buildRequest added Transfer-Encoding). end
+// says the client's END_STREAM came with them.
+func (s *Stream) forwardBody(p []byte, end bool) {
+	if s.hu != nil {
+		s.bodyBytes += int64(len(p))
+		s.sendUpData(p, end)
+		return
+	}
+	if s.uc == nil || s.reqDone {
+		return
+	}
+	s.bodyBytes += int64(len(p))
+	if max := s.tbl.limits.maxBody; max > 0 && s.bodyBytes > max {
+		s.ls.stats.badRequests.Add(1)
+		s.abortWith(413, "request body too large")
+		return
+	}
+	ec := s.uc.EC
+	if s.req.Framing == h1.FramingChunked {
+		if len(p) > 0 {
+			s.scratch = h1.AppendChunkHeader(s.scratch[:0], len(p))
+			ec.Writev(s.scratch, p, crlf)
+		}
+		if end {
+			ec.Write(lastChunk)
+		}
+	} else if len(p) > 0 {
+		ec.Write(p)
+	}
+	if s.uc == nil {
+		return // the write failed and closed it
+	}
+	if end {
+		s.requestSent()
+		return
+	}
+	if ec.Buffered() > s.tbl.limits.streamBuffer {
+		s.stallBody()
+	}
+}
+
+var (
+	crlf      = []byte("\r\n")
+	lastChunk = []byte("0\r\n\r\n")
+)

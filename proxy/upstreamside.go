@@ -57,6 +57,10 @@ func (s *Stream) connect() {
 func (s *Stream) connectTo(b *upstream.Backend) {
 	s.backend = b
 	s.tries++
+	if s.cs.h2 != nil {
+		s.attachH2(b)
+		return
+	}
 	ls := s.ls
 	if uc := s.cs.pool.Get(b); uc != nil {
 		ls.stats.upstreamReused.Add(1)
@@ -84,6 +88,10 @@ func (s *Stream) attach(uc *upstream.Conn) {
 
 // sendHead writes the request head upstream and lets the body follow.
 func (s *Stream) sendHead() {
+	if s.hu != nil {
+		s.sendHeadH2()
+		return
+	}
 	s.up = upHead
 	s.uc.Requests++
 	s.backend.CountRequest()
@@ -116,6 +124,10 @@ func (s *Stream) flushHead() {
 
 // releaseUpstream gives the connection back to the pool or closes it.
 func (s *Stream) releaseUpstream(reuse bool) {
+	if s.hu != nil {
+		s.releaseH2()
+		return
+	}
 	uc := s.uc
 	if uc == nil {
 		return
@@ -205,9 +217,19 @@ func (s *Stream) upstreamDrained() {
 // downstreamDrained resumes the upstream side once the client caught up:
 // the backend's clock starts afresh.
 func (s *Stream) downstreamDrained() {
-	if s.upPaused && s.uc != nil {
+	if !s.upPaused {
+		return
+	}
+	switch {
+	case s.uc != nil:
 		s.upPaused = false
 		s.uc.EC.ResumeRead()
+		s.syncBackendClock(true)
+	case s.hu != nil:
+		s.upPaused = false
+		s.hu.conn.Consume(s.upID, s.upCredit)
+		s.upCredit = 0
+		s.hu.flush()
 		s.syncBackendClock(true)
 	}
 }

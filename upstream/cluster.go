@@ -21,6 +21,7 @@ type Cluster struct {
 	Name               string
 	Backends           []*Backend
 	Balancer           string // "round_robin" or "least_request"
+	Protocol           string // "http1" or "h2"
 	ConnectTimeout     time.Duration
 	ResponseTimeout    time.Duration
 	IdleTimeout        time.Duration
@@ -94,6 +95,7 @@ func newCluster(c *config.Cluster) *Cluster {
 	return &Cluster{
 		Name:               c.Name,
 		Balancer:           cmp.Or(c.Balancer, config.BalancerRoundRobin),
+		Protocol:           cmp.Or(c.Protocol, config.ProtocolHTTP1),
 		ConnectTimeout:     c.ConnectTimeout.Or(config.DefaultConnectTimeout),
 		ResponseTimeout:    c.ResponseTimeout.Or(config.DefaultResponseTimeout),
 		IdleTimeout:        c.IdleTimeout.Or(config.DefaultPoolIdleTimeout),

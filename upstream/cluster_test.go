@@ -24,6 +24,7 @@ func TestNewClusterDefaults(t *testing.T) {
 		Name:            "web",
 		Backends:        c.Backends,
 		Balancer:        "round_robin",
+		Protocol:        "http1",
 		ConnectTimeout:  2 * time.Second,
 		ResponseTimeout: 30 * time.Second,
 		IdleTimeout:     60 * time.Second,
@@ -68,7 +69,7 @@ func TestNewClusterExplicit(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Cluster{
-		Name: "api", Backends: c.Backends, Balancer: "least_request",
+		Name: "api", Backends: c.Backends, Balancer: "least_request", Protocol: "http1",
 		ConnectTimeout: time.Second, ResponseTimeout: 5 * time.Second, IdleTimeout: 10 * time.Second,
 		MaxIdle: 8, MaxConns: 16, MaxRequestsPerConn: 100, Retries: 3,
 		EjectAfter: 2, EjectBase: 2 * time.Second, EjectMax: time.Minute, ResolveInterval: time.Minute,

@@ -1,0 +1,204 @@
+package proxy
+
+import (
+	"github.com/velox-proxy/velox/h1"
+	"github.com/velox-proxy/velox/h2"
+)
+
+// h2Down is a client connection that speaks HTTP/2 (h2c with prior
+// knowledge: downConn.onHead saw the connection preface where a request
+// line was expected, on the same port as HTTP/1.1). Its downConn stays the
+// socket's handler and hands it every byte; the h2.Conn state machine turns
+// them into stream events, and each request stream becomes a Stream of the
+// same pipeline as HTTP/1.1, with an h2Stream as its downSide.
+//
+// Flow control is the backpressure: request body bytes are credited back to
+// the client (WINDOW_UPDATE) only once the backend took them, so a stream
+// whose backend is slow has its window closed while the connection and its
+// other streams go on; response bytes the client's window does not take
+// wait in that stream's pending buffer, and over Limits.StreamBuffer the
+// stream's backend is paused. Memory per connection is bounded by the
+// windows we advertise (h2.Config) plus StreamBuffer per stream.
+type h2Down struct {
+	// Immutable while in use:
+	dc   *downConn
+	conn *h2.Conn
+	// Owned by the loop:
+	streams map[uint32]*h2Stream
+	resp    h1.Response // local responses re-read from Stream.out
+	fields  []h2.Field  // response fields being encoded
+	goaway  bool        // a GOAWAY went out (drain)
+}
+
+var _ h2.Handler = (*h2Down)(nil)
+
+// startH2 turns dc into an HTTP/2 connection; data holds the preface.
+func (dc *downConn) startH2() {
+	ls := dc.ls
+	hd := ls.getH2(dc)
+	dc.h2, dc.state = hd, stH2
+	ls.stats.h2Conns.Add(1)
+	hd.conn.Start()
+	hd.flush()
+}
+
+// getH2 takes an HTTP/2 connection state from the loop's free list.
+func (ls *loopState) getH2(dc *downConn) *h2Down {
+	var hd *h2Down
+	if n := len(ls.freeH2); n > 0 {
+		hd, ls.freeH2 = ls.freeH2[n-1], ls.freeH2[:n-1]
+		hd.conn.Reinit(h2.Server, &ls.tbl.limits.h2, hd)
+	} else {
+		hd = &h2Down{streams: map[uint32]*h2Stream{}}
+		hd.conn = h2.NewConn(h2.Server, &ls.tbl.limits.h2, hd)
+	}
+	hd.dc, hd.goaway = dc, false
+	return hd
+}
+
+// onData feeds the connection's input to the state machine.
+func (hd *h2Down) onData(data []byte) int {
+	n, err := hd.conn.Feed(data)
+	hd.flush()
+	if err != nil {
+		hd.dc.ls.stats.h2ConnErrors.Add(1)
+		hd.dc.ls.stats.h2GoAwaysOut.Add(1)
+		if hd.dc.ls.srv.log.Verbose() {
+			hd.dc.ls.srv.log.conn("downstream", hd.dc.remoteIP(), 0, err.Error())
+		}
+		hd.dc.closeAfterFlush()
+		return len(data)
+	}
+	hd.checkDone()
+	return n
+}
+
+// flush moves the frames the state machine queued to the socket.
+func (hd *h2Down) flush() {
+	if out := hd.conn.Output(); len(out) > 0 {
+		hd.dc.ec.Write(out)
+		hd.conn.ClearOutput()
+		hd.dc.watchSend()
+	}
+}
+
+// drain starts a graceful GOAWAY (shutdown): streams in flight finish.
+func (hd *h2Down) drain() {
+	if hd.goaway {
+		return
+	}
+	hd.goaway = true
+	hd.dc.ls.stats.h2GoAwaysOut.Add(1)
+	hd.conn.GoAway(h2.ErrCodeNo, nil)
+	hd.flush()
+	hd.checkDone()
+}
+
+// checkDone closes a connection whose GOAWAY exchange is over, and arms the
+// idle timer when no stream is left.
+func (hd *h2Down) checkDone() {
+	dc := hd.dc
+	if dc.ec.Closed() || dc.state == stClosing {
+		return
+	}
+	if hd.conn.Done() {
+		dc.closeAfterFlush()
+		return
+	}
+	if len(hd.streams) == 0 {
+		if dc.tmode != tmIdle || !dc.timer.Armed() {
+			dc.armTimer(tmIdle)
+		}
+	} else if dc.timer.Armed() {
+		dc.timer.Stop()
+	}
+}
+
+// onWritable: the socket drained; streams waiting on it go on.
+func (hd *h2Down) onWritable() {
+	for _, hs := range hd.streams {
+		hs.sendPending()
+	}
+	hd.flush()
+	hd.checkDone()
+}
+
+// closeAll cancels every stream of a connection that closed.
+func (hd *h2Down) closeAll() {
+	for id, hs := range hd.streams {
+		delete(hd.streams, id)
+		if s := hs.s; s != nil {
+			s.cancel()
+		}
+		hd.dc.ls.putH2Stream(hs)
+	}
+	hd.dc.ls.freeH2 = append(hd.dc.ls.freeH2, hd)
+}
+
+// OnHeaders starts a request stream, or ends one's body with trailers
+// (which HTTP/1.1 backends do not get: they are dropped).
+func (hd *h2Down) OnHeaders(id uint32, h *h2.Head, trailers, endStream bool) {
+	if trailers {
+		if hs := hd.streams[id]; hs != nil {
+			hs.onData(nil, true)
+		}
+		return
+	}
+	ls := hd.dc.ls
+	ls.stats.h2Streams.Add(1)
+	hs := ls.getH2Stream(hd, id)
+	hd.streams[id] = hs
+	hd.dc.nextID++
+	ls.current()
+	s := ls.getStreamFor(hs)
+	hs.s = s
+	s.perRequest = perRequest{}
+	if err := buildRequest(s, h, endStream); err != nil {
+		hs.refuse(err)
+		return
+	}
+	hs.reqEnded = endStream
+	s.start()
+}
+
+func (hd *h2Down) OnData(id uint32, data []byte, endStream bool) {
+	hs := hd.streams[id]
+	if hs == nil {
+		hd.conn.Consume(id, len(data))
+		return
+	}
+	hs.onData(data, endStream)
+}
+
+// OnReset: the client reset the stream (or the state machine did, after a
+// stream error): the backend side is cancelled.
+func (hd *h2Down) OnReset(id uint32, code h2.ErrCode, remote bool) {
+	hs := hd.streams[id]
+	if hs == nil {
+		return
+	}
+	hs.reset = true
+	hd.dc.ls.stats.countH2Reset(code, remote)
+	if s := hs.s; s != nil {
+		s.cancel()
+	}
+	hs.release()
+}
+
+func (hd *h2Down) OnSendWindow(id uint32) {
+	if id != 0 {
+		if hs := hd.streams[id]; hs != nil {
+			hs.sendPending()
+		}
+		return
+	}
+	for _, hs := range hd.streams {
+		hs.sendPending()
+	}
+}
+
+func (hd *h2Down) OnGoAway(lastID uint32, code h2.ErrCode, debug []byte) {
+	hd.dc.ls.stats.h2GoAwaysIn.Add(1)
+}
+
+func (hd *h2Down) OnCapacity() {}

@@ -1,0 +1,249 @@
+package proxy
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// h2cClient returns a client that speaks HTTP/2 with prior knowledge (h2c)
+// to the proxy, over one connection.
+func (tp *testProxy) h2cClient() *http.Client {
+	var p http.Protocols
+	p.SetUnencryptedHTTP2(true)
+	tr := &http.Transport{Protocols: &p, DisableCompression: true}
+	tp.clients = append(tp.clients, tr)
+	return &http.Client{Transport: tr, Timeout: 60 * time.Second}
+}
+
+// h2SumHandler answers the method, path, a digest of the body and its size,
+// and what the origin saw of the request's framing.
+func h2SumHandler(w http.ResponseWriter, r *http.Request) {
+	h := sha256.New()
+	n, err := io.Copy(h, r.Body)
+	if err != nil {
+		http.Error(w, err.Error(), 500)
+		return
+	}
+	w.Header().Set("X-Proto", r.Proto)
+	w.Header().Set("X-Cookie", r.Header.Get("Cookie"))
+	w.Header().Set("X-Host", r.Host)
+	w.Header().Set("X-TE", strings.Join(r.TransferEncoding, ","))
+	fmt.Fprintf(w, "%s %s %d %s", r.Method, r.URL.RequestURI(), n, hex.EncodeToString(h.Sum(nil)))
+}
+
+func sumOf(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+func TestH2CGetThroughToHTTP1(t *testing.T) {
+	o := newOrigin(t, h2SumHandler)
+	tp := startProxy(t, clusterConfig(o.addr()), 1)
+	c := tp.h2cClient()
+	resp, err := c.Get(tp.url("/a/b?x=1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.ProtoMajor != 2 {
+		t.Fatalf("client spoke %s, want HTTP/2", resp.Proto)
+	}
+	if resp.StatusCode != 200 || string(body) != "GET /a/b?x=1 0 "+sumOf(nil) {
+		t.Fatalf("got %d %q", resp.StatusCode, body)
+	}
+	if got := resp.Header.Get("X-Proto"); got != "HTTP/1.1" {
+		t.Fatalf("origin saw %q, want HTTP/1.1", got)
+	}
+	if got := resp.Header.Get("X-Host"); got != tp.addr {
+		t.Fatalf("origin saw Host %q, want the :authority %q", got, tp.addr)
+	}
+	// The same port still speaks HTTP/1.1.
+	r1, err := tp.client().Get(tp.url("/h1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r1.Body.Close()
+	if r1.ProtoMajor != 1 || r1.StatusCode != 200 {
+		t.Fatalf("HTTP/1.1 on the same port: %s %d", r1.Proto, r1.StatusCode)
+	}
+}
+
+func TestH2CUploadsWithAndWithoutLength(t *testing.T) {
+	o := newOrigin(t, h2SumHandler)
+	tp := startProxy(t, clusterConfig(o.addr()), 1)
+	c := tp.h2cClient()
+	body := bytes.Repeat([]byte("0123456789abcdef"), 5<<20/16) // 5 MiB: many windows
+	for _, known := range []bool{true, false} {
+		var rd io.Reader = bytes.NewReader(body)
+		if !known {
+			rd = io.MultiReader(rd) // hides the length: no content-length
+		}
+		req, _ := http.NewRequest("POST", tp.url("/up"), rd)
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		want := fmt.Sprintf("POST /up %d %s", len(body), sumOf(body))
+		if resp.StatusCode != 200 || string(got) != want {
+			t.Fatalf("length known=%v: got %d %q, want %q", known, resp.StatusCode, got, want)
+		}
+		te := resp.Header.Get("X-TE")
+		if known == (te == "chunked") {
+			t.Fatalf("length known=%v: origin saw Transfer-Encoding %q", known, te)
+		}
+	}
+}
+
+func TestH2CLargeAndChunkedResponses(t *testing.T) {
+	big := bytes.Repeat([]byte("x"), 8<<20)
+	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/chunked" {
+			for i := 0; i < 100; i++ {
+				fmt.Fprintf(w, "chunk %d\n", i)
+				w.(http.Flusher).Flush()
+			}
+			return
+		}
+		w.Header().Set("Content-Length", fmt.Sprint(len(big)))
+		w.Write(big)
+	})
+	tp := startProxy(t, clusterConfig(o.addr()), 1)
+	c := tp.h2cClient()
+	resp, err := c.Get(tp.url("/big"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || !bytes.Equal(got, big) {
+		t.Fatalf("big: %d bytes, err %v", len(got), err)
+	}
+	resp, err = c.Get(tp.url("/chunked"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var want strings.Builder
+	for i := 0; i < 100; i++ {
+		fmt.Fprintf(&want, "chunk %d\n", i)
+	}
+	if err != nil || string(got) != want.String() {
+		t.Fatalf("chunked: %q, err %v", got, err)
+	}
+}
+
+func TestH2CConcurrentStreamsOnOneConnection(t *testing.T) {
+	o := newOrigin(t, h2SumHandler)
+	tp := startProxy(t, clusterConfig(o.addr()), 1)
+	c := tp.h2cClient()
+	warm, err := c.Get(tp.url("/warm")) // the connection is up before the streams race
+	if err != nil {
+		t.Fatal(err)
+	}
+	warm.Body.Close()
+	var wg sync.WaitGroup
+	const n = 90 // under the 100 concurrent streams velox advertises, so the client keeps one connection
+	errs := make(chan error, n)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			body := bytes.Repeat([]byte{byte(i)}, i*100)
+			resp, err := c.Post(tp.url(fmt.Sprintf("/s/%d", i)), "application/octet-stream", bytes.NewReader(body))
+			if err != nil {
+				errs <- err
+				return
+			}
+			got, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if want := fmt.Sprintf("POST /s/%d %d %s", i, len(body), sumOf(body)); string(got) != want {
+				errs <- fmt.Errorf("stream %d: %q, want %q", i, got, want)
+			}
+		}(i)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if got := tp.Stats().Loops[0].HTTP2.DownstreamStream; got != n+1 {
+		t.Fatalf("h2 streams counted %d, want %d", got, n+1)
+	}
+	if n := tp.Stats().Loops[0].DownstreamConnsTotal; n != 1 {
+		t.Fatalf("%d client connections, want 1 (all streams on one)", n)
+	}
+}
+
+func TestH2CLocalResponses(t *testing.T) {
+	cfg := clusterConfig(deadAddr(t))
+	tp := startProxy(t, cfg, 1)
+	c := tp.h2cClient()
+	resp, err := c.Get(tp.url("/x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 502 || !strings.Contains(string(body), "velox:") {
+		t.Fatalf("dead backend over h2: %d %q", resp.StatusCode, body)
+	}
+	if resp.Header.Get("Connection") != "" {
+		t.Fatalf("a connection-specific field crossed into HTTP/2: %v", resp.Header)
+	}
+}
+
+func TestH2CClientCancelReachesTheBackend(t *testing.T) {
+	gone := make(chan struct{}, 1)
+	started := make(chan struct{}, 1)
+	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/again" {
+			return
+		}
+		w.WriteHeader(200)
+		w.(http.Flusher).Flush()
+		started <- struct{}{}
+		<-r.Context().Done()
+		gone <- struct{}{}
+	})
+	tp := startProxy(t, clusterConfig(o.addr()), 1)
+	c := tp.h2cClient()
+	ctx, cancel := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(ctx, "GET", tp.url("/hang"), nil)
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-started
+	cancel() // RST_STREAM(CANCEL)
+	resp.Body.Close()
+	select {
+	case <-gone:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the backend request was not cancelled after the client reset its stream")
+	}
+	eventually(t, "the reset counted", func() bool {
+		return tp.Stats().Loops[0].HTTP2.ResetsIn["CANCEL"] >= 1
+	})
+	// The connection is still good for other streams.
+	resp, err = c.Get(tp.url("/again"))
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("after the reset: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	if tp.Stats().Loops[0].DownstreamConnsTotal != 1 {
+		t.Fatal("the client's reset cost it its connection")
+	}
+}
