@@ -28,6 +28,12 @@ var (
 	errBadTarget       = &Error{400, "malformed request-target"}
 	errBadVersion      = &Error{400, "malformed HTTP version"}
 	errVersion         = &Error{505, "HTTP version not supported"}
+	// ErrNotHTTP: the third word of the first line is not an HTTP-version
+	// at all ("INVALID CONNECTION PREFACE"): the peer does not speak
+	// HTTP/1.x, so the proxy closes without an HTTP/1.1 answer it could not
+	// read (an HTTP/2 client with a broken preface expects exactly that,
+	// RFC 9113 section 3.4).
+	ErrNotHTTP = &Error{400, "not an HTTP/1.x request line"}
 	errURITooLong      = &Error{414, "request-target too long"}
 	errHeadTooLarge    = &Error{431, "request head too large"}
 	errTooManyHeaders  = &Error{431, "too many header fields"}
@@ -63,7 +69,7 @@ var (
 var upstreamErrors = func() map[*Error]*Error {
 	m := make(map[*Error]*Error)
 	for _, e := range []*Error{
-		errBadVersion, errVersion, errHeadTooLarge, errTooManyHeaders, errBareLF,
+		errBadVersion, errVersion, ErrNotHTTP, errHeadTooLarge, errTooManyHeaders, errBareLF,
 		errBareCR, errObsFold, errBadFieldName, errSpaceBeforeColn, errBadFieldValue,
 		errBadCL, errManyCL, errTEAndCL, errTEHTTP10, errBadTE, errTENotChunked, errTEUnknown,
 	} {

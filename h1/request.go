@@ -186,6 +186,9 @@ func parseVersion(w []byte, i int) (minor, next int, err error) {
 			return 0, 0, ErrNeedMore
 		}
 		c, p := w[i+k], pattern[k]
+		if k < 5 && c != p {
+			return 0, 0, ErrNotHTTP
+		}
 		if p == '9' && (c < '0' || c > '9') || p != '9' && c != p {
 			return 0, 0, errBadVersion
 		}

@@ -178,6 +178,11 @@ func (dc *downConn) onHead(data []byte) (int, bool) {
 func (dc *downConn) reject(err error) {
 	status, reason := requestErrorStatus(err)
 	dc.ls.stats.badRequests.Add(1)
+	if err == h1.ErrNotHTTP {
+		dc.ls.srv.log.conn("downstream", dc.remoteIP(), 0, "not HTTP/1.x (nor an HTTP/2 preface), closed")
+		dc.ec.Close()
+		return
+	}
 	dc.ls.stats.countStatus(status)
 	if dc.ls.srv.log.Verbose() {
 		dc.ls.srv.log.conn("downstream", dc.remoteIP(), status, reason)
