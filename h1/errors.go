@@ -23,17 +23,17 @@ var ErrNeedMore = codec.ErrNeedMore
 // Request errors. The field-line errors are also used for responses, through
 // upstreamError.
 var (
-	errBadRequestLine  = &Error{400, "malformed request line"}
-	errBadMethod       = &Error{400, "malformed method"}
-	errBadTarget       = &Error{400, "malformed request-target"}
-	errBadVersion      = &Error{400, "malformed HTTP version"}
-	errVersion         = &Error{505, "HTTP version not supported"}
+	errBadRequestLine = &Error{400, "malformed request line"}
+	errBadMethod      = &Error{400, "malformed method"}
+	errBadTarget      = &Error{400, "malformed request-target"}
+	errBadVersion     = &Error{400, "malformed HTTP version"}
+	errVersion        = &Error{505, "HTTP version not supported"}
 	// ErrNotHTTP: the third word of the first line is not an HTTP-version
 	// at all ("INVALID CONNECTION PREFACE"): the peer does not speak
 	// HTTP/1.x, so the proxy closes without an HTTP/1.1 answer it could not
 	// read (an HTTP/2 client with a broken preface expects exactly that,
 	// RFC 9113 section 3.4).
-	ErrNotHTTP = &Error{400, "not an HTTP/1.x request line"}
+	ErrNotHTTP         = &Error{400, "not an HTTP/1.x request line"}
 	errURITooLong      = &Error{414, "request-target too long"}
 	errHeadTooLarge    = &Error{431, "request head too large"}
 	errTooManyHeaders  = &Error{431, "too many header fields"}
