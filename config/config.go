@@ -30,6 +30,8 @@ type Config struct {
 	// Routing says how the request path is normalised for products and
 	// routes, and which path goes upstream (routing.go).
 	Routing Routing `yaml:"routing"`
+	// HTTP2 are the limits of HTTP/2 connections, both sides (http2.go).
+	HTTP2 HTTP2 `yaml:"http2"`
 
 	// src is where each field was written, when the Config came from Parse.
 	src *source

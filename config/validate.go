@@ -38,6 +38,7 @@ func (c *Config) validate() Errors {
 		v.add("default_product", "unknown product %q", c.DefaultProduct)
 	}
 	v.limits(&c.Limits)
+	v.http2(&c.HTTP2)
 	v.routing(c)
 	v.durations("timeouts", []namedDuration{
 		{"header_read", c.Timeouts.HeaderRead}, {"idle", c.Timeouts.Idle}, {"drain", c.Timeouts.Drain},

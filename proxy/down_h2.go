@@ -114,6 +114,19 @@ func (hd *h2Down) checkDone() {
 	}
 }
 
+// onIdle: no stream for timeouts.idle: GOAWAY(NO_ERROR) and close.
+func (hd *h2Down) onIdle() {
+	if len(hd.streams) > 0 {
+		return
+	}
+	hd.dc.ls.stats.h2GoAwaysOut.Add(1)
+	hd.goaway = true
+	hd.conn.GoAway(h2.ErrCodeNo, nil)
+	hd.conn.GoAway(h2.ErrCodeNo, nil) // the second call sends the final GOAWAY at once
+	hd.flush()
+	hd.dc.closeAfterFlush()
+}
+
 // onWritable: the socket drained; streams waiting on it go on.
 func (hd *h2Down) onWritable() {
 	for _, hs := range hd.streams {

@@ -86,6 +86,10 @@ func (dc *downConn) armTimer(m timerMode) {
 }
 
 func (dc *downConn) onTimer() {
+	if dc.h2 != nil {
+		dc.h2.onIdle()
+		return
+	}
 	if dc.tmode == tmBody {
 		dc.onBodyTimeout()
 		return

@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"github.com/velox-proxy/velox/eventloop"
 	"github.com/velox-proxy/velox/h1"
 	"github.com/velox-proxy/velox/h2"
 )
@@ -10,6 +11,12 @@ import (
 // wait for the client's window: the Stream ends (and its backend
 // connection goes back to the pool) once the whole response is queued here.
 type h2Stream struct {
+	timer eventloop.Timer // client_body or send stall (h2clock.go); bound once
+	h2StreamState
+}
+
+// h2StreamState is what begins anew with every stream.
+type h2StreamState struct {
 	hd *h2Down
 	id uint32
 	s  *Stream // nil once the Stream ended
@@ -17,16 +24,20 @@ type h2Stream struct {
 	waiting  bool   // no upstream connection yet: body bytes are held
 	held     []byte // body bytes held while waiting (bounded by the stream window)
 	heldEnd  bool
-	paused   bool // the backend is not taking the body: credit is withheld
-	credit   int  // body bytes forwarded but not yet credited to the client
-	reqEnded bool // the client's END_STREAM came
+	paused   bool  // the backend is not taking the body: credit is withheld
+	credit   int   // body bytes forwarded but not yet credited to the client
+	reqEnded bool  // the client's END_STREAM came
+	recv     int64 // body bytes received, and at the last clock tick
+	recvMark int64
 	// Response:
 	pend     []byte     // body bytes the send window did not take
 	pendEnd  bool       // END_STREAM goes after pend
 	ended    bool       // END_STREAM (or RST_STREAM) went out
+	reset    bool       // the stream was reset either way
 	trail    []h2.Field // trailers that wait for pend (their bytes in trailBuf)
 	trailBuf []byte
-	reset    bool // the stream was reset either way
+	sent     int64 // pending bytes sent, and at the last clock tick
+	sentMark int64
 }
 
 var _ downSide = (*h2Stream)(nil)
@@ -37,13 +48,15 @@ func (ls *loopState) getH2Stream(hd *h2Down, id uint32) *h2Stream {
 		hs, ls.freeH2S = ls.freeH2S[n-1], ls.freeH2S[:n-1]
 	} else {
 		hs = &h2Stream{}
+		hs.timer.Init(ls.loop, hs.onTimer)
 	}
 	held, pend, trail, tb := hs.held[:0], hs.pend[:0], hs.trail[:0], hs.trailBuf[:0]
-	*hs = h2Stream{hd: hd, id: id, held: held, pend: pend, trail: trail, trailBuf: tb}
+	hs.h2StreamState = h2StreamState{hd: hd, id: id, held: held, pend: pend, trail: trail, trailBuf: tb}
 	return hs
 }
 
 func (ls *loopState) putH2Stream(hs *h2Stream) {
+	hs.timer.Stop()
 	hs.hd, hs.s = nil, nil
 	ls.freeH2S = append(ls.freeH2S, hs)
 }
@@ -86,6 +99,7 @@ func (hs *h2Stream) coalescing() bool { return false }
 // expectBody: the head is upstream; forward what was held.
 func (hs *h2Stream) expectBody(bool) {
 	hs.waiting = false
+	hs.watch()
 	if len(hs.held) > 0 || hs.heldEnd {
 		n, end := len(hs.held), hs.heldEnd
 		hs.held, hs.heldEnd = hs.held[:0], false
@@ -95,6 +109,7 @@ func (hs *h2Stream) expectBody(bool) {
 
 // onData takes request body bytes from the client.
 func (hs *h2Stream) onData(data []byte, end bool) {
+	hs.recv += int64(len(data))
 	if end {
 		hs.reqEnded = true
 	}
@@ -122,12 +137,13 @@ func (hs *h2Stream) forward(data []byte, n int, end bool) {
 	hs.hd.flush()
 }
 
-func (hs *h2Stream) bodyProgress() {}
+func (hs *h2Stream) bodyProgress() { hs.watch() }
 
 func (hs *h2Stream) pauseBody() { hs.paused = true }
 
 func (hs *h2Stream) resumeBody() {
 	hs.paused = false
+	hs.watch()
 	if hs.credit > 0 {
 		hs.conn().Consume(hs.id, hs.credit)
 		hs.credit = 0
@@ -187,6 +203,7 @@ func (hs *h2Stream) writeData(p []byte) {
 	n := hs.conn().WriteData(hs.id, p, false)
 	if n < len(p) {
 		hs.pend = append(hs.pend, p[n:]...)
+		hs.watch()
 	}
 	hs.hd.flush()
 }
@@ -198,6 +215,7 @@ func (hs *h2Stream) sendPending() {
 		return
 	}
 	n := hs.conn().WriteData(hs.id, hs.pend, hs.pendEnd && len(hs.trail) == 0)
+	hs.sent += int64(n)
 	rest := copy(hs.pend, hs.pend[n:])
 	hs.pend = hs.pend[:rest]
 	if rest > 0 {

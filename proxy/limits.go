@@ -35,6 +35,7 @@ func resolveLimits(cfg *config.Config) limits {
 			MaxHeaderBytes: cmp.Or(l.MaxHeaderBytes, config.DefaultMaxHeaderBytes),
 			MaxHeaders:     cmp.Or(l.MaxHeaders, config.DefaultMaxHeaders),
 		},
+		h2:           cfg.HTTP2,
 		maxBody:      l.MaxBodyBytes,
 		maxConns:     cmp.Or(l.MaxConns, config.DefaultMaxConns),
 		streamBuffer: cmp.Or(l.StreamBuffer, config.DefaultStreamBuffer),
