@@ -1,23 +1,28 @@
-// Package codec is the contract every velox protocol codec follows, and the
-// byte-slice helpers they share. A codec decodes incrementally from a byte
-// slice it does not own: Decode returns what it parsed and how many bytes it
-// consumed, or ErrNeedMore when the slice holds no complete unit yet; the
-// caller then reads more and calls again with all unconsumed bytes. Decoded
-// values point into the input (zero-copy) and live as long as it does.
+// Package codec holds what every velox protocol codec shares: the
+// convention of incremental decoding and the byte-slice helpers.
 //
-// Imported by h1, h2 and rpcx. Read next: bytes.go (ASCII case folding, OWS,
+// The convention, followed by h1 (ParseRequest, ParseResponse,
+// BodyScanner), h2 (ReadFrame, Decoder, ReadPreface, Conn.Feed) and the RPC
+// codecs to come: a decoder reads from the start of a byte slice it does not
+// own and returns what it parsed and how many bytes it consumed, or
+// ErrNeedMore when the slice holds no complete unit yet; the caller then
+// reads more and calls again with every unconsumed byte. Decoded values
+// point into the input (zero-copy) and live as long as it does. There is
+// no Go interface for it: each codec's unit (a head, a frame, a chunk) has
+// its own type, and an interface call would cost the hot path for nothing.
+//
+// The contract between codecs and the proxy core is not here but in the
+// proxy package, which owns the stream table: downside.go (what a stream
+// needs of its client side: HTTP/1.1 in down_h1.go, HTTP/2 in
+// h2stream.go) and the upstream sessions (upstreamside.go for HTTP/1.1,
+// up_h2.go for HTTP/2).
+//
+// Imported by h1 and h2. Read next: bytes.go (ASCII case folding, OWS,
 // list elements, decimal and hex numbers with overflow checks, token chars).
 package codec
 
 import "errors"
 
 // ErrNeedMore is returned by incremental decoders when the input holds no
-// complete frame yet. It is not a failure.
+// complete unit yet. It is not a failure.
 var ErrNeedMore = errors.New("codec: need more input")
-
-// Decoder is the shape of every incremental decoder: it decodes one unit
-// from the start of buf into its own reused state and returns how many bytes
-// that took.
-type Decoder interface {
-	Decode(buf []byte) (consumed int, err error)
-}
