@@ -137,10 +137,7 @@ func (s *Stream) afterBodyWrite(done, leftover bool) {
 		return
 	}
 	s.ds.watchSend()
-	if s.ds.buffered() > s.tbl.limits.streamBuffer {
-		s.upPaused = true
-		s.uc.EC.PauseRead()
-	}
+	s.checkDownFull()
 	s.syncBackendClock(true)
 }
 

@@ -330,7 +330,7 @@ func (s *Stream) onRequestBody(data []byte) (int, bool) {
 		s.requestSent()
 		return n, true
 	}
-	if s.uc.EC.Buffered() > s.tbl.limits.streamBuffer {
+	if s.overLimit(s.upBuffered()) {
 		s.stallBody()
 	} else if n > 0 {
 		s.ds.bodyProgress()
@@ -485,7 +485,7 @@ func (s *Stream) forwardBody(p []byte, end bool) {
 		s.requestSent()
 		return
 	}
-	if ec.Buffered() > s.tbl.limits.streamBuffer {
+	if s.overLimit(s.upBuffered()) {
 		s.stallBody()
 	}
 }

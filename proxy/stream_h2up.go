@@ -242,9 +242,7 @@ func (s *Stream) onH2Data(data []byte, end bool) {
 		return
 	}
 	s.ds.watchSend()
-	if !s.upPaused && s.ds.buffered() > s.tbl.limits.streamBuffer {
-		s.upPaused = true
-	}
+	s.checkDownFull()
 	s.syncBackendClock(true)
 }
 

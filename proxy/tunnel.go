@@ -21,10 +21,7 @@ func (s *Stream) tunnelUp(data []byte) int {
 	s.lastActive = s.ls.loop.Now()
 	s.dc.ec.Write(data)
 	s.dc.watchSend()
-	if s.uc != nil && s.dc.ec.Buffered() > s.tbl.limits.streamBuffer {
-		s.upPaused = true
-		s.uc.EC.PauseRead()
-	}
+	s.checkDownFull()
 	return len(data)
 }
 
@@ -34,7 +31,7 @@ func (s *Stream) tunnelDown(data []byte) int {
 	}
 	s.lastActive = s.ls.loop.Now()
 	s.uc.EC.Write(data)
-	if s.uc != nil && s.uc.EC.Buffered() > s.tbl.limits.streamBuffer {
+	if s.overLimit(s.upBuffered()) {
 		s.dc.ec.PauseRead()
 	}
 	return len(data)

@@ -1,0 +1,43 @@
+package proxy
+
+// Backpressure, the one rule for every pairing of protocols: when more than
+// limits.stream_buffer bytes are queued toward one side of a stream, the
+// side that feeds it is paused, and it resumes when the queue drains
+// (Stream.downstreamDrained, Stream.upstreamDrained). What "queued" and
+// "paused" mean is each side's business:
+//
+//	side                 queued toward it                 paused by
+//	HTTP/1.1 client      its socket's output queue        PauseRead of its socket (down_h1.go)
+//	HTTP/2 client        its stream's pending bytes       withholding WINDOW_UPDATE for that stream (h2stream.go)
+//	HTTP/1.1 backend     its socket's output queue        PauseRead of its socket
+//	HTTP/2 backend       the stream's upPend              withholding WINDOW_UPDATE for that stream (stream_h2up.go)
+//
+// An HTTP/2 connection is never paused as a whole for one stream: its
+// socket keeps being read (WINDOW_UPDATE, PING, RST_STREAM, other streams)
+// and only the slow stream's window stays closed.
+
+// overLimit reports whether n queued bytes are more than a stream may queue.
+func (s *Stream) overLimit(n int) bool { return n > s.tbl.limits.streamBuffer }
+
+// upBuffered is what is queued toward the backend for this stream.
+func (s *Stream) upBuffered() int {
+	switch {
+	case s.hu != nil:
+		return len(s.upPend)
+	case s.uc != nil:
+		return s.uc.EC.Buffered()
+	}
+	return 0
+}
+
+// checkDownFull pauses the backend when the client side has too much
+// queued (an HTTP/2 backend's credit is then held back in onH2Data).
+func (s *Stream) checkDownFull() {
+	if s.upPaused || !s.overLimit(s.ds.buffered()) {
+		return
+	}
+	s.upPaused = true
+	if s.uc != nil {
+		s.uc.EC.PauseRead()
+	}
+}
