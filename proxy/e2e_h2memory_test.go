@@ -30,7 +30,7 @@ func h2RoundTripper(t testing.TB) func() {
 	var enc h2.HeadEncoder
 	enc.Init(4096)
 	head := h2.Head{Method: []byte("GET"), Scheme: []byte("http"), Authority: []byte("velox.test"), Path: []byte("/hello"),
-		Fields: []h2.Field{{Name: []byte("user-agent"), Value: []byte("h2load nghttp2/1.52.0")}, {Name: []byte("accept"), Value: []byte("*/*")}},
+		Fields:        []h2.Field{{Name: []byte("user-agent"), Value: []byte("h2load nghttp2/1.52.0")}, {Name: []byte("accept"), Value: []byte("*/*")}},
 		ContentLength: -1}
 	first := enc.AppendBlock(nil, &head)
 	repeat := enc.AppendBlock(nil, &head) // indexed from the second on
