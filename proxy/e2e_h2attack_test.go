@@ -375,3 +375,43 @@ func backendFailuresOf(tp *testProxy) uint64 {
 	}
 	return n
 }
+
+// Graceful drain (RFC 9113 section 6.8): GOAWAY first with the highest
+// stream id and a PING, then with the last stream velox took; the stream
+// in flight finishes, then the connection closes and Shutdown reports a
+// clean drain.
+func TestH2GracefulDrain(t *testing.T) {
+	release := make(chan struct{})
+	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request) {
+		<-release
+		w.Write([]byte("finished"))
+	})
+	tp := startProxy(t, clusterConfig(o.addr()), 1)
+	r := dialH2(t, tp.addr)
+	r.get(1, "/held", true)
+	eventually(t, "the request at the origin", func() bool { return o.reqs.Load() == 1 })
+	drained := make(chan bool, 1)
+	go func() { drained <- tp.Shutdown() }()
+	first := r.waitFor("the first GOAWAY", func(f http2.Frame) bool { _, ok := f.(*http2.GoAwayFrame); return ok })
+	if g, ok := first.(*http2.GoAwayFrame); !ok || g.LastStreamID != 1<<31-1 || g.ErrCode != http2.ErrCodeNo {
+		t.Fatalf("first GOAWAY: %v", first)
+	}
+	// x/net's Framer does not answer PINGs: do it as a client does.
+	ping := r.waitFor("the drain PING", func(f http2.Frame) bool { p, ok := f.(*http2.PingFrame); return ok && !p.IsAck() })
+	r.fr.WritePing(true, ping.(*http2.PingFrame).Data)
+	final := r.waitFor("the final GOAWAY", func(f http2.Frame) bool { _, ok := f.(*http2.GoAwayFrame); return ok })
+	if g := final.(*http2.GoAwayFrame); g.LastStreamID != 1 {
+		t.Fatalf("final GOAWAY last stream %d, want 1", g.LastStreamID)
+	}
+	close(release)
+	end := r.waitFor("stream 1's END_STREAM", func(f http2.Frame) bool { d, ok := f.(*h2Data); return ok && d.id == 1 && d.end })
+	if end == nil {
+		t.Fatal("the stream in flight did not finish")
+	}
+	if r.waitFor("the close", func(http2.Frame) bool { return false }) != nil {
+		t.Fatal("unreachable")
+	}
+	if !<-drained {
+		t.Fatal("Shutdown reported that connections were left")
+	}
+}
