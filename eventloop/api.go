@@ -7,7 +7,8 @@ import (
 
 // Errors reported to Handler.OnClose or returned by the calls named.
 var (
-	// ErrClosed is returned by Write and Dial on a closed Conn or a stopped Loop.
+	// ErrClosed is returned by Write, Writev, Gather and Dial on a closed Conn
+	// or a stopped Loop.
 	ErrClosed = errors.New("eventloop: closed")
 	// ErrConnectTimeout is passed to OnClose when Dial's timeout fires first.
 	ErrConnectTimeout = errors.New("eventloop: connect timeout")
@@ -24,8 +25,16 @@ type Handler interface {
 	// valid only until OnData returns. It returns how many bytes it consumed
 	// (0 <= n <= len(data)); the rest is kept and offered again.
 	OnData(c *Conn, data []byte) (consumed int)
-	// OnWritable runs when the output queue, after having been non-empty, is
-	// fully flushed to the kernel.
+	// OnWritable runs when a flush (on EPOLLOUT, or the end-of-iteration
+	// flush of gathered output) brings the output queue down through c's low
+	// watermark. Without one (0, the default) that is when the queue, after
+	// having been non-empty, is fully flushed to the kernel; so a Gather that
+	// the end-of-iteration flush writes out in full is followed by
+	// OnWritable, while a Write the kernel takes at once never is. With
+	// SetLowWatermark(n), n > 0, it runs once each time the queue goes from
+	// more than n bytes queued to n or fewer, whether that flush emptied the
+	// queue or not; not on every partial write, not when the queue drains
+	// without having been above n.
 	OnWritable(c *Conn)
 	// OnClose runs once when the Conn is closed, by either side, with the cause:
 	// nil for a local Close, io.EOF for a peer that closed, a syscall error, or

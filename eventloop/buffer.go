@@ -1,10 +1,19 @@
 package eventloop
 
-import "github.com/bytedance/gopkg/lang/mcache"
+import (
+	"unsafe"
+
+	"github.com/bytedance/gopkg/lang/mcache"
+	"golang.org/x/sys/unix"
+)
 
 // Buffers that outlive a callback (kept input, queued output) come from
 // mcache's power-of-two pools and go back as soon as they empty, so an idle
 // Conn holds none.
+//
+// push copies into the free room of the last chunk before it takes a new
+// one, so small writes queued one after another (Gather's frames) share a
+// chunk: 32 frames of 9–100 bytes are one 4 KiB chunk, one iovec.
 
 const (
 	minChunk = 4 << 10  // smallest output chunk
@@ -36,6 +45,25 @@ const keepChunkSlots = 8
 
 // live returns the chunks not fully sent; the first one from head.
 func (q *outQueue) live() [][]byte { return q.chunks[q.first:] }
+
+// iovecs appends to iov up to maxIovecs live chunks, the first from head,
+// and returns it with the number of bytes it covers.
+func (q *outQueue) iovecs(iov []unix.Iovec) ([]unix.Iovec, int) {
+	n := 0
+	for i, b := range q.live() {
+		if len(iov) == maxIovecs {
+			break
+		}
+		if i == 0 {
+			b = b[q.head:]
+		}
+		v := unix.Iovec{Base: unsafe.SliceData(b)}
+		v.SetLen(len(b))
+		iov = append(iov, v)
+		n += len(b)
+	}
+	return iov, n
+}
 
 // push copies b to the end of the queue.
 func (q *outQueue) push(b []byte) {

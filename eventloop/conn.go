@@ -18,25 +18,29 @@ type Conn struct {
 	peer netip.AddrPort // from accept4, or the Dial target
 
 	// Owned by the loop:
-	h          Handler
-	ctx        any
-	events     uint32 // epoll interest currently registered
-	registered bool   // in the epoll set
-	closed     bool
-	paused     bool
-	connecting bool
-	shutWr     bool  // CloseWrite or CloseAfterFlush called: no more writes
-	rdDone     bool  // the peer half-closed and the handler kept c: no more reads
-	wrDone     bool  // shutdown(SHUT_WR) done
-	closeAtEnd bool  // CloseAfterFlush: close once the queue drains
-	inPending  bool  // in l.pending
-	redeliver  bool  // ResumeRead with kept input: OnData again
-	delivering bool  // inside OnData: c.in is in use
-	failErr    error // a write failed or a connect failed at once; close pending
-	in         []byte
-	out        outQueue
-	sent       uint64     // bytes the kernel took, for progress checks (Sent)
-	dial       *dialState // while a Dial is connecting; nil otherwise
+	h           Handler
+	ctx         any
+	events      uint32 // epoll interest currently registered
+	registered  bool   // in the epoll set
+	closed      bool
+	paused      bool
+	connecting  bool
+	shutWr      bool  // CloseWrite or CloseAfterFlush called: no more writes
+	rdDone      bool  // the peer half-closed and the handler kept c: no more reads
+	wrDone      bool  // shutdown(SHUT_WR) done
+	closeAtEnd  bool  // CloseAfterFlush: close once the queue drains
+	inPending   bool  // in l.pending
+	redeliver   bool  // ResumeRead with kept input: OnData again
+	delivering  bool  // inside OnData: c.in is in use
+	failErr     error // a write failed or a connect failed at once; close pending
+	in          []byte
+	out         outQueue
+	sent        uint64     // bytes the kernel took, for progress checks (Sent)
+	dial        *dialState // while a Dial is connecting; nil otherwise
+	lowWater    int        // SetLowWatermark; 0 = OnWritable when drained
+	overWater   bool       // queued output rose above lowWater since the last OnWritable
+	flushLinked bool       // in the loop's flush list (gather.go)
+	flushNext   *Conn      // next in that list
 }
 
 // dialState is what only a connecting Conn needs; kept out of Conn so that

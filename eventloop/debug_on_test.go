@@ -15,8 +15,8 @@ func offLoopPanic(f func()) (v any) {
 }
 
 // TestDebugAssertOwner proves that a veloxdebug build checks loop ownership:
-// a Conn write and a timer reset from the test goroutine panic, the same
-// calls on the loop do not.
+// Conn writes (Write, Gather, Flush), SetLowWatermark and a timer reset from
+// the test goroutine panic, the same calls on the loop do not.
 func TestDebugAssertOwner(t *testing.T) {
 	opened := make(chan *Conn, 1)
 	g, addr := startGroup(t, Config{Loops: 1}, acceptAll(&handlerFuncs{open: func(c *Conn) { opened <- c }}))
@@ -26,8 +26,11 @@ func TestDebugAssertOwner(t *testing.T) {
 	var tm Timer
 	tm.Init(l, func() {})
 	for name, f := range map[string]func(){
-		"Conn.Write":  func() { c.Write([]byte("x")) },
-		"Timer.Reset": func() { tm.Reset(0) },
+		"Conn.Write":           func() { c.Write([]byte("x")) },
+		"Conn.Gather":          func() { c.Gather([]byte("x")) },
+		"Conn.Flush":           func() { c.Flush() },
+		"Conn.SetLowWatermark": func() { c.SetLowWatermark(0) },
+		"Timer.Reset":          func() { tm.Reset(0) },
 	} {
 		v := offLoopPanic(f)
 		if s, _ := v.(string); !strings.Contains(s, "touched off loop") {

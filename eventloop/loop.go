@@ -67,6 +67,8 @@ type Loop struct {
 	timerSeq  uint64
 	pending   []*Conn // conns with work to do at the end of the iteration
 	spare     []*Conn
+	flushHead *Conn // conns with gathered output, linked by flushNext (gather.go)
+	flushTail *Conn
 	runq      []func()
 	iov       []unix.Iovec
 	wakeBuf   [8]byte
@@ -124,7 +126,7 @@ func (l *Loop) Stats() Stats {
 }
 
 // run is the loop goroutine's body after setup: poll, dispatch, tasks,
-// timers, pending work, until Stop.
+// timers, pending work, gathered output, until Stop.
 func (l *Loop) run() {
 	for !l.stopReq.Load() {
 		l.poll()
@@ -146,6 +148,7 @@ func (l *Loop) poll() {
 	l.runTasks()
 	l.runTimers()
 	l.runPending()
+	l.runFlushes()
 }
 
 // wait returns ready events. A busy loop finds them with a non-blocking raw
@@ -173,10 +176,10 @@ func (l *Loop) wait() (int, error) {
 	return l.sleep(timeout)
 }
 
-// pollTimeout is 0 when work is pending, else the time to the nearest
+// pollTimeout is 0 when work or a flush is pending, else the time to the nearest
 // timer in ms (rounded up), else -1.
 func (l *Loop) pollTimeout() int {
-	if len(l.pending) > 0 {
+	if len(l.pending) > 0 || l.flushHead != nil {
 		return 0
 	}
 	if len(l.timers) == 0 {
@@ -277,6 +280,7 @@ func (l *Loop) shutdown() {
 		f()
 	}
 	l.timers.clear()
+	l.unlinkFlushes()
 	unix.Close(l.efd)
 	unix.Close(l.epfd)
 }

@@ -8,9 +8,15 @@ import (
 
 // The write path. With nothing queued, Write goes straight to write(2) or
 // writev(2) and copies only what the kernel did not take into c's output
-// queue; EPOLLOUT is on exactly while the queue is non-empty. When it drains,
-// EPOLLOUT goes off, a pending CloseWrite or CloseAfterFlush is carried out,
-// and OnWritable runs.
+// queue; EPOLLOUT is on exactly while the queue waits for the kernel. When it
+// drains, EPOLLOUT goes off, a pending CloseWrite or CloseAfterFlush is
+// carried out, and OnWritable runs.
+//
+// Gather copies into the queue without a syscall and links c into the loop's
+// flush list; at the end of the iteration the loop writes each linked Conn's
+// queue with writev(2) (flushGathered), and what the kernel leaves waits for
+// EPOLLOUT as above. A Write or Writev while anything is queued joins the
+// queue behind it, so bytes leave in the order they were given.
 //
 // A write that fails (EPIPE, ECONNRESET...) returns the error and dooms c:
 // Closed reports true, later writes return the same error, and OnClose(c, err)
@@ -31,7 +37,7 @@ func (c *Conn) Write(b []byte) error {
 		return nil
 	}
 	if c.out.n > 0 || c.connecting {
-		c.out.push(b)
+		c.queue(b)
 		return nil
 	}
 	n, err := rawWrite(c.fd, b)
@@ -44,7 +50,7 @@ func (c *Conn) Write(b []byte) error {
 	}
 	c.countWrite(n)
 	if n < len(b) {
-		c.out.push(b[n:])
+		c.queue(b[n:])
 		c.updateEvents()
 	}
 	return nil
@@ -58,7 +64,7 @@ func (c *Conn) Writev(bs ...[]byte) error {
 	}
 	if c.out.n > 0 || c.connecting {
 		for _, b := range bs {
-			c.out.push(b)
+			c.queue(b)
 		}
 		return nil
 	}
@@ -72,7 +78,7 @@ func (c *Conn) Writev(bs ...[]byte) error {
 			n -= len(b)
 			continue
 		}
-		c.out.push(b[n:])
+		c.queue(b[n:])
 		n = 0
 	}
 	c.updateEvents()
@@ -125,38 +131,64 @@ func (c *Conn) countWrite(n int) {
 	c.l.stats.WriteOut += uint64(n)
 }
 
-// flush writes queued output on EPOLLOUT; see the file comment.
+// queue copies b to the end of c's output queue and notes when the queue
+// rises above the low watermark.
+func (c *Conn) queue(b []byte) {
+	c.out.push(b)
+	if c.out.n > c.lowWater {
+		c.overWater = true
+	}
+}
+
+// writeQueue writes the front of the queue (up to maxIovecs chunks) with one
+// writev(2) and reports whether the kernel took all of it. EAGAIN is false.
+func (c *Conn) writeQueue() (bool, error) {
+	iov, offered := c.out.iovecs(c.l.iov[:0])
+	r, errno := rawWritev(c.fd, iov)
+	clear(iov)
+	switch errno {
+	case 0:
+	case unix.EAGAIN, unix.EINTR:
+		return false, nil
+	default:
+		return false, errno
+	}
+	c.countWrite(r)
+	c.out.advance(r)
+	return r == offered, nil
+}
+
+// flush writes queued output on EPOLLOUT, one writev; see the file comment.
 func (c *Conn) flush() {
 	if c.out.n == 0 {
 		c.updateEvents()
 		return
 	}
-	live := c.out.live()
-	first := live[0]
-	live[0] = first[c.out.head:]
-	n, err := c.writev(live)
-	live[0] = first
-	if err != nil {
+	if _, err := c.writeQueue(); err != nil {
 		c.closeWith(err)
 		return
 	}
-	c.out.advance(n)
-	if c.out.n > 0 {
-		return
-	}
-	c.drained()
+	c.afterFlush()
 }
 
-// drained runs when the output queue has just become empty.
-func (c *Conn) drained() {
+// afterFlush follows a flush: EPOLLOUT on while output is left; once it is
+// all out, EPOLLOUT off and a pending CloseAfterFlush or CloseWrite carried
+// out; then OnWritable if the queue came down through the low watermark.
+func (c *Conn) afterFlush() {
 	c.updateEvents()
-	if c.closeAtEnd {
-		c.closeWith(nil)
+	if c.out.n == 0 {
+		if c.closeAtEnd {
+			c.closeWith(nil)
+			return
+		}
+		if c.shutWr && !c.wrDone {
+			c.shutdownWrite()
+		}
+	}
+	if !c.overWater || c.out.n > c.lowWater {
 		return
 	}
-	if c.shutWr && !c.wrDone {
-		c.shutdownWrite()
-	}
+	c.overWater = false
 	if c.h != nil && !c.closed && c.failErr == nil {
 		c.h.OnWritable(c)
 	}
