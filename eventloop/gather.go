@@ -138,3 +138,12 @@ func (l *Loop) unlinkFlushes() {
 	}
 	l.flushHead, l.flushTail = nil, nil
 }
+
+// Backlogged reports whether output waits for the socket to take it
+// (EPOLLOUT is armed): the peer is not reading as fast as c writes. Bytes
+// gathered in this iteration and not yet offered to the kernel do not
+// count.
+func (c *Conn) Backlogged() bool {
+	c.l.assertOwner()
+	return c.events&unix.EPOLLOUT != 0
+}

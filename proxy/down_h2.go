@@ -73,13 +73,21 @@ func (hd *h2Down) onData(data []byte) int {
 	return n
 }
 
-// flush moves the frames the state machine queued to the socket.
+// flush gathers the frames the state machine queued into the socket's
+// output: the loop writes them with one writev at the end of its
+// iteration. Output still waiting from an earlier iteration means a client
+// slow to read: timeouts.send times it.
 func (hd *h2Down) flush() {
-	if out := hd.conn.Output(); len(out) > 0 {
-		hd.dc.ec.Write(out)
-		hd.conn.ClearOutput()
+	out := hd.conn.Output()
+	if len(out) == 0 {
+		return
+	}
+	ec := hd.dc.ec
+	if ec.Backlogged() {
 		hd.dc.watchSend()
 	}
+	ec.Gather(out)
+	hd.conn.ClearOutput()
 }
 
 // drain starts a graceful GOAWAY (shutdown): streams in flight finish.
@@ -127,10 +135,14 @@ func (hd *h2Down) onIdle() {
 	hd.dc.closeAfterFlush()
 }
 
-// onWritable: the socket drained; streams waiting on it go on.
+// onWritable: the socket drained; streams waiting on it go on, and the
+// backends paused for it resume.
 func (hd *h2Down) onWritable() {
 	for _, hs := range hd.streams {
 		hs.sendPending()
+		if s := hs.s; s != nil && s.upPaused && len(hs.pend) == 0 {
+			s.downstreamDrained()
+		}
 	}
 	hd.flush()
 	hd.checkDone()

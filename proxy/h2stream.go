@@ -284,7 +284,10 @@ func (hs *h2Stream) writeTrailers(fields []h2.Field) {
 	hs.pendEnd = true
 }
 
-func (hs *h2Stream) buffered() int { return len(hs.pend) }
+// buffered is what waits for this client: the stream's pending bytes and
+// the connection's socket queue, which all its streams share (a client that
+// does not read its socket pauses every stream's backend).
+func (hs *h2Stream) buffered() int { return len(hs.pend) + hs.hd.dc.ec.Buffered() }
 
 func (hs *h2Stream) watchSend() { hs.hd.dc.watchSend() }
 

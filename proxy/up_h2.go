@@ -150,7 +150,7 @@ func (hu *h2Up) open(s *Stream) {
 // flush moves queued frames to the socket.
 func (hu *h2Up) flush() {
 	if out := hu.conn.Output(); len(out) > 0 {
-		hu.uc.EC.Write(out)
+		hu.uc.EC.Gather(out) // one writev at the end of the loop's iteration
 		hu.conn.ClearOutput()
 	}
 }
