@@ -309,3 +309,5 @@ func respond(c *Conn, id uint32, status int, end bool, kv ...string) error {
 	}
 	return c.WriteHeaders(id, h, end)
 }
+
+func newEnc() *hpack.Encoder { return hpack.NewEncoder(4096) }
