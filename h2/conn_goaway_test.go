@@ -13,7 +13,7 @@ func TestRFC9113_6_8_GracefulGoAway(t *testing.T) {
 	p.c.GoAway(ErrCodeNo, nil)
 	p.expect(fmt.Sprintf("GOAWAY %d NO_ERROR", maxStreamID), "PING")
 	p.feed(headers(3, true, p.req("GET", "/in-flight"))) // opened before the client saw GOAWAY
-	p.feed(ping(true, 0)) // another PING's ack: not ours
+	p.feed(ping(true, 0))                                // another PING's ack: not ours
 	p.expect()
 	p.feed(AppendPing(nil, true, goAwayPing))
 	p.expect("GOAWAY 3 NO_ERROR")
