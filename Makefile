@@ -44,6 +44,7 @@ fuzz:
 	$(GO) test ./h1 -run '^$$' -fuzz FuzzChunked -fuzztime 30s
 	$(GO) test ./proxy/pathnorm -run '^$$' -fuzz FuzzNormalizePath -fuzztime 30s
 	$(GO) test ./h2 -run '^$$' -fuzz FuzzReadFrame -fuzztime 30s
+	$(GO) test ./h2 -run '^$$' -fuzz FuzzConnServer -fuzztime 30s
 	$(GO) test ./h2/hpack -run '^$$' -fuzz FuzzDecodeBlock -fuzztime 30s
 
 bench: build
