@@ -34,7 +34,8 @@ type Handler interface {
 	// (remote=false), or because a GOAWAY's last-stream-id excluded it
 	// (client role; REFUSED_STREAM, remote=true: safe to retry). The stream
 	// is forgotten after this call; never called after the owner's own
-	// Reset of that stream.
+	// Reset of that stream. Bytes OnData delivered and the owner has not
+	// consumed still hold the connection window: drop them with Consume.
 	OnReset(id uint32, code ErrCode, remote bool)
 	// OnSendWindow: the send window of stream id opened (id 0: the
 	// connection window, or every stream's after SETTINGS raised

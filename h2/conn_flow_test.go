@@ -151,7 +151,7 @@ func TestRFC9113_6_9_ConnWindowExceeded(t *testing.T) {
 	for id := uint32(1); id <= 7; id += 2 {
 		p.feed(headers(id, false, p.req("POST", "/")), data(id, false, string(make([]byte, 16383))))
 	}
-	p.feed(data(9-6, false, "xxx")) // 65532 + 3 = 65535: full
+	p.feed(data(3, false, "xxx")) // 4×16383 + 3 = 65535: full
 	p.feedFail(ErrCodeFlowControl, data(1, false, "x"))
 }
 

@@ -96,17 +96,40 @@ func checkOutput(t *testing.T, out []byte) {
 // connSeeds are valid exchanges and a few classic attacks, without the
 // preface and first SETTINGS.
 func connSeeds() [][]byte {
-	p := &peer{enc: newEnc()}
 	join := func(fs ...[]byte) []byte { return bytes.Join(fs, nil) }
-	big := p.req("GET", "/big", "x-long", string(bytes.Repeat([]byte("v"), 300)))
-	return [][]byte{
-		join(AppendSettingsAck(nil), headers(1, true, p.req("GET", "/"))),
-		join(headers(1, false, p.req("POST", "/", "content-length", "3")), data(1, false, "ab"), paddedData(1, true, "c", 4)),
-		join(headers(1, false, p.req("POST", "/")), data(1, false, "x"), headers(1, true, p.block("grpc-status", "0"))),
-		join(rawFrame(FrameHeaders, 0, 3, big[:100]...), rawFrame(FrameContinuation, 0, 3, big[100:200]...), rawFrame(FrameContinuation, FlagContinuationEndHeaders, 3, big[200:]...)),
-		join(ping(false, 1), settings(Setting{SettingInitialWindowSize, 10}), wu(0, 100), headers(5, false, p.req("GET", "/")), wu(5, 1), rst(5, ErrCodeCancel)),
-		join(headers(1, false, p.req("GET", "/")), rst(1, ErrCodeCancel), headers(3, false, p.req("GET", "/")), rst(3, ErrCodeCancel)),
-		join(rawFrame(FramePriority, 0, 3, 0, 0, 0, 3, 1), AppendGoAway(nil, 0, ErrCodeNo, []byte("bye"))),
-		join(headers(1, false, p.req("PUT", "/")), data(1, false, string(make([]byte, 1001)))),
+	var seeds [][]byte
+	for _, build := range []func(p *peer) []byte{
+		func(p *peer) []byte { return join(AppendSettingsAck(nil), headers(1, true, p.req("GET", "/"))) },
+		func(p *peer) []byte {
+			return join(headers(1, false, p.req("POST", "/", "content-length", "3")), data(1, false, "ab"), paddedData(1, true, "c", 4))
+		},
+		func(p *peer) []byte {
+			return join(headers(1, false, p.req("POST", "/")), data(1, false, "x"), headers(1, true, p.block("grpc-status", "0")))
+		},
+		func(p *peer) []byte {
+			big := p.req("GET", "/big", "x-long", string(bytes.Repeat([]byte("v"), 300)))
+			return join(rawFrame(FrameHeaders, 0, 3, big[:100]...), rawFrame(FrameContinuation, 0, 3, big[100:200]...),
+				rawFrame(FrameContinuation, FlagContinuationEndHeaders, 3, big[200:]...))
+		},
+		func(p *peer) []byte {
+			return join(ping(false, 1), settings(Setting{SettingInitialWindowSize, 10}), wu(0, 100),
+				headers(5, false, p.req("GET", "/")), wu(5, 1), rst(5, ErrCodeCancel))
+		},
+		func(p *peer) []byte {
+			return join(headers(1, false, p.req("GET", "/")), rst(1, ErrCodeCancel), headers(3, false, p.req("GET", "/")), rst(3, ErrCodeCancel))
+		},
+		func(p *peer) []byte {
+			return join(rawFrame(FramePriority, 0, 3, 0, 0, 0, 3, 1), AppendGoAway(nil, 0, ErrCodeNo, []byte("bye")))
+		},
+		func(p *peer) []byte {
+			return join(headers(1, false, p.req("PUT", "/")), data(1, false, string(make([]byte, 1001))))
+		},
+		func(p *peer) []byte {
+			return join(headers(1, true, p.req("GET", "/a", "x-idx", "1")), headers(3, true, p.req("GET", "/b", "x-idx", "1")),
+				headers(5, false, p.req("POST", "/c", "x-idx", "1")), data(5, true, "body"))
+		},
+	} {
+		seeds = append(seeds, build(&peer{enc: newEnc()}))
 	}
+	return seeds
 }
