@@ -45,7 +45,9 @@ type Handler interface {
 	// reported with OnReset(REFUSED_STREAM, remote=true) (client role); no
 	// new stream may be opened. debug is valid during the call.
 	OnGoAway(lastID uint32, code ErrCode, debug []byte)
-	// OnCapacity (client role): more streams may be opened now.
+	// OnCapacity (client role): more streams may be opened now: a stream
+	// closed (not by the owner's own Reset), the peer raised
+	// MAX_CONCURRENT_STREAMS, or its first SETTINGS arrived.
 	OnCapacity()
 }
 

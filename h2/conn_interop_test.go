@@ -150,32 +150,49 @@ func (e *echoServer) OnSendWindow(id uint32) {
 func (e *echoServer) OnGoAway(uint32, ErrCode, []byte) {}
 func (e *echoServer) OnCapacity()                      {}
 
-// startEchoServer listens on 127.0.0.1 and serves each connection with a
+// echoServer listens on 127.0.0.1 and serves each connection with a
 // server Conn and an echoServer.
-func startEchoServer(t *testing.T) (addr string, resets chan ErrCode) {
+type echoListener struct {
+	addr    string
+	resets  chan ErrCode
+	drivers sync.WaitGroup
+}
+
+func startEchoServer(t *testing.T) *echoListener {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { ln.Close() })
-	resets = make(chan ErrCode, 16)
+	el := &echoListener{addr: ln.Addr().String(), resets: make(chan ErrCode, 16)}
+	el.drivers.Add(1)
 	go func() {
+		defer el.drivers.Done()
 		for {
 			nc, err := ln.Accept()
 			if err != nil {
 				return
 			}
 			d := &connDriver{nc: nc}
-			e := &echoServer{d: d, streams: map[uint32]*echoStream{}, resets: resets}
+			e := &echoServer{d: d, streams: map[uint32]*echoStream{}, resets: el.resets}
 			d.c = NewConn(Server, &Config{InitialWindowSize: 65535, ConnWindowSize: 128 << 10, MaxConcurrentStreams: 250}, e)
 			d.mu.Lock()
 			d.c.Start()
 			d.flush()
 			d.mu.Unlock()
-			go d.run()
+			el.drivers.Go(d.run)
 		}
 	}()
-	return ln.Addr().String(), resets
+	t.Cleanup(func() {
+		ln.Close()
+		done := make(chan struct{})
+		go func() { el.drivers.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Error("server connections left running after the client closed")
+		}
+	})
+	return el
 }
 
 func xnetTransport() *http2.Transport {
@@ -224,11 +241,20 @@ func bigBody(n int) []byte {
 }
 
 func TestInterop_XNetTransport(t *testing.T) {
-	addr, resets := startEchoServer(t)
-	url := "http://" + addr + "/echo"
 	tr := xnetTransport()
-	defer tr.CloseIdleConnections()
-	cl := &http.Client{Transport: tr, Timeout: 30 * time.Second}
+	interopSuite(t, &http.Client{Transport: tr, Timeout: 30 * time.Second}, tr.CloseIdleConnections)
+}
+
+func TestInterop_NetHTTPClient(t *testing.T) {
+	cl := netHTTPClient()
+	interopSuite(t, cl, cl.CloseIdleConnections)
+}
+
+// interopSuite runs every server interop case with one client.
+func interopSuite(t *testing.T, cl *http.Client, closeIdle func()) {
+	el := startEchoServer(t)
+	t.Cleanup(closeIdle) // before the server's cleanup, which waits for its connections
+	url := "http://" + el.addr + "/echo"
 	t.Run("GET", func(t *testing.T) { roundTrip(t, cl, url, nil, nil) })
 	t.Run("POST 5 MiB", func(t *testing.T) { roundTrip(t, cl, url, bigBody(5<<20), nil) })
 	t.Run("concurrent", func(t *testing.T) {
@@ -271,7 +297,7 @@ func TestInterop_XNetTransport(t *testing.T) {
 		pw.CloseWithError(errors.New("cancelled"))
 		resp.Body.Close()
 		select {
-		case code := <-resets:
+		case code := <-el.resets:
 			if code != ErrCodeCancel {
 				t.Fatalf("reset with %v", code)
 			}
@@ -280,18 +306,4 @@ func TestInterop_XNetTransport(t *testing.T) {
 		}
 		roundTrip(t, cl, url, []byte("still alive"), nil)
 	})
-}
-
-func TestInterop_NetHTTPClient(t *testing.T) {
-	addr, _ := startEchoServer(t)
-	url := "http://" + addr + "/echo"
-	cl := netHTTPClient()
-	defer cl.CloseIdleConnections()
-	roundTrip(t, cl, url, nil, nil)
-	roundTrip(t, cl, url, bigBody(5<<20), nil)
-	var wg sync.WaitGroup
-	for i := range 50 {
-		wg.Go(func() { roundTrip(t, cl, url, bigBody(i*3000), nil) })
-	}
-	wg.Wait()
 }
