@@ -256,3 +256,45 @@ func TestRFC9113_6_6_PushPromiseRefused(t *testing.T) {
 	p.frames()
 	p.feedFail(ErrCodeProtocol, rawFrame(FramePushPromise, FlagPushPromiseEndHeaders, id, 0, 0, 0, 2, 0x82))
 }
+
+func TestRFC9113_4_2_FrameTooLarge(t *testing.T) {
+	p := newServer(t, nil)
+	hdr := AppendFrameHeader(nil, FrameHeader{DefaultMaxFrameSize + 1, FrameData, 0, 1})
+	p.feedFail(ErrCodeFrameSize, hdr) // refused on its header alone
+}
+
+// Frames of unknown types are ignored (section 5.5), outside a header block.
+func TestRFC9113_5_5_UnknownFrameType(t *testing.T) {
+	p := newServer(t, nil)
+	p.feed(rawFrame(0x42, 0xff, 1, 'x', 'y'), headers(1, true, p.req("GET", "/")))
+	p.events("headers 1 GET / end")
+	p.feedFail(ErrCodeProtocol, rawFrame(FrameHeaders, 0, 3, p.req("GET", "/")...), rawFrame(0x42, 0, 3))
+}
+
+func TestRFC9113_6_8_GoAwayReceivedByServer(t *testing.T) {
+	p := newServer(t, nil)
+	p.feed(headers(1, true, p.req("GET", "/")), AppendGoAway(nil, 0, ErrCodeNo, nil))
+	p.events("headers 1 GET / end", "goaway 0 NO_ERROR")
+	if p.c.Done() {
+		t.Fatal("Done with a stream left")
+	}
+	respond(p.c, 1, 200, true)
+	if !p.c.Done() || p.c.Stats().GoAwaysReceived != 1 {
+		t.Fatal("not Done")
+	}
+}
+
+func TestRFC9113_5_1_ClientHeadersOnClosedStream(t *testing.T) {
+	p := newClient(t, nil)
+	id, _ := p.c.OpenStream()
+	p.c.WriteHeaders(id, getHead("/"), true)
+	p.frames()
+	p.feed(headers(id, true, p.block(":status", "200")))
+	p.events("headers 1 200 end", "capacity")
+	p.feedFail(ErrCodeStreamClosed, headers(id, true, p.block(":status", "200")))
+}
+
+func TestRFC9113_5_1_ClientHeadersOnIdleStream(t *testing.T) {
+	p := newClient(t, nil)
+	p.feedFail(ErrCodeProtocol, headers(1, true, p.block(":status", "200")))
+}
