@@ -7,6 +7,7 @@ package h2
 // this file when head.go lands.
 
 import (
+	"errors"
 	"strconv"
 
 	"github.com/velox-proxy/velox/h2/hpack"
@@ -37,6 +38,10 @@ const (
 	HeadResponse
 	HeadTrailers
 )
+
+// ErrHeaderListTooLarge: the decoded list is over maxHeaderListSize; the
+// HPACK state is in sync (a request gets 431, a response a reset).
+var ErrHeaderListTooLarge = errors.New("h2: header list too large")
 
 var (
 	errHeadMalformed error = StreamError{Code: ErrCodeProtocol}
@@ -69,7 +74,7 @@ func (d *HeadDecoder) Decode(block []byte, kind HeadKind) (*Head, error) {
 	d.buf, d.offs, d.bad, d.kind = d.buf[:0], d.offs[:0], false, kind
 	err := d.hp.DecodeBlock(block, d.emitFn)
 	if err == hpack.ErrHeaderListTooLarge {
-		return nil, errHeadMalformed
+		return nil, ErrHeaderListTooLarge
 	}
 	if err != nil {
 		return nil, errHeadHPACK

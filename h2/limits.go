@@ -26,9 +26,11 @@ type Config struct {
 	MaxFrameSize uint32 `yaml:"max_frame_size"`
 
 	// MaxHeaderListSize is SETTINGS_MAX_HEADER_LIST_SIZE and the bound on a
-	// decoded header list (name+value+32 per field, the HPACK bomb): a
-	// request over it is refused with RST_STREAM(PROTOCOL_ERROR), its block
-	// still decoded. Default 64 KiB.
+	// decoded header list (name+value+32 per field, the HPACK bomb). Its
+	// block is still decoded, to keep the HPACK state; a request over it is
+	// answered 431 by Conn itself (and RST_STREAM(NO_ERROR) if its body
+	// would follow), without a Handler event; a response or trailers over it
+	// get RST_STREAM(PROTOCOL_ERROR) and OnReset. Default 64 KiB.
 	MaxHeaderListSize uint32 `yaml:"max_header_list_size"`
 
 	// MaxHeaderBlock bounds the compressed bytes of one header block, HEADERS
