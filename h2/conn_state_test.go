@@ -245,7 +245,7 @@ func TestRFC9113_8_1_MalformedRequest(t *testing.T) {
 // A header block over MaxHeaderListSize (decoded: the HPACK bomb) gets 431
 // from Conn itself, and RST_STREAM(NO_ERROR) if a body would follow; the
 // connection goes on, in sync.
-func TestRFC9113_6_5_2_HeaderListTooLarge(t *testing.T) {
+func TestRFC9113_6_5_2_ConnRequestHeaderListTooLarge(t *testing.T) {
 	p := newServer(t, &Config{MaxHeaderListSize: 200})
 	big := string(make([]byte, 300))
 	p.feed(headers(1, true, p.req("GET", "/", "x-big", big)))
@@ -266,7 +266,7 @@ func TestRFC9113_6_5_2_HeaderListTooLarge(t *testing.T) {
 	p.events("headers 5 POST /ok", "reset 5 PROTOCOL_ERROR local", "headers 7 GET /ok end")
 }
 
-func TestRFC9113_6_5_2_ResponseHeaderListTooLarge(t *testing.T) {
+func TestRFC9113_6_5_2_ConnResponseHeaderListTooLarge(t *testing.T) {
 	p := newClient(t, &Config{MaxHeaderListSize: 200})
 	id, _ := p.c.OpenStream()
 	p.c.WriteHeaders(id, getHead("/"), true)
