@@ -101,3 +101,19 @@ func TestConnAllocHandlerResponds(t *testing.T) {
 		t.Fatal("no body")
 	}
 }
+
+// BenchmarkConnStream: one request stream through a server Conn, as in
+// TestConnZeroAllocPerStream.
+func BenchmarkConnStream(b *testing.B) {
+	p := newServer(b, &Config{InitialWindowSize: 64, ConnWindowSize: 65535})
+	p.c.h = &allocHandler{c: p.c, resp: Head{Status: 200}, body: []byte("ok")}
+	streams := h2loadStreams(p, b.N+1)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		if _, err := p.c.Feed(streams[i]); err != nil {
+			b.Fatal(err)
+		}
+		p.c.ClearOutput()
+	}
+}

@@ -59,8 +59,8 @@ type Config struct {
 	MaxEmptyFrames int `yaml:"max_empty_frames"`
 
 	// MaxControlFrames is the control budget: each SETTINGS, PING, PRIORITY,
-	// WINDOW_UPDATE and RST_STREAM received, and each refused stream, costs
-	// 1; a HEADERS opening a stream and a DATA frame with payload, received
+	// WINDOW_UPDATE, RST_STREAM and GOAWAY received, and each refused
+	// stream, costs 1; a HEADERS opening a stream and a DATA frame with payload, received
 	// or sent, give 1 back (up to MaxControlFrames). Below zero:
 	// GOAWAY(ENHANCE_YOUR_CALM) (SETTINGS, PING, PRIORITY and RST floods,
 	// as Envoy and nginx bound them). Default 1000.
