@@ -157,3 +157,38 @@ func TestFlood_StreamsOverMaxConcurrent(t *testing.T) {
 	}
 	p.feedFail(ErrCodeEnhanceYourCalm, headers(id, false, p.req("GET", "/")))
 }
+
+// CVE-2025-8671 (MadeYouReset): the client makes the server reset streams
+// with frames that are stream errors (here a zero WINDOW_UPDATE) instead of
+// RST_STREAM. Those resets spend the same budget.
+func TestFlood_MadeYouReset_CVE_2025_8671(t *testing.T) {
+	p := newServer(t, &Config{MaxRapidResets: 10})
+	id := uint32(1)
+	for range 10 {
+		p.feed(headers(id, false, p.req("GET", "/")), wu(id, 0))
+		id += 2
+	}
+	p.feedFail(ErrCodeEnhanceYourCalm, headers(id, false, p.req("GET", "/")), wu(id, 0))
+}
+
+// DATA on closed streams gets one RST_STREAM per stream, which costs the
+// control budget; more DATA on them is ignored.
+func TestFlood_DataOnClosedStreams(t *testing.T) {
+	p := newServer(t, nil)
+	for id := uint32(1); id <= 11; id += 2 {
+		p.feed(headers(id, true, p.req("GET", "/")))
+		respond(p.c, id, 204, true)
+	}
+	p.frames()
+	before := p.c.control.left
+	for range 10 {
+		for id := uint32(1); id <= 11; id += 2 {
+			p.feed(data(id, false, "x"))
+		}
+	}
+	p.expect("RST_STREAM 1 STREAM_CLOSED", "RST_STREAM 3 STREAM_CLOSED", "RST_STREAM 5 STREAM_CLOSED",
+		"RST_STREAM 7 STREAM_CLOSED", "RST_STREAM 9 STREAM_CLOSED", "RST_STREAM 11 STREAM_CLOSED")
+	if p.c.control.left != before-6 {
+		t.Fatalf("control budget %d, was %d", p.c.control.left, before)
+	}
+}

@@ -124,6 +124,11 @@ func TestRFC9113_6_9_WindowUpdateZero(t *testing.T) {
 	p.feed(headers(1, false, p.req("GET", "/")), wu(1, 0))
 	p.events("headers 1 GET /", "reset 1 PROTOCOL_ERROR local")
 	p.expect("RST_STREAM 1 PROTOCOL_ERROR")
+	p.feed(headers(3, true, p.req("GET", "/")))
+	respond(p.c, 3, 204, true)
+	p.frames()
+	p.feed(wu(3, 0)) // on a closed stream: still a stream error
+	p.expect("RST_STREAM 3 PROTOCOL_ERROR")
 	p.feedFail(ErrCodeProtocol, wu(0, 0))
 }
 

@@ -68,8 +68,9 @@ type Config struct {
 
 	// MaxRapidResets is the rapid-reset budget (CVE-2023-44487, server role):
 	// each stream the peer resets before we sent its final response head
-	// costs 1, each stream that ends normally gives 1 back. Below zero:
-	// GOAWAY(ENHANCE_YOUR_CALM). Default 100.
+	// costs 1, and so does each stream we reset for a stream error before
+	// that (MadeYouReset, CVE-2025-8671); each stream that ends normally
+	// gives 1 back. Below zero: GOAWAY(ENHANCE_YOUR_CALM). Default 100.
 	MaxRapidResets int `yaml:"max_rapid_resets"`
 }
 
