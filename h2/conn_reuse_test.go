@@ -1,6 +1,7 @@
 package h2
 
 import (
+	"errors"
 	"regexp"
 	"testing"
 )
@@ -60,5 +61,23 @@ func TestConnStatsNames(t *testing.T) {
 	})
 	if len(seen) != 3+32 || seen["h2_resets_sent_cancel"] != 2 || seen["h2_streams_opened"] != 3 || seen["h2_resets_received_code_15_up"] != 0 {
 		t.Fatalf("%v", seen)
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	if err := (&Config{}).Validate(); err != nil {
+		t.Fatal(err)
+	}
+	for _, cfg := range []Config{
+		{InitialWindowSize: 1 << 31}, {ConnWindowSize: 1 << 31}, {ConnWindowSize: 1000},
+		{MaxFrameSize: 1000}, {MaxFrameSize: 1 << 24}, {MaxRapidResets: -1},
+	} {
+		if err := cfg.Validate(); !errors.Is(err, ErrConfig) {
+			t.Errorf("%+v: %v", cfg, err)
+		}
+		c := cfg.withDefaults() // NewConn clamps instead
+		if c.Validate() != nil {
+			t.Errorf("withDefaults(%+v) = %+v, invalid", cfg, c)
+		}
 	}
 }

@@ -1,5 +1,10 @@
 package h2
 
+import (
+	"errors"
+	"fmt"
+)
+
 // Config holds the limits of one Conn. A zero field means its default,
 // given in the field's comment; what happens when a limit is hit is said
 // there too. Conn copies the Config in NewConn and Reinit.
@@ -90,6 +95,28 @@ const (
 // initialWindow is every window's size before SETTINGS say otherwise (RFC
 // 9113 section 6.9.2).
 const initialWindow = 65535
+
+// ErrConfig is wrapped by the errors Config.Validate returns.
+var ErrConfig = errors.New("h2: invalid config")
+
+// Validate reports values the protocol does not allow (RFC 9113 sections
+// 6.5.2 and 6.9.1), naming the field. NewConn does not fail on them: it
+// clamps them into range.
+func (cfg *Config) Validate() error {
+	switch {
+	case cfg.InitialWindowSize > MaxWindowSize:
+		return fmt.Errorf("%w: initial_window_size %d above 2^31-1", ErrConfig, cfg.InitialWindowSize)
+	case cfg.ConnWindowSize > MaxWindowSize:
+		return fmt.Errorf("%w: conn_window_size %d above 2^31-1", ErrConfig, cfg.ConnWindowSize)
+	case cfg.ConnWindowSize != 0 && cfg.ConnWindowSize < initialWindow:
+		return fmt.Errorf("%w: conn_window_size %d below 65535", ErrConfig, cfg.ConnWindowSize)
+	case cfg.MaxFrameSize != 0 && (cfg.MaxFrameSize < DefaultMaxFrameSize || cfg.MaxFrameSize > MaxFrameSizeLimit):
+		return fmt.Errorf("%w: max_frame_size %d outside [16384, 2^24-1]", ErrConfig, cfg.MaxFrameSize)
+	case cfg.MaxControlQueue < 0 || cfg.MaxEmptyFrames < 0 || cfg.MaxControlFrames < 0 || cfg.MaxRapidResets < 0:
+		return fmt.Errorf("%w: negative limit", ErrConfig)
+	}
+	return nil
+}
 
 // withDefaults returns cfg (nil is the zero Config) with zero fields set to
 // their defaults and values clamped to what the protocol allows.
