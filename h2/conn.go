@@ -161,6 +161,11 @@ func (c *Conn) Done() bool {
 // streams opened with OpenStream whose HEADERS are not sent yet).
 func (c *Conn) ActiveStreams() int { return c.streams.len() }
 
+// SettingsAcked reports whether the peer acknowledged our SETTINGS: an
+// owner that wants SETTINGS_TIMEOUT (RFC 9113 section 6.5.3) checks it
+// from its timer and calls GoAway(ErrCodeSettingsTimeout).
+func (c *Conn) SettingsAcked() bool { return c.ourAcked }
+
 // PeerSettings returns the peer's settings in force (its defaults until its
 // SETTINGS arrive; maxHeaderList 0 means unlimited).
 func (c *Conn) PeerSettings() (maxConcurrent, initialWindow, maxFrame, maxHeaderList uint32) {

@@ -77,8 +77,14 @@ func TestRFC9113_6_5_3_OurSettingsApplyOnAck(t *testing.T) {
 	p.frames()
 	p.feed([]byte(ClientPreface), settings(), headers(1, false, p.req("POST", "/")), data(1, false, string(make([]byte, 5000))))
 	p.expect("SETTINGS ACK")
+	if c.SettingsAcked() {
+		t.Fatal("acked before the ack")
+	}
 	p.feed(AppendSettingsAck(nil), headers(3, false, p.req("POST", "/")), data(3, false, string(make([]byte, 1001))))
 	p.expect("RST_STREAM 3 FLOW_CONTROL_ERROR")
+	if !c.SettingsAcked() {
+		t.Fatal("ack not seen")
+	}
 	p.feed(data(1, false, "x")) // 5000 taken, the window is now 1000-5000
 	p.expect("RST_STREAM 1 FLOW_CONTROL_ERROR")
 }
