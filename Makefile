@@ -51,6 +51,7 @@ fuzz:
 	$(GO) test ./proxy/pathnorm -run '^$$' -fuzz FuzzNormalizePath -fuzztime 30s
 	$(GO) test ./h2 -run '^$$' -fuzz FuzzReadFrame -fuzztime 30s
 	$(GO) test ./h2 -run '^$$' -fuzz FuzzHeadDecode -fuzztime 30s
+	$(GO) test ./h2 -run '^$$' -fuzz FuzzConnServer -fuzztime 30s
 	$(GO) test ./h2/hpack -run '^$$' -fuzz FuzzDecodeBlock -fuzztime 30s
 
 bench: build

@@ -34,7 +34,8 @@ type Handler interface {
 	// (remote=false), or because a GOAWAY's last-stream-id excluded it
 	// (client role; REFUSED_STREAM, remote=true: safe to retry). The stream
 	// is forgotten after this call; never called after the owner's own
-	// Reset of that stream.
+	// Reset of that stream. Bytes OnData delivered and the owner has not
+	// consumed still hold the connection window: drop them with Consume.
 	OnReset(id uint32, code ErrCode, remote bool)
 	// OnSendWindow: the send window of stream id opened (id 0: the
 	// connection window, or every stream's after SETTINGS raised
@@ -44,7 +45,9 @@ type Handler interface {
 	// reported with OnReset(REFUSED_STREAM, remote=true) (client role); no
 	// new stream may be opened. debug is valid during the call.
 	OnGoAway(lastID uint32, code ErrCode, debug []byte)
-	// OnCapacity (client role): more streams may be opened now.
+	// OnCapacity (client role): more streams may be opened now: a stream
+	// closed (not by the owner's own Reset), the peer raised
+	// MAX_CONCURRENT_STREAMS, or its first SETTINGS arrived.
 	OnCapacity()
 }
 
@@ -157,6 +160,11 @@ func (c *Conn) Done() bool {
 // ActiveStreams is the number of open and half-closed streams (client: and
 // streams opened with OpenStream whose HEADERS are not sent yet).
 func (c *Conn) ActiveStreams() int { return c.streams.len() }
+
+// SettingsAcked reports whether the peer acknowledged our SETTINGS: an
+// owner that wants SETTINGS_TIMEOUT (RFC 9113 section 6.5.3) checks it
+// from its timer and calls GoAway(ErrCodeSettingsTimeout).
+func (c *Conn) SettingsAcked() bool { return c.ourAcked }
 
 // PeerSettings returns the peer's settings in force (its defaults until its
 // SETTINGS arrive; maxHeaderList 0 means unlimited).

@@ -6,15 +6,16 @@ package h2
 
 // blockState describes the header block being received.
 type blockState struct {
-	id   uint32
-	end  bool    // the HEADERS had END_STREAM
-	serr ErrCode // a stream error ReadFrame found in the HEADERS
+	id       uint32
+	end      bool    // the HEADERS had END_STREAM
+	serr     ErrCode // a stream error ReadFrame found in the HEADERS
+	tooLarge bool    // the decoded list is over MaxHeaderListSize
 }
 
 // onHeaders starts a header block; a block without END_HEADERS is copied
 // into c.block, bounded by MaxHeaderBlock (checkHeader).
 func (c *Conn) onHeaders(f Frame, serr ErrCode) error {
-	c.blk = blockState{f.StreamID, f.Flags.Has(FlagHeadersEndStream), serr}
+	c.blk = blockState{id: f.StreamID, end: f.Flags.Has(FlagHeadersEndStream), serr: serr}
 	if f.Flags.Has(FlagHeadersEndHeaders) {
 		return c.endBlock(f.Data)
 	}
@@ -44,9 +45,6 @@ func (c *Conn) endBlock(block []byte) error {
 	h, err := c.hdec.Decode(block, kind)
 	c.block = c.block[:0]
 	bad := c.blk.serr
-	if err == ErrHeaderListTooLarge {
-		err = StreamError{StreamID: id, Code: ErrCodeProtocol} // in sync: only the stream suffers
-	}
 	switch e := err.(type) {
 	case nil:
 	case StreamError:
@@ -54,7 +52,10 @@ func (c *Conn) endBlock(block []byte) error {
 	case ConnectionError:
 		return c.fail(ErrCode(e))
 	default:
-		return c.fail(ErrCodeCompression)
+		if err != ErrHeaderListTooLarge {
+			return c.fail(ErrCodeCompression)
+		}
+		bad, c.blk.tooLarge = cmp0(bad, ErrCodeProtocol), true
 	}
 	if c.role == Server {
 		return c.serverHead(id, h, bad)
@@ -90,12 +91,30 @@ func (c *Conn) serverHead(id uint32, h *Head, bad ErrCode) error {
 	case bad == ErrCodeNo && c.blk.end && h.ContentLength > 0:
 		bad = ErrCodeProtocol
 	}
-	if bad != ErrCodeNo {
+	switch {
+	case c.blk.tooLarge && c.blk.serr == ErrCodeNo:
+		return c.reject431(id)
+	case bad != ErrCodeNo:
 		c.streams.remember(id, true)
 		return c.answerReset(id, bad)
 	}
 	c.openPeerStream(id, h)
 	return nil
+}
+
+// reject431 answers a request whose header list is over MaxHeaderListSize
+// with 431 (RFC 6585 section 5, as nginx does) and, if the request goes on,
+// RST_STREAM(NO_ERROR) to stop its body (RFC 9113 section 8.1). The Handler
+// never hears of the stream.
+func (c *Conn) reject431(id uint32) error {
+	n := len(c.out)
+	c.hbuf = c.henc.AppendBlock(c.hbuf[:0], &Head{Status: 431, ContentLength: -1})
+	c.out = AppendHeaders(c.out, id, true, c.hbuf, c.peer.maxFrame)
+	if !c.blk.end {
+		c.appendReset(id, ErrCodeNo)
+	}
+	c.streams.remember(id, true)
+	return c.queueControl(len(c.out) - n)
 }
 
 // openPeerStream makes the stream a request head opened and tells the

@@ -94,7 +94,7 @@ func (r *recorder) take() []string {
 
 // peer is the test's end of a connection to a Conn under test.
 type peer struct {
-	t   *testing.T
+	t   testing.TB
 	c   *Conn
 	r   *recorder
 	enc *hpack.Encoder
@@ -102,7 +102,7 @@ type peer struct {
 
 // newServer starts a server Conn and does the client's half of the
 // connection preface: after it, Output is empty.
-func newServer(t *testing.T, cfg *Config) *peer {
+func newServer(t testing.TB, cfg *Config) *peer {
 	t.Helper()
 	p := &peer{t: t, r: &recorder{}, enc: hpack.NewEncoder(4096)}
 	p.c = NewConn(Server, cfg, p.r)
@@ -219,7 +219,7 @@ func describe(f *Frame) string {
 
 // diffOutput reads out with x/net's Framer too: every frame Conn writes
 // must be valid for it.
-func diffOutput(t *testing.T, out []byte) {
+func diffOutput(t testing.TB, out []byte) {
 	t.Helper()
 	out = bytes.TrimPrefix(out, []byte(ClientPreface))
 	fr := http2.NewFramer(nil, bytes.NewReader(out))
@@ -309,3 +309,5 @@ func respond(c *Conn, id uint32, status int, end bool, kv ...string) error {
 	}
 	return c.WriteHeaders(id, h, end)
 }
+
+func newEnc() *hpack.Encoder { return hpack.NewEncoder(4096) }

@@ -166,6 +166,10 @@ func (c *Conn) dataOnInactive(f Frame) error {
 	if _, byUs := c.streams.recentlyClosed(f.StreamID); byUs {
 		return nil
 	}
+	if err := c.spendControl(); err != nil {
+		return err
+	}
+	c.streams.remember(f.StreamID, true) // one RST_STREAM is enough
 	return c.answerReset(f.StreamID, ErrCodeStreamClosed)
 }
 
@@ -229,6 +233,8 @@ func (c *Conn) onWindowUpdate(f Frame, serr ErrCode) error {
 	switch {
 	case s == nil && !c.closedID(f.StreamID):
 		return c.fail(ErrCodeProtocol)
+	case s == nil && serr != ErrCodeNo: // a zero increment is an error in any state
+		return c.answerReset(f.StreamID, serr)
 	case s == nil:
 		return nil
 	case serr != ErrCodeNo:
@@ -241,13 +247,20 @@ func (c *Conn) onWindowUpdate(f Frame, serr ErrCode) error {
 }
 
 // streamError resets an active stream after its peer broke a rule, and
-// tells the Handler (remote=false).
+// tells the Handler (remote=false). On a server, a stream reset before its
+// response spends the rapid-reset budget like a reset by the client: a
+// peer can make us reset streams with bad frames as easily as with
+// RST_STREAM ("MadeYouReset", CVE-2025-8671).
 func (c *Conn) streamError(id uint32, code ErrCode) error {
+	rapid := c.role == Server && !c.streams.get(id).finalSent
 	c.streams.remove(id, true)
 	if err := c.answerReset(id, code); err != nil {
 		return err
 	}
 	c.h.OnReset(id, code, false)
+	if rapid && !c.reset.spend() {
+		return c.fail(ErrCodeEnhanceYourCalm)
+	}
 	if c.role == Client {
 		c.h.OnCapacity()
 	}

@@ -1,6 +1,9 @@
 package h2
 
-import "testing"
+import (
+	"bytes"
+	"testing"
+)
 
 // Stream states and stream ids: RFC 9113 sections 3.4, 5.1, 5.1.1, 5.1.2,
 // 5.3.1, 5.4, 6.4, 8.1.
@@ -239,14 +242,38 @@ func TestRFC9113_8_1_MalformedRequest(t *testing.T) {
 	p.events()
 }
 
-// A header block over MaxHeaderListSize (decoded: the HPACK bomb) is a
-// stream error; the connection goes on, in sync.
-func TestRFC9113_6_5_2_ConnHeaderListTooLarge(t *testing.T) {
+// A header block over MaxHeaderListSize (decoded: the HPACK bomb) gets 431
+// from Conn itself, and RST_STREAM(NO_ERROR) if a body would follow; the
+// connection goes on, in sync.
+func TestRFC9113_6_5_2_ConnRequestHeaderListTooLarge(t *testing.T) {
 	p := newServer(t, &Config{MaxHeaderListSize: 200})
-	p.feed(headers(1, true, p.req("GET", "/", "x-big", string(make([]byte, 300)))))
+	big := string(make([]byte, 300))
+	p.feed(headers(1, true, p.req("GET", "/", "x-big", big)))
+	out := bytes.Clone(p.c.Output())
+	p.expect("HEADERS 1 END_STREAM END_HEADERS")
+	f, _, _ := ReadFrame(out, DefaultMaxFrameSize)
+	var d HeadDecoder
+	d.Init(0, 4096)
+	if h, err := d.Decode(f.Data, HeadResponse); err != nil || h.Status != 431 {
+		t.Fatalf("%v %+v", err, h)
+	}
+	p.feed(headers(3, false, p.req("POST", "/", "x-big", big)), data(3, true, "ignored"))
+	p.expect("HEADERS 3 END_STREAM END_HEADERS", "RST_STREAM 3 NO_ERROR")
+	p.feed(headers(5, false, p.req("POST", "/ok")))
+	p.feed(headers(5, true, p.block("x-big", big))) // trailers: a stream error
+	p.expect("RST_STREAM 5 PROTOCOL_ERROR")
+	p.feed(headers(7, true, p.req("GET", "/ok")))
+	p.events("headers 5 POST /ok", "reset 5 PROTOCOL_ERROR local", "headers 7 GET /ok end")
+}
+
+func TestRFC9113_6_5_2_ConnResponseHeaderListTooLarge(t *testing.T) {
+	p := newClient(t, &Config{MaxHeaderListSize: 200})
+	id, _ := p.c.OpenStream()
+	p.c.WriteHeaders(id, getHead("/"), true)
+	p.frames()
+	p.feed(headers(id, true, p.block(":status", "200", "x-big", string(make([]byte, 300)))))
+	p.events("reset 1 PROTOCOL_ERROR local", "capacity")
 	p.expect("RST_STREAM 1 PROTOCOL_ERROR")
-	p.feed(headers(3, true, p.req("GET", "/ok")))
-	p.events("headers 3 GET /ok end")
 }
 
 func TestRFC9113_6_6_PushPromiseRefused(t *testing.T) {
@@ -255,4 +282,46 @@ func TestRFC9113_6_6_PushPromiseRefused(t *testing.T) {
 	p.c.WriteHeaders(id, &Head{Method: []byte("GET"), Scheme: []byte("http"), Path: []byte("/"), Authority: []byte("a")}, true)
 	p.frames()
 	p.feedFail(ErrCodeProtocol, rawFrame(FramePushPromise, FlagPushPromiseEndHeaders, id, 0, 0, 0, 2, 0x82))
+}
+
+func TestRFC9113_4_2_FrameTooLarge(t *testing.T) {
+	p := newServer(t, nil)
+	hdr := AppendFrameHeader(nil, FrameHeader{DefaultMaxFrameSize + 1, FrameData, 0, 1})
+	p.feedFail(ErrCodeFrameSize, hdr) // refused on its header alone
+}
+
+// Frames of unknown types are ignored (section 5.5), outside a header block.
+func TestRFC9113_5_5_UnknownFrameType(t *testing.T) {
+	p := newServer(t, nil)
+	p.feed(rawFrame(0x42, 0xff, 1, 'x', 'y'), headers(1, true, p.req("GET", "/")))
+	p.events("headers 1 GET / end")
+	p.feedFail(ErrCodeProtocol, rawFrame(FrameHeaders, 0, 3, p.req("GET", "/")...), rawFrame(0x42, 0, 3))
+}
+
+func TestRFC9113_6_8_GoAwayReceivedByServer(t *testing.T) {
+	p := newServer(t, nil)
+	p.feed(headers(1, true, p.req("GET", "/")), AppendGoAway(nil, 0, ErrCodeNo, nil))
+	p.events("headers 1 GET / end", "goaway 0 NO_ERROR")
+	if p.c.Done() {
+		t.Fatal("Done with a stream left")
+	}
+	respond(p.c, 1, 200, true)
+	if !p.c.Done() || p.c.Stats().GoAwaysReceived != 1 {
+		t.Fatal("not Done")
+	}
+}
+
+func TestRFC9113_5_1_ClientHeadersOnClosedStream(t *testing.T) {
+	p := newClient(t, nil)
+	id, _ := p.c.OpenStream()
+	p.c.WriteHeaders(id, getHead("/"), true)
+	p.frames()
+	p.feed(headers(id, true, p.block(":status", "200")))
+	p.events("headers 1 200 end", "capacity")
+	p.feedFail(ErrCodeStreamClosed, headers(id, true, p.block(":status", "200")))
+}
+
+func TestRFC9113_5_1_ClientHeadersOnIdleStream(t *testing.T) {
+	p := newClient(t, nil)
+	p.feedFail(ErrCodeProtocol, headers(1, true, p.block(":status", "200")))
 }

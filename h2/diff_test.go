@@ -128,6 +128,11 @@ func framerRead(b []byte, maxFrameSize uint32) (summary, error) {
 		err = errProtocol
 	case h.Type == FramePriority && err == errFrameSize && h.StreamID != 0 && h.Length <= maxFrameSize:
 		err = StreamError{h.StreamID, ErrCodeFrameSize}
+	case h.Type == FrameSettings && err == ConnectionError(ErrCodeFlowControl):
+		// x/net checks INITIAL_WINDOW_SIZE while parsing, before the other
+		// settings; RFC 9113 section 6.5.3 processes them in order, and so
+		// does velox: the first invalid one names the error.
+		err = firstInvalidSetting(b[FrameHeaderLen:])
 	}
 	if err != nil {
 		return summary{}, err
@@ -393,4 +398,16 @@ func TestDiffFrameOrder(t *testing.T) {
 	if refused < 2000 || refused > 18000 {
 		t.Fatalf("poor mix: %d of 20000 sequences refused", refused)
 	}
+}
+
+// firstInvalidSetting validates a SETTINGS payload in order with x/net's
+// rules and returns the first error.
+func firstInvalidSetting(p []byte) error {
+	for ; len(p) >= 6; p = p[6:] {
+		st := http2.Setting{ID: http2.SettingID(uint16(p[0])<<8 | uint16(p[1])), Val: uint32(p[2])<<24 | uint32(p[3])<<16 | uint32(p[4])<<8 | uint32(p[5])}
+		if err := st.Valid(); err != nil {
+			return theirError(err)
+		}
+	}
+	return nil
 }

@@ -68,6 +68,25 @@
 // peer's windows: WriteData takes what they allow and OnSendWindow says when
 // more may go.
 //
+// SETTINGS (section 6.5, conn_settings.go): ours go out once, at Start,
+// with ENABLE_PUSH=0 always. The peer's are applied in order and
+// acknowledged; a change of its INITIAL_WINDOW_SIZE moves every stream's
+// send window (section 6.9.2). What of ours binds our own side waits for
+// the peer's ack when it is a decrease (a smaller HPACK table, a smaller
+// stream window); an increase applies at once, since the peer may use it as
+// soon as it has read our SETTINGS, before its ack reaches us.
+//
+// GOAWAY (section 6.8, conn_goaway.go): GoAway(ErrCodeNo) shuts down
+// gracefully in two steps (GOAWAY with 2^31-1 and a PING, then the real
+// last stream id when the PING's ack comes); other codes close at once. A
+// peer's GOAWAY stops OpenStream, and our streams above its last stream id
+// are reported refused. Done says when the owner may close.
+//
+// Errors: a connection error makes Conn queue GOAWAY(code) and Feed return
+// ConnectionError(code), for good. A stream error makes Conn queue
+// RST_STREAM(code), forget the stream and call OnReset(id, code, false);
+// the connection goes on.
+//
 // Limits (limits.go, Config): MaxConcurrentStreams (excess streams refused
 // with REFUSED_STREAM), MaxHeaderListSize (the HPACK bomb: RST_STREAM),
 // MaxHeaderBlock (the CONTINUATION flood: checked on each frame header, a

@@ -1,5 +1,10 @@
 package h2
 
+import (
+	"errors"
+	"fmt"
+)
+
 // Config holds the limits of one Conn. A zero field means its default,
 // given in the field's comment; what happens when a limit is hit is said
 // there too. Conn copies the Config in NewConn and Reinit.
@@ -26,9 +31,11 @@ type Config struct {
 	MaxFrameSize uint32 `yaml:"max_frame_size"`
 
 	// MaxHeaderListSize is SETTINGS_MAX_HEADER_LIST_SIZE and the bound on a
-	// decoded header list (name+value+32 per field, the HPACK bomb): a
-	// request over it is refused with RST_STREAM(PROTOCOL_ERROR), its block
-	// still decoded. Default 64 KiB.
+	// decoded header list (name+value+32 per field, the HPACK bomb). Its
+	// block is still decoded, to keep the HPACK state; a request over it is
+	// answered 431 by Conn itself (and RST_STREAM(NO_ERROR) if its body
+	// would follow), without a Handler event; a response or trailers over it
+	// get RST_STREAM(PROTOCOL_ERROR) and OnReset. Default 64 KiB.
 	MaxHeaderListSize uint32 `yaml:"max_header_list_size"`
 
 	// MaxHeaderBlock bounds the compressed bytes of one header block, HEADERS
@@ -57,8 +64,8 @@ type Config struct {
 	MaxEmptyFrames int `yaml:"max_empty_frames"`
 
 	// MaxControlFrames is the control budget: each SETTINGS, PING, PRIORITY,
-	// WINDOW_UPDATE and RST_STREAM received, and each refused stream, costs
-	// 1; a HEADERS opening a stream and a DATA frame with payload, received
+	// WINDOW_UPDATE, RST_STREAM and GOAWAY received, and each refused
+	// stream, costs 1; a HEADERS opening a stream and a DATA frame with payload, received
 	// or sent, give 1 back (up to MaxControlFrames). Below zero:
 	// GOAWAY(ENHANCE_YOUR_CALM) (SETTINGS, PING, PRIORITY and RST floods,
 	// as Envoy and nginx bound them). Default 1000.
@@ -66,8 +73,9 @@ type Config struct {
 
 	// MaxRapidResets is the rapid-reset budget (CVE-2023-44487, server role):
 	// each stream the peer resets before we sent its final response head
-	// costs 1, each stream that ends normally gives 1 back. Below zero:
-	// GOAWAY(ENHANCE_YOUR_CALM). Default 100.
+	// costs 1, and so does each stream we reset for a stream error before
+	// that (MadeYouReset, CVE-2025-8671); each stream that ends normally
+	// gives 1 back. Below zero: GOAWAY(ENHANCE_YOUR_CALM). Default 100.
 	MaxRapidResets int `yaml:"max_rapid_resets"`
 }
 
@@ -87,6 +95,28 @@ const (
 // initialWindow is every window's size before SETTINGS say otherwise (RFC
 // 9113 section 6.9.2).
 const initialWindow = 65535
+
+// ErrConfig is wrapped by the errors Config.Validate returns.
+var ErrConfig = errors.New("h2: invalid config")
+
+// Validate reports values the protocol does not allow (RFC 9113 sections
+// 6.5.2 and 6.9.1), naming the field. NewConn does not fail on them: it
+// clamps them into range.
+func (cfg *Config) Validate() error {
+	switch {
+	case cfg.InitialWindowSize > MaxWindowSize:
+		return fmt.Errorf("%w: initial_window_size %d above 2^31-1", ErrConfig, cfg.InitialWindowSize)
+	case cfg.ConnWindowSize > MaxWindowSize:
+		return fmt.Errorf("%w: conn_window_size %d above 2^31-1", ErrConfig, cfg.ConnWindowSize)
+	case cfg.ConnWindowSize != 0 && cfg.ConnWindowSize < initialWindow:
+		return fmt.Errorf("%w: conn_window_size %d below 65535", ErrConfig, cfg.ConnWindowSize)
+	case cfg.MaxFrameSize != 0 && (cfg.MaxFrameSize < DefaultMaxFrameSize || cfg.MaxFrameSize > MaxFrameSizeLimit):
+		return fmt.Errorf("%w: max_frame_size %d outside [16384, 2^24-1]", ErrConfig, cfg.MaxFrameSize)
+	case cfg.MaxControlQueue < 0 || cfg.MaxEmptyFrames < 0 || cfg.MaxControlFrames < 0 || cfg.MaxRapidResets < 0:
+		return fmt.Errorf("%w: negative limit", ErrConfig)
+	}
+	return nil
+}
 
 // withDefaults returns cfg (nil is the zero Config) with zero fields set to
 // their defaults and values clamped to what the protocol allows.

@@ -68,9 +68,11 @@ func (t *streamTable) remember(id uint32, resetByUs bool) {
 	t.next = (t.next + 1) % closedRingLen
 }
 
-// recentlyClosed reports whether id is in the ring, and whether we reset it.
+// recentlyClosed reports whether id is in the ring, and whether we reset it
+// (its newest entry says).
 func (t *streamTable) recentlyClosed(id uint32) (found, resetByUs bool) {
-	for _, v := range t.ring {
+	for i := range closedRingLen {
+		v := t.ring[(t.next-1-i+closedRingLen)%closedRingLen]
 		if v>>1 == id && id != 0 {
 			return true, v&1 == 1
 		}
