@@ -7,7 +7,7 @@
 // conn.go (one socket), read.go and write.go (the data paths), timer.go
 // (per-loop timers), dial.go (non-blocking connect), listen.go and group.go
 // (SO_REUSEPORT listeners, start and stop), task.go (Execute), buffer.go
-// (pooled buffers).
+// (pooled buffers), gather.go (gathered writes, flushed once an iteration).
 //
 // # Ownership
 //
@@ -35,6 +35,8 @@
 // Conn.Write(b) may be called with b pointing into data: it writes b to the
 // socket at once when nothing is queued; what the kernel does not take is
 // copied into c's pooled output queue, so b may be reused when Write returns.
+// Conn.Gather(b) copies all of b into that queue, so b may be reused when
+// Gather returns too.
 //
 // At EOF the kept input, if any, is offered once more, then OnClose(c, io.EOF)
 // runs: a peer's half-close ends the Conn, unless its Handler is a
@@ -46,7 +48,8 @@
 // after that Write returns ErrClosed. A Write or Writev that fails (EPIPE,
 // ECONNRESET) returns the error and dooms c: Closed reports true, and
 // OnClose(c, err) runs from the loop at the end of the current iteration,
-// never from inside the Write. Dial never calls the handler from inside
+// never from inside the Write. A failed Flush, or a failed end-of-iteration
+// flush of gathered output, dooms c the same way. Dial never calls the handler from inside
 // Dial either: a connect that fails at once is reported the same way.
 // Group.Stop closes every Conn with OnClose(c, ErrClosed).
 //
@@ -54,5 +57,30 @@
 //
 // A Conn whose Buffered() output grows past what the caller allows is a signal
 // to PauseRead the peer that feeds it; OnWritable(c) runs when c's output queue
-// has been fully flushed, and the caller then ResumeReads the peer.
+// has been fully flushed, and the caller then ResumeReads the peer. With
+// SetLowWatermark(n) it runs instead when the queue comes down from above n
+// bytes to n or fewer (see Handler.OnWritable).
+//
+// # What HTTP/2 needs
+//
+// One client connection carries many streams, and its session writes many
+// small frames per event, often while handling another Conn's OnData. Three
+// things serve it (gather.go, write.go, read.go):
+//
+//   - Gathered writes. Conn.Gather copies a frame into c's output queue
+//     without a syscall; at the end of the loop iteration (after the ready
+//     events, tasks, timers and pending work, before the loop waits again)
+//     every Conn gathered on is flushed with one writev(2) of its queue, in
+//     which small frames share chunks: 32 frames are one syscall, not 32.
+//     Write and Writev after a Gather queue behind it, so order is kept;
+//     Conn.Flush sends what was gathered at once. An error of the deferred
+//     flush dooms c like a failed Write.
+//   - A low watermark. SetLowWatermark(n) makes OnWritable run once each
+//     time queued output falls from above n to n or fewer, whichever flush
+//     does it, so a session can stop producing DATA while the client is slow
+//     and resume before the queue runs dry.
+//   - The half-close event. A Handler that is a HalfCloser hears of the
+//     peer's FIN in OnReadEOF and may keep c open to finish its streams;
+//     what it Gathers there is flushed at the end of that iteration like any
+//     other gathered output.
 package eventloop

@@ -458,8 +458,8 @@ func TestGatherFlushAllocs(t *testing.T) {
 
 // BenchmarkGather writes 32 frames of 9–100 bytes per iteration to a
 // socketpair peer: one Write each, one Writev of all, or one Gather each
-// and the end-of-iteration flush. Every variant runs one loop iteration and
-// the peer's read.
+// and the end-of-iteration flush. Every variant runs one loop iteration (a
+// timer due at once keeps it from sleeping) and the peer's read.
 func BenchmarkGather(b *testing.B) {
 	fs := smallFrames(32)
 	buf := make([]byte, len(bytes.Join(fs, nil)))
@@ -482,11 +482,14 @@ func BenchmarkGather(b *testing.B) {
 		b.Run(bc.name, func(b *testing.B) {
 			l := newTestLoop(b)
 			c, peer := newPair(b, l, &handlerFuncs{}, 0)
+			var tick Timer
+			tick.Init(l, func() {})
 			writes := l.stats.Writes
 			b.ReportAllocs()
 			b.SetBytes(int64(len(buf)))
 			for b.Loop() {
 				bc.write(c)
+				tick.Reset(0)
 				l.poll()
 				if c.Buffered() != 0 || readFull(peer, buf) != nil {
 					b.Fatal("write or peer read failed")

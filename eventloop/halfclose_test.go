@@ -12,6 +12,7 @@ import (
 type halfCloser struct {
 	handlerFuncs
 	keep   bool
+	gather bool // answer with Gather instead of Write
 	got    []byte
 	eofs   chan struct{}
 	closes chan error
@@ -22,7 +23,12 @@ func (h *halfCloser) OnReadEOF(c *Conn) bool {
 	if !h.keep {
 		return false
 	}
-	c.Write(bytes.ToUpper(h.got))
+	if h.gather {
+		c.Gather(bytes.ToUpper(h.got))
+		c.Gather([]byte("."))
+	} else {
+		c.Write(bytes.ToUpper(h.got))
+	}
 	c.CloseAfterFlush()
 	return true
 }
@@ -46,6 +52,25 @@ func TestHalfCloseKeptOpen(t *testing.T) {
 	got, err := io.ReadAll(c)
 	if err != nil || string(got) != "REQUEST" {
 		t.Fatalf("read %q, %v; want REQUEST after the half-close", got, err)
+	}
+	if err := recv(t, h.closes); err != nil {
+		t.Fatalf("OnClose(%v), want nil (closed after flush)", err)
+	}
+}
+
+// TestHalfCloseGathered: an answer gathered in OnReadEOF goes out with the
+// end-of-iteration flush, and CloseAfterFlush closes c once it has.
+func TestHalfCloseGathered(t *testing.T) {
+	h := newHalfCloser(true)
+	h.gather = true
+	_, addr := startGroup(t, Config{Loops: 1}, acceptAll(h))
+	c := dial(t, addr)
+	c.Write([]byte("request"))
+	c.(*net.TCPConn).CloseWrite()
+	recv(t, h.eofs)
+	got, err := io.ReadAll(c)
+	if err != nil || string(got) != "REQUEST." {
+		t.Fatalf("read %q, %v; want REQUEST. after the half-close", got, err)
 	}
 	if err := recv(t, h.closes); err != nil {
 		t.Fatalf("OnClose(%v), want nil (closed after flush)", err)
