@@ -66,7 +66,7 @@ func (hd *h2Down) onData(data []byte) int {
 		if hd.dc.ls.srv.log.Verbose() {
 			hd.dc.ls.srv.log.conn("downstream", hd.dc.remoteIP(), 0, err.Error())
 		}
-		hd.dc.closeAfterFlush()
+		hd.dc.lingerClose()
 		return len(data)
 	}
 	hd.checkDone()
@@ -110,7 +110,7 @@ func (hd *h2Down) checkDone() {
 		return
 	}
 	if hd.conn.Done() {
-		dc.closeAfterFlush()
+		dc.lingerClose()
 		return
 	}
 	if len(hd.streams) == 0 {
@@ -132,7 +132,7 @@ func (hd *h2Down) onIdle() {
 	hd.conn.GoAway(h2.ErrCodeNo, nil)
 	hd.conn.GoAway(h2.ErrCodeNo, nil) // the second call sends the final GOAWAY at once
 	hd.flush()
-	hd.dc.closeAfterFlush()
+	hd.dc.lingerClose()
 }
 
 // onWritable: the socket drained; streams waiting on it go on, and the

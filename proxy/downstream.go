@@ -45,6 +45,7 @@ type downConn struct {
 	send       *sendClock      // timeouts.send, while output is queued (clock.go)
 	st         *Stream         // the request in progress, nil between requests
 	h2         *h2Down         // the HTTP/2 connection, once the preface came (stH2)
+	lingering  bool            // written side shut down; reading what the peer still sends until EOF
 	prev, next *downConn
 }
 
@@ -62,7 +63,7 @@ func newDownConn(ls *loopState) *downConn {
 // its timer stays bound to it.
 func (dc *downConn) reset(c *eventloop.Conn) {
 	dc.ec, dc.state, dc.tmode, dc.inData, dc.nextID, dc.st = c, stHead, tmIdle, false, 0, nil
-	dc.peerDone, dc.h2 = false, nil
+	dc.peerDone, dc.h2, dc.lingering = false, nil, false
 }
 
 // remoteIP formats the client's IP into the loop's scratch space; valid
@@ -86,6 +87,10 @@ func (dc *downConn) armTimer(m timerMode) {
 }
 
 func (dc *downConn) onTimer() {
+	if dc.lingering {
+		dc.ec.Close()
+		return
+	}
 	if dc.h2 != nil {
 		dc.h2.onIdle()
 		return
@@ -206,6 +211,20 @@ func (dc *downConn) writeLocal(status int, reason string, close bool) {
 	}
 }
 
+// lingerClose ends a connection whose peer may still be sending (an
+// HTTP/2 client that has not seen our GOAWAY yet): our side is shut down
+// once the output is out, and what arrives is read and dropped until the
+// peer closes or timeouts.send passes, so the close never turns into a TCP
+// reset that would destroy the GOAWAY and the last responses in flight
+// (the lingering close of nginx and HAProxy).
+func (dc *downConn) lingerClose() {
+	dc.state = stClosing
+	dc.lingering = true
+	dc.tmode = tmIdle
+	dc.timer.Reset(dc.ls.tbl.limits.send)
+	dc.ec.CloseWrite()
+}
+
 func (dc *downConn) closeAfterFlush() {
 	dc.state = stClosing
 	dc.timer.Stop()
@@ -249,6 +268,9 @@ func (dc *downConn) OnClose(c *eventloop.Conn, err error) {
 // passed on to the backend.
 func (dc *downConn) OnReadEOF(c *eventloop.Conn) bool {
 	dc.peerDone = true
+	if dc.lingering {
+		return false // the peer saw our FIN and closed: done
+	}
 	switch dc.state {
 	case stHead:
 		if dc.st != nil || dc.tmode == tmHeaderRead || c.Buffered() == 0 {

@@ -42,6 +42,7 @@ func dialH2(t *testing.T, addr string, settings ...http2.Setting) *rawH2 {
 	r.fr.WriteSettings(settings...)
 	go func() {
 		defer close(r.frames)
+		defer c.Close() // as clients do when the server's side ends
 		rf := http2.NewFramer(nil, c)
 		rf.SetMaxReadFrameSize(1 << 24)
 		rf.ReadMetaHeaders = hpack.NewDecoder(4096, nil)
