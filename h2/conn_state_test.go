@@ -325,3 +325,31 @@ func TestRFC9113_5_1_ClientHeadersOnIdleStream(t *testing.T) {
 	p := newClient(t, nil)
 	p.feedFail(ErrCodeProtocol, headers(1, true, p.block(":status", "200")))
 }
+
+// A client that reset more streams than the closed-stream ring remembers
+// ignores the server's late frames on all of them (section 5.1): a proxy
+// cancels many streams of one upstream connection at once.
+func TestRFC9113_5_1_ClientLateFramesAfterManyResets(t *testing.T) {
+	p := newClient(t, nil)
+	var ids []uint32
+	for i := 0; i < 3*closedRingLen; i++ {
+		id, ok := p.c.OpenStream()
+		if !ok {
+			t.Fatal("cannot open")
+		}
+		p.c.WriteHeaders(id, &Head{Method: []byte("GET"), Scheme: []byte("http"), Path: []byte("/"), Authority: []byte("a")}, true)
+		ids = append(ids, id)
+	}
+	for _, id := range ids {
+		p.c.Reset(id, ErrCodeCancel)
+	}
+	p.frames()
+	for _, id := range ids {
+		p.feed(headers(id, false, p.block(":status", "200")), data(id, true, "late"))
+	}
+	p.expect()
+	p.events()
+	if _, ok := p.c.OpenStream(); !ok {
+		t.Fatal("the connection did not survive the late frames")
+	}
+}

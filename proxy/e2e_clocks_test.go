@@ -184,13 +184,15 @@ func TestCloseAfterFlushIsBounded(t *testing.T) {
 // TestSlowButSteadyReaderIsNotCutOff: timeouts.send measures progress, not
 // a drained queue. velox queues a 32 MiB answer of its own at once (a static
 // filter); the client takes it steadily for several send timeouts, the
-// kernel taking more of the queue every tick, and gets all of it.
+// kernel taking more of the queue every tick, and gets all of it (about
+// 3 s at 10 MB/s, twice the send timeout; the timeout leaves a loaded
+// machine room to deschedule the reader for a while).
 func TestSlowButSteadyReaderIsNotCutOff(t *testing.T) {
 	const size = 32 << 20
 	cfg := clusterConfig(deadAddr(t))
 	cfg.Products[0].DefaultCluster = ""
 	cfg.Filters = []config.Filter{{Type: config.FilterStatic, Body: strings.Repeat("p", size)}}
-	cfg.Timeouts.Send = config.Duration(500 * time.Millisecond)
+	cfg.Timeouts.Send = config.Duration(1500 * time.Millisecond)
 	tp := startProxy(t, cfg, 1)
 	c := dialRaw(t, tp.addr)
 	io.WriteString(c, "GET /big HTTP/1.1\r\nHost: x\r\n\r\n")

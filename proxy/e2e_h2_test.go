@@ -7,9 +7,12 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -245,5 +248,44 @@ func TestH2CClientCancelReachesTheBackend(t *testing.T) {
 	resp.Body.Close()
 	if tp.Stats().Loops[0].DownstreamConnsTotal != 1 {
 		t.Fatal("the client's reset cost it its connection")
+	}
+}
+
+// Many streams that arrive while the first HTTP/2 connection to a backend
+// is still connecting wait for it instead of each dialling its own.
+func TestH2UpstreamConnectionShared(t *testing.T) {
+	var conns atomic.Int64
+	o := httptest.NewUnstartedServer(http.HandlerFunc(h2SumHandler))
+	var p http.Protocols
+	p.SetUnencryptedHTTP2(true)
+	o.Config.Protocols = &p
+	o.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	o.Start()
+	defer o.Close()
+	cfg := clusterConfig(o.Listener.Addr().String())
+	cfg.Clusters[0].Protocol = "h2"
+	tp := startProxy(t, cfg, 1)
+	c := tp.client() // HTTP/1.1: 50 client connections at once, one loop
+	var wg sync.WaitGroup
+	for i := 0; i < 50; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := c.Get(tp.url("/x"))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}()
+	}
+	wg.Wait()
+	if n := conns.Load(); n != 1 {
+		t.Fatalf("the backend saw %d connections for 50 concurrent requests, want 1 shared HTTP/2 connection", n)
 	}
 }

@@ -66,7 +66,16 @@ func (s *Stream) attachH2(b *upstream.Backend) {
 		if hu.draining || hu.closed {
 			continue
 		}
-		if !hu.connecting && len(hu.queue) == 0 && hu.conn.CanOpen() {
+		if hu.connecting {
+			// It will take as many streams as the backend allows: wait
+			// for it rather than dial a connection per stream.
+			if len(hu.queue) < h2.DefaultMaxConcurrentStreams {
+				s.reused = false
+				s.up, s.hu = upDialling, hu
+				hu.queue = append(hu.queue, s)
+				return
+			}
+		} else if len(hu.queue) == 0 && hu.conn.CanOpen() {
 			s.ls.stats.upstreamReused.Add(1)
 			s.reused = true
 			hu.open(s)
