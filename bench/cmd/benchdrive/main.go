@@ -36,9 +36,12 @@ type driver struct {
 	veloxBase                                      string // -velox-base, "" = none
 	wwwDir, originAddr                             string
 
-	origin    *proc
-	maxOthers float64 // cores other work may use during a run before it is measured again
-	retries   int     // how many times a run is measured again at most
+	origin *proc
+	// The h2c origin of the h2h2 phase.
+	h2Origin     *proc
+	h2OriginAddr string
+	maxOthers    float64 // cores other work may use during a run before it is measured again
+	retries      int     // how many times a run is measured again at most
 	// retryBudget is how many more measurements the phase may spend.
 	retryBudget int
 
@@ -200,7 +203,7 @@ func (d *driver) run(sel []Scenario, phases []string) error {
 	for _, p := range phases {
 		want[strings.TrimSpace(p)] = true
 	}
-	if want["http"] || want["idle"] {
+	if want["http"] || want["idle"] || want["h2"] || want["h2h2"] || want["h2idle"] {
 		port, err := freePort()
 		if err != nil {
 			return err
@@ -224,6 +227,24 @@ func (d *driver) run(sel []Scenario, phases []string) error {
 	}
 	if want["idle"] {
 		if err := d.idlePhase(); err != nil {
+			return err
+		}
+	}
+	for _, phase := range h2Phases {
+		if !want[phase] {
+			continue
+		}
+		if phase == "h2h2" {
+			if err := d.startH2Origin(); err != nil {
+				return err
+			}
+		}
+		if err := d.h2Phase(phase); err != nil {
+			return err
+		}
+	}
+	if want["h2idle"] {
+		if err := d.h2IdlePhase(); err != nil {
 			return err
 		}
 	}
