@@ -180,8 +180,8 @@ func (d *driver) h2Phase(phase string) error {
 					continue
 				}
 				h := run.H2load
-				log.Printf("round %d %-4s %-8s %-8s %10.0f req/s  mean %-9v max %-9v failed %d  upstream conns %d",
-					round+1, phase, s.Name, r.t.Name, h.RPS, h.ReqMean, h.ReqMax, h.Errors(), run.UpstreamConns)
+				log.Printf("round %d %-4s %-8s %-8s %10.0f req/s  mean %-9v max %-9v failed %d (+%d unmeasured)  upstream conns %d",
+					round+1, phase, s.Name, r.t.Name, h.RPS, h.ReqMean, h.ReqMax, h.Errors(), run.UnmeasuredFailed, run.UpstreamConns)
 			}
 		}
 	}
@@ -228,11 +228,16 @@ func (d *driver) h2loadRun(round int, phase string, s H2Scenario, r running) H2R
 		run.Err = "process exited: " + r.p.LogTail(3)
 		return run
 	}
+	var failures int64 // in the warm-up and every attempt
 	if set.Warmup > 0 {
 		wargs := s.h2loadArgs(r.addr, set.Warmup)
-		if _, _, err := d.procs.Run(d.ctx, set.Warmup+30*time.Second, cpuLoad, nil, append([]string{"h2load"}, wargs...)...); err != nil {
+		out, _, err := d.procs.Run(d.ctx, set.Warmup+30*time.Second, cpuLoad, nil, append([]string{"h2load"}, wargs...)...)
+		if err != nil {
 			run.Err = "warm-up: " + err.Error()
 			return run
+		}
+		if h, err := ParseH2load(out); err == nil {
+			failures += h.failures()
 		}
 	}
 	label := fmt.Sprintf("round %d %s %s %s", round+1, phase, s.Name, r.t.Name)
@@ -253,6 +258,7 @@ func (d *driver) h2loadRun(round int, phase string, s H2Scenario, r running) H2R
 		_ = os.WriteFile(filepath.Join(d.workDir, "wrk", raw), []byte(try.Command+"\n"+out), 0o644)
 		if err == nil {
 			try.H2load, err = ParseH2load(out)
+			failures += try.H2load.failures()
 		}
 		if err != nil {
 			try.Err = err.Error()
@@ -263,6 +269,7 @@ func (d *driver) h2loadRun(round int, phase string, s H2Scenario, r running) H2R
 		return try, try.Others, try.Err == "" || r.p.Exited()
 	})
 	best.Attempts = attempts
+	best.UnmeasuredFailed = failures - best.H2load.failures()
 	return best
 }
 
@@ -296,7 +303,12 @@ func countPid(ssOut string, pid int) int {
 // started afresh, holds N connections that have exchanged the preface and
 // SETTINGS and sent no request (idleconns -h2).
 func (d *driver) h2IdlePhase() error {
-	n := min(d.res.Settings.IdleConns, maxConns())
+	n := d.res.Settings.IdleConns
+	if m := maxConns(); n > m {
+		d.res.Notes = append(d.res.Notes, fmt.Sprintf("Idle HTTP/2 test: %d connections instead of the %d asked for (the open file limit is %d,"+
+			" and HAProxy refuses a maxconn over half of it).", m, n, fileLimit()))
+		n = m
+	}
 	for _, t := range h2Targets("h2") {
 		if err := d.ctx.Err(); err != nil {
 			return err

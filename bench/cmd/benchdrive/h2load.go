@@ -40,12 +40,15 @@ type H2loadResult struct {
 // out (a non-2xx answer counts as failed), and, for a run that measured
 // nothing, 1.
 func (h H2loadResult) Errors() int64 {
-	n := h.Failed + h.Errored + h.Timeout
+	n := h.failures()
 	if n == 0 && h.Succeeded == 0 {
 		return 1
 	}
 	return n
 }
+
+// failures are the requests that failed, errored or timed out.
+func (h H2loadResult) failures() int64 { return h.Failed + h.Errored + h.Timeout }
 
 // ErrH2loadOutput is returned by ParseH2load when a line it needs is missing.
 var ErrH2loadOutput = errors.New("h2load: output without a result")

@@ -15,6 +15,7 @@ type H2Summary struct {
 	PerCPU, TargetCPU, LoadCPU, Others float64
 	MeanUs, MaxUs                      float64 // medians of h2load's mean and max time per request, µs
 	Errors                             int64   // failed + errored + timed out, summed over all runs
+	Unmeasured                         int64   // the same in warm-ups and attempts measured again
 	UpstreamConns                      float64 // median connections to the origin halfway through; NaN = not counted
 	Spread                             float64
 }
@@ -28,9 +29,10 @@ func (r *Results) SummarizeH2(phase, scenario, target string) H2Summary {
 		if run.Phase != phase || run.Scenario != scenario || run.Target != target {
 			continue
 		}
+		s.Unmeasured += run.UnmeasuredFailed
 		if run.Err != "" {
 			s.Failed++
-			s.Errors += run.H2load.Failed + run.H2load.Errored + run.H2load.Timeout
+			s.Errors += run.H2load.failures()
 			continue
 		}
 		s.Runs++
@@ -92,7 +94,8 @@ func renderH2(p printer, r *Results) {
 		" Each measured run follows a warm-up run; the rounds interleave the targets as in the HTTP/1.1 phase."+
 		" `req per CPU-s`: requests per second of CPU time of the proxy process (utime + stime from /proc), median of the runs' ratios."+
 		" h2load prints no percentiles: `mean` and `max` are its time per request (mean and maximum over the run)."+
-		" `failed`: requests h2load counted failed (non-2xx or reset), errored or timed out, summed over the runs."+
+		" `failed`: requests h2load counted failed (non-2xx or reset), errored or timed out, summed over the runs;"+
+		" `+N unmeasured`: as many more in the warm-ups and in attempts measured again (other work took the CPU), which are reported too."+
 		" `upstream conns`: established connections from the proxy process to the origin halfway through each run (`ss -tnp`), median.", cpuLoad, cpuTarget)
 	p("")
 	for _, phase := range h2Phases {
@@ -116,9 +119,9 @@ func renderH2Phase(p printer, r *Results, phase string) {
 	for _, sc := range h2Scenarios {
 		for _, t := range names {
 			s := r.SummarizeH2(phase, sc.Name, t)
-			p("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %d | %s | %s | %s |", sc.Name, bold(t == "velox", t),
+			p("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |", sc.Name, bold(t == "velox", t),
 				fmtRate(s.Rate), fmtPct(s.Spread), fmtRate(s.PerCPU), fmtRatio(s.TargetCPU), fmtRatio(s.LoadCPU),
-				fmtUs(s.MeanUs), fmtUs(s.MaxUs), s.Errors, fmtCount(s.UpstreamConns), fmtRatio(s.Others),
+				fmtUs(s.MeanUs), fmtUs(s.MaxUs), fmtFailed(s), fmtCount(s.UpstreamConns), fmtRatio(s.Others),
 				fmtRuns(Summary{Runs: s.Runs, Failed: s.Failed}))
 		}
 	}
@@ -206,6 +209,16 @@ func h2FailedRuns(r *Results) []string {
 		}
 	}
 	return out
+}
+
+func fmtFailed(s H2Summary) string {
+	if s.Unmeasured > 0 {
+		return fmt.Sprintf("**%d +%d unmeasured**", s.Errors, s.Unmeasured)
+	}
+	if s.Errors > 0 {
+		return fmt.Sprintf("**%d**", s.Errors)
+	}
+	return "0"
 }
 
 func fmtCount(v float64) string {

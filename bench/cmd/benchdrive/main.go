@@ -24,6 +24,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -175,7 +176,11 @@ func main() {
 	d.res.Machine.LoadStart = loadAvg()
 	d.res.Versions = versions(d.binDir)
 
-	err = d.run(sel, strings.Split(*phasesF, ","))
+	phases := strings.Split(*phasesF, ",")
+	for i := range phases {
+		phases[i] = strings.TrimSpace(phases[i])
+	}
+	err = d.run(sel, phases)
 	d.procs.StopAll()
 	if err != nil {
 		d.res.Notes = append(d.res.Notes, "The run stopped early: "+err.Error())
@@ -183,9 +188,10 @@ func main() {
 	}
 	d.res.Finished = time.Now()
 	d.res.Machine.LoadEnd = loadAvg()
-	// A run that stopped early, or a QUICK smoke test, keeps its dated
-	// report but does not replace latest.md.
-	paths, werr := writeReport(d.res, d.resultsDir, err == nil && !*quick)
+	// A run that stopped early, a QUICK smoke test, or one without the
+	// HTTP/1.1 phase (PHASES=h2,h2h2,h2idle, say) keeps its dated report
+	// but does not replace latest.md.
+	paths, werr := writeReport(d.res, d.resultsDir, err == nil && !*quick && slices.Contains(phases, "http"))
 	if werr != nil {
 		log.Fatal(werr)
 	}

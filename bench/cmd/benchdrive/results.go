@@ -103,6 +103,10 @@ type H2Run struct {
 	// UpstreamConns is how many established connections the target had to
 	// the origin halfway through the run (ss -tnp); -1 = not counted.
 	UpstreamConns int `json:"upstream_conns"`
+	// UnmeasuredFailed are the requests h2load counted failed, errored or
+	// timed out in the warm-up and in attempts measured again: failures
+	// are reported wherever they happened.
+	UnmeasuredFailed int64 `json:"unmeasured_failed,omitempty"`
 }
 
 // IdleResult is the resident memory of one target before and after it holds
