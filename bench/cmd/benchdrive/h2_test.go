@@ -88,7 +88,7 @@ func sampleH2Results() *Results {
 	run := func(round int, phase, target string, rps, cpu float64, failed int64, up int) H2Run {
 		return H2Run{Round: round, Phase: phase, Scenario: "c16-m32", Target: target, TargetCPU: cpu, LoadCPU: 0.9, UpstreamConns: up,
 			Command: "taskset -c 1 h2load -c16 -m32 -t1 -D 5 http://ADDR/12",
-			H2load: H2loadResult{RPS: rps, Succeeded: 10, Failed: failed, ReqMean: 2 * time.Millisecond, ReqMax: 30 * time.Millisecond}}
+			H2load:  H2loadResult{RPS: rps, Succeeded: 10, Failed: failed, ReqMean: 2 * time.Millisecond, ReqMax: 30 * time.Millisecond}}
 	}
 	r.H2Runs = []H2Run{
 		run(1, "h2", "velox", 60000, 0.5, 0, 512), run(2, "h2", "velox", 80000, 0.5, 2, 500),
