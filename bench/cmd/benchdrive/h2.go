@@ -232,6 +232,7 @@ func (d *driver) h2loadRun(round int, phase string, s H2Scenario, r running) H2R
 	if set.Warmup > 0 {
 		wargs := s.h2loadArgs(r.addr, set.Warmup)
 		out, _, err := d.procs.Run(d.ctx, set.Warmup+30*time.Second, cpuLoad, nil, append([]string{"h2load"}, wargs...)...)
+		d.saveRaw(round, phase, s, r, "warmup", "h2load "+shellJoin(wargs)+"\n"+out)
 		if err != nil {
 			run.Err = "warm-up: " + err.Error()
 			return run
@@ -241,8 +242,10 @@ func (d *driver) h2loadRun(round int, phase string, s H2Scenario, r running) H2R
 		}
 	}
 	label := fmt.Sprintf("round %d %s %s %s", round+1, phase, s.Name, r.t.Name)
+	attempt := 0
 	best, attempts := bestOf(d, label, func() (H2Run, float64, bool) {
 		try := run
+		attempt++
 		counted := make(chan int, 1)
 		go func() {
 			time.Sleep(set.Duration / 2)
@@ -254,8 +257,7 @@ func (d *driver) h2loadRun(round int, phase string, s H2Scenario, r running) H2R
 		try.UpstreamConns = <-counted
 		try.Others, try.TargetCPU = u.Others, u.Procs[r.p.Pid()]
 		try.LoadCPU = u.Inner + u.Procs[origin.Pid()]
-		raw := fmt.Sprintf("%d-%s-%s-%s.txt", round+1, phase, s.Name, r.t.Name)
-		_ = os.WriteFile(filepath.Join(d.workDir, "wrk", raw), []byte(try.Command+"\n"+out), 0o644)
+		d.saveRaw(round, phase, s, r, "try"+strconv.Itoa(attempt), try.Command+"\n"+out)
 		if err == nil {
 			try.H2load, err = ParseH2load(out)
 			failures += try.H2load.failures()
@@ -271,6 +273,13 @@ func (d *driver) h2loadRun(round int, phase string, s H2Scenario, r running) H2R
 	best.Attempts = attempts
 	best.UnmeasuredFailed = failures - best.H2load.failures()
 	return best
+}
+
+// saveRaw keeps h2load's output of one run (the warm-up, or attempt N) as
+// WORK/wrk/ROUND-PHASE-SCENARIO-TARGET-WHICH.txt.
+func (d *driver) saveRaw(round int, phase string, s H2Scenario, r running, which, text string) {
+	name := fmt.Sprintf("%d-%s-%s-%s-%s.txt", round+1, phase, s.Name, r.t.Name, which)
+	_ = os.WriteFile(filepath.Join(d.workDir, "wrk", name), []byte(text), 0o644)
 }
 
 // upstreamConns counts pid's established TCP connections to addr, from

@@ -96,7 +96,8 @@ func renderH2(p printer, r *Results) {
 		" h2load prints no percentiles: `mean` and `max` are its time per request (mean and maximum over the run)."+
 		" `failed`: requests h2load counted failed (non-2xx or reset), errored or timed out, summed over the runs;"+
 		" `+N unmeasured`: as many more in the warm-ups and in attempts measured again (other work took the CPU), which are reported too."+
-		" `upstream conns`: established connections from the proxy process to the origin halfway through each run (`ss -tnp`), median.", cpuLoad, cpuTarget)
+		" `upstream conns`: established connections from the proxy process to the origin halfway through each run (`ss -tnp`), median;"+
+		" they include idle pooled connections left from earlier runs (velox and HAProxy keep idle upstream connections open).", cpuLoad, cpuTarget)
 	p("")
 	for _, phase := range h2Phases {
 		if !r.hasH2Phase(phase) {
