@@ -30,8 +30,8 @@ type H2Scenario struct {
 
 // h2Scenarios are the h2load workloads of the h2 and h2h2 phases.
 var h2Scenarios = []H2Scenario{
-	{Name: "c16-m32", Desc: "16 conns × 32 concurrent streams, GET 12 B", Conns: 16, Streams: 32},
-	{Name: "c1-m100", Desc: "1 conn × 100 concurrent streams, GET 12 B", Conns: 1, Streams: 100},
+	{Name: "c16-m32", Desc: "16 conns x 32 concurrent streams, GET 12 B", Conns: 16, Streams: 32},
+	{Name: "c1-m100", Desc: "1 conn x 100 concurrent streams, GET 12 B", Conns: 1, Streams: 100},
 }
 
 // h2loadArgs are h2load's arguments for s against addr for dur (whole
