@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -163,6 +164,9 @@ func (d *driver) h2Phase(phase string) error {
 	defer func() {
 		for _, r := range live {
 			d.procs.Stop(r.p, 2*time.Second)
+			if r.t.Name == "velox" {
+				d.noteVeloxLog(phase, r)
+			}
 		}
 	}()
 	set := d.res.Settings
@@ -273,6 +277,61 @@ func (d *driver) h2loadRun(round int, phase string, s H2Scenario, r running) H2R
 	best.Attempts = attempts
 	best.UnmeasuredFailed = failures - best.H2load.failures()
 	return best
+}
+
+// noteVeloxLog adds to the report's notes the error lines velox logged in
+// phase (502s, upstream connection errors): they show failures h2load does
+// not count, those of its ramp-up before the measured time starts.
+func (d *driver) noteVeloxLog(phase string, r running) {
+	b, err := os.ReadFile(r.p.log)
+	if err != nil {
+		return
+	}
+	lines := veloxErrorLines(string(b))
+	if len(lines) == 0 {
+		return
+	}
+	note := fmt.Sprintf("%s: velox logged %d error line(s) (`%s`), by kind:", phase, len(lines), strings.TrimPrefix(r.p.log, d.repoDir+"/"))
+	for _, k := range lineKinds(lines, 4) {
+		note += " " + k + ";"
+	}
+	d.res.Notes = append(d.res.Notes, strings.TrimSuffix(note, ";")+".")
+}
+
+// veloxErrorLines are the lines of a velox log other than its start
+// (listening on) and stop (terminated) lines, without their timestamps.
+func veloxErrorLines(log string) []string {
+	var out []string
+	for line := range strings.Lines(log) {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.Contains(line, ": listening on ") || strings.Contains(line, "velox: terminated") {
+			continue
+		}
+		if _, rest, ok := strings.Cut(line, " "); ok && strings.HasPrefix(line, "20") {
+			line = rest
+		}
+		out = append(out, line)
+	}
+	return out
+}
+
+// lineKinds counts identical lines and gives the n most frequent as
+// "N × `line`", most frequent first.
+func lineKinds(lines []string, n int) []string {
+	count := map[string]int{}
+	var order []string
+	for _, l := range lines {
+		if count[l] == 0 {
+			order = append(order, l)
+		}
+		count[l]++
+	}
+	slices.SortStableFunc(order, func(a, b string) int { return count[b] - count[a] })
+	var out []string
+	for _, l := range order[:min(n, len(order))] {
+		out = append(out, fmt.Sprintf("%d × `%s`", count[l], mdEscape(l)))
+	}
+	return out
 }
 
 // saveRaw keeps h2load's output of one run (the warm-up, or attempt N) as

@@ -131,3 +131,24 @@ func TestRenderH2(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestVeloxErrorLines(t *testing.T) {
+	log := `2026-12-01T11:47:41.336807325Z velox: listening on [127.0.0.1:43975]
+2026-12-01T11:47:42.580384476Z upstream: : HTTP/2 connection error from 127.0.0.1:40305: h2: connection error: PROTOCOL_ERROR
+2026-12-01T11:47:42.580394759Z proxy: 127.0.0.1 "GET 127.0.0.1:43975/12": 502 backend closed the connection before a complete response (origin 127.0.0.1:40305)
+2026-12-01T11:47:42.580465568Z proxy: 127.0.0.1 "GET 127.0.0.1:43975/12": 502 backend closed the connection before a complete response (origin 127.0.0.1:40305)
+2026-12-01T11:49:10.1Z velox: terminated: draining
+`
+	lines := veloxErrorLines(log)
+	if len(lines) != 3 || !strings.HasPrefix(lines[0], "upstream: ") {
+		t.Fatalf("veloxErrorLines = %q", lines)
+	}
+	kinds := lineKinds(lines, 4)
+	want := []string{
+		"2 × `proxy: 127.0.0.1 \"GET 127.0.0.1:43975/12\": 502 backend closed the connection before a complete response (origin 127.0.0.1:40305)`",
+		"1 × `upstream: : HTTP/2 connection error from 127.0.0.1:40305: h2: connection error: PROTOCOL_ERROR`",
+	}
+	if strings.Join(kinds, "\n") != strings.Join(want, "\n") {
+		t.Errorf("lineKinds =\n%s\nwant\n%s", strings.Join(kinds, "\n"), strings.Join(want, "\n"))
+	}
+}
