@@ -13,7 +13,7 @@
 #   DURATION=10s     measured time of each run
 #   WARMUP=1s        warm-up before each run
 #   SCENARIOS=       comma-separated subset of get-12b,get-4k,get-64k,conns-1000,post-4k,close-12b
-#   PHASES=http,idle,engine
+#   PHASES=http,idle,engine  (also: h2, h2h2, h2idle, the HTTP/2 phases)
 #   IDLE_CONNS=10000 idle connections per target
 #   QUICK=1          smoke test: 1 round of 3 s, 1,000 idle connections
 #   VELOX_BASE=REV   also build velox at git revision REV and measure it as

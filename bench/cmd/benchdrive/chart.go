@@ -68,6 +68,7 @@ func chartPanels(r *Results) []panel {
 		"http": "engine yardstick http: 64 conns, fixed response per request",
 	}
 	units := map[string]string{"echo": "msg/s", "http": "req/s"}
+	ps = append(ps, h2ChartPanels(r)...)
 	if len(r.Engine) > 0 {
 		for _, mode := range engineModes {
 			p := panel{title: titles[mode], unit: units[mode]}

@@ -54,6 +54,7 @@ func versions(binDir string) map[string]string {
 		"haproxy": "HAProxy " + versionWord(output("haproxy", "-v"), "version", 1), // "HAProxy version 2.6.12-1 ..."
 		"wrk":     "wrk " + versionWord(output("wrk", "-v"), "wrk", 1),             // "wrk debian/4.1.0-3+b2 [epoll] ..."
 		"kernel":  firstLine(output("uname", "-r")),
+		"h2load":  versionWord(output("h2load", "--version"), "h2load", 1), // "h2load nghttp2/1.52.0"
 	}
 	// The module versions compiled into the yardstick binary.
 	for line := range strings.Lines(output("go", "version", "-m", filepath.Join(binDir, "engineserve"))) {

@@ -24,6 +24,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -36,9 +37,12 @@ type driver struct {
 	veloxBase                                      string // -velox-base, "" = none
 	wwwDir, originAddr                             string
 
-	origin    *proc
-	maxOthers float64 // cores other work may use during a run before it is measured again
-	retries   int     // how many times a run is measured again at most
+	origin *proc
+	// The h2c origin of the h2h2 phase.
+	h2Origin     *proc
+	h2OriginAddr string
+	maxOthers    float64 // cores other work may use during a run before it is measured again
+	retries      int     // how many times a run is measured again at most
 	// retryBudget is how many more measurements the phase may spend.
 	retryBudget int
 
@@ -172,7 +176,11 @@ func main() {
 	d.res.Machine.LoadStart = loadAvg()
 	d.res.Versions = versions(d.binDir)
 
-	err = d.run(sel, strings.Split(*phasesF, ","))
+	phases := strings.Split(*phasesF, ",")
+	for i := range phases {
+		phases[i] = strings.TrimSpace(phases[i])
+	}
+	err = d.run(sel, phases)
 	d.procs.StopAll()
 	if err != nil {
 		d.res.Notes = append(d.res.Notes, "The run stopped early: "+err.Error())
@@ -180,9 +188,10 @@ func main() {
 	}
 	d.res.Finished = time.Now()
 	d.res.Machine.LoadEnd = loadAvg()
-	// A run that stopped early, or a QUICK smoke test, keeps its dated
-	// report but does not replace latest.md.
-	paths, werr := writeReport(d.res, d.resultsDir, err == nil && !*quick)
+	// A run that stopped early, a QUICK smoke test, or one without the
+	// HTTP/1.1 phase (PHASES=h2,h2h2,h2idle, say) keeps its dated report
+	// but does not replace latest.md.
+	paths, werr := writeReport(d.res, d.resultsDir, err == nil && !*quick && slices.Contains(phases, "http"))
 	if werr != nil {
 		log.Fatal(werr)
 	}
@@ -200,7 +209,7 @@ func (d *driver) run(sel []Scenario, phases []string) error {
 	for _, p := range phases {
 		want[strings.TrimSpace(p)] = true
 	}
-	if want["http"] || want["idle"] {
+	if want["http"] || want["idle"] || want["h2"] || want["h2h2"] || want["h2idle"] {
 		port, err := freePort()
 		if err != nil {
 			return err
@@ -224,6 +233,24 @@ func (d *driver) run(sel []Scenario, phases []string) error {
 	}
 	if want["idle"] {
 		if err := d.idlePhase(); err != nil {
+			return err
+		}
+	}
+	for _, phase := range h2Phases {
+		if !want[phase] {
+			continue
+		}
+		if phase == "h2h2" {
+			if err := d.startH2Origin(); err != nil {
+				return err
+			}
+		}
+		if err := d.h2Phase(phase); err != nil {
+			return err
+		}
+	}
+	if want["h2idle"] {
+		if err := d.h2IdlePhase(); err != nil {
 			return err
 		}
 	}

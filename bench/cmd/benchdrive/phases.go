@@ -200,6 +200,8 @@ func isOK(v any) bool {
 		return r.Err == ""
 	case EngineRun:
 		return r.Err == ""
+	case H2Run:
+		return r.Err == ""
 	}
 	return false
 }
@@ -229,7 +231,7 @@ func (d *driver) idlePhase() error {
 		if !d.available(t.Name) {
 			continue
 		}
-		r := d.idleOne(t, n)
+		r := d.idleOne(t, n, checkServes)
 		d.res.Idle = append(d.res.Idle, r)
 		if r.Err != "" {
 			log.Printf("idle %-8s error: %s", t.Name, r.Err)
@@ -277,9 +279,11 @@ func (d *driver) available(name string) bool {
 	return false
 }
 
-func (d *driver) idleOne(t Target, n int) IdleResult {
+// idleOne measures t holding n idle connections; check is the check of
+// its phase, icArgs more arguments of idleconns (-h2).
+func (d *driver) idleOne(t Target, n int, check func(string) error, icArgs ...string) IdleResult {
 	r := IdleResult{Target: t.Name}
-	p, addr, err := d.launch(t)
+	p, addr, err := d.launchChecked(t, check)
 	if err != nil {
 		r.Err = firstLine(err.Error())
 		return r
@@ -290,8 +294,8 @@ func (d *driver) idleOne(t Target, n int) IdleResult {
 		r.Err = err.Error()
 		return r
 	}
-	ic, err := d.procs.Start("idleconns-"+t.Name, cpuLoad, nil, filepath.Join(d.binDir, "idleconns"),
-		"-addr", addr, "-n", strconv.Itoa(n), "-hold", "300s")
+	icCmd := append([]string{filepath.Join(d.binDir, "idleconns"), "-addr", addr, "-n", strconv.Itoa(n), "-hold", "300s"}, icArgs...)
+	ic, err := d.procs.Start("idleconns-"+t.Name+strings.Join(icArgs, ""), cpuLoad, nil, icCmd...)
 	if err != nil {
 		r.Err = err.Error()
 		return r

@@ -70,6 +70,8 @@ func renderMarkdown(w io.Writer, r *Results, chart string) {
 	renderHTTP(p, r)
 	renderRatios(p, r)
 	renderIdle(p, r)
+	renderH2(p, r)
+	renderH2Idle(p, r)
 	renderEngine(p, r)
 	renderBar(p, r)
 	p("## Chart")
@@ -94,8 +96,8 @@ func renderSetup(p printer, r *Results) {
 	p("## Setup")
 	p("")
 	p("- Machine: %d cores, %s, kernel %s, %s memory.", m.Cores, orDash(m.CPU), orDash(m.Kernel), orDash(m.Memory))
-	p("- Versions: %s, %s, %s, %s, gnet %s, netpoll %s.",
-		orDash(v["go"]), orDash(v["nginx"]), orDash(v["haproxy"]), orDash(v["wrk"]), orDash(v["gnet"]), orDash(v["netpoll"]))
+	p("- Versions: %s, %s, %s, %s, gnet %s, netpoll %s%s.",
+		orDash(v["go"]), orDash(v["nginx"]), orDash(v["haproxy"]), orDash(v["wrk"]), orDash(v["gnet"]), orDash(v["netpoll"]), h2loadVersion(v))
 	p("- Load average (1, 5, 15 min) at start: %s; at end: %s. Anything above ~0.5 at start is other work sharing these %d cores:"+
 		" compare ratios within this run, not absolute figures across runs.", orDash(m.LoadStart), orDash(m.LoadEnd), m.Cores)
 	if s.Nice != 0 {
@@ -119,10 +121,21 @@ func renderSetup(p printer, r *Results) {
 	for _, t := range r.Targets {
 		p("| %s | %s | %s |", t.Name, t.Desc, status(t))
 	}
+	for _, t := range r.H2Targets {
+		p("| %s %s | %s | %s |", t.Phase, t.Name, t.Desc, status(t))
+	}
 	for _, t := range r.Engines {
 		p("| engine %s | %s | %s |", t.Name, t.Desc, status(t))
 	}
 	p("")
+}
+
+// h2loadVersion is ", h2load VERSION" when the run recorded one.
+func h2loadVersion(v map[string]string) string {
+	if v["h2load"] == "" {
+		return ""
+	}
+	return ", h2load " + v["h2load"]
 }
 
 func status(t TargetStatus) string {
@@ -338,7 +351,7 @@ func (r *Results) barChecks() []check {
 	}
 	nan := math.NaN()
 	for _, sc := range []string{"get-12b", "get-4k"} {
-		if !slices.Contains(r.scenarioNames(), sc) {
+		if len(r.Runs) == 0 || !slices.Contains(r.scenarioNames(), sc) {
 			continue
 		}
 		cs = append(cs,
@@ -348,7 +361,7 @@ func (r *Results) barChecks() []check {
 				r.RoundRatios(sc, "velox", "nginx", p99)})
 	}
 	for _, sc := range []string{"conns-1000", "close-12b"} {
-		if slices.Contains(r.scenarioNames(), sc) {
+		if len(r.Runs) > 0 && slices.Contains(r.scenarioNames(), sc) {
 			cs = append(cs, rateCheck(sc+": velox req/s within 10% of nginx", sc, "nginx", 0.9))
 		}
 	}
@@ -423,6 +436,7 @@ func renderCommands(p printer, r *Results) {
 		seen[run.Scenario] = true
 		p("# %s\n%s", run.Scenario, run.Command)
 	}
+	renderH2Commands(p, r)
 	for _, mode := range engineModes {
 		if len(r.Engine) > 0 {
 			p("# engine %s\n%s", mode, engineCommands(r.Settings)[mode])
@@ -430,17 +444,18 @@ func renderCommands(p printer, r *Results) {
 	}
 	p("```")
 	p("")
-	var failed []Run
+	var failed []string
 	for _, run := range r.Runs {
 		if run.Err != "" {
-			failed = append(failed, run)
+			failed = append(failed, fmt.Sprintf("round %d, %s, %s: %s", run.Round, run.Scenario, run.Target, mdEscape(firstLine(run.Err))))
 		}
 	}
+	failed = append(failed, h2FailedRuns(r)...)
 	if len(failed) > 0 {
 		p("Failed runs:")
 		p("")
-		for _, run := range failed {
-			p("- round %d, %s, %s: %s", run.Round, run.Scenario, run.Target, mdEscape(firstLine(run.Err)))
+		for _, f := range failed {
+			p("- %s", f)
 		}
 		p("")
 	}

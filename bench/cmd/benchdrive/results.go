@@ -20,9 +20,13 @@ type Results struct {
 	Targets  []TargetStatus    `json:"targets"`
 	Runs     []Run             `json:"runs"`
 	Idle     []IdleResult      `json:"idle"`
-	Engines  []EngineStatus    `json:"engines"`
-	Engine   []EngineRun       `json:"engine_runs"`
-	Notes    []string          `json:"notes"`
+	// The HTTP/2 phases (h2.go): their targets, h2load runs and idle test.
+	H2Targets []TargetStatus `json:"h2_targets,omitempty"`
+	H2Runs    []H2Run        `json:"h2_runs,omitempty"`
+	H2Idle    []IdleResult   `json:"h2_idle,omitempty"`
+	Engines   []EngineStatus `json:"engines"`
+	Engine    []EngineRun    `json:"engine_runs"`
+	Notes     []string       `json:"notes"`
 }
 
 // Machine describes where the run happened.
@@ -58,6 +62,7 @@ type Settings struct {
 
 // TargetStatus says whether a target could be benchmarked, and if not why.
 type TargetStatus struct {
+	Phase     string `json:"phase,omitempty"` // "" = the HTTP/1.1 phases; h2, h2h2
 	Name      string `json:"name"`
 	Desc      string `json:"desc"`
 	Available bool   `json:"available"`
@@ -79,6 +84,29 @@ type Run struct {
 	LoadCPU   float64 `json:"load_cpu"`
 	Others    float64 `json:"others_cpu"`
 	Attempts  int     `json:"attempts"`
+}
+
+// H2Run is one h2load run of one HTTP/2 scenario against one target.
+type H2Run struct {
+	Round    int          `json:"round"`
+	Phase    string       `json:"phase"` // h2 (HTTP/1.1 origin) or h2h2 (h2c origin)
+	Scenario string       `json:"scenario"`
+	Target   string       `json:"target"`
+	Command  string       `json:"command"`
+	H2load   H2loadResult `json:"h2load"`
+	Err      string       `json:"error,omitempty"`
+	// As in Run; the load side is h2load and the origin.
+	TargetCPU float64 `json:"target_cpu"`
+	LoadCPU   float64 `json:"load_cpu"`
+	Others    float64 `json:"others_cpu"`
+	Attempts  int     `json:"attempts"`
+	// UpstreamConns is how many established connections the target had to
+	// the origin halfway through the run (ss -tnp); -1 = not counted.
+	UpstreamConns int `json:"upstream_conns"`
+	// UnmeasuredFailed are the requests h2load counted failed, errored or
+	// timed out in the warm-up and in attempts measured again: failures
+	// are reported wherever they happened.
+	UnmeasuredFailed int64 `json:"unmeasured_failed,omitempty"`
 }
 
 // IdleResult is the resident memory of one target before and after it holds

@@ -53,6 +53,11 @@ type confData struct {
 	// Half4K is half of the /4k body: the origin answers /4k with it twice
 	// from its config (nginx refuses a config token of 4 KiB).
 	Half4K string
+	// HTTP/2 (h2c) in the h2 phases: nginx's listen parameter (" http2"
+	// before 1.25.1) or its `http2 on;` (ServerH2); HAProxy's bind and
+	// server options (" proto h2").
+	ListenOpts, BindOpts, ServerOpts string
+	ServerH2                         bool
 }
 
 // half4K is confData.Half4K; bodies["/4k"] is 4 KiB of the same byte.
@@ -84,13 +89,18 @@ func (d *driver) nginxDir(name string) (string, error) {
 	return dir, nil
 }
 
-func (d *driver) startNginx(name, tmpl string, cpu, port int) (*proc, error) {
+// startNginx runs nginx from template tmpl on port; h2 makes its listener
+// speak h2c (prior knowledge) only.
+func (d *driver) startNginx(name, tmpl string, cpu, port int, h2 bool) (*proc, error) {
 	dir, err := d.nginxDir(name)
 	if err != nil {
 		return nil, err
 	}
 	conf := filepath.Join(dir, "nginx.conf")
 	data := confData{Dir: dir, Listen: addrOf(port), Upstream: d.originAddr, WWW: d.wwwDir, Half4K: half4K}
+	if h2 {
+		data.ListenOpts, data.ServerH2 = nginxH2(d.res.Versions["nginx"])
+	}
 	if err := d.render(tmpl, conf, data); err != nil {
 		return nil, err
 	}
@@ -112,25 +122,31 @@ func (d *driver) startOrigin(port int) (*proc, error) {
 		}
 	}
 	d.originAddr = addrOf(port)
-	return d.startNginx("origin", "origin.conf.tmpl", cpuLoad, port)
+	return d.startNginx("origin", "origin.conf.tmpl", cpuLoad, port, false)
 }
 
 func startDirect(d *driver, port int) (*proc, error) {
-	return d.startNginx("direct-"+strconv.Itoa(port), "origin.conf.tmpl", cpuTarget, port)
+	return d.startNginx("direct-"+strconv.Itoa(port), "origin.conf.tmpl", cpuTarget, port, false)
 }
 
 func startNginxProxy(d *driver, port int) (*proc, error) {
-	return d.startNginx("nginx-"+strconv.Itoa(port), "nginx-proxy.conf.tmpl", cpuTarget, port)
+	return d.startNginx("nginx-"+strconv.Itoa(port), "nginx-proxy.conf.tmpl", cpuTarget, port, false)
 }
 
 func startHAProxy(d *driver, port int) (*proc, error) {
+	return d.startHAProxyWith(port, confData{Upstream: d.originAddr})
+}
+
+// startHAProxyWith runs HAProxy on port with data's upstream and options.
+func (d *driver) startHAProxyWith(port int, data confData) (*proc, error) {
 	name := "haproxy-" + strconv.Itoa(port)
 	dir := filepath.Join(d.workDir, name)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
 	cfg := filepath.Join(dir, "haproxy.cfg")
-	if err := d.render("haproxy.cfg.tmpl", cfg, confData{Dir: dir, Listen: addrOf(port), Upstream: d.originAddr}); err != nil {
+	data.Dir, data.Listen = dir, addrOf(port)
+	if err := d.render("haproxy.cfg.tmpl", cfg, data); err != nil {
 		return nil, err
 	}
 	return d.procs.Start(name, cpuTarget, nil, "haproxy", "-db", "-f", cfg)
@@ -196,7 +212,10 @@ func addrOf(port int) string { return "127.0.0.1:" + strconv.Itoa(port) }
 
 // launch starts t on a free port, waits for it to listen and checks that it
 // serves every body of the scenarios correctly.
-func (d *driver) launch(t Target) (*proc, string, error) {
+func (d *driver) launch(t Target) (*proc, string, error) { return d.launchChecked(t, checkServes) }
+
+// launchChecked is launch with the check of the target's phase.
+func (d *driver) launchChecked(t Target, check func(addr string) error) (*proc, string, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, "", err
@@ -210,7 +229,7 @@ func (d *driver) launch(t Target) (*proc, string, error) {
 		d.procs.Stop(p, time.Second)
 		return nil, "", err
 	}
-	if err := checkServes(addr); err != nil {
+	if err := check(addr); err != nil {
 		d.procs.Stop(p, time.Second)
 		return nil, "", fmt.Errorf("%s does not serve the benchmark correctly: %w\n%s", t.Name, err, p.LogTail(10))
 	}

@@ -4,6 +4,11 @@
 //
 //	idleconns -addr 127.0.0.1:8081 -n 10000 -path /12 -hold 60s
 //
+// With -h2 each connection speaks h2c (HTTP/2 with prior knowledge) and
+// sends no request: it writes the client preface and an empty SETTINGS frame,
+// reads frames until the server's SETTINGS has come and been acknowledged
+// (h2.go), and then stays idle.
+//
 // It prints "ready N" on stdout once every connection has had its response,
 // then holds them until SIGTERM or SIGINT arrives or -hold expires.
 // It exits 1 if fewer than N connections could be set up.
@@ -30,9 +35,14 @@ func main() {
 	path := flag.String("path", "/12", "request path")
 	parallel := flag.Int("parallel", 64, "connections set up at once")
 	hold := flag.Duration("hold", 120*time.Second, "longest time to hold the connections")
+	h2 := flag.Bool("h2", false, "h2c: exchange the preface and SETTINGS instead of a request")
 	flag.Parse()
 
-	conns, failed := open(*addr, *path, *n, *parallel)
+	setup := func() (net.Conn, error) { return openOne(*addr, "GET "+*path+" HTTP/1.1\r\nHost: "+*addr+"\r\n\r\n") }
+	if *h2 {
+		setup = func() (net.Conn, error) { return openH2(*addr) }
+	}
+	conns, failed := open(setup, *n, *parallel)
 	fmt.Printf("ready %d failed %d\n", len(conns), failed)
 	if failed > 0 {
 		fmt.Fprintf(os.Stderr, "idleconns: %d of %d connections failed\n", failed, *n)
@@ -46,9 +56,9 @@ func main() {
 	}
 }
 
-// open sets up n connections, parallel at a time, each with one answered
-// request. It returns the good ones and how many failed.
-func open(addr, path string, n, parallel int) ([]net.Conn, int) {
+// open sets up n connections with setup, parallel at a time. It returns
+// the good ones and how many failed.
+func open(setup func() (net.Conn, error), n, parallel int) ([]net.Conn, int) {
 	var (
 		mu     sync.Mutex
 		conns  = make([]net.Conn, 0, n)
@@ -56,11 +66,10 @@ func open(addr, path string, n, parallel int) ([]net.Conn, int) {
 		next   atomic.Int64
 		wg     sync.WaitGroup
 	)
-	req := "GET " + path + " HTTP/1.1\r\nHost: " + addr + "\r\n\r\n"
 	for range parallel {
 		wg.Go(func() {
 			for next.Add(1) <= int64(n) {
-				c, err := openOne(addr, req)
+				c, err := setup()
 				if err != nil {
 					failed.Add(1)
 					continue
@@ -75,6 +84,7 @@ func open(addr, path string, n, parallel int) ([]net.Conn, int) {
 	return conns, int(failed.Load())
 }
 
+// openOne opens a connection and has one request on it answered.
 func openOne(addr, req string) (net.Conn, error) {
 	c, err := net.DialTimeout("tcp", addr, 10*time.Second)
 	if err != nil {
