@@ -12,6 +12,10 @@ type WriteOptions struct {
 	ForwardedFor   []byte // client IP appended to X-Forwarded-For (request only); nil = none
 	ForwardedProto []byte // "http" or "https", sets X-Forwarded-Proto (request only); nil = none
 	Via            []byte // pseudonym for Via ("velox"); nil = none
+	// ViaProtocol is the received-protocol Via names (RFC 9110 section
+	// 7.6.3) when the message did not come over HTTP/1.x ("2" for HTTP/2);
+	// "" = "1.x" from the message's minor version.
+	ViaProtocol string
 	Close          bool   // add "Connection: close"
 	KeepAlive      bool   // add "Connection: keep-alive" (for HTTP/1.0 peers)
 }
@@ -165,7 +169,10 @@ func (fw *forwarder) appendHead(dst []byte) []byte {
 	}
 	if fw.o.Via != nil {
 		version := "1.1 "
-		if fw.minor == 0 {
+		switch {
+		case fw.o.ViaProtocol != "":
+			version = fw.o.ViaProtocol + " "
+		case fw.minor == 0:
 			version = "1.0 "
 		}
 		dst = fw.appendJoined(dst, "Via", version, fw.o.Via)

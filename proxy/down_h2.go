@@ -27,6 +27,7 @@ type h2Down struct {
 	streams map[uint32]*h2Stream
 	resp    h1.Response // local responses re-read from Stream.out
 	fields  []h2.Field  // response fields being encoded
+	via     []byte      // their Via value
 	goaway  bool        // a GOAWAY went out (drain)
 }
 

@@ -18,7 +18,7 @@ import (
 func h2RoundTripper(t testing.TB) func() {
 	const body = "hello world\n"
 	upstreamReq := "GET /hello HTTP/1.1\r\nHost: velox.test\r\nuser-agent: h2load nghttp2/1.52.0\r\naccept: */*\r\n" +
-		"X-Forwarded-For: 127.0.0.1\r\nX-Forwarded-Proto: http\r\nVia: 1.1 velox\r\n\r\n"
+		"X-Forwarded-For: 127.0.0.1\r\nX-Forwarded-Proto: http\r\nVia: 2 velox\r\n\r\n"
 	resp := []byte("HTTP/1.1 200 OK\r\nContent-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n" + body)
 	o := rawOrigin(t, len(upstreamReq), resp)
 	tp := startProxy(t, clusterConfig(o), 1)

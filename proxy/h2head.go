@@ -176,3 +176,23 @@ func listed(v, name []byte) bool {
 	}
 	return false
 }
+
+var nameVia = []byte("via")
+
+// appendVia adds velox to the response's Via (RFC 9110 section 7.6.3),
+// after what the backend sent; proto is how the response came to velox
+// ("1.1" from an HTTP/1.1 backend, "2" from an HTTP/2 one). The joined
+// value is built in buf, which the caller keeps until the fields are sent.
+func appendVia(fs []h2.Field, buf []byte, proto string) ([]h2.Field, []byte) {
+	buf = buf[:0]
+	kept := fs[:0]
+	for _, f := range fs {
+		if !codec.EqualFold(f.Name, "via") {
+			kept = append(kept, f)
+			continue
+		}
+		buf = append(append(buf, f.Value...), ", "...)
+	}
+	buf = append(append(append(buf, proto...), ' '), viaName...)
+	return append(kept, h2.Field{Name: nameVia, Value: buf}), buf
+}

@@ -279,6 +279,9 @@ func (s *Stream) prepareHead() {
 		return // sendHeadH2 maps the head when the stream is open
 	}
 	o := h1.WriteOptions{ForwardedFor: s.ip, ForwardedProto: protoHTTP, Via: viaName}
+	if s.dc == nil {
+		o.ViaProtocol = "2" // received over HTTP/2
+	}
 	s.head = h1.AppendRequestHead(s.head[:0], &s.req, &o)
 }
 
