@@ -11,9 +11,10 @@
 // of the request head, valid at every callback point; the response head is
 // valid during read_response), or into memory a filter keeps alive until the
 // message has been written. The field docs say, for each protocol, what a
-// codec sets each field to; fields that only HTTP/1.x has a use for (Minor,
-// Upgrade, HeadLen) get the value that makes an HTTP/1.x writer do the
-// right thing with a message from elsewhere.
+// codec sets each field to; the fields only HTTP/1.x has a use for (Minor,
+// KeepAlive, Upgrade, HeadLen) get, from another protocol, the values of a
+// plain persistent HTTP/1.1 message (Minor 1, KeepAlive true, Upgrade false,
+// HeadLen 0), so that an HTTP/1.1 writer needs no special case.
 //
 // RPC heads (Dubbo, SOFA Bolt) will add one field to Request, RPC of type
 // RPC struct{ Service, Method, Version, Group []byte; ID uint64 }, zero for

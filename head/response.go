@@ -8,7 +8,8 @@ type Response struct {
 	// Status: HTTP/1.x the status-line's code; HTTP/2 :status.
 	Status int
 	// Reason: HTTP/1.x the reason-phrase as received (may be empty);
-	// HTTP/2, which has none, the standard phrase for Status.
+	// HTTP/2, which has none, the standard phrase for Status (empty for a
+	// code without one).
 	Reason []byte
 	// Minor: HTTP/1.x the HTTP/1.Minor version (0 or 1); HTTP/2 1.
 	Minor int
