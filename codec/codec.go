@@ -17,7 +17,7 @@
 // h2stream.go) and the upstream sessions (upstreamside.go for HTTP/1.1,
 // up_h2.go for HTTP/2).
 //
-// Imported by h1 and h2. Read next: bytes.go (ASCII case folding, OWS,
+// Imported by h1, h2 and head. Read next: bytes.go (ASCII case folding, OWS,
 // list elements, decimal and hex numbers with overflow checks, token chars).
 package codec
 

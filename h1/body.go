@@ -1,25 +1,20 @@
 package h1
 
-import "github.com/velox-proxy/velox/codec"
-
-// Framing is how the body of a message is delimited (RFC 9112 section 6.3).
-type Framing uint8
-
-const (
-	FramingNone    Framing = iota // no body (e.g. GET without CL, HEAD response, 204, 304, 1xx)
-	FramingLength                 // Content-Length bytes
-	FramingChunked                // chunked transfer coding
-	FramingClose                  // response delimited by connection close
+import (
+	"github.com/velox-proxy/velox/codec"
+	"github.com/velox-proxy/velox/head"
 )
 
-var framingNames = [...]string{"none", "length", "chunked", "close"}
+// Framing is how the body of a message is delimited (RFC 9112 section 6.3);
+// it is head.Framing, and so are its constants.
+type Framing = head.Framing
 
-func (f Framing) String() string {
-	if int(f) < len(framingNames) {
-		return framingNames[f]
-	}
-	return "invalid"
-}
+const (
+	FramingNone    = head.FramingNone    // no body (e.g. GET without CL, HEAD response, 204, 304, 1xx)
+	FramingLength  = head.FramingLength  // Content-Length bytes
+	FramingChunked = head.FramingChunked // chunked transfer coding
+	FramingClose   = head.FramingClose   // response delimited by connection close
+)
 
 // contentLength reads one Content-Length field (RFC 9112 section 6.3 and
 // RFC 9110 section 8.6): 1*DIGIT, or a list of equal values. Every value of

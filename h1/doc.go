@@ -14,6 +14,11 @@
 // complete line that breaks a rule is reported at once, and a head that does
 // not end within Limits.MaxHeaderBytes is a 431 without waiting for more.
 //
+// Request, Response, Header and Framing are aliases of the types of package
+// head (head.Request, head.Response, head.Field, head.Framing): the parsers
+// fill the protocol-neutral head that the proxy, its routing and its filters
+// see for every protocol, and the writers write one.
+//
 // BodyScanner then says how many of the following bytes belong to the body,
 // so that the proxy forwards them raw (a chunked body stays chunked);
 // ScanData also hands out the de-chunked data, for re-framing. The Append*

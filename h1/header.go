@@ -1,13 +1,14 @@
 package h1
 
-import "github.com/velox-proxy/velox/codec"
+import (
+	"github.com/velox-proxy/velox/codec"
+	"github.com/velox-proxy/velox/head"
+)
 
-// Header is one header field. Name and Value point into the parsed input
-// (zero-copy; valid as long as that input is), or into memory owned by a filter.
-// A Header with a nil Name is deleted: the writer skips it.
-type Header struct {
-	Name, Value []byte
-}
+// Header is one header field (head.Field). Name and Value point into the
+// parsed input (zero-copy; valid as long as that input is), or into memory
+// owned by a filter. A Header with a nil Name is deleted: the writer skips it.
+type Header = head.Field
 
 // fieldValueTable marks the bytes allowed in a field value: field-vchar
 // (VCHAR and obs-text), SP and HTAB (RFC 9110 section 5.5). CR, LF, NUL and
@@ -179,47 +180,4 @@ func (f *fields) keepAlive(minor int) bool {
 		return false
 	}
 	return minor >= 1 || f.keep
-}
-
-// Header access. The same helpers serve Request and Response; names are
-// matched with ASCII case folding and deleted fields are skipped. None of
-// them allocates, except Add and Set when Headers must grow.
-
-var emptyValue = []byte{}
-
-func headerGet(hs []Header, name string) []byte {
-	for _, h := range hs {
-		if h.Name != nil && codec.EqualFold(h.Name, name) {
-			if h.Value == nil {
-				return emptyValue // present but empty: not nil
-			}
-			return h.Value
-		}
-	}
-	return nil
-}
-
-func headerHas(hs []Header, name string) bool {
-	for _, h := range hs {
-		if h.Name != nil && codec.EqualFold(h.Name, name) {
-			return true
-		}
-	}
-	return false
-}
-
-func headerDel(hs []Header, name string) {
-	for i := range hs {
-		if hs[i].Name != nil && codec.EqualFold(hs[i].Name, name) {
-			hs[i] = Header{}
-		}
-	}
-}
-
-func headerDelBytes(hs []Header, name []byte) {
-	for i := range hs {
-		if hs[i].Name != nil && codec.EqualFoldBytes(hs[i].Name, name) {
-			hs[i] = Header{}
-		}
-	}
 }

@@ -4,15 +4,15 @@ import (
 	"bytes"
 
 	"github.com/velox-proxy/velox/codec"
+	"github.com/velox-proxy/velox/head"
 )
 
-// Request is a parsed request head. Parse into a reused Request: ParseRequest
-// resets it and reuses the Headers backing array, so the steady state does not
-// allocate. All []byte fields point into the input buffer, except Path "/" for
-// an absolute-form target without a path, which is a shared read-only slice.
-//
-// The fields after Headers are derived by ParseRequest; the header methods
-// (Set, Del, ...) change Headers only, and the writer writes Headers.
+// Request is a parsed request head: head.Request, the head every protocol
+// fills, so the proxy and filters see what the parser filled. Parse into a
+// reused Request: ParseRequest resets it and reuses the Headers backing
+// array, so the steady state does not allocate. All []byte fields point into
+// the input buffer, except Path "/" for an absolute-form target without a
+// path, which is a shared read-only slice.
 //
 // An absolute-form target (RFC 9112 section 3.2.2) is read as the proxy must
 // forward it: Host is the target's authority, and so is the value of the Host
@@ -20,59 +20,7 @@ import (
 // Headers sees the host the request is for); the writer sends Path and Query
 // in origin-form. A caller may point Path at a rewritten path (the proxy's
 // normalised one): the writer and AppendURI use Path and Query, never Target.
-type Request struct {
-	Method  []byte
-	Target  []byte // request-target as sent
-	Path    []byte // Target up to '?', for routing (the path of an absolute-form target)
-	Query   []byte // after the '?' of Target; nil when there is no '?'
-	Minor   int    // HTTP/1.Minor (0 or 1; 1.2 to 1.9 are read as 1)
-	Headers []Header
-	Host    []byte // value of the single Host header; the target's authority in absolute-form and CONNECT
-
-	Framing       Framing
-	ContentLength int64 // valid when Framing == FramingLength
-	KeepAlive     bool  // persistence per RFC 9112 9.3 (1.1 default on, 1.0 needs keep-alive)
-	Expect100     bool  // Expect: 100-continue (HTTP/1.1 only)
-	Upgrade       bool  // Connection: upgrade with an Upgrade header (HTTP/1.1 only)
-	HeadLen       int   // bytes of the head including the final CRLF (and the skipped empty lines)
-
-	absolute bool // the target was in absolute-form
-}
-
-// AppendURI appends the request-target as the writer sends it: Path, then
-// "?" and Query when the target had a '?'. That is origin-form for an
-// origin-form or absolute-form target (RFC 9112 section 3.2.1), and the
-// target as received for asterisk-form and authority-form.
-func (r *Request) AppendURI(dst []byte) []byte {
-	dst = append(dst, r.Path...)
-	if r.Query != nil {
-		dst = append(dst, '?')
-		dst = append(dst, r.Query...)
-	}
-	return dst
-}
-
-// Get returns the value of the first field called name (ASCII case-insensitive),
-// or nil if there is none. An empty field gives an empty, non-nil slice.
-func (r *Request) Get(name string) []byte { return headerGet(r.Headers, name) }
-
-// Has reports whether a field called name is present.
-func (r *Request) Has(name string) bool { return headerHas(r.Headers, name) }
-
-// Del deletes every field called name (sets its Name to nil).
-func (r *Request) Del(name string) { headerDel(r.Headers, name) }
-
-// Add appends a field. The caller keeps name and value alive and unchanged
-// until the request has been written.
-func (r *Request) Add(name, value []byte) {
-	r.Headers = append(r.Headers, Header{Name: name, Value: value})
-}
-
-// Set replaces every field called name by one field (Del, then Add).
-func (r *Request) Set(name, value []byte) {
-	headerDelBytes(r.Headers, name)
-	r.Add(name, value)
-}
+type Request = head.Request
 
 // ParseRequest parses a request head at the start of buf into req.
 // It returns the head length, ErrNeedMore, or an *Error.
@@ -102,13 +50,14 @@ func parseRequest(w []byte, req *Request, lim *Limits) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if i, err = req.parseLine(w, i, lim.maxURI()); err != nil {
+	var absolute bool
+	if i, absolute, err = parseRequestLine(req, w, i, lim.maxURI()); err != nil {
 		return 0, err
 	}
 	if req.Headers, i, err = parseFields(w, i, req.Headers, lim.maxHeaders()); err != nil {
 		return 0, err
 	}
-	if err := req.derive(); err != nil {
+	if err := deriveRequest(req, absolute); err != nil {
 		return 0, err
 	}
 	req.HeadLen = i
@@ -134,19 +83,20 @@ func skipEmptyLines(w []byte) (int, error) {
 	return i, nil
 }
 
-// parseLine reads request-line = method SP request-target SP HTTP-version CRLF
-// (RFC 9112 section 3). A target longer than maxURI is a 414 as soon as it
-// is seen, complete or not.
-func (r *Request) parseLine(w []byte, i, maxURI int) (int, error) {
+// parseRequestLine reads request-line = method SP request-target SP HTTP-version CRLF
+// (RFC 9112 section 3) into r. A target longer than maxURI is a 414 as soon
+// as it is seen, complete or not. absolute says the target was in
+// absolute-form.
+func parseRequestLine(r *Request, w []byte, i, maxURI int) (next int, absolute bool, err error) {
 	ms := i
 	for i < len(w) && codec.IsTokenChar(w[i]) {
 		i++
 	}
 	if i >= len(w) {
-		return 0, ErrNeedMore
+		return 0, false, ErrNeedMore
 	}
 	if w[i] != ' ' || i == ms {
-		return 0, errBadMethod
+		return 0, false, errBadMethod
 	}
 	r.Method = w[ms:i]
 	i++
@@ -155,24 +105,25 @@ func (r *Request) parseLine(w []byte, i, maxURI int) (int, error) {
 		i++
 	}
 	if i-ts > maxURI {
-		return 0, errURITooLong
+		return 0, false, errURITooLong
 	}
 	if i >= len(w) {
-		return 0, ErrNeedMore
+		return 0, false, ErrNeedMore
 	}
 	if w[i] != ' ' || i == ts {
-		return 0, errBadTarget
+		return 0, false, errBadTarget
 	}
 	r.Target = w[ts:i]
 	minor, i, err := parseVersion(w, i+1)
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	r.Minor = minor
 	if i, err = lineEnd(w, i, errBadRequestLine); err != nil {
-		return 0, err
+		return 0, false, err
 	}
-	return i, r.splitTarget()
+	absolute, err = splitTarget(r)
+	return i, absolute, err
 }
 
 // parseVersion reads HTTP-version = "HTTP/" DIGIT "." DIGIT (RFC 9112
@@ -202,29 +153,30 @@ func parseVersion(w []byte, i int) (minor, next int, err error) {
 var slashPath = []byte{'/'}
 
 // splitTarget checks the form of the request-target against the method
-// (RFC 9112 section 3.2) and sets Path (and Host for absolute-form).
-func (r *Request) splitTarget() error {
+// (RFC 9112 section 3.2) and sets Path (and Host for absolute-form, which it
+// reports).
+func splitTarget(r *Request) (absolute bool, err error) {
 	t := r.Target
 	if bytes.IndexByte(t, '#') >= 0 {
-		return errBadTarget // no form of request-target has a fragment
+		return false, errBadTarget // no form of request-target has a fragment
 	}
 	switch {
 	case string(r.Method) == "CONNECT":
 		if !isAuthorityForm(t) {
-			return errBadTarget
+			return false, errBadTarget
 		}
 		r.Host, r.Path = t, t
 	case t[0] == '/':
 		r.Path, r.Query = splitQuery(t)
 	case t[0] == '*':
 		if len(t) != 1 || string(r.Method) != "OPTIONS" {
-			return errBadTarget
+			return false, errBadTarget
 		}
 		r.Path = t
 	default:
-		return r.splitAbsolute(t)
+		return true, splitAbsolute(r, t)
 	}
-	return nil
+	return false, nil
 }
 
 // splitQuery cuts t at its first '?'; query is nil when there is none.
@@ -249,7 +201,7 @@ func isAuthorityForm(t []byte) bool {
 // splitAbsolute reads absolute-form = scheme "://" authority path-abempty
 // [ "?" query ]. A userinfo ("@") or empty authority is an error (RFC 9110
 // section 4.2).
-func (r *Request) splitAbsolute(t []byte) error {
+func splitAbsolute(r *Request, t []byte) error {
 	i := 0
 	for i < len(t) && isSchemeChar(t[i], i == 0) {
 		i++
@@ -265,7 +217,7 @@ func (r *Request) splitAbsolute(t []byte) error {
 	if i == as || !validHost(t[as:i]) {
 		return errBadTarget
 	}
-	r.Host, r.absolute = t[as:i], true
+	r.Host = t[as:i]
 	r.Path, r.Query = splitQuery(t[i:])
 	if len(r.Path) == 0 {
 		r.Path = slashPath // path-abempty is empty: origin-form needs "/"
@@ -279,8 +231,9 @@ func isSchemeChar(c byte, first bool) bool {
 	return alpha || !first && ('0' <= c && c <= '9' || c == '+' || c == '-' || c == '.')
 }
 
-// derive sets Host, framing and connection flags from the header fields.
-func (r *Request) derive() error {
+// deriveRequest sets Host, framing and connection flags from the header
+// fields; absolute says the target was in absolute-form.
+func deriveRequest(r *Request, absolute bool) error {
 	var f fields
 	f.scan(r.Headers)
 	if err := f.checkHost(r.Minor); err != nil {
@@ -289,10 +242,10 @@ func (r *Request) derive() error {
 	if r.Host == nil {
 		r.Host = f.host
 	}
-	if r.absolute {
-		r.setHostField()
+	if absolute {
+		setHostField(r)
 	}
-	if err := r.framing(&f); err != nil {
+	if err := requestFraming(r, &f); err != nil {
 		return err
 	}
 	r.KeepAlive = f.keepAlive(r.Minor)
@@ -321,7 +274,7 @@ func (f *fields) checkHost(minor int) error {
 // (if any) and instead use the host information of the request-target"
 // (RFC 9112 section 3.2.2). Without a Host field (HTTP/1.0) the writer adds
 // one from r.Host.
-func (r *Request) setHostField() {
+func setHostField(r *Request) {
 	for i := range r.Headers {
 		if codec.EqualFold(r.Headers[i].Name, "host") {
 			r.Headers[i].Value = r.Host
@@ -329,8 +282,8 @@ func (r *Request) setHostField() {
 	}
 }
 
-// framing applies RFC 9112 section 6.3 to a request.
-func (r *Request) framing(f *fields) error {
+// requestFraming applies RFC 9112 section 6.3 to a request.
+func requestFraming(r *Request, f *fields) error {
 	if f.te.present {
 		switch {
 		case r.Minor == 0:

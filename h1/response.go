@@ -1,38 +1,9 @@
 package h1
 
-// Response is a parsed response head, reused like Request.
-type Response struct {
-	Status        int
-	Reason        []byte
-	Minor         int
-	Headers       []Header
-	Framing       Framing
-	ContentLength int64 // valid when Framing == FramingLength (also set from Content-Length for HEAD, 1xx, 204, 304)
-	KeepAlive     bool  // RFC 9112 9.3; false for a close-delimited body
-	HeadLen       int
-}
+import "github.com/velox-proxy/velox/head"
 
-// Get returns the value of the first field called name (ASCII case-insensitive),
-// or nil if there is none. An empty field gives an empty, non-nil slice.
-func (r *Response) Get(name string) []byte { return headerGet(r.Headers, name) }
-
-// Has reports whether a field called name is present.
-func (r *Response) Has(name string) bool { return headerHas(r.Headers, name) }
-
-// Del deletes every field called name (sets its Name to nil).
-func (r *Response) Del(name string) { headerDel(r.Headers, name) }
-
-// Add appends a field. The caller keeps name and value alive and unchanged
-// until the response has been written.
-func (r *Response) Add(name, value []byte) {
-	r.Headers = append(r.Headers, Header{Name: name, Value: value})
-}
-
-// Set replaces every field called name by one field (Del, then Add).
-func (r *Response) Set(name, value []byte) {
-	headerDelBytes(r.Headers, name)
-	r.Add(name, value)
-}
+// Response is a parsed response head (head.Response), reused like Request.
+type Response = head.Response
 
 // ParseResponse parses a response head at the start of buf. headRequest
 // (the request was HEAD) and the status decide FramingNone for HEAD, 1xx,
@@ -53,23 +24,23 @@ func ParseResponse(buf []byte, resp *Response, headRequest bool, lim *Limits) (n
 }
 
 func parseResponse(w []byte, resp *Response, headRequest bool, lim *Limits) (int, error) {
-	i, err := resp.parseLine(w)
+	i, err := parseStatusLine(resp, w)
 	if err != nil {
 		return 0, err
 	}
 	if resp.Headers, i, err = parseFields(w, i, resp.Headers, lim.maxHeaders()); err != nil {
 		return 0, err
 	}
-	if err := resp.derive(headRequest); err != nil {
+	if err := deriveResponse(resp, headRequest); err != nil {
 		return 0, err
 	}
 	resp.HeadLen = i
 	return i, nil
 }
 
-// parseLine reads status-line = HTTP-version SP status-code SP [ reason-phrase ]
+// parseStatusLine reads status-line = HTTP-version SP status-code SP [ reason-phrase ]
 // CRLF (RFC 9112 section 4). The SP before an empty reason may be missing.
-func (r *Response) parseLine(w []byte) (int, error) {
+func parseStatusLine(r *Response, w []byte) (int, error) {
 	minor, i, err := parseVersion(w, 0)
 	if err != nil {
 		return 0, err
@@ -109,12 +80,12 @@ func (r *Response) parseLine(w []byte) (int, error) {
 	return lineEnd(w, i, errBadStatusLine)
 }
 
-// derive sets framing and persistence from the header fields and the status
+// deriveResponse sets framing and persistence from the header fields and the status
 // (RFC 9112 sections 6.3 and 9.3).
-func (r *Response) derive(headRequest bool) error {
+func deriveResponse(r *Response, headRequest bool) error {
 	var f fields
 	f.scan(r.Headers)
-	if err := r.framing(&f); err != nil {
+	if err := responseFraming(r, &f); err != nil {
 		return err
 	}
 	if headRequest || r.Status < 200 || r.Status == 204 || r.Status == 304 {
@@ -124,7 +95,7 @@ func (r *Response) derive(headRequest bool) error {
 	return nil
 }
 
-func (r *Response) framing(f *fields) error {
+func responseFraming(r *Response, f *fields) error {
 	r.Framing = FramingClose
 	if f.te.present {
 		switch {

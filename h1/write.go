@@ -43,7 +43,7 @@ func AppendRequestHead(dst []byte, req *Request, o *WriteOptions) []byte {
 	dst = append(dst, ' ')
 	dst = req.AppendURI(dst)
 	dst = append(dst, " HTTP/1.1\r\n"...)
-	if !headerHas(req.Headers, "host") {
+	if !req.Has("host") {
 		dst = appendField(dst, "Host", req.Host)
 	}
 	fw := newForwarder(req.Headers, req.Minor, req.Upgrade, true, o)

@@ -18,16 +18,26 @@
 // Accept, Handshake and Finish run ConnFilters; the others run
 // RequestFilters (ReadResponse also sees the response head). A filter may
 // end a request with its own response (Stream.Respond) at any request point
-// before the response head is written.
+// before the response head is written; the client's codec writes it in the
+// client's protocol.
+//
+// Filters and routing see a protocol-neutral head (package head): a
+// head.Request from Stream.Request and a head.Response from
+// Stream.Response, the same for HTTP/1.x and HTTP/2 on either side
+// (head.Request documents what each protocol sets each field to). A filter
+// needs no codec package.
 //
 // # Ownership and lifetimes
 //
 // A downstream connection, its current stream and the stream's upstream
 // connection all belong to one loop; nothing here locks. A request head is
 // parsed in the loop's read buffer, then copied into the stream's own pooled
-// buffer (Stream.adoptHead) before any filter runs, so Stream.Request() is
-// valid at every callback point up to RequestFinish. The response head is
-// valid during ReadResponse filters only.
+// buffer (Stream.adoptHead) before any filter runs; an HTTP/2 request head
+// is built in that buffer (h2head.go). So the head.Request of
+// Stream.Request() is valid at every callback point up to RequestFinish,
+// whatever the protocol. The head.Response of Stream.Response() is valid
+// during ReadResponse filters only. What a filter puts in either head must
+// stay valid until the request ends.
 //
 // # Clocks
 //

@@ -4,6 +4,7 @@ import (
 	"github.com/velox-proxy/velox/eventloop"
 	"github.com/velox-proxy/velox/h1"
 	"github.com/velox-proxy/velox/h2"
+	"github.com/velox-proxy/velox/head"
 	"github.com/velox-proxy/velox/upstream"
 )
 
@@ -93,14 +94,17 @@ type perRequest struct {
 	chunkOut  bool   // the response body goes chunked to an HTTP/1.1 client
 }
 
-// Request is the parsed request head, valid at every callback point from
+// Request is the request head, valid at every callback point from
 // BeforeLocation to RequestFinish: it points into the stream's own copy of
-// the head, not into the read buffer. Filters may change its headers (what
-// they add must stay valid until the request ends).
-func (s *Stream) Request() *h1.Request { return &s.req }
+// the head, not into the read buffer. It is the same protocol-neutral head
+// for every client protocol (HTTP/1.x, HTTP/2; head.Request says what each
+// sets). Filters may change its headers (what they add must stay valid
+// until the request ends).
+func (s *Stream) Request() *head.Request { return &s.req }
 
-// Response is the response head during ReadResponse, else nil.
-func (s *Stream) Response() *h1.Response {
+// Response is the response head during ReadResponse, else nil; the same
+// head.Response for every backend protocol.
+func (s *Stream) Response() *head.Response {
 	if !s.hasResp {
 		return nil
 	}
@@ -124,7 +128,8 @@ func (s *Stream) Cluster() string {
 
 // Respond ends the request with velox's own response; the filter returns
 // what Respond returns. headers and body are copied before Respond returns.
-func (s *Stream) Respond(status int, contentType string, headers []h1.Header, body []byte) Verdict {
+// The client's codec writes the response in its own protocol.
+func (s *Stream) Respond(status int, contentType string, headers []head.Field, body []byte) Verdict {
 	if s.respSent {
 		return Continue
 	}
