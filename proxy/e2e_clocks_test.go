@@ -60,7 +60,7 @@ func (tp *testProxy) backendFailures(t *testing.T) uint64 {
 // backend was not ejected by what the test's client did.
 func (tp *testProxy) checkStillServes(t *testing.T) {
 	t.Helper()
-	resp, err := tp.client().Get(tp.url("/ok"))
+	resp, err := tp.clientFor(modeH1).Get(tp.url("/ok"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,16 +14,6 @@ import (
 	"time"
 )
 
-// h2cClient returns a client that speaks HTTP/2 with prior knowledge (h2c)
-// to the proxy, over one connection.
-func (tp *testProxy) h2cClient() *http.Client {
-	var p http.Protocols
-	p.SetUnencryptedHTTP2(true)
-	tr := &http.Transport{Protocols: &p, DisableCompression: true}
-	tp.clients = append(tp.clients, tr)
-	return &http.Client{Transport: tr, Timeout: 60 * time.Second}
-}
-
 // h2SumHandler answers the method, path, a digest of the body and its size,
 // and what the origin saw of the request's framing.
 func h2SumHandler(w http.ResponseWriter, r *http.Request) {
@@ -48,7 +38,7 @@ func sumOf(b []byte) string {
 func TestH2CGetThroughToHTTP1(t *testing.T) {
 	o := newOrigin(t, h2SumHandler)
 	tp := startProxy(t, clusterConfig(o.addr()), 1)
-	c := tp.h2cClient()
+	c := tp.clientFor(modeH2C)
 	resp, err := c.Get(tp.url("/a/b?x=1"))
 	if err != nil {
 		t.Fatal(err)
@@ -68,7 +58,7 @@ func TestH2CGetThroughToHTTP1(t *testing.T) {
 		t.Fatalf("origin saw Host %q, want the :authority %q", got, tp.addr)
 	}
 	// The same port still speaks HTTP/1.1.
-	r1, err := tp.client().Get(tp.url("/h1"))
+	r1, err := tp.clientFor(modeH1).Get(tp.url("/h1"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +71,7 @@ func TestH2CGetThroughToHTTP1(t *testing.T) {
 func TestH2CUploadsWithAndWithoutLength(t *testing.T) {
 	o := newOrigin(t, h2SumHandler)
 	tp := startProxy(t, clusterConfig(o.addr()), 1)
-	c := tp.h2cClient()
+	c := tp.clientFor(modeH2C)
 	body := bytes.Repeat([]byte("0123456789abcdef"), 5<<20/16) // 5 MiB: many windows
 	for _, known := range []bool{true, false} {
 		var rd io.Reader = bytes.NewReader(body)
@@ -120,7 +110,7 @@ func TestH2CLargeAndChunkedResponses(t *testing.T) {
 		w.Write(big)
 	})
 	tp := startProxy(t, clusterConfig(o.addr()), 1)
-	c := tp.h2cClient()
+	c := tp.clientFor(modeH2C)
 	resp, err := c.Get(tp.url("/big"))
 	if err != nil {
 		t.Fatal(err)
@@ -148,7 +138,7 @@ func TestH2CLargeAndChunkedResponses(t *testing.T) {
 func TestH2CConcurrentStreamsOnOneConnection(t *testing.T) {
 	o := newOrigin(t, h2SumHandler)
 	tp := startProxy(t, clusterConfig(o.addr()), 1)
-	c := tp.h2cClient()
+	c := tp.clientFor(modeH2C)
 	warm, err := c.Get(tp.url("/warm")) // the connection is up before the streams race
 	if err != nil {
 		t.Fatal(err)
@@ -190,7 +180,7 @@ func TestH2CConcurrentStreamsOnOneConnection(t *testing.T) {
 func TestH2CLocalResponses(t *testing.T) {
 	cfg := clusterConfig(deadAddr(t))
 	tp := startProxy(t, cfg, 1)
-	c := tp.h2cClient()
+	c := tp.clientFor(modeH2C)
 	resp, err := c.Get(tp.url("/x"))
 	if err != nil {
 		t.Fatal(err)
@@ -219,7 +209,7 @@ func TestH2CClientCancelReachesTheBackend(t *testing.T) {
 		gone <- struct{}{}
 	})
 	tp := startProxy(t, clusterConfig(o.addr()), 1)
-	c := tp.h2cClient()
+	c := tp.clientFor(modeH2C)
 	ctx, cancel := context.WithCancel(context.Background())
 	req, _ := http.NewRequestWithContext(ctx, "GET", tp.url("/hang"), nil)
 	resp, err := c.Do(req)

@@ -59,7 +59,7 @@ func TestMaxInputClosesConnection(t *testing.T) {
 	cfg.Limits.MaxInput = 2048
 	tp := startProxy(t, cfg, 1)
 
-	other := tp.client()
+	other := tp.clientFor(modeH1)
 	get := func(when string) {
 		resp, err := other.Get(tp.url("/other"))
 		if err != nil {

@@ -221,7 +221,7 @@ func TestRequestValidAtEveryPoint(t *testing.T) {
 	})
 	req, _ := http.NewRequest("GET", tp.url("/the/path?query=abcdefghijklmnop"), nil)
 	req.Header.Set("X-Marker", "marker-value")
-	resp, err := tp.client().Do(req)
+	resp, err := tp.clientFor(modeH1).Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -280,7 +280,7 @@ func TestGoFilterRewriteRoutes(t *testing.T) {
 			return Continue
 		}))
 	})
-	resp, err := tp.client().Get(tp.url("/a/x"))
+	resp, err := tp.clientFor(modeH1).Get(tp.url("/a/x"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -53,7 +53,7 @@ func TestBodiesBothWays(t *testing.T) {
 		sumHandler(w, r)
 	})
 	tp := startProxy(t, clusterConfig(o.addr()), 2)
-	c := tp.client()
+	c := tp.clientFor(modeH1)
 	sizes := []int64{0, 1, 4096, 1 << 20, 64 << 20}
 	for _, n := range sizes {
 		for _, chunked := range []bool{false, true} {
@@ -178,7 +178,7 @@ func TestKeepAliveReusesOneUpstreamConnection(t *testing.T) {
 func TestBackendDownIs502WithReason(t *testing.T) {
 	cfg := clusterConfig(deadAddr(t))
 	tp := startProxy(t, cfg, 1)
-	resp, err := tp.client().Get(tp.url("/x"))
+	resp, err := tp.clientFor(modeH1).Get(tp.url("/x"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,7 +202,7 @@ func TestSlowBackendIs504(t *testing.T) {
 	cfg := clusterConfig(o.addr())
 	cfg.Clusters[0].ResponseTimeout = config.Duration(200 * time.Millisecond)
 	tp := startProxy(t, cfg, 1)
-	resp, err := tp.client().Get(tp.url("/slow"))
+	resp, err := tp.clientFor(modeH1).Get(tp.url("/slow"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,7 +219,7 @@ func TestRetryOnAnotherBackendForIdempotentRequests(t *testing.T) {
 	cfg := clusterConfig(dead, o.addr())
 	cfg.Clusters[0].ConsecutiveFailures = 1
 	tp := startProxy(t, cfg, 1)
-	c := tp.client()
+	c := tp.clientFor(modeH1)
 	for i := 0; i < 4; i++ {
 		req, _ := http.NewRequest("GET", tp.url("/"), nil)
 		if got := doString(t, c, req); got != "live" {
@@ -236,7 +236,7 @@ func TestNonIdempotentIsNotRetried(t *testing.T) {
 	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "live") })
 	tp := startProxy(t, clusterConfig(deadAddr(t), o.addr()), 1)
 	// Round robin starts with the first (dead) backend.
-	resp, err := tp.client().Post(tp.url("/"), "text/plain", strings.NewReader("x"))
+	resp, err := tp.clientFor(modeH1).Post(tp.url("/"), "text/plain", strings.NewReader("x"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -258,7 +258,7 @@ func TestAllBackendsEjectedStillTried(t *testing.T) {
 	cfg.Clusters[0].ConsecutiveFailures = 1
 	tp := startProxy(t, cfg, 1)
 	for i := 0; i < 2; i++ {
-		resp, err := tp.client().Get(tp.url("/"))
+		resp, err := tp.clientFor(modeH1).Get(tp.url("/"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -280,7 +280,7 @@ func TestAllBackendsDrainedIs503(t *testing.T) {
 	cfg := clusterConfig(o.addr())
 	cfg.Clusters[0].Backends[0].Weight = new(0)
 	tp := startProxy(t, cfg, 1)
-	resp, err := tp.client().Get(tp.url("/"))
+	resp, err := tp.clientFor(modeH1).Get(tp.url("/"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -329,7 +329,7 @@ func TestClientGoneCancelsUpstream(t *testing.T) {
 	}
 	eventually(t, "client abort counted", func() bool { return tp.totals().ClientAbortsTotal == 1 })
 	before := o.conns.Load()
-	resp, err := tp.client().Get(tp.url("/next"))
+	resp, err := tp.clientFor(modeH1).Get(tp.url("/next"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -232,7 +232,7 @@ func TestMaxIdleZeroDisablesPooling(t *testing.T) {
 		cfg := clusterConfig(o.addr())
 		cfg.Clusters[0].MaxIdle = tt.maxIdle
 		tp := startProxy(t, cfg, 1)
-		c := tp.client()
+		c := tp.clientFor(modeH1)
 		for range 5 {
 			req, _ := http.NewRequest("GET", tp.url("/"), nil)
 			if got := doString(t, c, req); got != "o" {

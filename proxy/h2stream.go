@@ -37,6 +37,7 @@ func (ls *loopState) getH2Stream(hd *h2Down, id uint32) *h2Stream {
 		hs, ls.freeH2S = ls.freeH2S[n-1], ls.freeH2S[:n-1]
 	} else {
 		hs = &h2Stream{}
+		ls.madeH2S++
 	}
 	held, pend, trail, tb := hs.held[:0], hs.pend[:0], hs.trail[:0], hs.trailBuf[:0]
 	*hs = h2Stream{hd: hd, id: id, held: held, pend: pend, trail: trail, trailBuf: tb}

@@ -82,7 +82,8 @@ type testProxy struct {
 	*Server
 	addr    string
 	log     *syncBuffer
-	clients []*http.Transport
+	clients []*http.Transport     // closed by checkNoLeaks
+	byMode  map[mode]*http.Client // do's clients
 }
 
 // clusterConfig is one cluster over the given backends behind a catch-all product.
@@ -138,30 +139,6 @@ func startProxySetup(t testing.TB, cfg *config.Config, o Options, setup func(*Se
 		logger.Close()
 	})
 	return tp
-}
-
-// checkNoLeaks runs after each test (its deferred closes have run): once the
-// test's own clients are gone, no client connection and no stream may be
-// left on any loop.
-func (tp *testProxy) checkNoLeaks(t testing.TB) {
-	for _, tr := range tp.clients {
-		tr.CloseIdleConnections()
-	}
-	if t.Failed() {
-		return
-	}
-	eventually(t, "every connection and stream released", func() bool {
-		st := tp.totals()
-		return st.DownstreamConnsActive == 0 && st.RequestsActive == 0
-	})
-}
-
-// client returns an http.Client that sends everything to the proxy with its
-// own pool of keep-alive connections.
-func (tp *testProxy) client() *http.Client {
-	tr := &http.Transport{MaxIdleConnsPerHost: 16, DisableCompression: true}
-	tp.clients = append(tp.clients, tr)
-	return &http.Client{Transport: tr, Timeout: 60 * time.Second}
 }
 
 func (tp *testProxy) url(path string) string { return "http://" + tp.addr + path }
