@@ -1,4 +1,4 @@
-package proxy_test
+package proxy
 
 import (
 	"crypto/rand"
@@ -11,13 +11,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/velox-proxy/velox/proxy"
 )
 
-// e2EchoHandler answers what it saw, one "key=value" line each: the body's
+// echoHandler answers what it saw, one "key=value" line each: the body's
 // length and SHA-256, its framing, and the forwarding headers.
-func e2EchoHandler(w http.ResponseWriter, r *http.Request) {
+func echoHandler(w http.ResponseWriter, r *http.Request) {
 	h := sha256.New()
 	n, err := io.Copy(h, r.Body)
 	if err != nil {
@@ -32,8 +30,8 @@ func e2EchoHandler(w http.ResponseWriter, r *http.Request) {
 		r.Header.Get("Expect"))
 }
 
-// e2Echoed parses the echo handler's lines.
-func e2Echoed(t *testing.T, out string) map[string]string {
+// echoed parses the echo handler's lines.
+func echoed(t *testing.T, out string) map[string]string {
 	t.Helper()
 	m := map[string]string{}
 	for _, line := range strings.Split(out, "\n") {
@@ -47,9 +45,9 @@ func e2Echoed(t *testing.T, out string) map[string]string {
 	return m
 }
 
-// e2RandomFile writes size random bytes to a temp file and returns its path
+// randomFile writes size random bytes to a temp file and returns its path
 // and hex SHA-256.
-func e2RandomFile(t *testing.T, size int) (string, string) {
+func randomFile(t *testing.T, size int) (string, string) {
 	t.Helper()
 	b := make([]byte, size)
 	rand.Read(b)
@@ -61,21 +59,18 @@ func e2RandomFile(t *testing.T, size int) (string, string) {
 	return p, hex.EncodeToString(sum[:])
 }
 
-// e2EchoProxy starts an echo origin and velox in front of it.
-func e2EchoProxy(t *testing.T) (*e2Origin, *proxy.Server, string) {
+// echoProxy starts an echo origin and velox in front of it.
+func echoProxy(t *testing.T) (*origin, *testProxy, string) {
 	t.Helper()
-	origin := e2StartOrigin(t, "echo", e2EchoHandler)
-	srv, addr := e2StartProxy(t, e2OneCluster(t, "", origin.Addr()), 2, nil)
+	origin := newOrigin(t, echoHandler)
+	srv := startProxySetup(t, oneCluster(t, "", origin.addr()), Options{Loops: 2}, nil)
+	addr := srv.addr
 	return origin, srv, "http://" + addr
 }
 
-func e2ConnsTotal(srv *proxy.Server) int64 {
-	return e2Sum(srv, func(l proxy.LoopStats) int64 { return int64(l.DownstreamConnsTotal) })
-}
-
 func TestE2ECurlGet(t *testing.T) {
-	_, _, base := e2EchoProxy(t)
-	out, _ := e2Curl(t, "-i", base+"/get/me?x=1")
+	_, _, base := echoProxy(t)
+	out, _ := runCurl(t, "-i", base+"/get/me?x=1")
 	head, body, _ := strings.Cut(out, "\r\n\r\n")
 	if !strings.HasPrefix(head, "HTTP/1.1 200 OK") {
 		t.Fatalf("status: %q", head)
@@ -86,7 +81,7 @@ func TestE2ECurlGet(t *testing.T) {
 	if !strings.Contains(head, "\r\nX-Origin: echo") {
 		t.Errorf("origin's header not forwarded:\n%s", head)
 	}
-	m := e2Echoed(t, body)
+	m := echoed(t, body)
 	want := map[string]string{"method": "GET", "uri": "/get/me?x=1", "len": "0",
 		"xff": "127.0.0.1", "xfp": "http", "via": "1.1 velox"}
 	for k, v := range want {
@@ -97,17 +92,18 @@ func TestE2ECurlGet(t *testing.T) {
 }
 
 func TestE2ECurlHead(t *testing.T) {
-	origin := e2StartOrigin(t, "head", func(w http.ResponseWriter, r *http.Request) {
+	origin := newOrigin(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Length", "1234")
 		w.Header().Set("X-Method", r.Method)
 		if r.Method != "HEAD" {
 			w.Write(make([]byte, 1234))
 		}
 	})
-	_, addr := e2StartProxy(t, e2OneCluster(t, "", origin.Addr()), 2, nil)
+	tp := startProxySetup(t, oneCluster(t, "", origin.addr()), Options{Loops: 2}, nil)
+	addr := tp.addr
 	// Two HEADs on one connection: a HEAD response has no body, so a proxy
 	// that waited for 1234 bytes would hang the second request.
-	out, stderr := e2Curl(t, "-v", "-I", "http://"+addr+"/a", "http://"+addr+"/b")
+	out, stderr := runCurl(t, "-v", "-I", "http://"+addr+"/a", "http://"+addr+"/b")
 	if n := strings.Count(out, "HTTP/1.1 200 OK"); n != 2 {
 		t.Fatalf("want two 200s, got %d:\n%s", n, out)
 	}
@@ -123,9 +119,9 @@ func TestE2ECurlHead(t *testing.T) {
 }
 
 func TestE2ECurlPost(t *testing.T) {
-	_, _, base := e2EchoProxy(t)
-	out, _ := e2Curl(t, "-d", "a=1&b=2", base+"/form")
-	m := e2Echoed(t, out)
+	_, _, base := echoProxy(t)
+	out, _ := runCurl(t, "-d", "a=1&b=2", base+"/form")
+	m := echoed(t, out)
 	sum := sha256.Sum256([]byte("a=1&b=2"))
 	if m["method"] != "POST" || m["len"] != "7" || m["cl"] != "7" || m["sha"] != hex.EncodeToString(sum[:]) {
 		t.Errorf("origin saw %v, want POST of the 7 bytes a=1&b=2", m)
@@ -133,11 +129,11 @@ func TestE2ECurlPost(t *testing.T) {
 }
 
 func TestE2ECurlPostFile(t *testing.T) {
-	_, _, base := e2EchoProxy(t)
-	path, sum := e2RandomFile(t, 1<<20)
+	_, _, base := echoProxy(t)
+	path, sum := randomFile(t, 1<<20)
 	// "Expect:" turns off curl's own 100-continue: a plain length body.
-	out, _ := e2Curl(t, "-H", "Expect:", "--data-binary", "@"+path, base+"/upload")
-	m := e2Echoed(t, out)
+	out, _ := runCurl(t, "-H", "Expect:", "--data-binary", "@"+path, base+"/upload")
+	m := echoed(t, out)
 	if m["len"] != "1048576" || m["sha"] != sum || m["te"] != "" || m["cl"] != "1048576" {
 		t.Errorf("origin saw len=%s cl=%s te=%q sha=%s, want 1 MiB with Content-Length, sha %s",
 			m["len"], m["cl"], m["te"], m["sha"], sum)
@@ -145,11 +141,11 @@ func TestE2ECurlPostFile(t *testing.T) {
 }
 
 func TestE2ECurlChunkedUpload(t *testing.T) {
-	_, _, base := e2EchoProxy(t)
-	path, sum := e2RandomFile(t, 1<<20)
-	out, _ := e2Curl(t, "-H", "Expect:", "-H", "Transfer-Encoding: chunked",
+	_, _, base := echoProxy(t)
+	path, sum := randomFile(t, 1<<20)
+	out, _ := runCurl(t, "-H", "Expect:", "-H", "Transfer-Encoding: chunked",
 		"--data-binary", "@"+path, base+"/chunked")
-	m := e2Echoed(t, out)
+	m := echoed(t, out)
 	if m["len"] != "1048576" || m["sha"] != sum || m["te"] != "chunked" || m["cl"] != "-1" {
 		t.Errorf("origin saw len=%s cl=%s te=%q sha=%s, want 1 MiB chunked, sha %s",
 			m["len"], m["cl"], m["te"], m["sha"], sum)
@@ -157,13 +153,13 @@ func TestE2ECurlChunkedUpload(t *testing.T) {
 }
 
 func TestE2ECurlExpectContinue(t *testing.T) {
-	_, _, base := e2EchoProxy(t)
-	path, sum := e2RandomFile(t, 4<<20)
-	out, stderr := e2Curl(t, "-v", "-H", "Expect: 100-continue", "--data-binary", "@"+path, base+"/big")
+	_, _, base := echoProxy(t)
+	path, sum := randomFile(t, 4<<20)
+	out, stderr := runCurl(t, "-v", "-H", "Expect: 100-continue", "--data-binary", "@"+path, base+"/big")
 	if !strings.Contains(stderr, "< HTTP/1.1 100 Continue") {
 		t.Errorf("curl got no 100 Continue:\n%s", stderr)
 	}
-	m := e2Echoed(t, out)
+	m := echoed(t, out)
 	if m["len"] != "4194304" || m["sha"] != sum {
 		t.Errorf("origin saw len=%s sha=%s, want 4 MiB sha %s", m["len"], m["sha"], sum)
 	}
@@ -174,8 +170,8 @@ func TestE2ECurlExpectContinue(t *testing.T) {
 
 func TestE2ECurlHTTP10(t *testing.T) {
 	t.Run("close by default", func(t *testing.T) {
-		_, srv, base := e2EchoProxy(t)
-		out, stderr := e2Curl(t, "-v", "-i", "--http1.0", base+"/one", base+"/two")
+		_, srv, base := echoProxy(t)
+		out, stderr := runCurl(t, "-v", "-i", "--http1.0", base+"/one", base+"/two")
 		if n := strings.Count(out, " 200 OK"); n != 2 {
 			t.Fatalf("want two 200s:\n%s", out)
 		}
@@ -185,13 +181,13 @@ func TestE2ECurlHTTP10(t *testing.T) {
 		if strings.Contains(stderr, "Re-using existing connection") {
 			t.Errorf("curl reused an HTTP/1.0 connection without keep-alive:\n%s", stderr)
 		}
-		if n := e2ConnsTotal(srv); n != 2 {
+		if n := srv.totals().DownstreamConnsTotal; n != 2 {
 			t.Errorf("downstream_connections_total = %d, want 2 (one per HTTP/1.0 request)", n)
 		}
 	})
 	t.Run("keep-alive asked", func(t *testing.T) {
-		_, srv, base := e2EchoProxy(t)
-		out, stderr := e2Curl(t, "-v", "-i", "--http1.0", "-H", "Connection: keep-alive", base+"/one", base+"/two")
+		_, srv, base := echoProxy(t)
+		out, stderr := runCurl(t, "-v", "-i", "--http1.0", "-H", "Connection: keep-alive", base+"/one", base+"/two")
 		if n := strings.Count(out, " 200 OK"); n != 2 {
 			t.Fatalf("want two 200s:\n%s", out)
 		}
@@ -201,15 +197,15 @@ func TestE2ECurlHTTP10(t *testing.T) {
 		if !strings.Contains(stderr, "Re-using existing connection") {
 			t.Errorf("curl did not reuse the keep-alive HTTP/1.0 connection:\n%s", stderr)
 		}
-		if n := e2ConnsTotal(srv); n != 1 {
+		if n := srv.totals().DownstreamConnsTotal; n != 1 {
 			t.Errorf("downstream_connections_total = %d, want 1", n)
 		}
 	})
 }
 
 func TestE2ECurlConnectionReuse(t *testing.T) {
-	origin, srv, base := e2EchoProxy(t)
-	out, stderr := e2Curl(t, "-v", base+"/1", base+"/2", base+"/3", base+"/4")
+	origin, srv, base := echoProxy(t)
+	out, stderr := runCurl(t, "-v", base+"/1", base+"/2", base+"/3", base+"/4")
 	for i := 1; i <= 4; i++ {
 		if !strings.Contains(out, fmt.Sprintf("uri=/%d\n", i)) {
 			t.Errorf("no answer for /%d:\n%s", i, out)
@@ -221,7 +217,7 @@ func TestE2ECurlConnectionReuse(t *testing.T) {
 	if !strings.Contains(stderr, "left intact") {
 		t.Errorf("curl did not leave the connection intact:\n%s", stderr)
 	}
-	if n := e2ConnsTotal(srv); n != 1 {
+	if n := srv.totals().DownstreamConnsTotal; n != 1 {
 		t.Errorf("downstream_connections_total = %d, want 1", n)
 	}
 	// One client connection lives on one loop, whose pool kept the upstream
@@ -234,11 +230,12 @@ func TestE2ECurlConnectionReuse(t *testing.T) {
 // TestE2ECurlHopByHop checks what reaches a raw origin: hop-by-hop headers
 // are gone, the forwarding headers are added, the rest keeps order and case.
 func TestE2ECurlHopByHop(t *testing.T) {
-	origin := e2StartRawOrigin(t, func(string) (string, bool) {
+	origin := startHeadOrigin(t, func(string) (string, bool) {
 		return "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nKeep-Alive: timeout=9\r\nX-Resp: 1\r\n\r\nok", false
 	})
-	_, addr := e2StartProxy(t, e2OneCluster(t, "", origin.Addr()), 2, nil)
-	out, _ := e2Curl(t, "-i",
+	tp := startProxySetup(t, oneCluster(t, "", origin.addr()), Options{Loops: 2}, nil)
+	addr := tp.addr
+	out, _ := runCurl(t, "-i",
 		"-H", "X-First: 1",
 		"-H", "Connection: X-Foo",
 		"-H", "X-Foo: secret",

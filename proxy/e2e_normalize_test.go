@@ -1,4 +1,4 @@
-package proxy_test
+package proxy
 
 // End-to-end tests of issue 10 section 1, "routing must see what the backend
 // will see": path normalisation (target.go, proxy/pathnorm), absolute-form
@@ -15,13 +15,11 @@ import (
 	"strings"
 	"sync"
 	"testing"
-
-	"github.com/velox-proxy/velox/proxy"
 )
 
 // n2Origin reports the raw request-target and the Host it received.
-func n2Origin(t *testing.T, name string) *e2Origin {
-	return e2StartOrigin(t, name, func(w http.ResponseWriter, r *http.Request) {
+func n2Origin(t *testing.T, name string) *origin {
+	return newOrigin(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Origin", name)
 		fmt.Fprintf(w, "uri=%s\nhost=%s\n", r.RequestURI, r.Host)
 	})
@@ -40,7 +38,7 @@ type n2Resp struct {
 // parses the response.
 func n2Send(t *testing.T, addr, req string) n2Resp {
 	t.Helper()
-	res := e2RawExchange(t, addr, req, e2Wait)
+	res := rawRoundTrip(t, addr, req, testWait)
 	resp, err := http.ReadResponse(bufio.NewReader(bytes.NewReader(res.data)), nil)
 	if err != nil {
 		t.Fatalf("%q: no response (%v): %q", req, err, res.data)
@@ -110,16 +108,16 @@ clusters:
 
 // n2Proxy starts the origins and a proxy with the routing section given;
 // setup, if set, registers Go filters.
-func n2Proxy(t *testing.T, routing string, setup func(*proxy.Server)) (addr string, origins map[string]*e2Origin) {
+func n2Proxy(t *testing.T, routing string, setup func(*Server)) (addr string, origins map[string]*origin) {
 	t.Helper()
-	origins = map[string]*e2Origin{}
+	origins = map[string]*origin{}
 	var addrs []any
 	addrs = append(addrs, routing)
 	for _, n := range []string{"a", "b", "c", "admin", "other"} {
 		origins[n] = n2Origin(t, n)
-		addrs = append(addrs, origins[n].Addr())
+		addrs = append(addrs, origins[n].addr())
 	}
-	_, addr = e2StartProxy(t, e2Config(t, fmt.Sprintf(n2YAML, addrs...)), 1, setup)
+	addr = startProxySetup(t, parseConfig(t, fmt.Sprintf(n2YAML, addrs...)), Options{Loops: 1}, setup).addr
 	return addr, origins
 }
 
@@ -163,7 +161,7 @@ func TestE2ENormalizeDenyNotEscaped(t *testing.T) {
 			t.Errorf("%s: %d from %q, want %d from velox", tc.target, r.status, r.origin, want)
 		}
 	}
-	if n := origins["b"].hits.Load(); n != 0 {
+	if n := origins["b"].reqs.Load(); n != 0 {
 		t.Errorf("origin b got %d requests, want 0", n)
 	}
 }
@@ -185,7 +183,7 @@ func TestE2ENormalizeRouteAndForward(t *testing.T) {
 				tc.target, r.status, r.origin, r.uri, r.host, tc.normal)
 		}
 	}
-	if n := origins["c"].hits.Load(); n != 0 {
+	if n := origins["c"].reqs.Load(); n != 0 {
 		t.Errorf("origin c got %d requests, want 0 (all were /admin)", n)
 	}
 }
@@ -296,12 +294,12 @@ func TestE2ERedirectRequestURI(t *testing.T) {
 // deny holds and the route's origin sees the normal form.
 func TestE2ECurlPathAsIs(t *testing.T) {
 	addr, _ := n2Proxy(t, "", nil)
-	out, _ := e2Curl(t, "--path-as-is", "-o", "/dev/null", "-w", "%{http_code}",
+	out, _ := runCurl(t, "--path-as-is", "-o", "/dev/null", "-w", "%{http_code}",
 		"-H", "Host: b.example", "http://"+addr+"/x/../%61dmin/./")
 	if out != "403" {
 		t.Errorf("deny through curl: status %s, want 403", out)
 	}
-	out, _ = e2Curl(t, "--path-as-is", "-H", "Host: c.example", "http://"+addr+"/x/../%61dmin/./")
+	out, _ = runCurl(t, "--path-as-is", "-H", "Host: c.example", "http://"+addr+"/x/../%61dmin/./")
 	if want := "uri=/admin/\nhost=c.example\n"; out != want {
 		t.Errorf("route through curl: origin answered %q, want %q", out, want)
 	}
@@ -312,12 +310,12 @@ func TestE2ECurlPathAsIs(t *testing.T) {
 func TestE2ENormalizeRegexpAndGoFilter(t *testing.T) {
 	var mu sync.Mutex
 	var seen []string
-	addr, _ := n2Proxy(t, "", func(srv *proxy.Server) {
-		srv.Register(proxy.BeforeLocation, proxy.RequestFilterFunc(func(s *proxy.Stream) proxy.Verdict {
+	addr, _ := n2Proxy(t, "", func(srv *Server) {
+		srv.Register(BeforeLocation, RequestFilterFunc(func(s *Stream) Verdict {
 			mu.Lock()
 			seen = append(seen, string(s.Request().Path))
 			mu.Unlock()
-			return proxy.Continue
+			return Continue
 		}))
 	})
 	for _, tc := range []struct{ target, origin, uri string }{
