@@ -20,6 +20,7 @@ package proxy
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"testing"
 	"time"
@@ -73,6 +74,13 @@ func skipH2C(t *testing.T, m mode, why string) {
 // connections: keep-alive connections in h1, one multiplexed connection
 // in h2c. It follows redirects; a test that must not sets CheckRedirect.
 func (tp *testProxy) clientFor(m mode) *http.Client {
+	tr := transportFor(m)
+	tp.clients = append(tp.clients, tr)
+	return &http.Client{Transport: tr, Timeout: 60 * time.Second}
+}
+
+// transportFor returns a new http.Transport that speaks m.
+func transportFor(m mode) *http.Transport {
 	tr := &http.Transport{MaxIdleConnsPerHost: 16, DisableCompression: true}
 	switch m {
 	case modeH1:
@@ -83,8 +91,36 @@ func (tp *testProxy) clientFor(m mode) *http.Client {
 	default:
 		panic("harness: unknown mode " + string(m))
 	}
-	tp.clients = append(tp.clients, tr)
-	return &http.Client{Transport: tr, Timeout: 60 * time.Second}
+	return tr
+}
+
+// get sends GET path in mode m on a new client connection and returns
+// status and body.
+func (tp *testProxy) get(t *testing.T, m mode, path string) (int, string) {
+	t.Helper()
+	code, body, err := tp.fetch(m, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return code, body
+}
+
+// fetch is get for goroutines other than the test's: it returns the error.
+// Its connection carries one request (in h2c, one stream) and closes.
+func (tp *testProxy) fetch(m mode, path string) (int, string, error) {
+	tr := transportFor(m)
+	tr.DisableKeepAlives = true
+	c := &http.Client{Transport: tr, Timeout: 30 * time.Second}
+	resp, err := c.Get(tp.url(path))
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	if resp.ProtoMajor != m.protoMajor() {
+		return 0, "", fmt.Errorf("%s client got a %s response", m, resp.Proto)
+	}
+	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), err
 }
 
 // do sends req in mode m on the proxy's shared client for m (made on first
