@@ -74,6 +74,7 @@ func (tp *testProxy) checkStillServes(t *testing.T) {
 }
 
 func TestStalledUploadIs408AndNotABackendFailure(t *testing.T) {
+	// h1 only: the stall is a short HTTP/1.1 body on a raw socket.
 	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
 		io.WriteString(w, "got it")
@@ -94,6 +95,7 @@ func TestStalledUploadIs408AndNotABackendFailure(t *testing.T) {
 // TestSlowUploadIsNotTimedAsTheBackend: the response timeout starts when the
 // request is all sent, so an upload longer than it, but steady, succeeds.
 func TestSlowUploadIsNotTimedAsTheBackend(t *testing.T) {
+	// h1 only: the upload is paced byte by byte on a raw HTTP/1.1 socket.
 	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request) {
 		n, _ := io.Copy(io.Discard, r.Body)
 		w.Header().Set("X-Got", http.StatusText(200))
@@ -118,6 +120,7 @@ func TestSlowUploadIsNotTimedAsTheBackend(t *testing.T) {
 // back because the client reads slowly, the backend's clock is stopped; the
 // client gets the whole response, late.
 func TestSlowReaderPauseIsNotTimedAsTheBackend(t *testing.T) {
+	// h1 only: the pause is a raw socket's receive buffer filling.
 	const size = 8 << 20
 	body := bytes.Repeat([]byte("z"), size) // made before: under -race it takes a while
 	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request) {
@@ -148,6 +151,7 @@ func TestSlowReaderPauseIsNotTimedAsTheBackend(t *testing.T) {
 // TestClientThatStopsReadingIsClosed: timeouts.send closes a client that
 // takes no bytes while some are queued for it; the backend is not blamed.
 func TestClientThatStopsReadingIsClosed(t *testing.T) {
+	// h1 only: a raw socket that stops reading (HTTP/2 flow control would stop the sender first).
 	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Write(bytes.Repeat([]byte("s"), 16<<20))
 	})
@@ -168,6 +172,7 @@ func TestClientThatStopsReadingIsClosed(t *testing.T) {
 // TestCloseAfterFlushIsBounded: the last response before a close (here a
 // Connection: close request) does not keep a client that never reads.
 func TestCloseAfterFlushIsBounded(t *testing.T) {
+	// h1 only: Connection: close is HTTP/1.1.
 	// velox's own 4 MiB answer (a static filter), queued whole and then
 	// closed after: only the close-after-flush path can time it.
 	cfg := clusterConfig(deadAddr(t))
@@ -186,6 +191,7 @@ func TestCloseAfterFlushIsBounded(t *testing.T) {
 // filter); the client takes it steadily for several send timeouts, the
 // kernel taking more of the queue every tick, and gets all of it.
 func TestSlowButSteadyReaderIsNotCutOff(t *testing.T) {
+	// h1 only: the pace is a raw socket's reads.
 	const size = 32 << 20
 	cfg := clusterConfig(deadAddr(t))
 	cfg.Products[0].DefaultCluster = ""
@@ -215,6 +221,7 @@ func (s slowReader) Read(p []byte) (int, error) {
 // TestTunnelIdleTimeout: an upgraded connection that carries nothing for
 // tunnel_idle is closed on both sides.
 func TestTunnelIdleTimeout(t *testing.T) {
+	// h1 only: an HTTP/1.1 upgrade tunnel.
 	heads := make(chan string, 1)
 	cfg := clusterConfig(upgradeOrigin(t, heads))
 	cfg.Upgrades = []string{"echo"}
@@ -248,6 +255,7 @@ func TestTunnelIdleTimeout(t *testing.T) {
 // TestInterimResponsesKeepTheBackendAlive: a backend that sends 102
 // Processing while it works is making progress: each 1xx restarts its clock.
 func TestInterimResponsesKeepTheBackendAlive(t *testing.T) {
+	// h1 only: 1xx read off a raw HTTP/1.1 socket.
 	up := serveRaw(t, func(c net.Conn) {
 		if _, err := http.ReadRequest(bufio.NewReader(c)); err != nil {
 			return
