@@ -35,6 +35,7 @@ func sumOf(b []byte) string {
 	return hex.EncodeToString(s[:])
 }
 
+// h2c only: what the origin sees of an HTTP/2 request, and h1 on the same port.
 func TestH2CGetThroughToHTTP1(t *testing.T) {
 	o := newOrigin(t, h2SumHandler)
 	tp := startProxy(t, clusterConfig(o.addr()), 1)
@@ -68,10 +69,12 @@ func TestH2CGetThroughToHTTP1(t *testing.T) {
 	}
 }
 
-func TestH2CUploadsWithAndWithoutLength(t *testing.T) {
+func TestUploadsWithAndWithoutLength(t *testing.T) { run(t, testUploadsWithAndWithoutLength) }
+
+func testUploadsWithAndWithoutLength(t *testing.T, m mode) {
 	o := newOrigin(t, h2SumHandler)
 	tp := startProxy(t, clusterConfig(o.addr()), 1)
-	c := tp.clientFor(modeH2C)
+	c := tp.clientFor(m)
 	body := bytes.Repeat([]byte("0123456789abcdef"), 5<<20/16) // 5 MiB: many windows
 	for _, known := range []bool{true, false} {
 		var rd io.Reader = bytes.NewReader(body)
@@ -96,7 +99,9 @@ func TestH2CUploadsWithAndWithoutLength(t *testing.T) {
 	}
 }
 
-func TestH2CLargeAndChunkedResponses(t *testing.T) {
+func TestLargeAndChunkedResponses(t *testing.T) { run(t, testLargeAndChunkedResponses) }
+
+func testLargeAndChunkedResponses(t *testing.T, m mode) {
 	big := bytes.Repeat([]byte("x"), 8<<20)
 	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/chunked" {
@@ -110,7 +115,7 @@ func TestH2CLargeAndChunkedResponses(t *testing.T) {
 		w.Write(big)
 	})
 	tp := startProxy(t, clusterConfig(o.addr()), 1)
-	c := tp.clientFor(modeH2C)
+	c := tp.clientFor(m)
 	resp, err := c.Get(tp.url("/big"))
 	if err != nil {
 		t.Fatal(err)
@@ -135,6 +140,7 @@ func TestH2CLargeAndChunkedResponses(t *testing.T) {
 	}
 }
 
+// h2c only: many streams multiplexed on one connection.
 func TestH2CConcurrentStreamsOnOneConnection(t *testing.T) {
 	o := newOrigin(t, h2SumHandler)
 	tp := startProxy(t, clusterConfig(o.addr()), 1)
@@ -177,10 +183,12 @@ func TestH2CConcurrentStreamsOnOneConnection(t *testing.T) {
 	}
 }
 
-func TestH2CLocalResponses(t *testing.T) {
+func TestLocalResponses(t *testing.T) { run(t, testLocalResponses) }
+
+func testLocalResponses(t *testing.T, m mode) {
 	cfg := clusterConfig(deadAddr(t))
 	tp := startProxy(t, cfg, 1)
-	c := tp.clientFor(modeH2C)
+	c := tp.clientFor(m)
 	resp, err := c.Get(tp.url("/x"))
 	if err != nil {
 		t.Fatal(err)
@@ -190,11 +198,14 @@ func TestH2CLocalResponses(t *testing.T) {
 	if resp.StatusCode != 502 || !strings.Contains(string(body), "velox:") {
 		t.Fatalf("dead backend over h2: %d %q", resp.StatusCode, body)
 	}
-	if resp.Header.Get("Connection") != "" {
+	if m.h2() && resp.Header.Get("Connection") != "" {
 		t.Fatalf("a connection-specific field crossed into HTTP/2: %v", resp.Header)
 	}
 }
 
+// h2c only: an HTTP/1.1 client's close reads as a half-close, after which
+// velox still owes the response (TestHalfClosedClientGetsItsResponse); the
+// h1 cancel is TestClientGoneCancelsUpstream.
 func TestH2CClientCancelReachesTheBackend(t *testing.T) {
 	gone := make(chan struct{}, 1)
 	started := make(chan struct{}, 1)
