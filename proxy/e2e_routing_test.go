@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -45,21 +46,12 @@ func (r routeResp) Saw(h string) string {
 	return "<not reported>"
 }
 
-// routeClient is a keep-alive client that does not follow redirects.
-func routeClient(t *testing.T) *http.Client {
-	tr := &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 4}
-	t.Cleanup(tr.CloseIdleConnections)
-	return &http.Client{
-		Transport:     tr,
-		Timeout:       testWait,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
-}
-
-// routeDo sends method path to addr with Host host and extra headers ("Name: value").
-func routeDo(t *testing.T, c *http.Client, addr, method, host, path string, headers ...string) routeResp {
+// routeDo sends method path to the proxy in mode m with Host host (in h2c,
+// the :authority) and extra headers ("Name: value"); redirects are not
+// followed.
+func routeDo(t *testing.T, tp *testProxy, m mode, method, host, path string, headers ...string) routeResp {
 	t.Helper()
-	req, err := http.NewRequest(method, "http://"+addr+path, nil)
+	req, err := http.NewRequest(method, tp.url(path), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +60,7 @@ func routeDo(t *testing.T, c *http.Client, addr, method, host, path string, head
 		k, v, _ := strings.Cut(h, ": ")
 		req.Header.Add(k, v)
 	}
-	resp, err := c.Do(req)
+	resp, err := tp.do(m, req)
 	if err != nil {
 		t.Fatalf("%s %s%s: %v", method, host, path, err)
 	}
@@ -186,7 +178,9 @@ var routingOrigins = []string{"main", "exact", "write", "canary", "present", "ar
 // TestE2ERouting checks tenant routing by Host, cluster routing by path,
 // method and header, default product and cluster, and the built-in filters,
 // each with a real origin per cluster.
-func TestE2ERouting(t *testing.T) {
+func TestE2ERouting(t *testing.T) { run(t, testE2ERouting) }
+
+func testE2ERouting(t *testing.T, m mode) {
 	var addrs []any
 	origins := map[string]*origin{}
 	for _, n := range routingOrigins {
@@ -194,8 +188,6 @@ func TestE2ERouting(t *testing.T) {
 		addrs = append(addrs, origins[n].addr())
 	}
 	tp := startProxySetup(t, parseConfig(t, fmt.Sprintf(routingYAML, addrs...)), Options{Loops: 2}, nil)
-	addr := tp.addr
-	c := routeClient(t)
 
 	routes := []struct {
 		name, method, host, path string
@@ -223,7 +215,7 @@ func TestE2ERouting(t *testing.T) {
 	}
 	for _, tc := range routes {
 		t.Run(tc.name, func(t *testing.T) {
-			r := routeDo(t, c, addr, tc.method, tc.host, tc.path, tc.headers...)
+			r := routeDo(t, tp, m, tc.method, tc.host, tc.path, tc.headers...)
 			if r.status != 200 || r.Origin() != tc.want {
 				t.Fatalf("%s %s%s went to %q (status %d), want %q\n%s", tc.method, tc.host, tc.path,
 					r.Origin(), r.status, tc.want, r.body)
@@ -235,13 +227,13 @@ func TestE2ERouting(t *testing.T) {
 	}
 
 	t.Run("no cluster is 404", func(t *testing.T) {
-		r := routeDo(t, c, addr, "GET", "noroute.example.com", "/other")
+		r := routeDo(t, tp, m, "GET", "noroute.example.com", "/other")
 		if r.status != 404 || !strings.Contains(r.body, "no route") {
 			t.Errorf("status %d body %q, want 404 saying no route", r.status, r.body)
 		}
 	})
 	t.Run("global and product filters", func(t *testing.T) {
-		r := routeDo(t, c, addr, "GET", "a.example.com", "/", "X-Product: client", "X-Global: client")
+		r := routeDo(t, tp, m, "GET", "a.example.com", "/", "X-Product: client", "X-Global: client")
 		if got := r.Saw("X-Global"); got != "g" {
 			t.Errorf("origin saw X-Global %q, want g (set replaces)", got)
 		}
@@ -258,14 +250,14 @@ func TestE2ERouting(t *testing.T) {
 			t.Errorf("response X-Secret %q, want it removed by the product filter", got)
 		}
 		// Another product: its filters do not apply.
-		w := routeDo(t, c, addr, "GET", "x.wild.example.com", "/")
+		w := routeDo(t, tp, m, "GET", "x.wild.example.com", "/")
 		if w.Saw("X-Product") != "" || w.header.Get("X-Secret") != "s3cret" || w.header.Get("X-Global-Resp") != "gr" {
 			t.Errorf("product a's filters leaked to product wild: X-Product=%q X-Secret=%q X-Global-Resp=%q",
 				w.Saw("X-Product"), w.header.Get("X-Secret"), w.header.Get("X-Global-Resp"))
 		}
 	})
 	t.Run("route filters", func(t *testing.T) {
-		r := routeDo(t, c, addr, "GET", "a.example.com", "/hdr/x", "X-Remove-Me: 1", "X-Route: client")
+		r := routeDo(t, tp, m, "GET", "a.example.com", "/hdr/x", "X-Remove-Me: 1", "X-Route: client")
 		if r.Origin() != "main" {
 			t.Fatalf("went to %q", r.Origin())
 		}
@@ -278,7 +270,7 @@ func TestE2ERouting(t *testing.T) {
 		if got := r.header.Get("X-Route-Resp"); got != "rr" {
 			t.Errorf("response X-Route-Resp %q, want rr", got)
 		}
-		other := routeDo(t, c, addr, "GET", "a.example.com", "/", "X-Remove-Me: 1")
+		other := routeDo(t, tp, m, "GET", "a.example.com", "/", "X-Remove-Me: 1")
 		if other.Saw("X-Remove-Me") != "1" || other.header.Get("X-Route-Resp") != "" {
 			t.Errorf("route filters ran for another route: X-Remove-Me=%q X-Route-Resp=%q",
 				other.Saw("X-Remove-Me"), other.header.Get("X-Route-Resp"))
@@ -286,7 +278,7 @@ func TestE2ERouting(t *testing.T) {
 	})
 	t.Run("static", func(t *testing.T) {
 		hits := origins["main"].reqs.Load()
-		r := routeDo(t, c, addr, "GET", "a.example.com", "/static/x")
+		r := routeDo(t, tp, m, "GET", "a.example.com", "/static/x")
 		if r.status != 202 || r.body != `{"static":true}` || r.header.Get("Content-Type") != "application/json" ||
 			r.header.Get("X-Static") != "yes" {
 			t.Errorf("static: %d %q %v", r.status, r.body, r.header)
@@ -296,13 +288,13 @@ func TestE2ERouting(t *testing.T) {
 		}
 	})
 	t.Run("deny", func(t *testing.T) {
-		r := routeDo(t, c, addr, "GET", "a.example.com", "/deny/x")
+		r := routeDo(t, tp, m, "GET", "a.example.com", "/deny/x")
 		if r.status != 403 || r.body != "denied here\n" {
 			t.Errorf("deny: %d %q", r.status, r.body)
 		}
 	})
 	t.Run("redirect with $request_uri", func(t *testing.T) {
-		r := routeDo(t, c, addr, "GET", "a.example.com", "/go/x?y=1&z=2")
+		r := routeDo(t, tp, m, "GET", "a.example.com", "/go/x?y=1&z=2")
 		if r.status != 308 || r.header.Get("Location") != "https://new.example.com/go/x?y=1&z=2" {
 			t.Errorf("redirect: %d Location %q", r.status, r.header.Get("Location"))
 		}
@@ -310,7 +302,9 @@ func TestE2ERouting(t *testing.T) {
 }
 
 // TestE2ERoutingNoDefaultProduct: without default_product an unknown Host is 404.
-func TestE2ERoutingNoDefaultProduct(t *testing.T) {
+func TestE2ERoutingNoDefaultProduct(t *testing.T) { run(t, testE2ERoutingNoDefaultProduct) }
+
+func testE2ERoutingNoDefaultProduct(t *testing.T, m mode) {
 	origin := namedOrigin(t, "main")
 	cfg := parseConfig(t, fmt.Sprintf(`
 listeners: [{address: 127.0.0.1:0}]
@@ -323,12 +317,10 @@ clusters:
     backends: [{address: %s}]
 `, origin.addr()))
 	tp := startProxySetup(t, cfg, Options{Loops: 1}, nil)
-	addr := tp.addr
-	c := routeClient(t)
-	if r := routeDo(t, c, addr, "GET", "a.example.com", "/"); r.status != 200 || r.Origin() != "main" {
+	if r := routeDo(t, tp, m, "GET", "a.example.com", "/"); r.status != 200 || r.Origin() != "main" {
 		t.Fatalf("known host: %d %q", r.status, r.Origin())
 	}
-	r := routeDo(t, c, addr, "GET", "b.example.com", "/")
+	r := routeDo(t, tp, m, "GET", "b.example.com", "/")
 	if r.status != 404 || !strings.Contains(r.body, "no route") {
 		t.Errorf("unknown host: %d %q, want 404", r.status, r.body)
 	}
@@ -339,7 +331,9 @@ clusters:
 
 // TestE2EWeightedRoundRobin: weights 3:1 over 400 requests on one loop give
 // exactly 300 and 100 (smooth weighted round robin is deterministic per loop).
-func TestE2EWeightedRoundRobin(t *testing.T) {
+func TestE2EWeightedRoundRobin(t *testing.T) { run(t, testE2EWeightedRoundRobin) }
+
+func testE2EWeightedRoundRobin(t *testing.T, m mode) {
 	heavy, light := namedOrigin(t, "heavy"), namedOrigin(t, "light")
 	cfg := parseConfig(t, fmt.Sprintf(`
 listeners: [{address: 127.0.0.1:0}]
@@ -356,12 +350,10 @@ clusters:
       - address: %s
         weight: 1
 `, heavy.addr(), light.addr()))
-	srv := startProxySetup(t, cfg, Options{Loops: 1}, nil)
-	addr := srv.addr
-	c := routeClient(t)
+	tp := startProxySetup(t, cfg, Options{Loops: 1}, nil)
 	var seq strings.Builder
 	for i := range 400 {
-		r := routeDo(t, c, addr, "GET", "localhost", "/")
+		r := routeDo(t, tp, m, "GET", "localhost", "/")
 		if r.status != 200 {
 			t.Fatalf("request %d: status %d", i, r.status)
 		}
@@ -377,7 +369,7 @@ clusters:
 		t.Errorf("first 8 picks %q, want hhlhhhlh", got)
 	}
 	per := map[string]uint64{}
-	for _, b := range srv.Stats().Clusters["c"] {
+	for _, b := range tp.Stats().Clusters["c"] {
 		per[b.Addr] = b.Requests
 	}
 	if per[heavy.addr()] != 300 || per[light.addr()] != 100 {
@@ -387,7 +379,9 @@ clusters:
 
 // TestE2ELeastRequest: while one backend holds a request, the least-request
 // balancer sends every new request to the other.
-func TestE2ELeastRequest(t *testing.T) {
+func TestE2ELeastRequest(t *testing.T) { run(t, testE2ELeastRequest) }
+
+func testE2ELeastRequest(t *testing.T, m mode) {
 	release := make(chan struct{})
 	var releaseOnce sync.Once
 	t.Cleanup(func() { releaseOnce.Do(func() { close(release) }) })
@@ -419,12 +413,9 @@ clusters:
     backends: [{address: %s}, {address: %s}]
 `, o1.addr(), o2.addr()))
 	tp := startProxySetup(t, cfg, Options{Loops: 1}, nil)
-	addr := tp.addr
 
-	holdDone := make(chan rawResult, 1)
-	go func() {
-		holdDone <- rawRoundTripNoT(addr, "GET /hold HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-	}()
+	holdDone := make(chan heldResult, 1)
+	go func() { holdDone <- holdRequest(tp, m) }()
 	var busy string
 	select {
 	case busy = <-held:
@@ -432,21 +423,38 @@ clusters:
 		t.Fatal("the held request never reached an origin")
 	}
 	free := map[string]string{"one": "two", "two": "one"}[busy]
-	c := routeClient(t)
 	for i := range 20 {
-		if r := routeDo(t, c, addr, "GET", "localhost", "/quick"); r.Origin() != free {
+		if r := routeDo(t, tp, m, "GET", "localhost", "/quick"); r.Origin() != free {
 			t.Fatalf("request %d went to %q while %q held a request; want %q", i, r.Origin(), busy, free)
 		}
 	}
 	releaseOnce.Do(func() { close(release) })
 	select {
 	case res := <-holdDone:
-		if res.StatusLine() != "HTTP/1.1 200 OK" || res.Body() != busy {
-			t.Errorf("held request got %q %q", res.StatusLine(), res.Body())
+		if res.status != res.wantStatus || res.body != busy {
+			t.Errorf("held request got %q %q", res.status, res.body)
 		}
 	case <-time.After(testWait):
 		t.Fatal("held request never finished")
 	}
+}
+
+// heldResult is what the held request of TestE2ELeastRequest got.
+type heldResult struct{ status, wantStatus, body string }
+
+// holdRequest sends GET /hold from another goroutine: in h1 on a raw
+// connection (its status line), in h2c on a connection of its own (an
+// HTTP/2 status has no reason phrase).
+func holdRequest(tp *testProxy, m mode) heldResult {
+	if !m.h2() {
+		res := rawRoundTripNoT(tp.addr, "GET /hold HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+		return heldResult{res.StatusLine(), "HTTP/1.1 200 OK", res.Body()}
+	}
+	code, body, err := tp.fetch(m, "/hold")
+	if err != nil {
+		body = err.Error()
+	}
+	return heldResult{strconv.Itoa(code), "200", body}
 }
 
 // rawRoundTripNoT is rawRoundTrip for goroutines other than the test's.
@@ -482,6 +490,7 @@ func (tr *pointTrace) get() []string {
 // the order they run in and what each sees, and that a Go filter can end a
 // request or close the connection.
 func TestE2ERegisteredFilters(t *testing.T) {
+	// h1 only: the trace counts conn points per raw HTTP/1.1 Connection: close exchange.
 	origin := namedOrigin(t, "main")
 	cfg := parseConfig(t, fmt.Sprintf(`
 listeners: [{address: 127.0.0.1:0}]
