@@ -36,6 +36,7 @@ func raiseNoFile(t *testing.T, want uint64) {
 // must not spend a goroutine on each, must still serve, and must count them
 // all down again once they close.
 func TestE2EIdleConnections(t *testing.T) {
+	// h1 only: 2,000 idle raw HTTP/1.1 sockets (no preface, so no HTTP/2 state).
 	// Both ends of every connection live in this process, plus slack.
 	raiseNoFile(t, 2*idleConns+512)
 	origin := newOrigin(t, nameHandler("origin"))

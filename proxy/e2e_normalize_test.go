@@ -347,14 +347,16 @@ func testE2ERedirectRequestURI(t *testing.T, m mode) {
 
 // TestE2ECurlPathAsIs: curl --path-as-is sends dot segments unchanged; the
 // deny holds and the route's origin sees the normal form.
-func TestE2ECurlPathAsIs(t *testing.T) {
+func TestE2ECurlPathAsIs(t *testing.T) { run(t, testE2ECurlPathAsIs) }
+
+func testE2ECurlPathAsIs(t *testing.T, m mode) {
 	tp, _ := n2Proxy(t, "", nil)
-	out, _ := runCurl(t, "--path-as-is", "-o", "/dev/null", "-w", "%{http_code}",
+	out, _ := runCurl(t, curlFlag(m), "--path-as-is", "-o", "/dev/null", "-w", "%{http_code}",
 		"-H", "Host: b.example", "http://"+tp.addr+"/x/../%61dmin/./")
 	if out != "403" {
 		t.Errorf("deny through curl: status %s, want 403", out)
 	}
-	out, _ = runCurl(t, "--path-as-is", "-H", "Host: c.example", "http://"+tp.addr+"/x/../%61dmin/./")
+	out, _ = runCurl(t, curlFlag(m), "--path-as-is", "-H", "Host: c.example", "http://"+tp.addr+"/x/../%61dmin/./")
 	if want := "uri=/admin/\nhost=c.example\n"; out != want {
 		t.Errorf("route through curl: origin answered %q, want %q", out, want)
 	}
