@@ -3,6 +3,7 @@ package proxy
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -46,6 +47,67 @@ func readResponse(t *testing.T, br *bufio.Reader) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
+// stalledUpload POSTs a body of declared length n of which only sent
+// arrives, then nothing, and returns the answer: on a raw socket in h1,
+// through net/http in h2c (the body's writer stops; the request ends with
+// the test).
+func stalledUpload(t *testing.T, tp *testProxy, m mode, sent string, n int) (int, string) {
+	t.Helper()
+	if !m.h2() {
+		c := dialRaw(t, tp.addr)
+		fmt.Fprintf(c, "POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n%s", n, sent)
+		return readResponse(t, bufio.NewReader(c))
+	}
+	pr, pw := io.Pipe()
+	t.Cleanup(func() { pw.Close() })
+	go io.WriteString(pw, sent)
+	req, _ := http.NewRequest("POST", tp.url("/up"), pr)
+	req.ContentLength = int64(n)
+	return doBody(t, tp, m, req)
+}
+
+// pacedUpload POSTs n bytes "x", one every gap, and returns the answer.
+func pacedUpload(t *testing.T, tp *testProxy, m mode, n int, gap time.Duration) (int, string) {
+	t.Helper()
+	if !m.h2() {
+		c := dialRaw(t, tp.addr)
+		fmt.Fprintf(c, "POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n", n)
+		for i := 0; i < n; i++ {
+			time.Sleep(gap)
+			io.WriteString(c, "x")
+		}
+		return readResponse(t, bufio.NewReader(c))
+	}
+	pr, pw := io.Pipe()
+	go func() {
+		for i := 0; i < n; i++ {
+			time.Sleep(gap)
+			if _, err := io.WriteString(pw, "x"); err != nil {
+				return
+			}
+		}
+		pw.Close()
+	}()
+	req, _ := http.NewRequest("POST", tp.url("/up"), pr)
+	req.ContentLength = int64(n)
+	return doBody(t, tp, m, req)
+}
+
+// doBody sends req in mode m and returns the status and the whole body.
+func doBody(t *testing.T, tp *testProxy, m mode, req *http.Request) (int, string) {
+	t.Helper()
+	resp, err := tp.do(m, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("reading the body: %v", err)
+	}
+	return resp.StatusCode, string(b)
+}
+
 // backendFailures is the failures counter of the only backend of cluster c.
 func (tp *testProxy) backendFailures(t *testing.T) uint64 {
 	t.Helper()
@@ -74,7 +136,14 @@ func (tp *testProxy) checkStillServes(t *testing.T) {
 }
 
 func TestStalledUploadIs408AndNotABackendFailure(t *testing.T) {
-	// h1 only: the stall is a short HTTP/1.1 body on a raw socket.
+	run(t, testStalledUploadIs408AndNotABackendFailure)
+}
+
+// In h1 the upload is a raw socket's short body; in h2c a net/http body
+// that stops after ten of its hundred bytes.
+func testStalledUploadIs408AndNotABackendFailure(t *testing.T, m mode) {
+	skipH2C(t, m, "h2c: timeouts.client_body is not applied to HTTP/2 request bodies (h2Stream.bodyProgress and stopBodyClock are no-ops): "+
+		"a stream whose body stalls gets no 408 and holds its Stream until the client gives up (net/http waited its 60s timeout)")
 	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
 		io.WriteString(w, "got it")
@@ -83,9 +152,8 @@ func TestStalledUploadIs408AndNotABackendFailure(t *testing.T) {
 	cfg.Timeouts.ClientBody = config.Duration(300 * time.Millisecond)
 	cfg.Clusters[0].ResponseTimeout = config.Duration(200 * time.Millisecond)
 	tp := startProxy(t, cfg, 1)
-	c := dialRaw(t, tp.addr)
-	io.WriteString(c, "POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly ten b")
-	if code, b := readResponse(t, bufio.NewReader(c)); code != 408 || !strings.Contains(b, "request body not received in time") {
+	code, b := stalledUpload(t, tp, m, "only ten b", 100)
+	if code != 408 || !strings.Contains(b, "request body not received in time") {
 		t.Fatalf("stalled upload got %d %q, want 408", code, b)
 	}
 	eventually(t, "the stall logged", func() bool { return strings.Contains(tp.log.String(), "request body stalled") })
@@ -94,8 +162,10 @@ func TestStalledUploadIs408AndNotABackendFailure(t *testing.T) {
 
 // TestSlowUploadIsNotTimedAsTheBackend: the response timeout starts when the
 // request is all sent, so an upload longer than it, but steady, succeeds.
-func TestSlowUploadIsNotTimedAsTheBackend(t *testing.T) {
-	// h1 only: the upload is paced byte by byte on a raw HTTP/1.1 socket.
+func TestSlowUploadIsNotTimedAsTheBackend(t *testing.T) { run(t, testSlowUploadIsNotTimedAsTheBackend) }
+
+// In h1 the upload is paced on a raw socket; in h2c through a net/http body.
+func testSlowUploadIsNotTimedAsTheBackend(t *testing.T, m mode) {
 	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request) {
 		n, _ := io.Copy(io.Discard, r.Body)
 		w.Header().Set("X-Got", http.StatusText(200))
@@ -105,13 +175,8 @@ func TestSlowUploadIsNotTimedAsTheBackend(t *testing.T) {
 	cfg.Clusters[0].ResponseTimeout = config.Duration(500 * time.Millisecond)
 	cfg.Timeouts.ClientBody = config.Duration(5 * time.Second)
 	tp := startProxy(t, cfg, 1)
-	c := dialRaw(t, tp.addr)
-	io.WriteString(c, "POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\n\r\n")
-	for i := 0; i < 6; i++ { // each gap longer than the response timeout
-		time.Sleep(700 * time.Millisecond)
-		io.WriteString(c, "x")
-	}
-	if code, b := readResponse(t, bufio.NewReader(c)); code != 200 || b != "kkkkkk" {
+	code, b := pacedUpload(t, tp, m, 6, 700*time.Millisecond) // each gap longer than the response timeout
+	if code != 200 || b != "kkkkkk" {
 		t.Fatalf("slow upload got %d %q, want 200 kkkkkk", code, b)
 	}
 }
