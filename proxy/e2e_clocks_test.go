@@ -185,7 +185,12 @@ func testSlowUploadIsNotTimedAsTheBackend(t *testing.T, m mode) {
 // back because the client reads slowly, the backend's clock is stopped; the
 // client gets the whole response, late.
 func TestSlowReaderPauseIsNotTimedAsTheBackend(t *testing.T) {
-	// h1 only: the pause is a raw socket's receive buffer filling.
+	run(t, testSlowReaderPauseIsNotTimedAsTheBackend)
+}
+
+// In h1 the pause is a raw socket's receive buffer filling; in h2c it is
+// the stream's flow-control window, a net/http body not read.
+func testSlowReaderPauseIsNotTimedAsTheBackend(t *testing.T, m mode) {
 	const size = 8 << 20
 	body := bytes.Repeat([]byte("z"), size) // made before: under -race it takes a while
 	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request) {
@@ -198,14 +203,23 @@ func TestSlowReaderPauseIsNotTimedAsTheBackend(t *testing.T) {
 	cfg.Clusters[0].ResponseTimeout = config.Duration(600 * time.Millisecond)
 	cfg.Limits.StreamBuffer = 64 << 10
 	tp := startProxy(t, cfg, 1)
-	c := dialRaw(t, tp.addr)
-	c.SetReadBuffer(16 << 10)
-	io.WriteString(c, "GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
-	time.Sleep(2400 * time.Millisecond) // four response timeouts without reading
-	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	var resp *http.Response
+	var err error
+	if !m.h2() {
+		c := dialRaw(t, tp.addr)
+		c.SetReadBuffer(16 << 10)
+		io.WriteString(c, "GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
+		time.Sleep(2400 * time.Millisecond) // four response timeouts without reading
+		resp, err = http.ReadResponse(bufio.NewReader(c), nil)
+	} else {
+		req, _ := http.NewRequest("GET", tp.url("/big"), nil)
+		resp, err = tp.do(m, req)
+		time.Sleep(2400 * time.Millisecond) // four response timeouts without reading the body
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer resp.Body.Close()
 	n, err := io.Copy(io.Discard, resp.Body)
 	if err != nil || n != size {
 		t.Fatalf("read %d bytes (%v), want the whole %d", n, err, size)
