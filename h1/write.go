@@ -16,8 +16,8 @@ type WriteOptions struct {
 	// 7.6.3) when the message did not come over HTTP/1.x ("2" for HTTP/2);
 	// "" = "1.x" from the message's minor version.
 	ViaProtocol string
-	Close          bool   // add "Connection: close"
-	KeepAlive      bool   // add "Connection: keep-alive" (for HTTP/1.0 peers)
+	Close       bool // add "Connection: close"
+	KeepAlive   bool // add "Connection: keep-alive" (for HTTP/1.0 peers)
 }
 
 // AppendRequestHead appends the head of req to dst as HTTP/1.1 (the target

@@ -96,6 +96,7 @@ type Conn struct {
 	goAway         goAwayState
 	emptyFrames    int
 	control, reset budget
+	windows        budget // WINDOW_UPDATEs received: windowUpdatesPerData back per DATA frame sent
 	stats          ConnStats
 }
 
@@ -129,6 +130,7 @@ func (c *Conn) Reinit(role Role, cfg *Config, h Handler) {
 	c.maxPeerID, c.nextID, c.lastHeadID = 0, 1, 0
 	c.goAway, c.emptyFrames = goAwayState{}, 0
 	c.control, c.reset = newBudget(c.cfg.MaxControlFrames), newBudget(c.cfg.MaxRapidResets)
+	c.windows = newBudget(c.cfg.MaxControlFrames)
 	c.stats = ConnStats{}
 }
 
@@ -194,6 +196,24 @@ func (c *Conn) queueControl(n int) error {
 	}
 	return nil
 }
+
+// spendWindowUpdate charges a WINDOW_UPDATE to its own budget: a client
+// reading a large response sends one for the stream and one for the
+// connection per read, several per DATA frame we send, which the control
+// budget's one unit back per DATA frame would count as a flood. Each DATA
+// frame sent gives windowUpdatesPerData back (Envoy's
+// max_inbound_window_update_frames_per_data_frame_sent is 10); a peer that
+// sends WINDOW_UPDATEs while we send nothing spends the budget
+// (MaxControlFrames) and gets GOAWAY(ENHANCE_YOUR_CALM).
+func (c *Conn) spendWindowUpdate() error {
+	if !c.windows.spend() {
+		return c.fail(ErrCodeEnhanceYourCalm)
+	}
+	return nil
+}
+
+// windowUpdatesPerData is how many WINDOW_UPDATEs one DATA frame sent pays for.
+const windowUpdatesPerData = 10
 
 // spendControl charges one control frame to the budget.
 func (c *Conn) spendControl() error {

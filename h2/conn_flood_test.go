@@ -136,10 +136,28 @@ func TestFlood_PriorityFlood(t *testing.T) {
 // A WINDOW_UPDATE flood on a connection we send no data on.
 func TestFlood_WindowUpdateFlood(t *testing.T) {
 	p := newServer(t, &Config{MaxControlFrames: 30})
-	for range 29 {
+	for range 30 { // WINDOW_UPDATEs have a budget of their own
 		p.feed(wu(0, 1))
 	}
 	p.feedFail(ErrCodeEnhanceYourCalm, wu(0, 1))
+}
+
+// A client reading a long response sends a stream and a connection
+// WINDOW_UPDATE per read, several per DATA frame: never a flood.
+func TestFlood_WindowUpdatesOfAReadingClientAreFree(t *testing.T) {
+	p := newServer(t, &Config{MaxControlFrames: 30})
+	p.feed(headers(1, true, p.req("GET", "/big")))
+	p.c.WriteHeaders(1, &Head{Status: 200}, false)
+	chunk := make([]byte, 1000)
+	for range 500 { // 500 DATA frames, 8 WINDOW_UPDATEs each
+		if n := p.c.WriteData(1, chunk, false); n != len(chunk) {
+			t.Fatalf("window closed: %d", n)
+		}
+		p.c.ClearOutput()
+		for range 4 {
+			p.feed(wu(1, 250), wu(0, 250))
+		}
+	}
 }
 
 // Streams over MaxConcurrentStreams are refused; refusals spend the control

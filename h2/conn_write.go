@@ -117,6 +117,7 @@ func (c *Conn) WriteData(id uint32, data []byte, endStream bool) (n int) {
 		n += k
 		if k > 0 {
 			c.control.refill()
+			c.windows.refillN(windowUpdatesPerData)
 		}
 		if last {
 			if endStream {

@@ -168,3 +168,6 @@ func (b *budget) spend() bool {
 
 // refill gives one unit back.
 func (b *budget) refill() { b.left = min(b.left+1, b.max) }
+
+// refillN gives n units back.
+func (b *budget) refillN(n int) { b.left = min(b.left+n, b.max) }

@@ -51,6 +51,7 @@ func (ls *loopState) getH2(dc *downConn) *h2Down {
 		hd.conn.Reinit(h2.Server, &ls.tbl.limits.h2, hd)
 	} else {
 		hd = &h2Down{streams: map[uint32]*h2Stream{}}
+		ls.madeH2++
 		hd.conn = h2.NewConn(h2.Server, &ls.tbl.limits.h2, hd)
 	}
 	hd.dc, hd.goaway = dc, false

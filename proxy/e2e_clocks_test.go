@@ -3,6 +3,7 @@ package proxy
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -46,6 +47,67 @@ func readResponse(t *testing.T, br *bufio.Reader) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
+// stalledUpload POSTs a body of declared length n of which only sent
+// arrives, then nothing, and returns the answer: on a raw socket in h1,
+// through net/http in h2c (the body's writer stops; the request ends with
+// the test).
+func stalledUpload(t *testing.T, tp *testProxy, m mode, sent string, n int) (int, string) {
+	t.Helper()
+	if !m.h2() {
+		c := dialRaw(t, tp.addr)
+		fmt.Fprintf(c, "POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n%s", n, sent)
+		return readResponse(t, bufio.NewReader(c))
+	}
+	pr, pw := io.Pipe()
+	t.Cleanup(func() { pw.Close() })
+	go io.WriteString(pw, sent)
+	req, _ := http.NewRequest("POST", tp.url("/up"), pr)
+	req.ContentLength = int64(n)
+	return doBody(t, tp, m, req)
+}
+
+// pacedUpload POSTs n bytes "x", one every gap, and returns the answer.
+func pacedUpload(t *testing.T, tp *testProxy, m mode, n int, gap time.Duration) (int, string) {
+	t.Helper()
+	if !m.h2() {
+		c := dialRaw(t, tp.addr)
+		fmt.Fprintf(c, "POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n", n)
+		for i := 0; i < n; i++ {
+			time.Sleep(gap)
+			io.WriteString(c, "x")
+		}
+		return readResponse(t, bufio.NewReader(c))
+	}
+	pr, pw := io.Pipe()
+	go func() {
+		for i := 0; i < n; i++ {
+			time.Sleep(gap)
+			if _, err := io.WriteString(pw, "x"); err != nil {
+				return
+			}
+		}
+		pw.Close()
+	}()
+	req, _ := http.NewRequest("POST", tp.url("/up"), pr)
+	req.ContentLength = int64(n)
+	return doBody(t, tp, m, req)
+}
+
+// doBody sends req in mode m and returns the status and the whole body.
+func doBody(t *testing.T, tp *testProxy, m mode, req *http.Request) (int, string) {
+	t.Helper()
+	resp, err := tp.do(m, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("reading the body: %v", err)
+	}
+	return resp.StatusCode, string(b)
+}
+
 // backendFailures is the failures counter of the only backend of cluster c.
 func (tp *testProxy) backendFailures(t *testing.T) uint64 {
 	t.Helper()
@@ -60,7 +122,7 @@ func (tp *testProxy) backendFailures(t *testing.T) uint64 {
 // backend was not ejected by what the test's client did.
 func (tp *testProxy) checkStillServes(t *testing.T) {
 	t.Helper()
-	resp, err := tp.client().Get(tp.url("/ok"))
+	resp, err := tp.clientFor(modeH1).Get(tp.url("/ok"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,6 +136,12 @@ func (tp *testProxy) checkStillServes(t *testing.T) {
 }
 
 func TestStalledUploadIs408AndNotABackendFailure(t *testing.T) {
+	run(t, testStalledUploadIs408AndNotABackendFailure)
+}
+
+// In h1 the upload is a raw socket's short body; in h2c a net/http body
+// that stops after ten of its hundred bytes.
+func testStalledUploadIs408AndNotABackendFailure(t *testing.T, m mode) {
 	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
 		io.WriteString(w, "got it")
@@ -82,9 +150,8 @@ func TestStalledUploadIs408AndNotABackendFailure(t *testing.T) {
 	cfg.Timeouts.ClientBody = config.Duration(300 * time.Millisecond)
 	cfg.Clusters[0].ResponseTimeout = config.Duration(200 * time.Millisecond)
 	tp := startProxy(t, cfg, 1)
-	c := dialRaw(t, tp.addr)
-	io.WriteString(c, "POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly ten b")
-	if code, b := readResponse(t, bufio.NewReader(c)); code != 408 || !strings.Contains(b, "request body not received in time") {
+	code, b := stalledUpload(t, tp, m, "only ten b", 100)
+	if code != 408 || !strings.Contains(b, "request body not received in time") {
 		t.Fatalf("stalled upload got %d %q, want 408", code, b)
 	}
 	eventually(t, "the stall logged", func() bool { return strings.Contains(tp.log.String(), "request body stalled") })
@@ -93,7 +160,10 @@ func TestStalledUploadIs408AndNotABackendFailure(t *testing.T) {
 
 // TestSlowUploadIsNotTimedAsTheBackend: the response timeout starts when the
 // request is all sent, so an upload longer than it, but steady, succeeds.
-func TestSlowUploadIsNotTimedAsTheBackend(t *testing.T) {
+func TestSlowUploadIsNotTimedAsTheBackend(t *testing.T) { run(t, testSlowUploadIsNotTimedAsTheBackend) }
+
+// In h1 the upload is paced on a raw socket; in h2c through a net/http body.
+func testSlowUploadIsNotTimedAsTheBackend(t *testing.T, m mode) {
 	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request) {
 		n, _ := io.Copy(io.Discard, r.Body)
 		w.Header().Set("X-Got", http.StatusText(200))
@@ -103,13 +173,8 @@ func TestSlowUploadIsNotTimedAsTheBackend(t *testing.T) {
 	cfg.Clusters[0].ResponseTimeout = config.Duration(500 * time.Millisecond)
 	cfg.Timeouts.ClientBody = config.Duration(5 * time.Second)
 	tp := startProxy(t, cfg, 1)
-	c := dialRaw(t, tp.addr)
-	io.WriteString(c, "POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\n\r\n")
-	for i := 0; i < 6; i++ { // each gap longer than the response timeout
-		time.Sleep(700 * time.Millisecond)
-		io.WriteString(c, "x")
-	}
-	if code, b := readResponse(t, bufio.NewReader(c)); code != 200 || b != "kkkkkk" {
+	code, b := pacedUpload(t, tp, m, 6, 700*time.Millisecond) // each gap longer than the response timeout
+	if code != 200 || b != "kkkkkk" {
 		t.Fatalf("slow upload got %d %q, want 200 kkkkkk", code, b)
 	}
 }
@@ -118,6 +183,12 @@ func TestSlowUploadIsNotTimedAsTheBackend(t *testing.T) {
 // back because the client reads slowly, the backend's clock is stopped; the
 // client gets the whole response, late.
 func TestSlowReaderPauseIsNotTimedAsTheBackend(t *testing.T) {
+	run(t, testSlowReaderPauseIsNotTimedAsTheBackend)
+}
+
+// In h1 the pause is a raw socket's receive buffer filling; in h2c it is
+// the stream's flow-control window, a net/http body not read.
+func testSlowReaderPauseIsNotTimedAsTheBackend(t *testing.T, m mode) {
 	const size = 8 << 20
 	body := bytes.Repeat([]byte("z"), size) // made before: under -race it takes a while
 	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request) {
@@ -130,14 +201,23 @@ func TestSlowReaderPauseIsNotTimedAsTheBackend(t *testing.T) {
 	cfg.Clusters[0].ResponseTimeout = config.Duration(600 * time.Millisecond)
 	cfg.Limits.StreamBuffer = 64 << 10
 	tp := startProxy(t, cfg, 1)
-	c := dialRaw(t, tp.addr)
-	c.SetReadBuffer(16 << 10)
-	io.WriteString(c, "GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
-	time.Sleep(2400 * time.Millisecond) // four response timeouts without reading
-	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	var resp *http.Response
+	var err error
+	if !m.h2() {
+		c := dialRaw(t, tp.addr)
+		c.SetReadBuffer(16 << 10)
+		io.WriteString(c, "GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
+		time.Sleep(2400 * time.Millisecond) // four response timeouts without reading
+		resp, err = http.ReadResponse(bufio.NewReader(c), nil)
+	} else {
+		req, _ := http.NewRequest("GET", tp.url("/big"), nil)
+		resp, err = tp.do(m, req)
+		time.Sleep(2400 * time.Millisecond) // four response timeouts without reading the body
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer resp.Body.Close()
 	n, err := io.Copy(io.Discard, resp.Body)
 	if err != nil || n != size {
 		t.Fatalf("read %d bytes (%v), want the whole %d", n, err, size)
@@ -148,6 +228,7 @@ func TestSlowReaderPauseIsNotTimedAsTheBackend(t *testing.T) {
 // TestClientThatStopsReadingIsClosed: timeouts.send closes a client that
 // takes no bytes while some are queued for it; the backend is not blamed.
 func TestClientThatStopsReadingIsClosed(t *testing.T) {
+	// h1 only: a raw socket that stops reading (HTTP/2 flow control would stop the sender first).
 	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Write(bytes.Repeat([]byte("s"), 16<<20))
 	})
@@ -168,6 +249,7 @@ func TestClientThatStopsReadingIsClosed(t *testing.T) {
 // TestCloseAfterFlushIsBounded: the last response before a close (here a
 // Connection: close request) does not keep a client that never reads.
 func TestCloseAfterFlushIsBounded(t *testing.T) {
+	// h1 only: Connection: close is HTTP/1.1.
 	// velox's own 4 MiB answer (a static filter), queued whole and then
 	// closed after: only the close-after-flush path can time it.
 	cfg := clusterConfig(deadAddr(t))
@@ -188,6 +270,7 @@ func TestCloseAfterFlushIsBounded(t *testing.T) {
 // 3 s at 10 MB/s, twice the send timeout; the timeout leaves a loaded
 // machine room to deschedule the reader for a while).
 func TestSlowButSteadyReaderIsNotCutOff(t *testing.T) {
+	// h1 only: the pace is a raw socket's reads.
 	const size = 32 << 20
 	cfg := clusterConfig(deadAddr(t))
 	cfg.Products[0].DefaultCluster = ""
@@ -217,6 +300,7 @@ func (s slowReader) Read(p []byte) (int, error) {
 // TestTunnelIdleTimeout: an upgraded connection that carries nothing for
 // tunnel_idle is closed on both sides.
 func TestTunnelIdleTimeout(t *testing.T) {
+	// h1 only: an HTTP/1.1 upgrade tunnel.
 	heads := make(chan string, 1)
 	cfg := clusterConfig(upgradeOrigin(t, heads))
 	cfg.Upgrades = []string{"echo"}
@@ -250,6 +334,7 @@ func TestTunnelIdleTimeout(t *testing.T) {
 // TestInterimResponsesKeepTheBackendAlive: a backend that sends 102
 // Processing while it works is making progress: each 1xx restarts its clock.
 func TestInterimResponsesKeepTheBackendAlive(t *testing.T) {
+	// h1 only: 1xx read off a raw HTTP/1.1 socket.
 	up := serveRaw(t, func(c net.Conn) {
 		if _, err := http.ReadRequest(bufio.NewReader(c)); err != nil {
 			return

@@ -17,16 +17,6 @@ import (
 	"time"
 )
 
-// h2cClient returns a client that speaks HTTP/2 with prior knowledge (h2c)
-// to the proxy, over one connection.
-func (tp *testProxy) h2cClient() *http.Client {
-	var p http.Protocols
-	p.SetUnencryptedHTTP2(true)
-	tr := &http.Transport{Protocols: &p, DisableCompression: true}
-	tp.clients = append(tp.clients, tr)
-	return &http.Client{Transport: tr, Timeout: 60 * time.Second}
-}
-
 // h2SumHandler answers the method, path, a digest of the body and its size,
 // and what the origin saw of the request's framing.
 func h2SumHandler(w http.ResponseWriter, r *http.Request) {
@@ -48,10 +38,11 @@ func sumOf(b []byte) string {
 	return hex.EncodeToString(s[:])
 }
 
+// h2c only: what the origin sees of an HTTP/2 request, and h1 on the same port.
 func TestH2CGetThroughToHTTP1(t *testing.T) {
 	o := newOrigin(t, h2SumHandler)
 	tp := startProxy(t, clusterConfig(o.addr()), 1)
-	c := tp.h2cClient()
+	c := tp.clientFor(modeH2C)
 	resp, err := c.Get(tp.url("/a/b?x=1"))
 	if err != nil {
 		t.Fatal(err)
@@ -71,7 +62,7 @@ func TestH2CGetThroughToHTTP1(t *testing.T) {
 		t.Fatalf("origin saw Host %q, want the :authority %q", got, tp.addr)
 	}
 	// The same port still speaks HTTP/1.1.
-	r1, err := tp.client().Get(tp.url("/h1"))
+	r1, err := tp.clientFor(modeH1).Get(tp.url("/h1"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,10 +72,12 @@ func TestH2CGetThroughToHTTP1(t *testing.T) {
 	}
 }
 
-func TestH2CUploadsWithAndWithoutLength(t *testing.T) {
+func TestUploadsWithAndWithoutLength(t *testing.T) { run(t, testUploadsWithAndWithoutLength) }
+
+func testUploadsWithAndWithoutLength(t *testing.T, m mode) {
 	o := newOrigin(t, h2SumHandler)
 	tp := startProxy(t, clusterConfig(o.addr()), 1)
-	c := tp.h2cClient()
+	c := tp.clientFor(m)
 	body := bytes.Repeat([]byte("0123456789abcdef"), 5<<20/16) // 5 MiB: many windows
 	for _, known := range []bool{true, false} {
 		var rd io.Reader = bytes.NewReader(body)
@@ -109,7 +102,9 @@ func TestH2CUploadsWithAndWithoutLength(t *testing.T) {
 	}
 }
 
-func TestH2CLargeAndChunkedResponses(t *testing.T) {
+func TestLargeAndChunkedResponses(t *testing.T) { run(t, testLargeAndChunkedResponses) }
+
+func testLargeAndChunkedResponses(t *testing.T, m mode) {
 	big := bytes.Repeat([]byte("x"), 8<<20)
 	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/chunked" {
@@ -123,7 +118,7 @@ func TestH2CLargeAndChunkedResponses(t *testing.T) {
 		w.Write(big)
 	})
 	tp := startProxy(t, clusterConfig(o.addr()), 1)
-	c := tp.h2cClient()
+	c := tp.clientFor(m)
 	resp, err := c.Get(tp.url("/big"))
 	if err != nil {
 		t.Fatal(err)
@@ -148,10 +143,11 @@ func TestH2CLargeAndChunkedResponses(t *testing.T) {
 	}
 }
 
+// h2c only: many streams multiplexed on one connection.
 func TestH2CConcurrentStreamsOnOneConnection(t *testing.T) {
 	o := newOrigin(t, h2SumHandler)
 	tp := startProxy(t, clusterConfig(o.addr()), 1)
-	c := tp.h2cClient()
+	c := tp.clientFor(modeH2C)
 	warm, err := c.Get(tp.url("/warm")) // the connection is up before the streams race
 	if err != nil {
 		t.Fatal(err)
@@ -190,10 +186,12 @@ func TestH2CConcurrentStreamsOnOneConnection(t *testing.T) {
 	}
 }
 
-func TestH2CLocalResponses(t *testing.T) {
+func TestLocalResponses(t *testing.T) { run(t, testLocalResponses) }
+
+func testLocalResponses(t *testing.T, m mode) {
 	cfg := clusterConfig(deadAddr(t))
 	tp := startProxy(t, cfg, 1)
-	c := tp.h2cClient()
+	c := tp.clientFor(m)
 	resp, err := c.Get(tp.url("/x"))
 	if err != nil {
 		t.Fatal(err)
@@ -203,11 +201,14 @@ func TestH2CLocalResponses(t *testing.T) {
 	if resp.StatusCode != 502 || !strings.Contains(string(body), "velox:") {
 		t.Fatalf("dead backend over h2: %d %q", resp.StatusCode, body)
 	}
-	if resp.Header.Get("Connection") != "" {
+	if m.h2() && resp.Header.Get("Connection") != "" {
 		t.Fatalf("a connection-specific field crossed into HTTP/2: %v", resp.Header)
 	}
 }
 
+// h2c only: an HTTP/1.1 client's close reads as a half-close, after which
+// velox still owes the response (TestHalfClosedClientGetsItsResponse); the
+// h1 cancel is TestClientGoneCancelsUpstream.
 func TestH2CClientCancelReachesTheBackend(t *testing.T) {
 	gone := make(chan struct{}, 1)
 	started := make(chan struct{}, 1)
@@ -222,7 +223,7 @@ func TestH2CClientCancelReachesTheBackend(t *testing.T) {
 		gone <- struct{}{}
 	})
 	tp := startProxy(t, clusterConfig(o.addr()), 1)
-	c := tp.h2cClient()
+	c := tp.clientFor(modeH2C)
 	ctx, cancel := context.WithCancel(context.Background())
 	req, _ := http.NewRequestWithContext(ctx, "GET", tp.url("/hang"), nil)
 	resp, err := c.Do(req)
@@ -269,7 +270,7 @@ func TestH2UpstreamConnectionShared(t *testing.T) {
 	cfg := clusterConfig(o.Listener.Addr().String())
 	cfg.Clusters[0].Protocol = "h2"
 	tp := startProxy(t, cfg, 1)
-	c := tp.client() // HTTP/1.1: 50 client connections at once, one loop
+	c := tp.clientFor(modeH1) // HTTP/1.1: 50 client connections at once, one loop
 	var wg sync.WaitGroup
 	for i := 0; i < 50; i++ {
 		wg.Add(1)

@@ -137,7 +137,7 @@ func isRST(id uint32, code http2.ErrCode) func(http2.Frame) bool {
 // attack costs only the connection that made it.
 func h2StillServes(t *testing.T, tp *testProxy) {
 	t.Helper()
-	resp, err := tp.h2cClient().Get(tp.url("/after"))
+	resp, err := tp.clientFor(modeH2C).Get(tp.url("/after"))
 	if err != nil {
 		t.Fatalf("after the attack: %v", err)
 	}

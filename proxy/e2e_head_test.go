@@ -1,7 +1,7 @@
-package proxy_test
+package proxy
 
-// A Go filter written against package head alone (this file does not import
-// h1) sees the same protocol-neutral head for the same request whether the
+// A Go filter written against package head and proxy's exported API alone
+// (this file does not import h1) sees the same protocol-neutral head for the same request whether the
 // client spoke HTTP/1.1 or h2c, changes the request and response heads, and
 // answers with Respond in the client's protocol.
 
@@ -14,7 +14,6 @@ import (
 	"testing"
 
 	"github.com/velox-proxy/velox/head"
-	"github.com/velox-proxy/velox/proxy"
 )
 
 // headSeen is what the filter read of a request head, copied out of it
@@ -34,12 +33,12 @@ type headFilter struct {
 }
 
 var (
-	nameFilter = []byte("X-Filter")
-	valueSeen  = []byte("seen")
-	nameStatus = []byte("X-Upstream-Status")
+	hfNameFilter = []byte("X-Filter")
+	hfValueSeen  = []byte("seen")
+	hfNameStatus = []byte("X-Upstream-Status")
 )
 
-func (f *headFilter) request(s *proxy.Stream) proxy.Verdict {
+func (f *headFilter) request(s *Stream) Verdict {
 	r := s.Request()
 	f.mu.Lock()
 	f.req = headSeen{Method: string(r.Method), Path: string(r.Path), Query: string(r.Query),
@@ -50,20 +49,20 @@ func (f *headFilter) request(s *proxy.Stream) proxy.Verdict {
 		return s.Respond(http.StatusForbidden, "text/plain",
 			[]head.Field{{Name: []byte("X-Denied"), Value: []byte("by filter")}}, []byte("denied\n"))
 	}
-	r.Set(nameFilter, valueSeen)
-	return proxy.Continue
+	r.Set(hfNameFilter, hfValueSeen)
+	return Continue
 }
 
-func (f *headFilter) response(s *proxy.Stream) proxy.Verdict {
+func (f *headFilter) response(s *Stream) Verdict {
 	resp := s.Response()
 	if resp == nil {
-		return proxy.Continue
+		return Continue
 	}
 	f.mu.Lock()
 	f.status = resp.Status
 	f.mu.Unlock()
-	resp.Set(nameStatus, strconv.AppendInt(nil, int64(resp.Status), 10))
-	return proxy.Continue
+	resp.Set(hfNameStatus, strconv.AppendInt(nil, int64(resp.Status), 10))
+	return Continue
 }
 
 func (f *headFilter) seen() (headSeen, int) {
@@ -74,78 +73,56 @@ func (f *headFilter) seen() (headSeen, int) {
 	return seen, status
 }
 
-// e2HeadModes are the client protocols a filter must not be able to tell
-// apart: each makes a client of its own, closed when the test ends.
-var e2HeadModes = []struct {
-	name   string
-	major  int
-	client func(t *testing.T) *http.Client
-}{
-	{"h1", 1, func(t *testing.T) *http.Client { return e2Client(t) }},
-	{"h2c", 2, func(t *testing.T) *http.Client {
-		var p http.Protocols
-		p.SetUnencryptedHTTP2(true)
-		tr := &http.Transport{Protocols: &p}
-		t.Cleanup(tr.CloseIdleConnections)
-		return &http.Client{Transport: tr, Timeout: e2Wait}
-	}},
-}
+func TestFilterSeesNeutralHead(t *testing.T) { run(t, testFilterSeesNeutralHead) }
 
-func TestFilterSeesNeutralHead(t *testing.T) {
-	o := e2StartOrigin(t, "o", func(w http.ResponseWriter, r *http.Request) {
+func testFilterSeesNeutralHead(t *testing.T, m mode) {
+	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		w.Header().Set("X-Got-Filter", r.Header.Get("X-Filter"))
 		w.WriteHeader(http.StatusAccepted)
 		io.WriteString(w, r.Method+" "+r.URL.RequestURI()+" "+string(body))
 	})
 	f := &headFilter{}
-	srv, addr := e2StartProxy(t, e2OneCluster(t, "", o.Addr()), 1, func(s *proxy.Server) {
-		s.Register(proxy.AfterLocation, proxy.RequestFilterFunc(f.request))
-		s.Register(proxy.ReadResponse, proxy.RequestFilterFunc(f.response))
+	tp := startProxySetup(t, clusterConfig(o.addr()), Options{Loops: 1}, func(s *Server) {
+		s.Register(AfterLocation, RequestFilterFunc(f.request))
+		s.Register(ReadResponse, RequestFilterFunc(f.response))
 	})
+	addr := tp.addr
 	want := headSeen{Method: "PATCH", Path: "/a/b", Query: "x=1&y=%20", Host: addr, Client: "c1",
 		Framing: head.FramingLength, ContentLength: 3}
-	for _, m := range e2HeadModes {
-		t.Run(m.name, func(t *testing.T) {
-			c := m.client(t)
-			req, _ := http.NewRequest("PATCH", "http://"+addr+"/a/b?x=1&y=%20", strings.NewReader("abc"))
-			req.Header.Set("X-Client", "c1")
-			resp, body := e2HeadDo(t, c, req, m.major)
-			seen, status := f.seen()
-			if seen != want {
-				t.Errorf("filter saw %+v\nwant          %+v", seen, want)
-			}
-			if status != http.StatusAccepted || resp.StatusCode != http.StatusAccepted {
-				t.Errorf("status: filter saw %d, client got %d; want 202", status, resp.StatusCode)
-			}
-			if got := resp.Header.Get("X-Got-Filter"); got != "seen" {
-				t.Errorf("origin saw X-Filter %q, want the filter's \"seen\"", got)
-			}
-			if got := resp.Header.Get("X-Upstream-Status"); got != "202" {
-				t.Errorf("X-Upstream-Status %q, want 202 (set at read_response)", got)
-			}
-			if body != "PATCH /a/b?x=1&y=%20 abc" {
-				t.Errorf("body %q", body)
-			}
+	c := tp.clientFor(m)
+	req, _ := http.NewRequest("PATCH", "http://"+addr+"/a/b?x=1&y=%20", strings.NewReader("abc"))
+	req.Header.Set("X-Client", "c1")
+	resp, body := e2HeadDo(t, c, req, m.protoMajor())
+	seen, status := f.seen()
+	if seen != want {
+		t.Errorf("filter saw %+v\nwant          %+v", seen, want)
+	}
+	if status != http.StatusAccepted || resp.StatusCode != http.StatusAccepted {
+		t.Errorf("status: filter saw %d, client got %d; want 202", status, resp.StatusCode)
+	}
+	if got := resp.Header.Get("X-Got-Filter"); got != "seen" {
+		t.Errorf("origin saw X-Filter %q, want the filter's \"seen\"", got)
+	}
+	if got := resp.Header.Get("X-Upstream-Status"); got != "202" {
+		t.Errorf("X-Upstream-Status %q, want 202 (set at read_response)", got)
+	}
+	if body != "PATCH /a/b?x=1&y=%20 abc" {
+		t.Errorf("body %q", body)
+	}
 
-			hits := o.hits.Load()
-			req, _ = http.NewRequest("GET", "http://"+addr+"/deny", nil)
-			resp, body = e2HeadDo(t, c, req, m.major)
-			if resp.StatusCode != http.StatusForbidden || body != "denied\n" ||
-				resp.Header.Get("X-Denied") != "by filter" || resp.Header.Get("Content-Type") != "text/plain" {
-				t.Errorf("Respond: %d %q %q", resp.StatusCode, resp.Header, body)
-			}
-			if seen, _ := f.seen(); seen.Method != "GET" || seen.Path != "/deny" || seen.Host != addr {
-				t.Errorf("filter saw %+v for GET /deny", seen)
-			}
-			if n := o.hits.Load() - hits; n != 0 {
-				t.Errorf("the origin got %d requests that the filter answered", n)
-			}
-			c.CloseIdleConnections()
-			if !e2Eventually(func() bool { return e2ActiveConns(srv) == 0 }) {
-				t.Errorf("%d client connections left open", e2ActiveConns(srv))
-			}
-		})
+	hits := o.reqs.Load()
+	req, _ = http.NewRequest("GET", "http://"+addr+"/deny", nil)
+	resp, body = e2HeadDo(t, c, req, m.protoMajor())
+	if resp.StatusCode != http.StatusForbidden || body != "denied\n" ||
+		resp.Header.Get("X-Denied") != "by filter" || resp.Header.Get("Content-Type") != "text/plain" {
+		t.Errorf("Respond: %d %q %q", resp.StatusCode, resp.Header, body)
+	}
+	if seen, _ := f.seen(); seen.Method != "GET" || seen.Path != "/deny" || seen.Host != addr {
+		t.Errorf("filter saw %+v for GET /deny", seen)
+	}
+	if n := o.reqs.Load() - hits; n != 0 {
+		t.Errorf("the origin got %d requests that the filter answered", n)
 	}
 }
 

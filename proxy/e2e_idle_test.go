@@ -1,4 +1,4 @@
-package proxy_test
+package proxy
 
 import (
 	"net"
@@ -8,11 +8,11 @@ import (
 	"testing"
 )
 
-// e2IdleConns is how many idle client connections the test holds open.
-const e2IdleConns = 2000
+// idleConns is how many idle client connections the test holds open.
+const idleConns = 2000
 
-// e2RaiseNoFile makes room for want descriptors, or skips the test.
-func e2RaiseNoFile(t *testing.T, want uint64) {
+// raiseNoFile makes room for want descriptors, or skips the test.
+func raiseNoFile(t *testing.T, want uint64) {
 	t.Helper()
 	var lim syscall.Rlimit
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
@@ -36,45 +36,47 @@ func e2RaiseNoFile(t *testing.T, want uint64) {
 // must not spend a goroutine on each, must still serve, and must count them
 // all down again once they close.
 func TestE2EIdleConnections(t *testing.T) {
+	// h1 only: 2,000 idle raw HTTP/1.1 sockets (no preface, so no HTTP/2 state).
 	// Both ends of every connection live in this process, plus slack.
-	e2RaiseNoFile(t, 2*e2IdleConns+512)
-	origin := e2StartOrigin(t, "origin", nil)
-	srv, addr := e2StartProxy(t, e2OneCluster(t, "", origin.Addr()), 2, nil)
+	raiseNoFile(t, 2*idleConns+512)
+	origin := newOrigin(t, nameHandler("origin"))
+	srv := startProxySetup(t, oneCluster(t, "", origin.addr()), Options{Loops: 2}, nil)
+	addr := srv.addr
 
-	baseActive := e2ActiveConns(srv)
+	baseActive := srv.totals().DownstreamConnsActive
 	baseG := runtime.NumGoroutine()
-	conns := make([]net.Conn, 0, e2IdleConns)
+	conns := make([]net.Conn, 0, idleConns)
 	defer func() {
 		for _, c := range conns {
 			c.Close()
 		}
 	}()
-	for range e2IdleConns {
-		c, err := net.DialTimeout("tcp", addr, e2Wait)
+	for range idleConns {
+		c, err := net.DialTimeout("tcp", addr, testWait)
 		if err != nil {
 			t.Fatalf("dial %d: %v", len(conns), err)
 		}
 		conns = append(conns, c)
 	}
-	if !e2Eventually(func() bool { return e2ActiveConns(srv) == baseActive+e2IdleConns }) {
-		t.Fatalf("downstream_connections_active = %d, want %d", e2ActiveConns(srv), baseActive+e2IdleConns)
+	if !holds(func() bool { return srv.totals().DownstreamConnsActive == baseActive+idleConns }) {
+		t.Fatalf("downstream_connections_active = %d, want %d", srv.totals().DownstreamConnsActive, baseActive+idleConns)
 	}
-	t.Logf("goroutines: %d before, %d with %d idle connections", baseG, runtime.NumGoroutine(), e2IdleConns)
+	t.Logf("goroutines: %d before, %d with %d idle connections", baseG, runtime.NumGoroutine(), idleConns)
 	if grew := runtime.NumGoroutine() - baseG; grew >= 50 {
-		t.Errorf("goroutines grew by %d with %d idle connections open, want < 50", grew, e2IdleConns)
+		t.Errorf("goroutines grew by %d with %d idle connections open, want < 50", grew, idleConns)
 	}
 
-	res := e2RawExchange(t, addr, "GET /still HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", e2Wait)
+	res := rawRoundTrip(t, addr, "GET /still HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", testWait)
 	if res.StatusLine() != "HTTP/1.1 200 OK" || !strings.Contains(res.Body(), "origin GET /still") {
-		t.Fatalf("with %d idle connections open, a request got:\n%s", e2IdleConns, res.data)
+		t.Fatalf("with %d idle connections open, a request got:\n%s", idleConns, res.data)
 	}
 	// Some of the idle connections still work too.
-	for _, i := range []int{0, e2IdleConns / 2, e2IdleConns - 1} {
+	for _, i := range []int{0, idleConns / 2, idleConns - 1} {
 		c := conns[i]
 		if _, err := c.Write([]byte("GET /idle HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")); err != nil {
 			t.Fatalf("write on idle connection %d: %v", i, err)
 		}
-		if r := e2ReadAll(c, e2Wait); r.StatusLine() != "HTTP/1.1 200 OK" {
+		if r := readAllRaw(c, testWait); r.StatusLine() != "HTTP/1.1 200 OK" {
 			t.Errorf("idle connection %d got %q", i, r.StatusLine())
 		}
 	}
@@ -83,8 +85,8 @@ func TestE2EIdleConnections(t *testing.T) {
 		c.Close()
 	}
 	conns = nil
-	if !e2Eventually(func() bool { return e2ActiveConns(srv) == baseActive }) {
+	if !holds(func() bool { return srv.totals().DownstreamConnsActive == baseActive }) {
 		t.Errorf("downstream_connections_active = %d after closing every connection, want %d",
-			e2ActiveConns(srv), baseActive)
+			srv.totals().DownstreamConnsActive, baseActive)
 	}
 }

@@ -1,14 +1,14 @@
-package proxy_test
+package proxy
 
 import (
+	"io"
+	"net/http"
 	"strings"
 	"testing"
-
-	"github.com/velox-proxy/velox/proxy"
 )
 
-// e2MalformedLimits are small limits so that each limit case is cheap to hit.
-const e2MalformedLimits = `limits:
+// malformedLimits are small limits so that each limit case is cheap to hit.
+const malformedLimits = `limits:
   max_uri: 256
   max_header_bytes: 2048
   max_headers: 10
@@ -22,8 +22,10 @@ timeouts:
 // closes the connection after it, that the origin saw nothing, and that the
 // rejection is counted as a bad request.
 func TestE2EMalformedRequests(t *testing.T) {
-	origin := e2StartOrigin(t, "origin", nil)
-	srv, addr := e2StartProxy(t, e2OneCluster(t, e2MalformedLimits, origin.Addr()), 2, nil)
+	// h1 only: malformed HTTP/1.1 input on a raw socket.
+	origin := newOrigin(t, nameHandler("origin"))
+	srv := startProxySetup(t, oneCluster(t, malformedLimits, origin.addr()), Options{Loops: 2}, nil)
+	addr := srv.addr
 
 	const host = "Host: localhost\r\n"
 	manyHeaders := strings.Repeat("X-H: v\r\n", 11)
@@ -108,12 +110,13 @@ func TestE2EMalformedRequests(t *testing.T) {
 			if tc.bodyStarted {
 				// The origin may see this request late: give it its own
 				// origin so that it cannot spoil the next case's count.
-				origin = e2StartOrigin(t, "origin", nil)
-				srv, addr = e2StartProxy(t, e2OneCluster(t, e2MalformedLimits, origin.Addr()), 1, nil)
+				origin = newOrigin(t, nameHandler("origin"))
+				srv = startProxySetup(t, oneCluster(t, malformedLimits, origin.addr()), Options{Loops: 1}, nil)
+				addr = srv.addr
 			}
-			hitsBefore, connsBefore := origin.hits.Load(), origin.conns.Load()
-			badBefore := e2BadRequests(srv)
-			res := e2RawExchange(t, addr, tc.req, e2Wait)
+			hitsBefore, connsBefore := origin.reqs.Load(), origin.conns.Load()
+			badBefore := srv.totals().BadRequestsTotal
+			res := rawRoundTrip(t, addr, tc.req, testWait)
 			if got := res.StatusLine(); got != tc.want {
 				t.Fatalf("status line %q, want %q; response:\n%s", got, tc.want, res.data)
 			}
@@ -124,31 +127,31 @@ func TestE2EMalformedRequests(t *testing.T) {
 				t.Errorf("body %q does not say why (want \"velox: <reason>\")", res.Body())
 			}
 			if !tc.bodyStarted {
-				if n := origin.hits.Load() - hitsBefore; n != 0 {
+				if n := origin.reqs.Load() - hitsBefore; n != 0 {
 					t.Errorf("origin got %d requests, want 0", n)
 				}
 				if n := origin.conns.Load() - connsBefore; n != 0 {
 					t.Errorf("origin accepted %d connections, want 0", n)
 				}
 			}
-			if !e2Eventually(func() bool { return e2BadRequests(srv) == badBefore+1 }) {
-				t.Errorf("bad_requests_total went from %d to %d, want +1", badBefore, e2BadRequests(srv))
+			if !holds(func() bool { return srv.totals().BadRequestsTotal == badBefore+1 }) {
+				t.Errorf("bad_requests_total went from %d to %d, want +1", badBefore, srv.totals().BadRequestsTotal)
 			}
 		})
 	}
 
 	// The same proxy forwards a good request: the assertions above can fail.
 	t.Run("control", func(t *testing.T) {
-		hitsBefore := origin.hits.Load()
-		res := e2RawExchange(t, addr, "GET /ok HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", e2Wait)
+		hitsBefore := origin.reqs.Load()
+		res := rawRoundTrip(t, addr, "GET /ok HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", testWait)
 		if got := res.StatusLine(); got != "HTTP/1.1 200 OK" {
 			t.Fatalf("status line %q; response:\n%s", got, res.data)
 		}
-		if origin.hits.Load() != hitsBefore+1 {
-			t.Errorf("origin hits %d, want %d", origin.hits.Load(), hitsBefore+1)
+		if origin.reqs.Load() != hitsBefore+1 {
+			t.Errorf("origin hits %d, want %d", origin.reqs.Load(), hitsBefore+1)
 		}
 		// HTTP/1.0 needs no Host: the default product serves it.
-		res = e2RawExchange(t, addr, "GET /ten HTTP/1.0\r\n\r\n", e2Wait)
+		res = rawRoundTrip(t, addr, "GET /ten HTTP/1.0\r\n\r\n", testWait)
 		if got := res.StatusLine(); got != "HTTP/1.1 200 OK" || !strings.Contains(res.Body(), "GET /ten") {
 			t.Fatalf("HTTP/1.0 without Host: %q; response:\n%s", got, res.data)
 		}
@@ -162,11 +165,13 @@ func TestE2EMalformedRequests(t *testing.T) {
 // behind a good one on a keep-alive connection gets its status after the
 // good response, and only the good one reaches the origin.
 func TestE2EMalformedRequestAfterGoodOne(t *testing.T) {
-	origin := e2StartOrigin(t, "origin", nil)
-	_, addr := e2StartProxy(t, e2OneCluster(t, "", origin.Addr()), 2, nil)
+	// h1 only: a bad request pipelined on a raw HTTP/1.1 socket.
+	origin := newOrigin(t, nameHandler("origin"))
+	tp := startProxySetup(t, oneCluster(t, "", origin.addr()), Options{Loops: 2}, nil)
+	addr := tp.addr
 	req := "GET /first HTTP/1.1\r\nHost: localhost\r\n\r\n" +
 		"GET /second HTTP/1.1\r\nHost: localhost\r\nX-A : bad\r\n\r\n"
-	res := e2RawExchange(t, addr, req, e2Wait)
+	res := rawRoundTrip(t, addr, req, testWait)
 	got := string(res.data)
 	first := strings.Index(got, "HTTP/1.1 200 OK")
 	second := strings.Index(got, "HTTP/1.1 400 Bad Request")
@@ -179,14 +184,16 @@ func TestE2EMalformedRequestAfterGoodOne(t *testing.T) {
 	if !res.closed {
 		t.Error("connection not closed after the 400")
 	}
-	if n := origin.hits.Load(); n != 1 {
+	if n := origin.reqs.Load(); n != 1 {
 		t.Errorf("origin got %d requests, want 1", n)
 	}
 }
 
 // TestE2EMalformedResponses has origins that break the response rules; the
 // client must get a 502 whose body says the backend's response was malformed.
-func TestE2EMalformedResponses(t *testing.T) {
+func TestE2EMalformedResponses(t *testing.T) { run(t, testE2EMalformedResponses) }
+
+func testE2EMalformedResponses(t *testing.T, m mode) {
 	cases := []struct {
 		name string
 		resp string
@@ -200,25 +207,49 @@ func TestE2EMalformedResponses(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			origin := e2StartRawOrigin(t, func(string) (string, bool) { return tc.resp, true })
-			srv, addr := e2StartProxy(t, e2OneCluster(t, "", origin.Addr()), 1, nil)
-			res := e2RawExchange(t, addr, "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", e2Wait)
-			if got := res.StatusLine(); got != "HTTP/1.1 502 Bad Gateway" {
-				t.Fatalf("status line %q, want 502; response:\n%s", got, res.data)
+			origin := startHeadOrigin(t, func(string) (string, bool) { return tc.resp, true })
+			srv := startProxySetup(t, oneCluster(t, "", origin.addr()), Options{Loops: 1}, nil)
+			body := malformedResponseBody(t, m, srv)
+			if !strings.Contains(body, "backend sent a malformed response") {
+				t.Errorf("502 body %q does not say why", body)
 			}
-			if !strings.Contains(res.Body(), "backend sent a malformed response") {
-				t.Errorf("502 body %q does not say why", res.Body())
-			}
-			if !strings.Contains(res.Body(), origin.Addr()) {
-				t.Errorf("502 body %q does not name the backend %s", res.Body(), origin.Addr())
+			if !strings.Contains(body, origin.addr()) {
+				t.Errorf("502 body %q does not name the backend %s", body, origin.addr())
 			}
 			if len(origin.Heads()) != 1 {
 				t.Errorf("origin saw %d requests, want 1 (no retry after a response)", len(origin.Heads()))
 			}
-			fivexx := e2Sum(srv, func(l proxy.LoopStats) int64 { return int64(l.Responses5xx) })
-			if fivexx != 1 {
-				t.Errorf("responses_5xx = %d, want 1", fivexx)
+			// Counted when the stream ends, which in h2c can be just after
+			// the client read the response.
+			if !holds(func() bool { return srv.totals().Responses5xx == 1 }) {
+				t.Errorf("responses_5xx = %d, want 1", srv.totals().Responses5xx)
 			}
 		})
 	}
+}
+
+// malformedResponseBody sends GET / and wants a 502: in h1 on a raw
+// connection, with its status line; in h2c through net/http (an HTTP/2
+// response has no reason phrase). It returns the body.
+func malformedResponseBody(t *testing.T, m mode, tp *testProxy) string {
+	t.Helper()
+	if !m.h2() {
+		res := rawRoundTrip(t, tp.addr, "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", testWait)
+		if got := res.StatusLine(); got != "HTTP/1.1 502 Bad Gateway" {
+			t.Fatalf("status line %q, want 502; response:\n%s", got, res.data)
+		}
+		return res.Body()
+	}
+	req, _ := http.NewRequest("GET", tp.url("/"), nil)
+	req.Host = "localhost"
+	resp, err := tp.do(m, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if resp.StatusCode != 502 || err != nil {
+		t.Fatalf("status %d (%v), want 502; body:\n%s", resp.StatusCode, err, b)
+	}
+	return string(b)
 }

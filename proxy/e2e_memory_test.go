@@ -14,6 +14,7 @@ import (
 // A 100 MiB response to a client that reads slowly must not make velox
 // buffer it: the upstream side is paused while the client is behind.
 func TestSlowReaderBoundedMemory(t *testing.T) {
+	// h1 only: the slow reader is a raw HTTP/1.1 socket's receive buffer.
 	if testing.Short() {
 		t.Skip("100 MiB transfer")
 	}
@@ -171,6 +172,7 @@ func BenchmarkProxiedRoundTrip(b *testing.B) {
 // loop, not in the parser, not in the pool (clients and origin here are raw
 // sockets on fixed buffers, so every allocation counted would be velox's).
 func TestProxiedRequestZeroAllocs(t *testing.T) {
+	// h1 only: fixed HTTP/1.1 exchanges on a raw socket.
 	if raceEnabled {
 		t.Skip("the race detector allocates")
 	}

@@ -1,4 +1,4 @@
-package proxy_test
+package proxy
 
 // End-to-end tests of issue 10 section 1, "routing must see what the backend
 // will see": path normalisation (target.go, proxy/pathnorm), absolute-form
@@ -15,13 +15,11 @@ import (
 	"strings"
 	"sync"
 	"testing"
-
-	"github.com/velox-proxy/velox/proxy"
 )
 
 // n2Origin reports the raw request-target and the Host it received.
-func n2Origin(t *testing.T, name string) *e2Origin {
-	return e2StartOrigin(t, name, func(w http.ResponseWriter, r *http.Request) {
+func n2Origin(t *testing.T, name string) *origin {
+	return newOrigin(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Origin", name)
 		fmt.Fprintf(w, "uri=%s\nhost=%s\n", r.RequestURI, r.Host)
 	})
@@ -40,11 +38,16 @@ type n2Resp struct {
 // parses the response.
 func n2Send(t *testing.T, addr, req string) n2Resp {
 	t.Helper()
-	res := e2RawExchange(t, addr, req, e2Wait)
+	res := rawRoundTrip(t, addr, req, testWait)
 	resp, err := http.ReadResponse(bufio.NewReader(bytes.NewReader(res.data)), nil)
 	if err != nil {
 		t.Fatalf("%q: no response (%v): %q", req, err, res.data)
 	}
+	return n2Read(resp)
+}
+
+// n2Read reads what the origin reported, or velox's answer.
+func n2Read(resp *http.Response) n2Resp {
 	body, _ := io.ReadAll(resp.Body)
 	r := n2Resp{status: resp.StatusCode, origin: resp.Header.Get("X-Origin"), location: resp.Header.Get("Location")}
 	for _, line := range strings.Split(string(body), "\n") {
@@ -56,6 +59,34 @@ func n2Send(t *testing.T, addr, req string) n2Resp {
 		}
 	}
 	return r
+}
+
+// n2Do is a GET of target with Host host in mode m: in h1 on a raw
+// connection (n2Send), in h2c through net/http with target as the :path as
+// given (URL.Opaque), so only targets net/http can send: origin-form, not
+// starting with "//".
+func n2Do(t *testing.T, tp *testProxy, m mode, target, host string) n2Resp {
+	t.Helper()
+	if !m.h2() {
+		return n2Send(t, tp.addr, n2Get(target, host))
+	}
+	req, err := http.NewRequest("GET", tp.url("/"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.URL.Opaque, req.URL.RawQuery, _ = strings.Cut(target, "?")
+	req.Host = host
+	resp, err := tp.do(m, req)
+	if err != nil {
+		t.Fatalf("%s: %v", target, err)
+	}
+	defer resp.Body.Close()
+	return n2Read(resp)
+}
+
+// n2Sendable reports whether n2Do can send target in mode m.
+func n2Sendable(m mode, target string) bool {
+	return !m.h2() || strings.HasPrefix(target, "/") && !strings.HasPrefix(target, "//")
 }
 
 // n2Get is a GET of target with Host host that closes the connection.
@@ -110,17 +141,17 @@ clusters:
 
 // n2Proxy starts the origins and a proxy with the routing section given;
 // setup, if set, registers Go filters.
-func n2Proxy(t *testing.T, routing string, setup func(*proxy.Server)) (addr string, origins map[string]*e2Origin) {
+func n2Proxy(t *testing.T, routing string, setup func(*Server)) (tp *testProxy, origins map[string]*origin) {
 	t.Helper()
-	origins = map[string]*e2Origin{}
+	origins = map[string]*origin{}
 	var addrs []any
 	addrs = append(addrs, routing)
 	for _, n := range []string{"a", "b", "c", "admin", "other"} {
 		origins[n] = n2Origin(t, n)
-		addrs = append(addrs, origins[n].Addr())
+		addrs = append(addrs, origins[n].addr())
 	}
-	_, addr = e2StartProxy(t, e2Config(t, fmt.Sprintf(n2YAML, addrs...)), 1, setup)
-	return addr, origins
+	tp = startProxySetup(t, parseConfig(t, fmt.Sprintf(n2YAML, addrs...)), Options{Loops: 1}, setup)
+	return tp, origins
 }
 
 // n2Bypasses are the spellings of /admin that must not escape a rule on
@@ -151,10 +182,15 @@ var n2Bypasses = []struct{ target, normal string }{
 
 // TestE2ENormalizeDenyNotEscaped: a route-level deny on /admin holds for
 // every spelling; the origin behind it sees none of them.
-func TestE2ENormalizeDenyNotEscaped(t *testing.T) {
-	addr, origins := n2Proxy(t, "", nil)
+func TestE2ENormalizeDenyNotEscaped(t *testing.T) { run(t, testE2ENormalizeDenyNotEscaped) }
+
+func testE2ENormalizeDenyNotEscaped(t *testing.T, m mode) {
+	tp, origins := n2Proxy(t, "", nil)
 	for _, tc := range n2Bypasses {
-		r := n2Send(t, addr, n2Get(tc.target, "b.example"))
+		if !n2Sendable(m, tc.target) {
+			continue // h2c: net/http cannot send it as the :path
+		}
+		r := n2Do(t, tp, m, tc.target, "b.example")
 		want := 403
 		if tc.normal == "" {
 			want = 400
@@ -163,17 +199,22 @@ func TestE2ENormalizeDenyNotEscaped(t *testing.T) {
 			t.Errorf("%s: %d from %q, want %d from velox", tc.target, r.status, r.origin, want)
 		}
 	}
-	if n := origins["b"].hits.Load(); n != 0 {
+	if n := origins["b"].reqs.Load(); n != 0 {
 		t.Errorf("origin b got %d requests, want 0", n)
 	}
 }
 
 // TestE2ENormalizeRouteAndForward: a route on /admin to cluster admin gets
 // every spelling, and its origin receives the normal form with Host c.example.
-func TestE2ENormalizeRouteAndForward(t *testing.T) {
-	addr, origins := n2Proxy(t, "", nil)
+func TestE2ENormalizeRouteAndForward(t *testing.T) { run(t, testE2ENormalizeRouteAndForward) }
+
+func testE2ENormalizeRouteAndForward(t *testing.T, m mode) {
+	tp, origins := n2Proxy(t, "", nil)
 	for _, tc := range n2Bypasses {
-		r := n2Send(t, addr, n2Get(tc.target, "c.example"))
+		if !n2Sendable(m, tc.target) {
+			continue // h2c: net/http cannot send it as the :path
+		}
+		r := n2Do(t, tp, m, tc.target, "c.example")
 		if tc.normal == "" {
 			if r.status != 400 || r.origin != "" {
 				t.Errorf("%s: %d from %q, want 400 from velox", tc.target, r.status, r.origin)
@@ -185,14 +226,16 @@ func TestE2ENormalizeRouteAndForward(t *testing.T) {
 				tc.target, r.status, r.origin, r.uri, r.host, tc.normal)
 		}
 	}
-	if n := origins["c"].hits.Load(); n != 0 {
+	if n := origins["c"].reqs.Load(); n != 0 {
 		t.Errorf("origin c got %d requests, want 0 (all were /admin)", n)
 	}
 }
 
 // TestE2ENormalizePolicies: each routing switch changes what routes and
 // the backend see, as README's table says.
-func TestE2ENormalizePolicies(t *testing.T) {
+func TestE2ENormalizePolicies(t *testing.T) { run(t, testE2ENormalizePolicies) }
+
+func testE2ENormalizePolicies(t *testing.T, m mode) {
 	for _, tc := range []struct {
 		name, routing, target string
 		origin, uri           string // "" origin: velox answered status
@@ -208,8 +251,11 @@ func TestE2ENormalizePolicies(t *testing.T) {
 		{"normalisation off", "routing: {normalize_path: false}", "/%61dmin", "c", "/%61dmin", 200},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			addr, _ := n2Proxy(t, tc.routing, nil)
-			r := n2Send(t, addr, n2Get(tc.target, "c.example"))
+			if !n2Sendable(m, tc.target) {
+				t.Skip("h2c: net/http cannot send this target as the :path")
+			}
+			tp, _ := n2Proxy(t, tc.routing, nil)
+			r := n2Do(t, tp, m, tc.target, "c.example")
 			if r.status != tc.status || r.origin != tc.origin || r.uri != tc.uri {
 				t.Errorf("%s: %d from %q, origin saw %q; want %d from %q, %q",
 					tc.target, r.status, r.origin, r.uri, tc.status, tc.origin, tc.uri)
@@ -222,7 +268,8 @@ func TestE2ENormalizePolicies(t *testing.T) {
 // the product and is the Host the backend receives; the target goes
 // upstream in origin-form, normalised.
 func TestE2EAbsoluteForm(t *testing.T) {
-	addr, _ := n2Proxy(t, "", nil)
+	// h1 only: absolute-form request-targets are HTTP/1.1 (RFC 9112 3.2.2).
+	tp, _ := n2Proxy(t, "", nil)
 	for _, tc := range []struct {
 		target, host string
 		origin, uri  string
@@ -234,13 +281,13 @@ func TestE2EAbsoluteForm(t *testing.T) {
 		{"http://A.Example:8080/p", "b.example", "a", "/p", "A.Example:8080"},
 		{"http://c.example/x/../%61dmin", "a.example", "admin", "/admin", "c.example"},
 	} {
-		r := n2Send(t, addr, n2Get(tc.target, tc.host))
+		r := n2Send(t, tp.addr, n2Get(tc.target, tc.host))
 		if r.status != 200 || r.origin != tc.origin || r.uri != tc.uri || r.host != tc.wantHost {
 			t.Errorf("%s (Host %s): %d from %q, origin saw %q Host %q; want 200 from %q, %q Host %q",
 				tc.target, tc.host, r.status, r.origin, r.uri, r.host, tc.origin, tc.uri, tc.wantHost)
 		}
 	}
-	r := n2Send(t, addr, n2Get("http://b.example/admin", "c.example")) // b's deny, not c's route
+	r := n2Send(t, tp.addr, n2Get("http://b.example/admin", "c.example")) // b's deny, not c's route
 	if r.status != 403 {
 		t.Errorf("absolute-form to b.example/admin: %d, want 403", r.status)
 	}
@@ -249,7 +296,8 @@ func TestE2EAbsoluteForm(t *testing.T) {
 // TestE2EHostNormalized: case, port and a trailing dot do not change the
 // product; a Host that is not RFC 3986 uri-host [":" port] is a 400.
 func TestE2EHostNormalized(t *testing.T) {
-	addr, _ := n2Proxy(t, "", nil)
+	// h1 only: Host values net/http would refuse to send, on a raw socket.
+	tp, _ := n2Proxy(t, "", nil)
 	for _, tc := range []struct {
 		host, origin string
 		status       int
@@ -269,7 +317,7 @@ func TestE2EHostNormalized(t *testing.T) {
 		{"[::1", "", 400},
 		{"b.example/x", "", 400},
 	} {
-		r := n2Send(t, addr, n2Get("/p", tc.host))
+		r := n2Send(t, tp.addr, n2Get("/p", tc.host))
 		if r.status != tc.status || r.origin != tc.origin {
 			t.Errorf("Host %q: %d from %q, want %d from %q", tc.host, r.status, r.origin, tc.status, tc.origin)
 		}
@@ -280,13 +328,18 @@ func TestE2EHostNormalized(t *testing.T) {
 }
 
 // TestE2ERedirectRequestURI: $request_uri is the target as forwarded.
-func TestE2ERedirectRequestURI(t *testing.T) {
-	addr, _ := n2Proxy(t, "", nil)
-	r := n2Send(t, addr, n2Get("/x/../old/%61?q=%2e", "r.example"))
+func TestE2ERedirectRequestURI(t *testing.T) { run(t, testE2ERedirectRequestURI) }
+
+func testE2ERedirectRequestURI(t *testing.T, m mode) {
+	tp, _ := n2Proxy(t, "", nil)
+	r := n2Do(t, tp, m, "/x/../old/%61?q=%2e", "r.example")
 	if want := "https://r.example/old/a?q=%2e"; r.status != 302 || r.location != want {
 		t.Errorf("%d Location %q, want 302 %q", r.status, r.location, want)
 	}
-	r = n2Send(t, addr, n2Get("http://r.example/old//x", "a.example"))
+	if m.h2() {
+		return // absolute-form is HTTP/1.1 (TestE2EAbsoluteForm)
+	}
+	r = n2Send(t, tp.addr, n2Get("http://r.example/old//x", "a.example"))
 	if want := "https://r.example/old/x"; r.status != 302 || r.location != want {
 		t.Errorf("absolute-form: %d Location %q, want 302 %q", r.status, r.location, want)
 	}
@@ -294,14 +347,16 @@ func TestE2ERedirectRequestURI(t *testing.T) {
 
 // TestE2ECurlPathAsIs: curl --path-as-is sends dot segments unchanged; the
 // deny holds and the route's origin sees the normal form.
-func TestE2ECurlPathAsIs(t *testing.T) {
-	addr, _ := n2Proxy(t, "", nil)
-	out, _ := e2Curl(t, "--path-as-is", "-o", "/dev/null", "-w", "%{http_code}",
-		"-H", "Host: b.example", "http://"+addr+"/x/../%61dmin/./")
+func TestE2ECurlPathAsIs(t *testing.T) { run(t, testE2ECurlPathAsIs) }
+
+func testE2ECurlPathAsIs(t *testing.T, m mode) {
+	tp, _ := n2Proxy(t, "", nil)
+	out, _ := runCurl(t, curlFlag(m), "--path-as-is", "-o", "/dev/null", "-w", "%{http_code}",
+		"-H", "Host: b.example", "http://"+tp.addr+"/x/../%61dmin/./")
 	if out != "403" {
 		t.Errorf("deny through curl: status %s, want 403", out)
 	}
-	out, _ = e2Curl(t, "--path-as-is", "-H", "Host: c.example", "http://"+addr+"/x/../%61dmin/./")
+	out, _ = runCurl(t, curlFlag(m), "--path-as-is", "-H", "Host: c.example", "http://"+tp.addr+"/x/../%61dmin/./")
 	if want := "uri=/admin/\nhost=c.example\n"; out != want {
 		t.Errorf("route through curl: origin answered %q, want %q", out, want)
 	}
@@ -309,15 +364,17 @@ func TestE2ECurlPathAsIs(t *testing.T) {
 
 // TestE2ENormalizeRegexpAndGoFilter: regexp routes match the normal form,
 // and a Go filter at before_location sees it as Request().Path.
-func TestE2ENormalizeRegexpAndGoFilter(t *testing.T) {
+func TestE2ENormalizeRegexpAndGoFilter(t *testing.T) { run(t, testE2ENormalizeRegexpAndGoFilter) }
+
+func testE2ENormalizeRegexpAndGoFilter(t *testing.T, m mode) {
 	var mu sync.Mutex
 	var seen []string
-	addr, _ := n2Proxy(t, "", func(srv *proxy.Server) {
-		srv.Register(proxy.BeforeLocation, proxy.RequestFilterFunc(func(s *proxy.Stream) proxy.Verdict {
+	tp, _ := n2Proxy(t, "", func(srv *Server) {
+		srv.Register(BeforeLocation, RequestFilterFunc(func(s *Stream) Verdict {
 			mu.Lock()
 			seen = append(seen, string(s.Request().Path))
 			mu.Unlock()
-			return proxy.Continue
+			return Continue
 		}))
 	})
 	for _, tc := range []struct{ target, origin, uri string }{
@@ -325,7 +382,7 @@ func TestE2ENormalizeRegexpAndGoFilter(t *testing.T) {
 		{"/x/../re/7", "admin", "/re/7"},
 		{"/re/1/../x", "c", "/re/x"},
 	} {
-		r := n2Send(t, addr, n2Get(tc.target, "c.example"))
+		r := n2Do(t, tp, m, tc.target, "c.example")
 		if r.status != 200 || r.origin != tc.origin || r.uri != tc.uri {
 			t.Errorf("%s: %d from %q, origin saw %q; want 200 from %q, %q", tc.target, r.status, r.origin, r.uri, tc.origin, tc.uri)
 		}

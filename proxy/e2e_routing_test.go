@@ -1,23 +1,22 @@
-package proxy_test
+package proxy
 
 import (
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/velox-proxy/velox/proxy"
 )
 
-// e2NamedOrigin answers "<name> <method> <uri>" and, one per line, the
+// namedOrigin answers "<name> <method> <uri>" and, one per line, the
 // request headers the routing tests look at; it sets X-Origin and a header
 // X-Secret that a filter is meant to remove.
-func e2NamedOrigin(t *testing.T, name string) *e2Origin {
-	return e2StartOrigin(t, name, func(w http.ResponseWriter, r *http.Request) {
+func namedOrigin(t *testing.T, name string) *origin {
+	return newOrigin(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Origin", name)
 		w.Header().Set("X-Secret", "s3cret")
 		fmt.Fprintf(w, "%s %s %s\n", name, r.Method, r.URL.RequestURI())
@@ -27,18 +26,18 @@ func e2NamedOrigin(t *testing.T, name string) *e2Origin {
 	})
 }
 
-// e2Resp is one response as the routing tests see it.
-type e2Resp struct {
+// routeResp is one response as the routing tests see it.
+type routeResp struct {
 	status int
 	header http.Header
 	body   string
 }
 
 // Origin is the name of the origin that answered ("" for velox's own replies).
-func (r e2Resp) Origin() string { return r.header.Get("X-Origin") }
+func (r routeResp) Origin() string { return r.header.Get("X-Origin") }
 
 // Saw is the value the origin reported for request header h.
-func (r e2Resp) Saw(h string) string {
+func (r routeResp) Saw(h string) string {
 	for _, line := range strings.Split(r.body, "\n") {
 		if v, ok := strings.CutPrefix(line, h+"="); ok {
 			return v
@@ -47,21 +46,12 @@ func (r e2Resp) Saw(h string) string {
 	return "<not reported>"
 }
 
-// e2Client is a keep-alive client that does not follow redirects.
-func e2Client(t *testing.T) *http.Client {
-	tr := &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 4}
-	t.Cleanup(tr.CloseIdleConnections)
-	return &http.Client{
-		Transport:     tr,
-		Timeout:       e2Wait,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
-}
-
-// e2Do sends method path to addr with Host host and extra headers ("Name: value").
-func e2Do(t *testing.T, c *http.Client, addr, method, host, path string, headers ...string) e2Resp {
+// routeDo sends method path to the proxy in mode m with Host host (in h2c,
+// the :authority) and extra headers ("Name: value"); redirects are not
+// followed.
+func routeDo(t *testing.T, tp *testProxy, m mode, method, host, path string, headers ...string) routeResp {
 	t.Helper()
-	req, err := http.NewRequest(method, "http://"+addr+path, nil)
+	req, err := http.NewRequest(method, tp.url(path), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +60,7 @@ func e2Do(t *testing.T, c *http.Client, addr, method, host, path string, headers
 		k, v, _ := strings.Cut(h, ": ")
 		req.Header.Add(k, v)
 	}
-	resp, err := c.Do(req)
+	resp, err := tp.do(m, req)
 	if err != nil {
 		t.Fatalf("%s %s%s: %v", method, host, path, err)
 	}
@@ -79,11 +69,11 @@ func e2Do(t *testing.T, c *http.Client, addr, method, host, path string, headers
 	if err != nil {
 		t.Fatalf("%s %s%s: reading body: %v", method, host, path, err)
 	}
-	return e2Resp{status: resp.StatusCode, header: resp.Header, body: string(body)}
+	return routeResp{status: resp.StatusCode, header: resp.Header, body: string(body)}
 }
 
-// e2RoutingYAML is the config of TestE2ERouting; %s are the origins' addresses.
-const e2RoutingYAML = `
+// routingYAML is the config of TestE2ERouting; %s are the origins' addresses.
+const routingYAML = `
 listeners:
   - address: 127.0.0.1:0
 default_product: fallback
@@ -183,20 +173,21 @@ clusters:
     backends: [{address: %s}]
 `
 
-var e2RoutingOrigins = []string{"main", "exact", "write", "canary", "present", "archive", "wild", "fallback"}
+var routingOrigins = []string{"main", "exact", "write", "canary", "present", "archive", "wild", "fallback"}
 
 // TestE2ERouting checks tenant routing by Host, cluster routing by path,
 // method and header, default product and cluster, and the built-in filters,
 // each with a real origin per cluster.
-func TestE2ERouting(t *testing.T) {
+func TestE2ERouting(t *testing.T) { run(t, testE2ERouting) }
+
+func testE2ERouting(t *testing.T, m mode) {
 	var addrs []any
-	origins := map[string]*e2Origin{}
-	for _, n := range e2RoutingOrigins {
-		origins[n] = e2NamedOrigin(t, n)
-		addrs = append(addrs, origins[n].Addr())
+	origins := map[string]*origin{}
+	for _, n := range routingOrigins {
+		origins[n] = namedOrigin(t, n)
+		addrs = append(addrs, origins[n].addr())
 	}
-	_, addr := e2StartProxy(t, e2Config(t, fmt.Sprintf(e2RoutingYAML, addrs...)), 2, nil)
-	c := e2Client(t)
+	tp := startProxySetup(t, parseConfig(t, fmt.Sprintf(routingYAML, addrs...)), Options{Loops: 2}, nil)
 
 	routes := []struct {
 		name, method, host, path string
@@ -224,7 +215,7 @@ func TestE2ERouting(t *testing.T) {
 	}
 	for _, tc := range routes {
 		t.Run(tc.name, func(t *testing.T) {
-			r := e2Do(t, c, addr, tc.method, tc.host, tc.path, tc.headers...)
+			r := routeDo(t, tp, m, tc.method, tc.host, tc.path, tc.headers...)
 			if r.status != 200 || r.Origin() != tc.want {
 				t.Fatalf("%s %s%s went to %q (status %d), want %q\n%s", tc.method, tc.host, tc.path,
 					r.Origin(), r.status, tc.want, r.body)
@@ -236,13 +227,13 @@ func TestE2ERouting(t *testing.T) {
 	}
 
 	t.Run("no cluster is 404", func(t *testing.T) {
-		r := e2Do(t, c, addr, "GET", "noroute.example.com", "/other")
+		r := routeDo(t, tp, m, "GET", "noroute.example.com", "/other")
 		if r.status != 404 || !strings.Contains(r.body, "no route") {
 			t.Errorf("status %d body %q, want 404 saying no route", r.status, r.body)
 		}
 	})
 	t.Run("global and product filters", func(t *testing.T) {
-		r := e2Do(t, c, addr, "GET", "a.example.com", "/", "X-Product: client", "X-Global: client")
+		r := routeDo(t, tp, m, "GET", "a.example.com", "/", "X-Product: client", "X-Global: client")
 		if got := r.Saw("X-Global"); got != "g" {
 			t.Errorf("origin saw X-Global %q, want g (set replaces)", got)
 		}
@@ -259,14 +250,14 @@ func TestE2ERouting(t *testing.T) {
 			t.Errorf("response X-Secret %q, want it removed by the product filter", got)
 		}
 		// Another product: its filters do not apply.
-		w := e2Do(t, c, addr, "GET", "x.wild.example.com", "/")
+		w := routeDo(t, tp, m, "GET", "x.wild.example.com", "/")
 		if w.Saw("X-Product") != "" || w.header.Get("X-Secret") != "s3cret" || w.header.Get("X-Global-Resp") != "gr" {
 			t.Errorf("product a's filters leaked to product wild: X-Product=%q X-Secret=%q X-Global-Resp=%q",
 				w.Saw("X-Product"), w.header.Get("X-Secret"), w.header.Get("X-Global-Resp"))
 		}
 	})
 	t.Run("route filters", func(t *testing.T) {
-		r := e2Do(t, c, addr, "GET", "a.example.com", "/hdr/x", "X-Remove-Me: 1", "X-Route: client")
+		r := routeDo(t, tp, m, "GET", "a.example.com", "/hdr/x", "X-Remove-Me: 1", "X-Route: client")
 		if r.Origin() != "main" {
 			t.Fatalf("went to %q", r.Origin())
 		}
@@ -279,31 +270,31 @@ func TestE2ERouting(t *testing.T) {
 		if got := r.header.Get("X-Route-Resp"); got != "rr" {
 			t.Errorf("response X-Route-Resp %q, want rr", got)
 		}
-		other := e2Do(t, c, addr, "GET", "a.example.com", "/", "X-Remove-Me: 1")
+		other := routeDo(t, tp, m, "GET", "a.example.com", "/", "X-Remove-Me: 1")
 		if other.Saw("X-Remove-Me") != "1" || other.header.Get("X-Route-Resp") != "" {
 			t.Errorf("route filters ran for another route: X-Remove-Me=%q X-Route-Resp=%q",
 				other.Saw("X-Remove-Me"), other.header.Get("X-Route-Resp"))
 		}
 	})
 	t.Run("static", func(t *testing.T) {
-		hits := origins["main"].hits.Load()
-		r := e2Do(t, c, addr, "GET", "a.example.com", "/static/x")
+		hits := origins["main"].reqs.Load()
+		r := routeDo(t, tp, m, "GET", "a.example.com", "/static/x")
 		if r.status != 202 || r.body != `{"static":true}` || r.header.Get("Content-Type") != "application/json" ||
 			r.header.Get("X-Static") != "yes" {
 			t.Errorf("static: %d %q %v", r.status, r.body, r.header)
 		}
-		if origins["main"].hits.Load() != hits {
+		if origins["main"].reqs.Load() != hits {
 			t.Error("a static reply reached the origin")
 		}
 	})
 	t.Run("deny", func(t *testing.T) {
-		r := e2Do(t, c, addr, "GET", "a.example.com", "/deny/x")
+		r := routeDo(t, tp, m, "GET", "a.example.com", "/deny/x")
 		if r.status != 403 || r.body != "denied here\n" {
 			t.Errorf("deny: %d %q", r.status, r.body)
 		}
 	})
 	t.Run("redirect with $request_uri", func(t *testing.T) {
-		r := e2Do(t, c, addr, "GET", "a.example.com", "/go/x?y=1&z=2")
+		r := routeDo(t, tp, m, "GET", "a.example.com", "/go/x?y=1&z=2")
 		if r.status != 308 || r.header.Get("Location") != "https://new.example.com/go/x?y=1&z=2" {
 			t.Errorf("redirect: %d Location %q", r.status, r.header.Get("Location"))
 		}
@@ -311,9 +302,11 @@ func TestE2ERouting(t *testing.T) {
 }
 
 // TestE2ERoutingNoDefaultProduct: without default_product an unknown Host is 404.
-func TestE2ERoutingNoDefaultProduct(t *testing.T) {
-	origin := e2NamedOrigin(t, "main")
-	cfg := e2Config(t, fmt.Sprintf(`
+func TestE2ERoutingNoDefaultProduct(t *testing.T) { run(t, testE2ERoutingNoDefaultProduct) }
+
+func testE2ERoutingNoDefaultProduct(t *testing.T, m mode) {
+	origin := namedOrigin(t, "main")
+	cfg := parseConfig(t, fmt.Sprintf(`
 listeners: [{address: 127.0.0.1:0}]
 products:
   - name: a
@@ -322,26 +315,27 @@ products:
 clusters:
   - name: main
     backends: [{address: %s}]
-`, origin.Addr()))
-	_, addr := e2StartProxy(t, cfg, 1, nil)
-	c := e2Client(t)
-	if r := e2Do(t, c, addr, "GET", "a.example.com", "/"); r.status != 200 || r.Origin() != "main" {
+`, origin.addr()))
+	tp := startProxySetup(t, cfg, Options{Loops: 1}, nil)
+	if r := routeDo(t, tp, m, "GET", "a.example.com", "/"); r.status != 200 || r.Origin() != "main" {
 		t.Fatalf("known host: %d %q", r.status, r.Origin())
 	}
-	r := e2Do(t, c, addr, "GET", "b.example.com", "/")
+	r := routeDo(t, tp, m, "GET", "b.example.com", "/")
 	if r.status != 404 || !strings.Contains(r.body, "no route") {
 		t.Errorf("unknown host: %d %q, want 404", r.status, r.body)
 	}
-	if origin.hits.Load() != 1 {
-		t.Errorf("origin hits %d, want 1", origin.hits.Load())
+	if origin.reqs.Load() != 1 {
+		t.Errorf("origin hits %d, want 1", origin.reqs.Load())
 	}
 }
 
 // TestE2EWeightedRoundRobin: weights 3:1 over 400 requests on one loop give
 // exactly 300 and 100 (smooth weighted round robin is deterministic per loop).
-func TestE2EWeightedRoundRobin(t *testing.T) {
-	heavy, light := e2NamedOrigin(t, "heavy"), e2NamedOrigin(t, "light")
-	cfg := e2Config(t, fmt.Sprintf(`
+func TestE2EWeightedRoundRobin(t *testing.T) { run(t, testE2EWeightedRoundRobin) }
+
+func testE2EWeightedRoundRobin(t *testing.T, m mode) {
+	heavy, light := namedOrigin(t, "heavy"), namedOrigin(t, "light")
+	cfg := parseConfig(t, fmt.Sprintf(`
 listeners: [{address: 127.0.0.1:0}]
 default_product: p
 products:
@@ -355,12 +349,11 @@ clusters:
         weight: 3
       - address: %s
         weight: 1
-`, heavy.Addr(), light.Addr()))
-	srv, addr := e2StartProxy(t, cfg, 1, nil)
-	c := e2Client(t)
+`, heavy.addr(), light.addr()))
+	tp := startProxySetup(t, cfg, Options{Loops: 1}, nil)
 	var seq strings.Builder
 	for i := range 400 {
-		r := e2Do(t, c, addr, "GET", "localhost", "/")
+		r := routeDo(t, tp, m, "GET", "localhost", "/")
 		if r.status != 200 {
 			t.Fatalf("request %d: status %d", i, r.status)
 		}
@@ -368,7 +361,7 @@ clusters:
 			seq.WriteString(r.Origin()[:1])
 		}
 	}
-	if h, l := heavy.hits.Load(), light.hits.Load(); h != 300 || l != 100 {
+	if h, l := heavy.reqs.Load(), light.reqs.Load(); h != 300 || l != 100 {
 		t.Errorf("heavy %d, light %d; want 300 and 100", h, l)
 	}
 	// Smooth: the light backend is spread out, not bunched: hhlh hhlh.
@@ -376,36 +369,38 @@ clusters:
 		t.Errorf("first 8 picks %q, want hhlhhhlh", got)
 	}
 	per := map[string]uint64{}
-	for _, b := range srv.Stats().Clusters["c"] {
+	for _, b := range tp.Stats().Clusters["c"] {
 		per[b.Addr] = b.Requests
 	}
-	if per[heavy.Addr()] != 300 || per[light.Addr()] != 100 {
+	if per[heavy.addr()] != 300 || per[light.addr()] != 100 {
 		t.Errorf("/stats per-backend requests %v, want 300 and 100", per)
 	}
 }
 
 // TestE2ELeastRequest: while one backend holds a request, the least-request
 // balancer sends every new request to the other.
-func TestE2ELeastRequest(t *testing.T) {
+func TestE2ELeastRequest(t *testing.T) { run(t, testE2ELeastRequest) }
+
+func testE2ELeastRequest(t *testing.T, m mode) {
 	release := make(chan struct{})
 	var releaseOnce sync.Once
 	t.Cleanup(func() { releaseOnce.Do(func() { close(release) }) })
 	held := make(chan string, 1)
-	mk := func(name string) *e2Origin {
-		return e2StartOrigin(t, name, func(w http.ResponseWriter, r *http.Request) {
+	mk := func(name string) *origin {
+		return newOrigin(t, func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("X-Origin", name)
 			if r.URL.Path == "/hold" {
 				held <- name
 				select {
 				case <-release:
-				case <-time.After(e2Wait):
+				case <-time.After(testWait):
 				}
 			}
 			io.WriteString(w, name)
 		})
 	}
 	o1, o2 := mk("one"), mk("two")
-	cfg := e2Config(t, fmt.Sprintf(`
+	cfg := parseConfig(t, fmt.Sprintf(`
 listeners: [{address: 127.0.0.1:0}]
 default_product: p
 products:
@@ -416,61 +411,76 @@ clusters:
   - name: c
     balancer: least_request
     backends: [{address: %s}, {address: %s}]
-`, o1.Addr(), o2.Addr()))
-	_, addr := e2StartProxy(t, cfg, 1, nil)
+`, o1.addr(), o2.addr()))
+	tp := startProxySetup(t, cfg, Options{Loops: 1}, nil)
 
-	holdDone := make(chan e2RawResult, 1)
-	go func() {
-		holdDone <- e2RawExchangeNoT(addr, "GET /hold HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-	}()
+	holdDone := make(chan heldResult, 1)
+	go func() { holdDone <- holdRequest(tp, m) }()
 	var busy string
 	select {
 	case busy = <-held:
-	case <-time.After(e2Wait):
+	case <-time.After(testWait):
 		t.Fatal("the held request never reached an origin")
 	}
 	free := map[string]string{"one": "two", "two": "one"}[busy]
-	c := e2Client(t)
 	for i := range 20 {
-		if r := e2Do(t, c, addr, "GET", "localhost", "/quick"); r.Origin() != free {
+		if r := routeDo(t, tp, m, "GET", "localhost", "/quick"); r.Origin() != free {
 			t.Fatalf("request %d went to %q while %q held a request; want %q", i, r.Origin(), busy, free)
 		}
 	}
 	releaseOnce.Do(func() { close(release) })
 	select {
 	case res := <-holdDone:
-		if res.StatusLine() != "HTTP/1.1 200 OK" || res.Body() != busy {
-			t.Errorf("held request got %q %q", res.StatusLine(), res.Body())
+		if res.status != res.wantStatus || res.body != busy {
+			t.Errorf("held request got %q %q", res.status, res.body)
 		}
-	case <-time.After(e2Wait):
+	case <-time.After(testWait):
 		t.Fatal("held request never finished")
 	}
 }
 
-// e2RawExchangeNoT is e2RawExchange for goroutines other than the test's.
-func e2RawExchangeNoT(addr, req string) e2RawResult {
-	c, err := net.DialTimeout("tcp", addr, e2Wait)
+// heldResult is what the held request of TestE2ELeastRequest got.
+type heldResult struct{ status, wantStatus, body string }
+
+// holdRequest sends GET /hold from another goroutine: in h1 on a raw
+// connection (its status line), in h2c on a connection of its own (an
+// HTTP/2 status has no reason phrase).
+func holdRequest(tp *testProxy, m mode) heldResult {
+	if !m.h2() {
+		res := rawRoundTripNoT(tp.addr, "GET /hold HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+		return heldResult{res.StatusLine(), "HTTP/1.1 200 OK", res.Body()}
+	}
+	code, body, err := tp.fetch(m, "/hold")
 	if err != nil {
-		return e2RawResult{data: []byte(err.Error())}
+		body = err.Error()
+	}
+	return heldResult{strconv.Itoa(code), "200", body}
+}
+
+// rawRoundTripNoT is rawRoundTrip for goroutines other than the test's.
+func rawRoundTripNoT(addr, req string) rawResult {
+	c, err := net.DialTimeout("tcp", addr, testWait)
+	if err != nil {
+		return rawResult{data: []byte(err.Error())}
 	}
 	defer c.Close()
 	io.WriteString(c, req)
-	return e2ReadAll(c, e2Wait)
+	return readAllRaw(c, testWait)
 }
 
-// e2Trace records the callback points a request and its connection pass.
-type e2Trace struct {
+// pointTrace records the callback points a request and its connection pass.
+type pointTrace struct {
 	mu     sync.Mutex
 	points []string
 }
 
-func (tr *e2Trace) add(s string) {
+func (tr *pointTrace) add(s string) {
 	tr.mu.Lock()
 	tr.points = append(tr.points, s)
 	tr.mu.Unlock()
 }
 
-func (tr *e2Trace) get() []string {
+func (tr *pointTrace) get() []string {
 	tr.mu.Lock()
 	defer tr.mu.Unlock()
 	return append([]string(nil), tr.points...)
@@ -480,8 +490,9 @@ func (tr *e2Trace) get() []string {
 // the order they run in and what each sees, and that a Go filter can end a
 // request or close the connection.
 func TestE2ERegisteredFilters(t *testing.T) {
-	origin := e2NamedOrigin(t, "main")
-	cfg := e2Config(t, fmt.Sprintf(`
+	// h1 only: the trace counts conn points per raw HTTP/1.1 Connection: close exchange.
+	origin := namedOrigin(t, "main")
+	cfg := parseConfig(t, fmt.Sprintf(`
 listeners: [{address: 127.0.0.1:0}]
 products:
   - name: a
@@ -498,10 +509,10 @@ filters:
   - type: set_request_header
     name: X-Global
     value: g
-`, origin.Addr()))
-	tr := &e2Trace{}
-	req := func(p proxy.Point, f func(s *proxy.Stream) proxy.Verdict) proxy.RequestFilter {
-		return proxy.RequestFilterFunc(func(s *proxy.Stream) proxy.Verdict {
+`, origin.addr()))
+	tr := &pointTrace{}
+	req := func(p Point, f func(s *Stream) Verdict) RequestFilter {
+		return RequestFilterFunc(func(s *Stream) Verdict {
 			status := 0
 			if r := s.Response(); r != nil {
 				status = r.Status
@@ -510,46 +521,46 @@ filters:
 			if f != nil {
 				return f(s)
 			}
-			return proxy.Continue
+			return Continue
 		})
 	}
-	conn := func(p proxy.Point) proxy.ConnFilter {
-		return proxy.ConnFilterFunc(func(c *proxy.Session) proxy.Verdict {
+	conn := func(p Point) ConnFilter {
+		return ConnFilterFunc(func(c *Session) Verdict {
 			tr.add(fmt.Sprintf("%v ip=%s requests=%d", p, c.RemoteIP(), c.Requests()))
-			return proxy.Continue
+			return Continue
 		})
 	}
-	_, addr := e2StartProxy(t, cfg, 1, func(srv *proxy.Server) {
-		srv.RegisterConn(proxy.Accept, conn(proxy.Accept))
-		srv.RegisterConn(proxy.Handshake, conn(proxy.Handshake))
-		srv.RegisterConn(proxy.Finish, conn(proxy.Finish))
-		srv.Register(proxy.BeforeLocation, req(proxy.BeforeLocation, func(s *proxy.Stream) proxy.Verdict {
+	addr := startProxySetup(t, cfg, Options{Loops: 1}, func(srv *Server) {
+		srv.RegisterConn(Accept, conn(Accept))
+		srv.RegisterConn(Handshake, conn(Handshake))
+		srv.RegisterConn(Finish, conn(Finish))
+		srv.Register(BeforeLocation, req(BeforeLocation, func(s *Stream) Verdict {
 			if s.Request().Has("X-Global") {
 				tr.add("config filter ran before the Go filter")
 			}
 			if s.Request().Has("X-Close") {
-				return proxy.CloseConn
+				return CloseConn
 			}
-			return proxy.Continue
+			return Continue
 		}))
-		srv.Register(proxy.FoundProduct, req(proxy.FoundProduct, func(s *proxy.Stream) proxy.Verdict {
+		srv.Register(FoundProduct, req(FoundProduct, func(s *Stream) Verdict {
 			if s.Request().Has("X-Teapot") {
 				return s.Respond(418, "text/plain", nil, []byte("short and stout\n"))
 			}
-			return proxy.Continue
+			return Continue
 		}))
-		srv.Register(proxy.AfterLocation, req(proxy.AfterLocation, func(s *proxy.Stream) proxy.Verdict {
+		srv.Register(AfterLocation, req(AfterLocation, func(s *Stream) Verdict {
 			s.Request().Set([]byte("X-Go"), []byte("after:"+string(s.Request().Get("X-Global"))))
-			return proxy.Continue
+			return Continue
 		}))
-		srv.Register(proxy.ReadResponse, req(proxy.ReadResponse, func(s *proxy.Stream) proxy.Verdict {
+		srv.Register(ReadResponse, req(ReadResponse, func(s *Stream) Verdict {
 			s.Response().Set([]byte("X-Go-Resp"), []byte("seen"))
-			return proxy.Continue
+			return Continue
 		}))
-		srv.Register(proxy.RequestFinish, req(proxy.RequestFinish, nil))
-	})
+		srv.Register(RequestFinish, req(RequestFinish, nil))
+	}).addr
 
-	res := e2RawExchange(t, addr, "GET /x HTTP/1.1\r\nHost: a.example.com\r\nConnection: close\r\n\r\n", e2Wait)
+	res := rawRoundTrip(t, addr, "GET /x HTTP/1.1\r\nHost: a.example.com\r\nConnection: close\r\n\r\n", testWait)
 	if res.StatusLine() != "HTTP/1.1 200 OK" {
 		t.Fatalf("response:\n%s", res.data)
 	}
@@ -569,18 +580,18 @@ filters:
 		"request_finish product=a cluster=main status=0",
 		"finish ip=127.0.0.1 requests=1",
 	}
-	e2WantTrace(t, tr, want)
+	wantTrace(t, tr, want)
 
 	t.Run("Respond at found_product", func(t *testing.T) {
-		hits := origin.hits.Load()
-		res := e2RawExchange(t, addr, "GET /x HTTP/1.1\r\nHost: a.example.com\r\nX-Teapot: 1\r\nConnection: close\r\n\r\n", e2Wait)
+		hits := origin.reqs.Load()
+		res := rawRoundTrip(t, addr, "GET /x HTTP/1.1\r\nHost: a.example.com\r\nX-Teapot: 1\r\nConnection: close\r\n\r\n", testWait)
 		if res.StatusLine() != "HTTP/1.1 418 I'm a teapot" || res.Body() != "short and stout\n" {
 			t.Errorf("response:\n%s", res.data)
 		}
-		if origin.hits.Load() != hits {
+		if origin.reqs.Load() != hits {
 			t.Error("a request a filter answered reached the origin")
 		}
-		e2WantTrace(t, tr, []string{
+		wantTrace(t, tr, []string{
 			"accept ip=127.0.0.1 requests=0",
 			"handshake ip=127.0.0.1 requests=0",
 			"before_location product= cluster= status=0",
@@ -590,18 +601,18 @@ filters:
 		})
 	})
 	t.Run("CloseConn at before_location", func(t *testing.T) {
-		res := e2RawExchange(t, addr, "GET /x HTTP/1.1\r\nHost: a.example.com\r\nX-Close: 1\r\n\r\n", e2Wait)
+		res := rawRoundTrip(t, addr, "GET /x HTTP/1.1\r\nHost: a.example.com\r\nX-Close: 1\r\n\r\n", testWait)
 		if len(res.data) != 0 || !res.closed {
 			t.Errorf("want the connection closed without a response; got closed=%v\n%s", res.closed, res.data)
 		}
 	})
 }
 
-// e2WantTrace waits for the trace to reach len(want) entries (Finish runs
+// wantTrace waits for the trace to reach len(want) entries (Finish runs
 // after the client saw the response) and compares it, then clears it.
-func e2WantTrace(t *testing.T, tr *e2Trace, want []string) {
+func wantTrace(t *testing.T, tr *pointTrace, want []string) {
 	t.Helper()
-	e2Eventually(func() bool { return len(tr.get()) >= len(want) })
+	holds(func() bool { return len(tr.get()) >= len(want) })
 	got := tr.get()
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("callback points:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

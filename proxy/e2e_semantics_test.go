@@ -22,6 +22,7 @@ import (
 // response, then the connection closes; pipelined requests before the
 // half-close are all answered.
 func TestHalfClosedClientGetsItsResponse(t *testing.T) {
+	// h1 only: half-close of a raw HTTP/1.1 socket.
 	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		io.WriteString(w, r.Method+" "+r.URL.Path+" "+string(b))
@@ -56,6 +57,7 @@ func TestHalfClosedClientGetsItsResponse(t *testing.T) {
 // client's half-close (here a 504: the backend never answers) still
 // reaches the client.
 func TestHalfCloseThenVeloxAnswers(t *testing.T) {
+	// h1 only: half-close of a raw HTTP/1.1 socket.
 	up := serveRaw(t, func(c net.Conn) { io.Copy(io.Discard, c) }) // reads, never answers
 	cfg := clusterConfig(up)
 	cfg.Clusters[0].ResponseTimeout = config.Duration(300 * time.Millisecond)
@@ -71,6 +73,7 @@ func TestHalfCloseThenVeloxAnswers(t *testing.T) {
 // TestHalfCloseCarriedThroughTunnel: in a tunnel, the client's half-close
 // reaches the backend, whose last words still come back.
 func TestHalfCloseCarriedThroughTunnel(t *testing.T) {
+	// h1 only: an HTTP/1.1 upgrade tunnel on a raw socket.
 	up := serveRaw(t, func(c net.Conn) {
 		br := bufio.NewReader(c)
 		if _, err := http.ReadRequest(br); err != nil {
@@ -128,6 +131,7 @@ func rawOriginScript(t *testing.T, resp string, heads chan<- http.Header) string
 }
 
 func TestUnrequested101Is502(t *testing.T) {
+	// h1 only: HTTP/1.1 Upgrade requests on a raw socket.
 	for _, tc := range []struct{ name, req string }{
 		{"no upgrade asked", "GET / HTTP/1.1\r\nHost: x\r\n\r\n"},
 		{"another protocol asked", "GET / HTTP/1.1\r\nHost: x\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\n"},
@@ -148,6 +152,7 @@ func TestUnrequested101Is502(t *testing.T) {
 // allow-list is not forwarded (nor Connection: upgrade); the request goes
 // through as a plain one.
 func TestUpgradeNotAllowedIsForwardedPlain(t *testing.T) {
+	// h1 only: HTTP/1.1 Upgrade requests on a raw socket.
 	heads := make(chan http.Header, 1)
 	up := rawOriginScript(t, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", heads)
 	tp := startProxy(t, clusterConfig(up), 1) // default upgrades: websocket
@@ -166,6 +171,7 @@ func TestUpgradeNotAllowedIsForwardedPlain(t *testing.T) {
 // TestInformationalResponses: a 103 reaches HTTP/1.1 clients without
 // hop-by-hop fields, and never reaches HTTP/1.0 clients (RFC 9110 15.2).
 func TestInformationalResponses(t *testing.T) {
+	// h1 only: 1xx and HTTP/1.0 on the wire of a raw socket.
 	up := rawOriginScript(t, "HTTP/1.1 103 Early Hints\r\nLink: </s.css>; rel=preload\r\nConnection: x-hop\r\nX-Hop: 1\r\n\r\n"+
 		"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nfine", nil)
 	tp := startProxy(t, clusterConfig(up), 1)
@@ -198,7 +204,9 @@ func TestInformationalResponses(t *testing.T) {
 // TestRequestValidAtEveryPoint: what a filter reads from Stream.Request() at
 // ReadResponse and RequestFinish is the request, even after a large response
 // went through the loop's read buffer.
-func TestRequestValidAtEveryPoint(t *testing.T) {
+func TestRequestValidAtEveryPoint(t *testing.T) { run(t, testRequestValidAtEveryPoint) }
+
+func testRequestValidAtEveryPoint(t *testing.T, m mode) {
 	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Write(bytes.Repeat([]byte("R"), 256<<10)) // several reads into the shared buffer
 	})
@@ -221,7 +229,7 @@ func TestRequestValidAtEveryPoint(t *testing.T) {
 	})
 	req, _ := http.NewRequest("GET", tp.url("/the/path?query=abcdefghijklmnop"), nil)
 	req.Header.Set("X-Marker", "marker-value")
-	resp, err := tp.client().Do(req)
+	resp, err := tp.clientFor(m).Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -241,6 +249,7 @@ func TestRequestValidAtEveryPoint(t *testing.T) {
 // TestBackend100NotRepeated: velox answers Expect: 100-continue itself; a
 // backend's own 100 is then not passed on as a second one.
 func TestBackend100NotRepeated(t *testing.T) {
+	// h1 only: Expect: 100-continue on the wire of a raw socket.
 	up := serveRaw(t, func(c net.Conn) {
 		br := bufio.NewReader(c)
 		req, err := http.ReadRequest(br)
@@ -265,7 +274,9 @@ func TestBackend100NotRepeated(t *testing.T) {
 
 // TestGoFilterRewriteRoutes: a Go filter at before_location that rewrites
 // the path routes by what it wrote, and the backend gets it.
-func TestGoFilterRewriteRoutes(t *testing.T) {
+func TestGoFilterRewriteRoutes(t *testing.T) { run(t, testGoFilterRewriteRoutes) }
+
+func testGoFilterRewriteRoutes(t *testing.T, m mode) {
 	paths := make(chan string, 1)
 	b := newOrigin(t, func(w http.ResponseWriter, r *http.Request) { paths <- r.URL.Path; io.WriteString(w, "b") })
 	other := newOrigin(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "other") })
@@ -280,7 +291,7 @@ func TestGoFilterRewriteRoutes(t *testing.T) {
 			return Continue
 		}))
 	})
-	resp, err := tp.client().Get(tp.url("/a/x"))
+	resp, err := tp.clientFor(m).Get(tp.url("/a/x"))
 	if err != nil {
 		t.Fatal(err)
 	}

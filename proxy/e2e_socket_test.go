@@ -17,6 +17,7 @@ import (
 // client must hear that (503, "too many open files"), not "no healthy
 // backend", and the backend must not be blamed.
 func TestSocketExhaustionIs503(t *testing.T) {
+	// h1 only: requests on a raw HTTP/1.1 socket opened before the descriptors run out.
 	if os.Getenv("VELOX_TEST_EMFILE_CHILD") == "1" {
 		socketExhaustionChild(t)
 		return

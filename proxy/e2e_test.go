@@ -44,7 +44,11 @@ func expectedSum(n int64) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-func TestBodiesBothWays(t *testing.T) {
+func TestBodiesBothWays(t *testing.T) { run(t, testBodiesBothWays) }
+
+// In h2c there is no chunked framing: chunked=true is a body without a
+// length either way (DATA frames up to END_STREAM).
+func testBodiesBothWays(t *testing.T, m mode) {
 	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/gen" {
 			genHandler(w, r)
@@ -53,7 +57,7 @@ func TestBodiesBothWays(t *testing.T) {
 		sumHandler(w, r)
 	})
 	tp := startProxy(t, clusterConfig(o.addr()), 2)
-	c := tp.client()
+	c := tp.clientFor(m)
 	sizes := []int64{0, 1, 4096, 1 << 20, 64 << 20}
 	for _, n := range sizes {
 		for _, chunked := range []bool{false, true} {
@@ -113,6 +117,7 @@ func doString(t *testing.T, c *http.Client, req *http.Request) string {
 }
 
 func TestPipelinedRequestsAnsweredInOrder(t *testing.T) {
+	// h1 only: pipelining is HTTP/1.1 on a raw socket.
 	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "you asked for %s", r.URL.Path)
 	})
@@ -150,6 +155,7 @@ func TestPipelinedRequestsAnsweredInOrder(t *testing.T) {
 }
 
 func TestKeepAliveReusesOneUpstreamConnection(t *testing.T) {
+	// h1 only: sequential requests on one raw HTTP/1.1 connection.
 	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
 	tp := startProxy(t, clusterConfig(o.addr()), 2)
 	conn, err := net.Dial("tcp", tp.addr)
@@ -175,10 +181,12 @@ func TestKeepAliveReusesOneUpstreamConnection(t *testing.T) {
 	}
 }
 
-func TestBackendDownIs502WithReason(t *testing.T) {
+func TestBackendDownIs502WithReason(t *testing.T) { run(t, testBackendDownIs502WithReason) }
+
+func testBackendDownIs502WithReason(t *testing.T, m mode) {
 	cfg := clusterConfig(deadAddr(t))
 	tp := startProxy(t, cfg, 1)
-	resp, err := tp.client().Get(tp.url("/x"))
+	resp, err := tp.clientFor(m).Get(tp.url("/x"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,7 +198,9 @@ func TestBackendDownIs502WithReason(t *testing.T) {
 	eventually(t, "a log line", func() bool { return strings.Contains(tp.log.String(), "502 could not connect") })
 }
 
-func TestSlowBackendIs504(t *testing.T) {
+func TestSlowBackendIs504(t *testing.T) { run(t, testSlowBackendIs504) }
+
+func testSlowBackendIs504(t *testing.T, m mode) {
 	release := make(chan struct{})
 	defer close(release)
 	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request) {
@@ -202,7 +212,7 @@ func TestSlowBackendIs504(t *testing.T) {
 	cfg := clusterConfig(o.addr())
 	cfg.Clusters[0].ResponseTimeout = config.Duration(200 * time.Millisecond)
 	tp := startProxy(t, cfg, 1)
-	resp, err := tp.client().Get(tp.url("/slow"))
+	resp, err := tp.clientFor(m).Get(tp.url("/slow"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,12 +224,16 @@ func TestSlowBackendIs504(t *testing.T) {
 }
 
 func TestRetryOnAnotherBackendForIdempotentRequests(t *testing.T) {
+	run(t, testRetryOnAnotherBackendForIdempotentRequests)
+}
+
+func testRetryOnAnotherBackendForIdempotentRequests(t *testing.T, m mode) {
 	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "live") })
 	dead := deadAddr(t)
 	cfg := clusterConfig(dead, o.addr())
 	cfg.Clusters[0].ConsecutiveFailures = 1
 	tp := startProxy(t, cfg, 1)
-	c := tp.client()
+	c := tp.clientFor(m)
 	for i := 0; i < 4; i++ {
 		req, _ := http.NewRequest("GET", tp.url("/"), nil)
 		if got := doString(t, c, req); got != "live" {
@@ -232,11 +246,13 @@ func TestRetryOnAnotherBackendForIdempotentRequests(t *testing.T) {
 	}
 }
 
-func TestNonIdempotentIsNotRetried(t *testing.T) {
+func TestNonIdempotentIsNotRetried(t *testing.T) { run(t, testNonIdempotentIsNotRetried) }
+
+func testNonIdempotentIsNotRetried(t *testing.T, m mode) {
 	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "live") })
 	tp := startProxy(t, clusterConfig(deadAddr(t), o.addr()), 1)
 	// Round robin starts with the first (dead) backend.
-	resp, err := tp.client().Post(tp.url("/"), "text/plain", strings.NewReader("x"))
+	resp, err := tp.clientFor(m).Post(tp.url("/"), "text/plain", strings.NewReader("x"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -252,13 +268,15 @@ func TestNonIdempotentIsNotRetried(t *testing.T) {
 // TestAllBackendsEjectedStillTried: a lone backend that is ejected is
 // still tried (panic mode): the client gets the 502 of a failed connect,
 // not a 503, and the failure is counted.
-func TestAllBackendsEjectedStillTried(t *testing.T) {
+func TestAllBackendsEjectedStillTried(t *testing.T) { run(t, testAllBackendsEjectedStillTried) }
+
+func testAllBackendsEjectedStillTried(t *testing.T, m mode) {
 	cfg := clusterConfig(deadAddr(t))
 	cfg.Clusters[0].Retries = -1
 	cfg.Clusters[0].ConsecutiveFailures = 1
 	tp := startProxy(t, cfg, 1)
 	for i := 0; i < 2; i++ {
-		resp, err := tp.client().Get(tp.url("/"))
+		resp, err := tp.clientFor(m).Get(tp.url("/"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -275,12 +293,14 @@ func TestAllBackendsEjectedStillTried(t *testing.T) {
 
 // TestAllBackendsDrainedIs503: weight 0 on every backend leaves nothing to
 // send to: 503 with the reason, and the backend sees nothing.
-func TestAllBackendsDrainedIs503(t *testing.T) {
+func TestAllBackendsDrainedIs503(t *testing.T) { run(t, testAllBackendsDrainedIs503) }
+
+func testAllBackendsDrainedIs503(t *testing.T, m mode) {
 	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request) {})
 	cfg := clusterConfig(o.addr())
 	cfg.Clusters[0].Backends[0].Weight = new(0)
 	tp := startProxy(t, cfg, 1)
-	resp, err := tp.client().Get(tp.url("/"))
+	resp, err := tp.clientFor(m).Get(tp.url("/"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -295,6 +315,7 @@ func TestAllBackendsDrainedIs503(t *testing.T) {
 }
 
 func TestClientGoneCancelsUpstream(t *testing.T) {
+	// h1 only: the client goes by closing a raw HTTP/1.1 socket (h2c: TestH2CClientCancelReachesTheBackend).
 	cancelled := make(chan struct{}, 1)
 	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/stream" {
@@ -329,7 +350,7 @@ func TestClientGoneCancelsUpstream(t *testing.T) {
 	}
 	eventually(t, "client abort counted", func() bool { return tp.totals().ClientAbortsTotal == 1 })
 	before := o.conns.Load()
-	resp, err := tp.client().Get(tp.url("/next"))
+	resp, err := tp.clientFor(modeH1).Get(tp.url("/next"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -342,6 +363,7 @@ func TestClientGoneCancelsUpstream(t *testing.T) {
 // An HTTP/1.0 client cannot read chunked: velox sends the decoded data and
 // closes the connection to delimit it.
 func TestHTTP10ClientGetsChunkedResponseDecoded(t *testing.T) {
+	// h1 only: HTTP/1.0 framing on a raw socket.
 	o := newOrigin(t, genHandler)
 	tp := startProxy(t, clusterConfig(o.addr()), 1)
 	conn, err := net.Dial("tcp", tp.addr)
@@ -370,6 +392,7 @@ func TestHTTP10ClientGetsChunkedResponseDecoded(t *testing.T) {
 }
 
 func TestConnectMethodIsRefused(t *testing.T) {
+	// h1 only: an HTTP/1.1 CONNECT on a raw socket (CONNECT is another request shape in HTTP/2).
 	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "should not be reached") })
 	tp := startProxy(t, clusterConfig(o.addr()), 1)
 	conn, err := net.Dial("tcp", tp.addr)
@@ -392,6 +415,7 @@ func TestConnectMethodIsRefused(t *testing.T) {
 // A filter that answers a request whose body velox has not read must close
 // the connection, and say so in the response.
 func TestFilterAnswerToUnreadBodySaysClose(t *testing.T) {
+	// h1 only: Connection: close after an unread body is HTTP/1.1 on a raw socket.
 	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "origin") })
 	cfg := clusterConfig(o.addr())
 	cfg.Filters = []config.Filter{{Type: "deny", Body: "no\n"}}

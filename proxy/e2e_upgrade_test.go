@@ -44,6 +44,7 @@ func upgradeOrigin(t *testing.T, heads chan<- string) string {
 }
 
 func TestUpgradeBecomesTunnel(t *testing.T) {
+	// h1 only: HTTP/1.1 Upgrade on a raw socket.
 	heads := make(chan string, 1)
 	cfg := clusterConfig(upgradeOrigin(t, heads))
 	cfg.Upgrades = []string{"echo"}

@@ -31,28 +31,6 @@ func newLiveOrigin(t *testing.T, addr, name string, h http.HandlerFunc) *origin 
 	})
 }
 
-// get sends GET path on a new client connection and returns status and body.
-func (tp *testProxy) get(t *testing.T, path string) (int, string) {
-	t.Helper()
-	code, body, err := tp.fetch(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return code, body
-}
-
-// fetch is get for goroutines other than the test's: it returns the error.
-func (tp *testProxy) fetch(path string) (int, string, error) {
-	c := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 30 * time.Second}
-	resp, err := c.Get(tp.url(path))
-	if err != nil {
-		return 0, "", err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b), err
-}
-
 // backendStats returns the /stats entry of addr in cluster c.
 func (tp *testProxy) backendStats(t *testing.T, addr string) (s struct {
 	Healthy                       bool
@@ -73,7 +51,9 @@ func (tp *testProxy) backendStats(t *testing.T, addr string) (s struct {
 // TestReloadKeepsBackendState: a backend that stays in its cluster across a
 // reload keeps its ejection, its run of failures and its counters, and the
 // new table's balancer honours the ejection.
-func TestReloadKeepsBackendState(t *testing.T) {
+func TestReloadKeepsBackendState(t *testing.T) { run(t, testReloadKeepsBackendState) }
+
+func testReloadKeepsBackendState(t *testing.T, m mode) {
 	live := newLiveOrigin(t, "", "live", nil)
 	dead := deadAddr(t)
 	cfg := clusterConfig(dead, live.addr())
@@ -81,7 +61,7 @@ func TestReloadKeepsBackendState(t *testing.T) {
 	cfg.Clusters[0].EjectBase = config.Duration(time.Hour)
 	tp := startProxy(t, cfg, 1)
 	for i := range 3 { // the first goes to dead, is retried on live, ejects dead
-		if code, body := tp.get(t, "/"); code != 200 || body != "live" {
+		if code, body := tp.get(t, m, "/"); code != 200 || body != "live" {
 			t.Fatalf("request %d: %d %q", i, code, body)
 		}
 	}
@@ -104,7 +84,7 @@ func TestReloadKeepsBackendState(t *testing.T) {
 		t.Errorf("live backend after reload: %+v, want its 3 requests", s)
 	}
 	for i := range 4 {
-		if code, body := tp.get(t, "/"); code != 200 || body != "live" {
+		if code, body := tp.get(t, m, "/"); code != 200 || body != "live" {
 			t.Fatalf("request %d after reload: %d %q", i, code, body)
 		}
 	}
@@ -117,6 +97,10 @@ func TestReloadKeepsBackendState(t *testing.T) {
 // to the new table by itself, so the idle upstream connections of the old
 // pools close on every loop without any new request.
 func TestReloadClosesIdleUpstreamsOnEveryLoop(t *testing.T) {
+	run(t, testReloadClosesIdleUpstreamsOnEveryLoop)
+}
+
+func testReloadClosesIdleUpstreamsOnEveryLoop(t *testing.T, m mode) {
 	o := newLiveOrigin(t, "", "o", nil)
 	cfg := clusterConfig(o.addr())
 	tp := startProxy(t, cfg, 2)
@@ -124,7 +108,7 @@ func TestReloadClosesIdleUpstreamsOnEveryLoop(t *testing.T) {
 		if i == 500 {
 			t.Fatalf("500 client connections did not reach both loops: %+v", tp.Stats().Loops)
 		}
-		if code, _ := tp.get(t, "/"); code != 200 {
+		if code, _ := tp.get(t, m, "/"); code != 200 {
 			t.Fatalf("status %d", code)
 		}
 	}
@@ -147,10 +131,12 @@ func TestReloadClosesIdleUpstreamsOnEveryLoop(t *testing.T) {
 // TestReloadKeepsUnchangedClusterPool: a reload that changes other things
 // (here a second cluster) leaves an unchanged cluster's pool alone, as
 // Envoy does: its idle connection is reused after the reload.
-func TestReloadKeepsUnchangedClusterPool(t *testing.T) {
+func TestReloadKeepsUnchangedClusterPool(t *testing.T) { run(t, testReloadKeepsUnchangedClusterPool) }
+
+func testReloadKeepsUnchangedClusterPool(t *testing.T, m mode) {
 	o := newLiveOrigin(t, "", "o", nil)
 	tp := startProxy(t, clusterConfig(o.addr()), 1)
-	if code, _ := tp.get(t, "/"); code != 200 {
+	if code, _ := tp.get(t, m, "/"); code != 200 {
 		t.Fatalf("status %d", code)
 	}
 	eventually(t, "the upstream connection pooled", func() bool { return o.open.Load() == 1 })
@@ -159,7 +145,7 @@ func TestReloadKeepsUnchangedClusterPool(t *testing.T) {
 	if err := tp.Reload(cfg); err != nil {
 		t.Fatal(err)
 	}
-	if code, _ := tp.get(t, "/"); code != 200 {
+	if code, _ := tp.get(t, m, "/"); code != 200 {
 		t.Fatalf("after the reload: status %d", code)
 	}
 	if st := tp.totals(); st.UpstreamConnectsTotal != 1 || st.UpstreamReusedTotal != 1 || o.conns.Load() != 1 {
@@ -179,7 +165,9 @@ func everyLoopConnected(tp *testProxy) bool {
 
 // TestWeightZeroDrains: a reload that sets a backend's weight to 0 sends it
 // no new request, and lets the one in flight finish.
-func TestWeightZeroDrains(t *testing.T) {
+func TestWeightZeroDrains(t *testing.T) { run(t, testWeightZeroDrains) }
+
+func testWeightZeroDrains(t *testing.T, m mode) {
 	entered, release := make(chan struct{}, 1), make(chan struct{})
 	a := newLiveOrigin(t, "", "a", func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/slow" {
@@ -191,7 +179,7 @@ func TestWeightZeroDrains(t *testing.T) {
 	tp := startProxy(t, clusterConfig(a.addr(), b.addr()), 1)
 	slow := make(chan string, 1)
 	go func() { // round robin on one loop starts with a
-		code, body, err := tp.fetch("/slow")
+		code, body, err := tp.fetch(m, "/slow")
 		if err != nil {
 			body = err.Error()
 		}
@@ -208,7 +196,7 @@ func TestWeightZeroDrains(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := range 6 {
-		if code, body := tp.get(t, "/"); code != 200 || body != "b" {
+		if code, body := tp.get(t, m, "/"); code != 200 || body != "b" {
 			t.Fatalf("request %d after draining a: %d %q, want b", i, code, body)
 		}
 	}
@@ -223,7 +211,9 @@ func TestWeightZeroDrains(t *testing.T) {
 
 // TestMaxIdleZeroDisablesPooling: max_idle 0 closes every upstream
 // connection after its response; unset keeps one for all.
-func TestMaxIdleZeroDisablesPooling(t *testing.T) {
+func TestMaxIdleZeroDisablesPooling(t *testing.T) { run(t, testMaxIdleZeroDisablesPooling) }
+
+func testMaxIdleZeroDisablesPooling(t *testing.T, m mode) {
 	for _, tt := range []struct {
 		maxIdle *int
 		conns   int64
@@ -232,7 +222,7 @@ func TestMaxIdleZeroDisablesPooling(t *testing.T) {
 		cfg := clusterConfig(o.addr())
 		cfg.Clusters[0].MaxIdle = tt.maxIdle
 		tp := startProxy(t, cfg, 1)
-		c := tp.client()
+		c := tp.clientFor(m)
 		for range 5 {
 			req, _ := http.NewRequest("GET", tp.url("/"), nil)
 			if got := doString(t, c, req); got != "o" {
@@ -251,7 +241,9 @@ func TestMaxIdleZeroDisablesPooling(t *testing.T) {
 // TestRegisterConnDuringTraffic (for -race): conn filters registered while
 // connections come and go are published safely, and run on connections
 // accepted after the call.
-func TestRegisterConnDuringTraffic(t *testing.T) {
+func TestRegisterConnDuringTraffic(t *testing.T) { run(t, testRegisterConnDuringTraffic) }
+
+func testRegisterConnDuringTraffic(t *testing.T, m mode) {
 	o := newLiveOrigin(t, "", "o", nil)
 	tp := startProxy(t, clusterConfig(o.addr()), 2)
 	stop := make(chan struct{})
@@ -264,7 +256,7 @@ func TestRegisterConnDuringTraffic(t *testing.T) {
 					return
 				default:
 				}
-				if code, _, err := tp.fetch("/"); err != nil || code != 200 {
+				if code, _, err := tp.fetch(m, "/"); err != nil || code != 200 {
 					t.Errorf("status %d, %v", code, err)
 					return
 				}
@@ -280,7 +272,7 @@ func TestRegisterConnDuringTraffic(t *testing.T) {
 	close(stop)
 	wg.Wait()
 	a0 := accepts.Load()
-	if code, _ := tp.get(t, "/"); code != 200 {
+	if code, _ := tp.get(t, m, "/"); code != 200 {
 		t.Fatalf("status %d", code)
 	}
 	if got := accepts.Load() - a0; got != 50 {
@@ -317,7 +309,9 @@ func (d *dnsStub) lookup(_ context.Context, host string) ([]string, error) {
 // resolve_interval; a new answer publishes a table with the new addresses,
 // keeping the counters of an address that stays; a failed lookup keeps
 // what the name had.
-func TestReResolution(t *testing.T) {
+func TestReResolution(t *testing.T) { run(t, testReResolution) }
+
+func testReResolution(t *testing.T, m mode) {
 	v4 := newLiveOrigin(t, "127.0.0.1:0", "v4", nil)
 	_, port, _ := net.SplitHostPort(v4.addr())
 	v6 := newLiveOrigin(t, "[::1]:"+port, "v6", nil)
@@ -327,14 +321,14 @@ func TestReResolution(t *testing.T) {
 	cfg.Clusters[0].ResolveInterval = config.Duration(20 * time.Millisecond)
 	tp := startProxyWith(t, cfg, Options{Loops: 1, LookupHost: dns.lookup})
 	for range 3 {
-		if code, body := tp.get(t, "/"); code != 200 || body != "v4" {
+		if code, body := tp.get(t, m, "/"); code != 200 || body != "v4" {
 			t.Fatalf("%d %q, want v4", code, body)
 		}
 	}
 
 	dns.set(nil, "::1", "127.0.0.1")
 	eventually(t, "the new address to be used", func() bool {
-		_, body := tp.get(t, "/")
+		_, body := tp.get(t, m, "/")
 		return body == "v6"
 	})
 	if s := tp.backendStats(t, v4.addr()); !s.Found || s.Requests < 3 {
@@ -348,7 +342,7 @@ func TestReResolution(t *testing.T) {
 		return strings.Contains(tp.log.String(), `resolve: host "api.test": server misbehaving; keeping [::1]`)
 	})
 	for range 3 {
-		if code, body := tp.get(t, "/"); code != 200 || body != "v6" {
+		if code, body := tp.get(t, m, "/"); code != 200 || body != "v6" {
 			t.Fatalf("after a failed lookup: %d %q, want v6", code, body)
 		}
 	}
@@ -359,7 +353,9 @@ func TestReResolution(t *testing.T) {
 
 // TestUnresolvableNameIsConfigError: a host name that does not resolve
 // refuses New and Reload with the file, line and field.
-func TestUnresolvableNameIsConfigError(t *testing.T) {
+func TestUnresolvableNameIsConfigError(t *testing.T) { run(t, testUnresolvableNameIsConfigError) }
+
+func testUnresolvableNameIsConfigError(t *testing.T, m mode) {
 	o := newLiveOrigin(t, "", "o", nil)
 	yaml := func(addr string) []byte {
 		return []byte("listeners: [{address: \"127.0.0.1:0\"}]\nproducts: [{name: p, default_cluster: c}]\ndefault_product: p\nclusters:\n  - name: c\n    backends:\n      - address: " + addr + "\n")
@@ -381,7 +377,7 @@ func TestUnresolvableNameIsConfigError(t *testing.T) {
 	if err := tp.Reload(bad); err == nil || err.Error() != want {
 		t.Fatalf("Reload: %v\nwant %s", err, want)
 	}
-	if code, body := tp.get(t, "/"); code != 200 || body != "o" {
+	if code, body := tp.get(t, m, "/"); code != 200 || body != "o" {
 		t.Fatalf("old config after a refused reload: %d %q", code, body)
 	}
 }

@@ -49,6 +49,7 @@ func (ls *loopState) getH2Stream(hd *h2Down, id uint32) *h2Stream {
 	} else {
 		hs = &h2Stream{}
 		hs.timer.Init(ls.loop, hs.onTimer)
+		ls.madeH2S++
 	}
 	held, pend, trail, tb := hs.held[:0], hs.pend[:0], hs.trail[:0], hs.trailBuf[:0]
 	hs.h2StreamState = h2StreamState{hd: hd, id: id, held: held, pend: pend, trail: trail, trailBuf: tb}

@@ -26,6 +26,8 @@ type loopState struct {
 	freeSend []*sendClock // send clocks not in use
 	freeH2   []*h2Down    // HTTP/2 connection states not in use
 	freeH2S  []*h2Stream  // HTTP/2 stream states not in use
+	madeH2   int          // HTTP/2 connection states ever made: less len(freeH2), those in use
+	madeH2S  int          // HTTP/2 stream states ever made: less len(freeH2S), those in use
 	conns    connList     // client connections, for draining
 	draining bool
 	req      h1.Request // where heads are parsed; handed to the stream that takes the request

@@ -49,6 +49,15 @@ func (s *Stream) onResponseHead(data []byte) (int, bool) {
 	s.respBody.Reset(s.resp.Framing, s.resp.ContentLength)
 	s.ds.prepareResponse(s)
 	if s.dechunk {
+		// The body is decoded as it goes out, after the head: check the
+		// framing of what came with the head first (on a copy of the
+		// scanner, a value), so a response broken from its first chunk is
+		// still a clean 502 and not a head followed by a reset.
+		probe := s.respBody
+		if _, _, err := probe.Scan(rest); err != nil {
+			s.fail(failBadResponse)
+			return len(data), false
+		}
 		s.writeResponseHead(nil)
 		return n + s.onResponseBody(rest), false
 	}

@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"bytes"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -59,6 +60,14 @@ func newOriginAt(t *testing.T, addr string, h http.HandlerFunc) *origin {
 
 func (o *origin) addr() string { return o.Listener.Addr().String() }
 
+// nameHandler answers the origin's name in X-Origin, and "name method uri".
+func nameHandler(name string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Origin", name)
+		fmt.Fprintf(w, "%s %s %s", name, r.Method, r.URL.RequestURI())
+	}
+}
+
 // syncBuffer is a log sink tests can read while the logger writes.
 type syncBuffer struct {
 	mu sync.Mutex
@@ -82,7 +91,8 @@ type testProxy struct {
 	*Server
 	addr    string
 	log     *syncBuffer
-	clients []*http.Transport
+	clients []*http.Transport     // closed by checkNoLeaks
+	byMode  map[mode]*http.Client // do's clients
 }
 
 // clusterConfig is one cluster over the given backends behind a catch-all product.
@@ -140,30 +150,6 @@ func startProxySetup(t testing.TB, cfg *config.Config, o Options, setup func(*Se
 	return tp
 }
 
-// checkNoLeaks runs after each test (its deferred closes have run): once the
-// test's own clients are gone, no client connection and no stream may be
-// left on any loop.
-func (tp *testProxy) checkNoLeaks(t testing.TB) {
-	for _, tr := range tp.clients {
-		tr.CloseIdleConnections()
-	}
-	if t.Failed() {
-		return
-	}
-	eventually(t, "every connection and stream released", func() bool {
-		st := tp.totals()
-		return st.DownstreamConnsActive == 0 && st.RequestsActive == 0
-	})
-}
-
-// client returns an http.Client that sends everything to the proxy with its
-// own pool of keep-alive connections.
-func (tp *testProxy) client() *http.Client {
-	tr := &http.Transport{MaxIdleConnsPerHost: 16, DisableCompression: true}
-	tp.clients = append(tp.clients, tr)
-	return &http.Client{Transport: tr, Timeout: 60 * time.Second}
-}
-
 func (tp *testProxy) url(path string) string { return "http://" + tp.addr + path }
 
 // totals sums the loop counters.
@@ -175,6 +161,8 @@ func (tp *testProxy) totals() LoopStats {
 		t.UpstreamReusedTotal += l.UpstreamReusedTotal
 		t.UpstreamRetriesTotal += l.UpstreamRetriesTotal
 		t.ClientAbortsTotal += l.ClientAbortsTotal
+		t.BadRequestsTotal += l.BadRequestsTotal
+		t.DownstreamConnsTotal += l.DownstreamConnsTotal
 		t.DownstreamConnsActive += l.DownstreamConnsActive
 		t.RequestsActive += l.RequestsActive
 		t.Responses5xx += l.Responses5xx
@@ -182,16 +170,27 @@ func (tp *testProxy) totals() LoopStats {
 	return t
 }
 
-// eventually polls cond until it holds or the deadline passes.
+// testWait bounds every single wait in the tests (a read, a curl run, a poll).
+const testWait = 10 * time.Second
+
+// eventually polls cond until it holds, failing the test if testWait passes.
 func eventually(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
+	if !holds(cond) {
+		t.Fatalf("timed out waiting for %s", what)
+	}
+}
+
+// holds polls cond every 10ms until it holds (true) or testWait passes.
+func holds(cond func() bool) bool {
+	deadline := time.Now().Add(testWait)
+	for time.Now().Before(deadline) {
+		if cond() {
+			return true
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+	return cond()
 }
 
 // deadAddr is a loopback address where nothing listens.
