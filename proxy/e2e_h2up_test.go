@@ -32,13 +32,21 @@ type h2Origin struct {
 // MAX_CONCURRENT_STREAMS it advertises (0: the Go default, 250).
 func newH2Origin(t *testing.T, maxStreams int, h http.HandlerFunc) *h2Origin {
 	t.Helper()
+	return newH2OriginWith(t, func(s *http.Server) {
+		if maxStreams > 0 {
+			s.HTTP2 = &http.HTTP2Config{MaxConcurrentStreams: maxStreams}
+		}
+	}, h)
+}
+
+// newH2OriginWith is newH2Origin with its server configured by conf.
+func newH2OriginWith(t *testing.T, conf func(*http.Server), h http.HandlerFunc) *h2Origin {
+	t.Helper()
 	o := &h2Origin{Server: httptest.NewUnstartedServer(h)}
 	var p http.Protocols
 	p.SetUnencryptedHTTP2(true)
 	o.Config.Protocols = &p
-	if maxStreams > 0 {
-		o.Config.HTTP2 = &http.HTTP2Config{MaxConcurrentStreams: maxStreams}
-	}
+	conf(o.Config)
 	o.Config.ConnState = func(c net.Conn, s http.ConnState) {
 		switch s {
 		case http.StateNew:
@@ -448,5 +456,31 @@ func TestH2UpMaxConcurrentStreams(t *testing.T) {
 				t.Fatalf("origin saw %d connections: the queue did not open another", o.conns.Load())
 			}
 		})
+	}
+}
+
+// TestH2UpColdBurst: requests that arrive together while the first
+// connection is being dialled wait for it rather than each dialling one.
+func TestH2UpColdBurst(t *testing.T) {
+	o := newH2Origin(t, 0, h2SumHandler)
+	tp := startH2Proxy(t, h2ClusterConfig(o.addr()), 1)
+	c := tp.h2cClient()
+	errs := concurrently(50, func(i int) error {
+		resp, err := c.Get(tp.url(fmt.Sprintf("/b/%d", i)))
+		if err != nil {
+			return err
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			return fmt.Errorf("request %d: %d %q", i, resp.StatusCode, b)
+		}
+		return nil
+	}, nil)
+	for _, err := range errs {
+		t.Error(err)
+	}
+	if n := o.conns.Load(); n != 1 {
+		t.Fatalf("origin saw %d connections, want 1", n)
 	}
 }

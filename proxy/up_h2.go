@@ -58,7 +58,8 @@ func newH2Pool(ls *loopState, cs *clusterState) *h2Pool {
 }
 
 // attachH2 puts s on a stream of an HTTP/2 connection to b: one with room,
-// else a new one, else the queue of the least busy.
+// else the queue of one being dialled that its first SETTINGS will likely
+// let take it, else a new connection, else the queue of the least busy.
 func (s *Stream) attachH2(b *upstream.Backend) {
 	p := s.cs.h2
 	var best *h2Up
@@ -70,6 +71,10 @@ func (s *Stream) attachH2(b *upstream.Backend) {
 			s.ls.stats.upstreamReused.Add(1)
 			s.reused = true
 			hu.open(s)
+			return
+		}
+		if hu.connecting && len(hu.queue) < h2.DefaultMaxConcurrentStreams {
+			s.queueOn(hu) // a burst shares the connection being dialled
 			return
 		}
 		if best == nil || len(hu.queue) < len(best.queue) {
@@ -86,6 +91,11 @@ func (s *Stream) attachH2(b *upstream.Backend) {
 	} else {
 		s.ls.stats.upstreamConnects.Add(1)
 	}
+	s.queueOn(hu)
+}
+
+// queueOn makes s wait for a stream on hu.
+func (s *Stream) queueOn(hu *h2Up) {
 	s.reused = false
 	s.up, s.hu = upDialling, hu
 	hu.queue = append(hu.queue, s)
