@@ -6,6 +6,7 @@ package proxy
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -287,4 +288,72 @@ func TestH2UpIdleConnection(t *testing.T) {
 	eventually(t, "the idle connection closed after idle_timeout", func() bool {
 		return o.open.Load() == 0 && tp.h2UpConns() == 0
 	})
+}
+
+// TestH2UpGoAwayRequeues: a request queued on a connection (the origin
+// allows one stream, max_conns is 1) when the origin sends GOAWAY waits
+// for that connection to close and goes on a new one, though it is a POST
+// and there is no other backend.
+func TestH2UpGoAwayRequeues(t *testing.T) {
+	release := make(chan struct{})
+	started := make(chan struct{}, 1)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p http.Protocols
+	p.SetUnencryptedHTTP2(true)
+	var conns atomic.Int64
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/slow" {
+			started <- struct{}{}
+			<-release
+		}
+		io.WriteString(w, r.Method+" "+r.URL.Path)
+	}), Protocols: &p, HTTP2: &http.HTTP2Config{MaxConcurrentStreams: 1}, ConnState: func(c net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}}
+	go srv.Serve(keepListener{ln})
+	defer func() {
+		ln.Close()
+		srv.Close()
+	}()
+	cfg := h2ClusterConfig(ln.Addr().String())
+	cfg.Clusters[0].MaxConns = 1
+	tp := startH2Proxy(t, cfg, 1)
+	c := tp.h2cClient()
+	type result struct {
+		body string
+		err  error
+	}
+	get := func(method, path string, out chan<- result) {
+		req, _ := http.NewRequest(method, tp.url(path), nil)
+		resp, err := c.Do(req)
+		if err != nil {
+			out <- result{err: err}
+			return
+		}
+		b, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		out <- result{fmt.Sprint(resp.StatusCode, " ", string(b)), err}
+	}
+	slow, queued := make(chan result, 1), make(chan result, 1)
+	go get("GET", "/slow", slow)
+	<-started
+	go get("POST", "/queued", queued)
+	time.Sleep(100 * time.Millisecond) // it is in the connection's queue
+	go srv.Shutdown(context.Background())
+	eventually(t, "the GOAWAY counted", func() bool { return tp.Stats().Loops[0].HTTP2.GoAwaysIn >= 1 })
+	close(release)
+	if r := <-slow; r.err != nil || r.body != "200 GET /slow" {
+		t.Fatalf("in-flight stream: %+v", r)
+	}
+	if r := <-queued; r.err != nil || r.body != "200 POST /queued" {
+		t.Fatalf("queued stream: %+v", r)
+	}
+	if n := conns.Load(); n != 2 {
+		t.Fatalf("origin saw %d connections, want 2", n)
+	}
 }

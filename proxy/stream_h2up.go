@@ -290,10 +290,11 @@ func (s *Stream) endH2Response() {
 }
 
 // onH2Reset: the backend reset the stream. REFUSED_STREAM (RFC 9113 section
-// 8.7: not processed) is retried on another connection whatever the method;
-// anything else is the backend's failure.
+// 8.7: not processed) is retried on another connection whatever the method,
+// unless body bytes went (they were the client's, and are gone); anything
+// else is the backend's failure.
 func (s *Stream) onH2Reset(code h2.ErrCode) {
-	if code == h2.ErrCodeRefusedStream && s.up == upHead && !s.respSent && s.retryRefused() {
+	if code == h2.ErrCodeRefusedStream && s.up == upHead && !s.respSent && s.bodyBytes == 0 && s.retryRefused() {
 		return
 	}
 	s.fail(failUpstreamReset)
