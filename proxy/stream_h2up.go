@@ -77,7 +77,7 @@ func (s *Stream) upstreamHead() h2.Head {
 		case f.Name == nil:
 			continue
 		case codec.EqualFold(f.Name, "te"):
-			if codec.EqualFold(f.Value, "trailers") {
+			if listed(f.Value, valueTrailers) { // "trailers, gzip": only trailers may go (RFC 9113 section 8.2.2)
 				fs = append(fs, h2.Field{Name: f.Name, Value: valueTrailers})
 			}
 			continue
