@@ -118,6 +118,9 @@ func (s *Stream) onRequestBodyH2(data []byte) (int, bool) {
 		return len(data), false
 	}
 	s.bodyBytes += int64(n)
+	if s.bodyTooLarge() {
+		return len(data), false
+	}
 	if done {
 		s.sendUpData(nil, true)
 		return n, true
@@ -126,6 +129,18 @@ func (s *Stream) onRequestBodyH2(data []byte) (int, bool) {
 		s.ds.bodyProgress()
 	}
 	return n, false
+}
+
+// bodyTooLarge answers 413 to a body over limits.max_body_bytes that had
+// no Content-Length to refuse it by (the upstream stream is reset).
+func (s *Stream) bodyTooLarge() bool {
+	if max := s.tbl.limits.maxBody; max > 0 && s.bodyBytes > max {
+		s.keepAlive = false
+		s.ls.stats.badRequests.Add(1)
+		s.abortWith(413, "request body too large")
+		return true
+	}
+	return false
 }
 
 // writeUpData is bound once to Stream.writeUp (no allocation per call).
