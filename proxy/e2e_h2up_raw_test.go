@@ -1,0 +1,191 @@
+package proxy
+
+// h2 clusters against origins that misbehave on purpose: a raw HTTP/2
+// server (x/net's Framer) that refuses streams, a dead address, a slow
+// client.
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"golang.org/x/net/http2"
+	"golang.org/x/net/http2/hpack"
+)
+
+// refusingOrigin is a raw HTTP/2 server that answers REFUSED_STREAM to the
+// first refuse streams of each connection, and 200 "ok" to the others.
+type refusingOrigin struct {
+	ln      net.Listener
+	refuse  int
+	conns   atomic.Int64
+	refused atomic.Int64
+	served  atomic.Int64
+}
+
+func newRefusingOrigin(t *testing.T, refuse int) *refusingOrigin {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := &refusingOrigin{ln: ln, refuse: refuse}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			o.conns.Add(1)
+			go o.serve(c)
+		}
+	}()
+	return o
+}
+
+func (o *refusingOrigin) serve(c net.Conn) {
+	defer c.Close()
+	preface := make([]byte, len(http2.ClientPreface))
+	if _, err := io.ReadFull(c, preface); err != nil {
+		return
+	}
+	fr := http2.NewFramer(c, c)
+	fr.WriteSettings()
+	var hb bytes.Buffer
+	enc := hpack.NewEncoder(&hb)
+	n := 0
+	for {
+		f, err := fr.ReadFrame()
+		if err != nil {
+			return
+		}
+		switch f := f.(type) {
+		case *http2.SettingsFrame:
+			if !f.IsAck() {
+				fr.WriteSettingsAck()
+			}
+		case *http2.PingFrame:
+			if !f.IsAck() {
+				fr.WritePing(true, f.Data)
+			}
+		case *http2.HeadersFrame:
+			n++
+			if n <= o.refuse {
+				o.refused.Add(1)
+				fr.WriteRSTStream(f.StreamID, http2.ErrCodeRefusedStream)
+				continue
+			}
+			o.served.Add(1)
+			hb.Reset()
+			enc.WriteField(hpack.HeaderField{Name: ":status", Value: "200"})
+			enc.WriteField(hpack.HeaderField{Name: "content-length", Value: "2"})
+			fr.WriteHeaders(http2.HeadersFrameParam{StreamID: f.StreamID, BlockFragment: hb.Bytes(), EndHeaders: true})
+			fr.WriteData(f.StreamID, true, []byte("ok"))
+		}
+	}
+}
+
+// TestH2UpRefusedStream: a stream the origin refuses (REFUSED_STREAM: not
+// processed) is sent again, whatever its method, and succeeds.
+func TestH2UpRefusedStream(t *testing.T) {
+	o := newRefusingOrigin(t, 1)
+	tp := startH2Proxy(t, h2ClusterConfig(o.ln.Addr().String()), 1)
+	resp, err := tp.client().Post(tp.url("/p"), "text/plain", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := readAll(t, resp); resp.StatusCode != 200 || string(b) != "ok" {
+		t.Fatalf("%d %q, want 200 ok after the refusal", resp.StatusCode, b)
+	}
+	if o.refused.Load() != 1 || o.served.Load() != 1 {
+		t.Fatalf("origin refused %d, served %d", o.refused.Load(), o.served.Load())
+	}
+	if n := tp.totals().UpstreamRetriesTotal; n != 1 {
+		t.Fatalf("%d retries counted, want 1", n)
+	}
+}
+
+// TestH2UpRefusedForever: an origin that refuses every stream costs a
+// bounded number of tries, then 502.
+func TestH2UpRefusedForever(t *testing.T) {
+	o := newRefusingOrigin(t, 1<<30)
+	tp := startH2Proxy(t, h2ClusterConfig(o.ln.Addr().String()), 1)
+	resp, err := tp.client().Get(tp.url("/g"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := readAll(t, resp); resp.StatusCode != 502 {
+		t.Fatalf("%d %q, want 502", resp.StatusCode, b)
+	}
+	if n := o.refused.Load(); n < 2 || n > 4 {
+		t.Fatalf("origin refused %d times, want a few", n)
+	}
+}
+
+// TestH2UpDeadBackend: requests queued on a connection that fails to
+// connect all get 502, and nothing is left.
+func TestH2UpDeadBackend(t *testing.T) {
+	tp := startH2Proxy(t, h2ClusterConfig(deadAddr(t)), 1)
+	c := tp.h2cClient()
+	errs := concurrently(20, func(i int) error {
+		resp, err := c.Get(tp.url(fmt.Sprintf("/d/%d", i)))
+		if err != nil {
+			return err
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 502 {
+			return fmt.Errorf("request %d: %d %q, want 502", i, resp.StatusCode, b)
+		}
+		return nil
+	}, nil)
+	for _, err := range errs {
+		t.Error(err)
+	}
+	eventually(t, "no upstream connection left", func() bool { return tp.h2UpConns() == 0 })
+}
+
+// TestH2UpSlowReader: a client that stops reading pauses the origin's
+// stream by flow control; the body arrives whole when it reads on, and a
+// second stream on the same connection is not held up meanwhile.
+func TestH2UpSlowReader(t *testing.T) {
+	big := bytes.Repeat([]byte("abcdefghijklmnop"), 8<<20/16)
+	o := newH2Origin(t, 0, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/big" {
+			w.Write(big)
+			return
+		}
+		io.WriteString(w, "small")
+	})
+	tp := startH2Proxy(t, h2ClusterConfig(o.addr()), 1)
+	both(t, tp, func(t *testing.T, c *http.Client, h2 bool) {
+		resp, err := c.Get(tp.url("/big"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		first := make([]byte, 1024)
+		if _, err := io.ReadFull(resp.Body, first); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(300 * time.Millisecond) // velox pauses the origin's stream
+		other, err := tp.client().Get(tp.url("/small"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b := readAll(t, other); string(b) != "small" {
+			t.Fatalf("a stream beside the paused one: %q", b)
+		}
+		rest := readAll(t, resp)
+		if got := append(first, rest...); !bytes.Equal(got, big) {
+			t.Fatalf("slow reader got %d bytes, want %d", len(got), len(big))
+		}
+	})
+	if n := o.conns.Load(); n != 1 {
+		t.Fatalf("origin saw %d connections, want 1", n)
+	}
+}
