@@ -6,6 +6,7 @@ package proxy
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"net"
@@ -187,5 +188,80 @@ func TestH2UpSlowReader(t *testing.T) {
 	})
 	if n := o.conns.Load(); n != 1 {
 		t.Fatalf("origin saw %d connections, want 1", n)
+	}
+}
+
+// TestH2UpCancelWhileQueued: an HTTP/2 client that resets its stream while
+// its request waits for an upstream stream (the origin allows one,
+// max_conns is 1) leaves the queue; the origin never sees it, and the
+// request in flight goes on. (An HTTP/1.1 client's close is a half-close
+// to velox until a write to it fails: its request stays queued.)
+func TestH2UpCancelWhileQueued(t *testing.T) {
+	release := make(chan struct{})
+	started := make(chan struct{}, 1)
+	var queuedSeen atomic.Bool
+	o := newH2Origin(t, 1, func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/slow":
+			started <- struct{}{}
+			<-release
+		case "/queued":
+			queuedSeen.Store(true)
+		}
+		io.WriteString(w, r.URL.Path)
+	})
+	cfg := h2ClusterConfig(o.addr())
+	cfg.Clusters[0].MaxConns = 1
+	tp := startH2Proxy(t, cfg, 1)
+	slow := make(chan string, 1)
+	go func() {
+		resp, err := tp.client().Get(tp.url("/slow"))
+		if err != nil {
+			slow <- err.Error()
+			return
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		slow <- string(b)
+	}()
+	<-started
+	{
+		c := tp.h2cClient()
+		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		defer cancel()
+		req, _ := http.NewRequestWithContext(ctx, "GET", tp.url("/queued"), nil)
+		if resp, err := c.Do(req); err == nil {
+			resp.Body.Close()
+			t.Fatalf("the queued request got %d", resp.StatusCode)
+		}
+		eventually(t, "the queue empty", func() bool {
+			n := 0
+			for _, ls := range tp.Server.loops {
+				done := make(chan int)
+				ls.loop.Execute(func() {
+					k := 0
+					for _, cs := range ls.clusters {
+						if cs != nil && cs.h2 != nil {
+							for _, l := range cs.h2.conns {
+								for _, hu := range l {
+									k += len(hu.queue)
+								}
+							}
+						}
+					}
+					done <- k
+				})
+				n += <-done
+			}
+			return n == 0
+		})
+	}
+	close(release)
+	if got := <-slow; got != "/slow" {
+		t.Fatalf("the request in flight: %q", got)
+	}
+	time.Sleep(50 * time.Millisecond)
+	if queuedSeen.Load() {
+		t.Fatal("the origin saw a request whose client had gone")
 	}
 }

@@ -484,3 +484,26 @@ func TestH2UpColdBurst(t *testing.T) {
 		t.Fatalf("origin saw %d connections, want 1", n)
 	}
 }
+
+// TestH2UpLoops: with two loops, each has its own connection to the
+// origin, which 40 client connections share.
+func TestH2UpLoops(t *testing.T) {
+	o := newH2Origin(t, 0, h2SumHandler)
+	tp := startH2Proxy(t, h2ClusterConfig(o.addr()), 2)
+	errs := concurrently(40, func(i int) error {
+		code, body, err := tp.fetch(fmt.Sprintf("/l/%d", i)) // a new client connection each
+		if err != nil {
+			return err
+		}
+		if want := fmt.Sprintf("GET /l/%d 0 %s", i, sumOf(nil)); code != 200 || body != want {
+			return fmt.Errorf("request %d: %d %q", i, code, body)
+		}
+		return nil
+	}, nil)
+	for _, err := range errs {
+		t.Error(err)
+	}
+	if n := o.conns.Load(); n > 2 {
+		t.Fatalf("origin saw %d connections, want at most one per loop", n)
+	}
+}

@@ -281,7 +281,7 @@ func (hu *h2Up) OnClose(c *eventloop.Conn, err error) {
 	hu.timer.Stop()
 	hu.pool.cs.pool.Forget(hu.uc)
 	hu.pool.remove(hu)
-	if hu.connecting {
+	if hu.connecting && err != nil { // not velox's own Close of a dial nobody waits for
 		hu.uc.Backend.ReportFailure(time.Now())
 	}
 	for id, s := range hu.streams {
