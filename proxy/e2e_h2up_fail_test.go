@@ -402,3 +402,41 @@ func TestH2CMaxBodyWithoutLength(t *testing.T) {
 		t.Fatalf("%d %q, want 413", resp.StatusCode, b)
 	}
 }
+
+// TestH2UpReload: a reload that changes the cluster lets the stream in
+// flight on the old connection finish, then closes that connection; new
+// requests go on a new one.
+func TestH2UpReload(t *testing.T) {
+	release := make(chan struct{})
+	started := make(chan struct{}, 1)
+	o := newH2Origin(t, 0, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/slow" {
+			started <- struct{}{}
+			<-release
+		}
+		io.WriteString(w, r.URL.Path)
+	})
+	tp := startH2Proxy(t, h2ClusterConfig(o.addr()), 1)
+	slow := make(chan string, 1)
+	go func() {
+		code, body, err := tp.fetch("/slow")
+		slow <- fmt.Sprint(code, body, err)
+	}()
+	<-started
+	next := h2ClusterConfig(o.addr())
+	next.Clusters[0].ConnectTimeout = config.Duration(3 * time.Second) // the cluster changes
+	if err := tp.Reload(next); err != nil {
+		t.Fatal(err)
+	}
+	if code, body := tp.get(t, "/new"); code != 200 || body != "/new" {
+		t.Fatalf("after the reload: %d %q", code, body)
+	}
+	if n := o.conns.Load(); n != 2 {
+		t.Fatalf("origin saw %d connections, want 2 (the new config's own)", n)
+	}
+	close(release)
+	if got := <-slow; got != "200/slow<nil>" {
+		t.Fatalf("the stream in flight across the reload: %s", got)
+	}
+	eventually(t, "the old connection closed", func() bool { return o.open.Load() == 1 })
+}
