@@ -27,6 +27,8 @@ type refusingOrigin struct {
 	conns   atomic.Int64
 	refused atomic.Int64
 	served  atomic.Int64
+	pings   atomic.Int64 // PING acknowledgements
+	setAcks atomic.Int64 // SETTINGS acknowledgements
 }
 
 func newRefusingOrigin(t *testing.T, refuse int) *refusingOrigin {
@@ -69,10 +71,14 @@ func (o *refusingOrigin) serve(c net.Conn) {
 		case *http2.SettingsFrame:
 			if !f.IsAck() {
 				fr.WriteSettingsAck()
+			} else {
+				o.setAcks.Add(1)
 			}
 		case *http2.PingFrame:
 			if !f.IsAck() {
 				fr.WritePing(true, f.Data)
+			} else {
+				o.pings.Add(1)
 			}
 		case *http2.HeadersFrame:
 			n++
@@ -87,6 +93,9 @@ func (o *refusingOrigin) serve(c net.Conn) {
 			enc.WriteField(hpack.HeaderField{Name: "content-length", Value: "2"})
 			fr.WriteHeaders(http2.HeadersFrameParam{StreamID: f.StreamID, BlockFragment: hb.Bytes(), EndHeaders: true})
 			fr.WriteData(f.StreamID, true, []byte("ok"))
+			// Then, on the idle connection, new SETTINGS and a PING.
+			fr.WriteSettings(http2.Setting{ID: http2.SettingMaxConcurrentStreams, Val: 50}, http2.Setting{ID: http2.SettingInitialWindowSize, Val: 1 << 20})
+			fr.WritePing(false, [8]byte{1, 2, 3})
 		}
 	}
 }
@@ -263,5 +272,28 @@ func TestH2UpCancelWhileQueued(t *testing.T) {
 	time.Sleep(50 * time.Millisecond)
 	if queuedSeen.Load() {
 		t.Fatal("the origin saw a request whose client had gone")
+	}
+}
+
+// TestH2UpIdleSettingsAndPing: an idle upstream connection acknowledges
+// the origin's SETTINGS and PING, and is used again.
+func TestH2UpIdleSettingsAndPing(t *testing.T) {
+	o := newRefusingOrigin(t, 0)
+	tp := startH2Proxy(t, h2ClusterConfig(o.ln.Addr().String()), 1)
+	for i := 0; i < 3; i++ {
+		resp, err := tp.client().Get(tp.url("/i"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b := readAll(t, resp); resp.StatusCode != 200 || string(b) != "ok" {
+			t.Fatalf("request %d: %d %q", i, resp.StatusCode, b)
+		}
+		want := int64(i + 1)
+		eventually(t, "the SETTINGS and PING acknowledged", func() bool {
+			return o.pings.Load() == want && o.setAcks.Load() == want+1 // +1: the first SETTINGS
+		})
+	}
+	if n := o.conns.Load(); n != 1 {
+		t.Fatalf("origin saw %d connections, want 1", n)
 	}
 }

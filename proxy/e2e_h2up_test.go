@@ -507,3 +507,32 @@ func TestH2UpLoops(t *testing.T) {
 		t.Fatalf("origin saw %d connections, want at most one per loop", n)
 	}
 }
+
+// TestH2UpColdBurstOverLimit: a burst opened under the default limit before
+// the origin's SETTINGS (MAX_CONCURRENT_STREAMS 2) arrive is partly
+// refused by it, and every refused stream is sent again: all succeed.
+func TestH2UpColdBurstOverLimit(t *testing.T) {
+	o := newH2Origin(t, 2, func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(5 * time.Millisecond)
+		h2SumHandler(w, r)
+	})
+	cfg := h2ClusterConfig(o.addr())
+	cfg.Clusters[0].MaxConns = 1
+	tp := startH2Proxy(t, cfg, 1)
+	c := tp.h2cClient()
+	errs := concurrently(20, func(i int) error {
+		resp, err := c.Post(tp.url(fmt.Sprintf("/c/%d", i)), "text/plain", nil)
+		if err != nil {
+			return err
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			return fmt.Errorf("request %d: %d %q", i, resp.StatusCode, b)
+		}
+		return nil
+	}, nil)
+	for _, err := range errs {
+		t.Error(err)
+	}
+}
