@@ -77,7 +77,7 @@ func (s *Stream) upstreamHead() h2.Head {
 		case f.Name == nil:
 			continue
 		case codec.EqualFold(f.Name, "te"):
-			if codec.EqualFold(f.Value, "trailers") {
+			if listed(f.Value, valueTrailers) { // "trailers, gzip": only trailers may go (RFC 9113 section 8.2.2)
 				fs = append(fs, h2.Field{Name: f.Name, Value: valueTrailers})
 			}
 			continue
@@ -118,6 +118,9 @@ func (s *Stream) onRequestBodyH2(data []byte) (int, bool) {
 		return len(data), false
 	}
 	s.bodyBytes += int64(n)
+	if s.bodyTooLarge() {
+		return len(data), false
+	}
 	if done {
 		s.sendUpData(nil, true)
 		return n, true
@@ -126,6 +129,18 @@ func (s *Stream) onRequestBodyH2(data []byte) (int, bool) {
 		s.ds.bodyProgress()
 	}
 	return n, false
+}
+
+// bodyTooLarge answers 413 to a body over limits.max_body_bytes that had
+// no Content-Length to refuse it by (the upstream stream is reset).
+func (s *Stream) bodyTooLarge() bool {
+	if max := s.tbl.limits.maxBody; max > 0 && s.bodyBytes > max {
+		s.keepAlive = false
+		s.ls.stats.badRequests.Add(1)
+		s.abortWith(413, "request body too large")
+		return true
+	}
+	return false
 }
 
 // writeUpData is bound once to Stream.writeUp (no allocation per call).
@@ -288,10 +303,11 @@ func (s *Stream) endH2Response() {
 }
 
 // onH2Reset: the backend reset the stream. REFUSED_STREAM (RFC 9113 section
-// 8.7: not processed) is retried on another connection whatever the method;
-// anything else is the backend's failure.
+// 8.7: not processed) is retried on another connection whatever the method,
+// unless body bytes went (they were the client's, and are gone); anything
+// else is the backend's failure.
 func (s *Stream) onH2Reset(code h2.ErrCode) {
-	if code == h2.ErrCodeRefusedStream && s.up == upHead && !s.respSent && s.retryRefused() {
+	if code == h2.ErrCodeRefusedStream && s.up == upHead && !s.respSent && s.bodyBytes == 0 && s.retryRefused() {
 		return
 	}
 	s.fail(failUpstreamReset)

@@ -16,7 +16,9 @@ import (
 //
 // Streams that arrive while it connects, or while it is at the backend's
 // MAX_CONCURRENT_STREAMS, wait in queue (at most h2MaxQueued); a GOAWAY
-// makes it drain: no new stream, those above the last id are retried.
+// makes it drain: no new stream, those above the last id are retried, the
+// queued ones go to another connection (or, at max_conns, wait in its
+// queue until it closes).
 type h2Up struct {
 	// Immutable:
 	pool *h2Pool
@@ -27,6 +29,7 @@ type h2Up struct {
 	queue      []*Stream // waiting to open a stream
 	connecting bool
 	draining   bool // GOAWAY received, or the pool was closed
+	feeding    bool // in Feed: frames queued by its events go out once, after it
 	closed     bool
 	idleSince  int64 // loop time when the last stream left (0 = busy)
 	timer      eventloop.Timer
@@ -58,12 +61,17 @@ func newH2Pool(ls *loopState, cs *clusterState) *h2Pool {
 }
 
 // attachH2 puts s on a stream of an HTTP/2 connection to b: one with room,
-// else a new one, else the queue of the least busy.
+// else the queue of one being dialled that its first SETTINGS will likely
+// let take it, else a new connection, else the queue of the least busy.
 func (s *Stream) attachH2(b *upstream.Backend) {
 	p := s.cs.h2
-	var best *h2Up
+	var best, drained *h2Up
 	for _, hu := range p.conns[b.Index] {
-		if hu.draining || hu.closed {
+		if hu.closed {
+			continue
+		}
+		if hu.draining {
+			drained = hu
 			continue
 		}
 		if hu.connecting {
@@ -81,12 +89,19 @@ func (s *Stream) attachH2(b *upstream.Backend) {
 			hu.open(s)
 			return
 		}
+		if hu.connecting && len(hu.queue) < h2.DefaultMaxConcurrentStreams {
+			s.queueOn(hu) // a burst shares the connection being dialled
+			return
+		}
 		if best == nil || len(hu.queue) < len(best.queue) {
 			best = hu
 		}
 	}
 	hu, err := p.dial(b)
 	if err != nil {
+		if best == nil && err == upstream.ErrConnLimit && !p.closed {
+			best = drained // it holds the place: when it closes, its queue dials anew
+		}
 		if best == nil || len(best.queue) >= h2MaxQueued {
 			s.fail(pickFailure(err))
 			return
@@ -95,6 +110,11 @@ func (s *Stream) attachH2(b *upstream.Backend) {
 	} else {
 		s.ls.stats.upstreamConnects.Add(1)
 	}
+	s.queueOn(hu)
+}
+
+// queueOn makes s wait for a stream on hu.
+func (s *Stream) queueOn(hu *h2Up) {
 	s.reused = false
 	s.up, s.hu = upDialling, hu
 	hu.queue = append(hu.queue, s)
@@ -156,8 +176,12 @@ func (hu *h2Up) open(s *Stream) {
 	s.sendHead()
 }
 
-// flush moves queued frames to the socket.
+// flush moves queued frames to the socket: at once, or at the end of Feed
+// when its events queued them (one write per read, not one per event).
 func (hu *h2Up) flush() {
+	if hu.feeding {
+		return
+	}
 	if out := hu.conn.Output(); len(out) > 0 {
 		hu.uc.EC.Gather(out) // one writev at the end of the loop's iteration
 		hu.conn.ClearOutput()
@@ -179,16 +203,15 @@ func (hu *h2Up) openQueued() {
 	}
 }
 
-// requeue sends the queued streams elsewhere: this connection will not take
-// them (GOAWAY, or closed).
+// requeue sends the queued streams to another connection to the same
+// backend: this one will not take them (GOAWAY, or closed), and they were
+// never sent, so any method may go again.
 func (hu *h2Up) requeue() {
 	q := hu.queue
 	hu.queue = nil
 	for _, s := range q {
-		s.hu = nil
-		if !s.retry() {
-			s.fail(failUpstreamReset)
-		}
+		s.hu, s.up = nil, upNone
+		s.attachH2(s.backend)
 	}
 }
 
@@ -212,8 +235,8 @@ func (hu *h2Up) forget(s *Stream) {
 // checkIdle closes a drained connection with no stream left, and times an
 // idle one (idle_timeout; max_idle 0 closes it at once).
 func (hu *h2Up) checkIdle() {
-	if hu.closed || len(hu.streams) > 0 || len(hu.queue) > 0 {
-		return
+	if hu.closed || len(hu.streams) > 0 || (len(hu.queue) > 0 && !hu.draining) {
+		return // a drained one closes with a queue: OnClose requeues it
 	}
 	cl := hu.pool.cs.cluster
 	if hu.draining || cl.MaxIdle == 0 {
@@ -243,7 +266,9 @@ func (hu *h2Up) OnOpen(c *eventloop.Conn) {
 }
 
 func (hu *h2Up) OnData(c *eventloop.Conn, data []byte) int {
+	hu.feeding = true
 	n, err := hu.conn.Feed(data)
+	hu.feeding = false
 	hu.flush()
 	if err != nil {
 		hu.pool.ls.stats.h2ConnErrors.Add(1)
@@ -265,13 +290,17 @@ func (hu *h2Up) OnClose(c *eventloop.Conn, err error) {
 	hu.timer.Stop()
 	hu.pool.cs.pool.Forget(hu.uc)
 	hu.pool.remove(hu)
-	if hu.connecting {
+	if hu.connecting && err != nil { // not velox's own Close of a dial nobody waits for
 		hu.uc.Backend.ReportFailure(time.Now())
 	}
 	for id, s := range hu.streams {
 		delete(hu.streams, id)
 		s.hu, s.upID = nil, 0
 		s.onH2UpstreamGone(err, hu.connecting)
+	}
+	if !hu.connecting {
+		hu.requeue() // streams waiting for room: a new connection takes them
+		return
 	}
 	q := hu.queue
 	hu.queue = nil

@@ -14,7 +14,8 @@ const usageVelox = `velox is an L7 reverse proxy on epoll event loops.
 Usage:
   velox [flags]                             demo: 127.0.0.1:8080 in front of two demo origins on loopback
   velox -config FILE [flags]                serve a YAML config file (see examples/); SIGHUP reloads it
-  velox proxy --listen ADDR --to ADDR,...   quick reverse proxy, no config file (velox proxy -h)
+  velox proxy --listen ADDR --to ADDR,...   quick reverse proxy, no config file (velox proxy -h;
+                                            h2c://ADDR for HTTP/2 backends)
   velox help                                this text
 
 SIGTERM or SIGINT drains requests in flight and exits 0. An address ":PORT"
@@ -26,11 +27,13 @@ Flags:
 // usageProxy heads `velox proxy -h`.
 const usageProxy = `Usage:
   velox proxy --listen ADDR --to ADDR[,ADDR...] [flags]
+  velox proxy --listen ADDR --to h2c://ADDR[,h2c://ADDR...] [flags]
 
 Quick mode: every request accepted on --listen goes to the --to backends
 (IP:port), balanced, without a config file (like caddy reverse-proxy).
-An address ":PORT" means every IPv4 address; write 127.0.0.1:PORT for
-loopback only.
+Backends written h2c://ADDR are spoken to in HTTP/2 without TLS (prior
+knowledge; gRPC servers): all of them or none. An address ":PORT" means
+every IPv4 address; write 127.0.0.1:PORT for loopback only.
 
 Flags:
 `

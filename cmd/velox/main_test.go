@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -539,8 +540,8 @@ func TestSIGTERMDrainsInFlight(t *testing.T) {
 // and says where help is.
 func TestHelp(t *testing.T) {
 	common := []string{"-loops", "-pin-cpus", "-busy-poll", "-admin", "-verbose"}
-	top := append([]string{"velox -config FILE", "velox proxy --listen", "demo", "-config"}, common...)
-	quick := append([]string{"velox proxy --listen ADDR --to ADDR", "-listen", "-to", "-balancer"}, common...)
+	top := append([]string{"velox -config FILE", "velox proxy --listen", "h2c://ADDR", "demo", "-config"}, common...)
+	quick := append([]string{"velox proxy --listen ADDR --to ADDR", "--to h2c://ADDR", "-listen", "-to", "h2c://host:port", "-balancer"}, common...)
 	cases := []struct {
 		args []string
 		want []string
@@ -719,4 +720,59 @@ func e2KernelListenIP(t *testing.T, port string) string {
 		}
 	}
 	return "none"
+}
+
+// TestQuickModeH2C runs `velox proxy --to h2c://ADDR` in front of a Go
+// origin that speaks only h2c: HTTP/1.1 and HTTP/2 clients reach it over
+// HTTP/2, sharing one connection.
+func TestQuickModeH2C(t *testing.T) {
+	var conns atomic.Int64
+	o := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, r.Proto)
+	}))
+	var p http.Protocols
+	p.SetUnencryptedHTTP2(true)
+	o.Config.Protocols = &p
+	o.Config.ConnState = func(c net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	o.Start()
+	defer o.Close()
+	proc := e2Start(t, "proxy", "--listen", "127.0.0.1:0", "--to", "h2c://"+e2Addr(o), "--loops", "1")
+	addr := proc.waitStderr(t, e2ListenRE, 0)[1]
+	var cp http.Protocols
+	cp.SetUnencryptedHTTP2(true)
+	h2c := &http.Client{Transport: &http.Transport{Protocols: &cp}, Timeout: e2Wait}
+	for _, c := range []*http.Client{e2Client(t), h2c, e2Client(t)} {
+		resp, err := c.Get("http://" + addr + "/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || string(b) != "HTTP/2.0" {
+			t.Fatalf("client %s: %d %q, want the origin to see HTTP/2.0", resp.Proto, resp.StatusCode, b)
+		}
+	}
+	if n := conns.Load(); n != 1 {
+		t.Fatalf("origin saw %d connections, want 1", n)
+	}
+}
+
+// TestQuickModeMixedSchemes: h2c:// and plain backends together, or
+// another scheme, are refused with a message that says why.
+func TestQuickModeMixedSchemes(t *testing.T) {
+	for _, tc := range []struct{ to, want string }{
+		{"h2c://127.0.0.1:9,127.0.0.1:10", "mixes h2c:// and plain backends"},
+		{"127.0.0.1:9,h2c://127.0.0.1:10", "mixes h2c:// and plain backends"},
+		{"http://127.0.0.1:9", "scheme http:// is not supported"},
+	} {
+		out, err := exec.Command(e2Bin, "proxy", "--listen", "127.0.0.1:0", "--to", tc.to).CombinedOutput()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() == 0 || !strings.Contains(string(out), tc.want) {
+			t.Errorf("--to %s: err %v, output %q; want a non-zero exit saying %q", tc.to, err, out, tc.want)
+		}
+	}
 }

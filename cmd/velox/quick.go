@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"flag"
+	"fmt"
 	"strings"
 
 	"github.com/velox-proxy/velox/config"
@@ -10,12 +11,14 @@ import (
 
 // runQuick is `velox proxy --listen ADDR --to ADDR[,ADDR...]`: every request
 // on ADDR goes to the backends, round robin, like `caddy reverse-proxy`.
+// Backends written h2c://ADDR make the cluster speak HTTP/2 to them (with
+// prior knowledge, cluster protocol h2); all or none must be.
 func runQuick(args []string) error {
 	fs := flag.NewFlagSet("velox proxy", flag.ContinueOnError)
 	var c common
 	c.register(fs)
 	listen := fs.String("listen", "127.0.0.1:8080", "address to accept on (:PORT = every IPv4 address)")
-	to := fs.String("to", "", "backends, comma-separated host:port (IP or name, e.g. localhost:3000)")
+	to := fs.String("to", "", "backends, comma-separated host:port (IP or name, e.g. localhost:3000); h2c://host:port for HTTP/2 backends")
 	balancer := fs.String("balancer", "round_robin", "round_robin or least_request")
 	if help, err := parseFlags(fs, usageProxy, args); help || err != nil {
 		return err
@@ -33,8 +36,18 @@ func runQuick(args []string) error {
 // quickConfig builds and validates the config of quick mode.
 func quickConfig(listen string, to []string, balancer string) (*config.Config, error) {
 	cl := config.Cluster{Name: "backends", Balancer: balancer}
-	for _, a := range to {
-		cl.Backends = append(cl.Backends, config.Backend{Address: strings.TrimSpace(a)})
+	for i, a := range to {
+		a = strings.TrimSpace(a)
+		addr, h2 := strings.CutPrefix(a, "h2c://")
+		if i > 0 && h2 != (cl.Protocol == config.ProtocolH2) {
+			return nil, fmt.Errorf("velox proxy: --to mixes h2c:// and plain backends (%s): a cluster speaks one protocol", a)
+		}
+		if h2 {
+			cl.Protocol = config.ProtocolH2
+		} else if scheme, _, ok := strings.Cut(a, "://"); ok {
+			return nil, fmt.Errorf("velox proxy: --to %s: scheme %s:// is not supported (write host:port, or h2c://host:port)", a, scheme)
+		}
+		cl.Backends = append(cl.Backends, config.Backend{Address: addr})
 	}
 	cfg := &config.Config{
 		Listeners:      []config.Listener{{Address: listen}},

@@ -124,3 +124,18 @@ func TestQuickModeHostName(t *testing.T) {
 		t.Errorf("no backend %s from localhost:%s with requests: %+v", o.addr, port, srv.Stats().Clusters)
 	}
 }
+
+// TestQuickConfigH2C: h2c:// backends make an h2 cluster of their addresses.
+func TestQuickConfigH2C(t *testing.T) {
+	cfg, err := quickConfig("127.0.0.1:0", []string{"h2c://127.0.0.1:50051", " h2c://localhost:50052"}, "round_robin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl := cfg.Clusters[0]
+	if cl.Protocol != "h2" || len(cl.Backends) != 2 || cl.Backends[0].Address != "127.0.0.1:50051" || cl.Backends[1].Address != "localhost:50052" {
+		t.Fatalf("cluster %+v", cl)
+	}
+	if cfg, err = quickConfig("127.0.0.1:0", []string{"127.0.0.1:1"}, "round_robin"); err != nil || cfg.Clusters[0].Protocol == "h2" {
+		t.Fatalf("plain backend: %v %+v", err, cfg)
+	}
+}

@@ -30,19 +30,52 @@ const (
 	EchoTrailingKey = "x-grpc-test-echo-trailing-bin"
 )
 
+// BlockKey in a call's metadata makes UnaryCall and FullDuplexCall (not
+// part of the interop semantics) block until the call's context is done,
+// and then report it on Server.Cancelled: a proxy's deadline and
+// cancellation handling is seen from the server's side.
+const BlockKey = "x-grpctest-block-until-cancel"
+
+// Server is a started TestService.
+type Server struct {
+	Addr string
+	// Cancelled receives the context error of each call that blocked
+	// (BlockKey) once its context is done.
+	Cancelled <-chan error
+}
+
 // StartServer starts a gRPC server with the TestService on 127.0.0.1 and
 // returns its address; the server stops when t ends.
 func StartServer(t testing.TB) (addr string) {
+	t.Helper()
+	return Start(t).Addr
+}
+
+// Start is StartServer returning the Server; opts are the grpc server's.
+func Start(t testing.TB, opts ...grpc.ServerOption) *Server {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := grpc.NewServer()
-	testpb.RegisterTestServiceServer(s, &service{})
+	cancelled := make(chan error, 64)
+	s := grpc.NewServer(opts...)
+	testpb.RegisterTestServiceServer(s, &service{cancelled: cancelled})
 	go func() { _ = s.Serve(ln) }()
 	t.Cleanup(s.Stop)
-	return ln.Addr().String()
+	return &Server{Addr: ln.Addr().String(), Cancelled: cancelled}
+}
+
+// blockIfAsked blocks until ctx is done if the call's metadata has
+// BlockKey, and reports it; it returns the status to end the call with.
+func (sv *service) blockIfAsked(ctx context.Context) error {
+	md, _ := metadata.FromIncomingContext(ctx)
+	if len(md.Get(BlockKey)) == 0 {
+		return nil
+	}
+	<-ctx.Done()
+	sv.cancelled <- ctx.Err()
+	return status.FromContextError(ctx.Err()).Err()
 }
 
 // Dial returns a TestService client on addr over h2c (insecure
@@ -60,6 +93,7 @@ func Dial(t testing.TB, addr string) testpb.TestServiceClient {
 // service implements the interop TestService.
 type service struct {
 	testpb.UnimplementedTestServiceServer
+	cancelled chan<- error
 }
 
 var _ testpb.TestServiceServer = (*service)(nil)
@@ -94,7 +128,10 @@ func (*service) EmptyCall(ctx context.Context, _ *testpb.Empty) (*testpb.Empty, 
 	return &testpb.Empty{}, echoMetadata(ctx)
 }
 
-func (*service) UnaryCall(ctx context.Context, req *testpb.SimpleRequest) (*testpb.SimpleResponse, error) {
+func (sv *service) UnaryCall(ctx context.Context, req *testpb.SimpleRequest) (*testpb.SimpleResponse, error) {
+	if err := sv.blockIfAsked(ctx); err != nil {
+		return nil, err
+	}
 	if err := echoMetadata(ctx); err != nil {
 		return nil, err
 	}
@@ -127,7 +164,10 @@ func (*service) StreamingInputCall(stream testpb.TestService_StreamingInputCallS
 	}
 }
 
-func (*service) FullDuplexCall(stream testpb.TestService_FullDuplexCallServer) error {
+func (sv *service) FullDuplexCall(stream testpb.TestService_FullDuplexCallServer) error {
+	if err := sv.blockIfAsked(stream.Context()); err != nil {
+		return err
+	}
 	if err := echoMetadata(stream.Context()); err != nil {
 		return err
 	}
