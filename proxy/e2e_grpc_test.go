@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"testing"
 	"time"
 
@@ -88,14 +87,10 @@ func TestGRPCStatus(t *testing.T) {
 
 // TestGRPCTrailersOnly: a status with no message before it comes from the
 // server as one HEADERS with END_STREAM (gRPC's Trailers-Only); the client
-// needs it the same way. KNOWN BUG, in h2stream.go (h2Stream.writeHead
-// never sets END_STREAM: the head goes as HEADERS, then an empty DATA with
-// END_STREAM, and grpc-go reports "server closed the stream without
-// sending trailers"): set VELOX_KNOWN_BUGS=1 to run it.
+// needs it the same way (a HEADERS, then an empty DATA with END_STREAM,
+// makes grpc-go report "server closed the stream without sending
+// trailers").
 func TestGRPCTrailersOnly(t *testing.T) {
-	if os.Getenv("VELOX_KNOWN_BUGS") == "" {
-		t.Skip("known bug in h2Stream.writeHead (see the comment); VELOX_KNOWN_BUGS=1 runs it")
-	}
 	_, _, c := grpcSetup(t)
 	ctx := metadata.AppendToOutgoingContext(grpcContext(t), grpctest.EchoTrailingKey, "\x01t")
 	var trailer metadata.MD

@@ -11,7 +11,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -54,7 +53,7 @@ func TestH2UpGoAway(t *testing.T) {
 		srv.Close()
 	}()
 	tp := startH2Proxy(t, h2ClusterConfig(ln.Addr().String()), 1)
-	c := tp.h2cClient()
+	c := tp.clientFor(modeH2C)
 	slow := make(chan error, 1)
 	go func() {
 		resp, err := c.Get(tp.url("/slow"))
@@ -270,7 +269,7 @@ func TestH2UpIdleConnection(t *testing.T) {
 	cfg := h2ClusterConfig(o.addr())
 	cfg.Clusters[0].IdleTimeout = config.Duration(1500 * time.Millisecond)
 	tp := startH2Proxy(t, cfg, 1)
-	c := tp.client()
+	c := tp.clientFor(modeH1)
 	for i := 0; i < 3; i++ {
 		resp, err := c.Get(tp.url("/x"))
 		if err != nil {
@@ -325,7 +324,7 @@ func TestH2UpGoAwayRequeues(t *testing.T) {
 	cfg := h2ClusterConfig(ln.Addr().String())
 	cfg.Clusters[0].MaxConns = 1
 	tp := startH2Proxy(t, cfg, 1)
-	c := tp.h2cClient()
+	c := tp.clientFor(modeH2C)
 	type result struct {
 		body string
 		err  error
@@ -369,7 +368,7 @@ func TestH2UpMaxBody(t *testing.T) {
 	tp := startH2Proxy(t, cfg, 1)
 	body := make([]byte, 50000)
 	req, _ := http.NewRequest("POST", tp.url("/up"), io.MultiReader(bytes.NewReader(body)))
-	resp, err := tp.client().Do(req)
+	resp, err := tp.clientFor(modeH1).Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -379,22 +378,15 @@ func TestH2UpMaxBody(t *testing.T) {
 }
 
 // TestH2CMaxBodyWithoutLength: an HTTP/2 client's body of unknown length
-// over limits.max_body_bytes gets 413 (HTTP/1.1 cluster). KNOWN BUG in
-// h2stream.go, which crashes velox (nil pointer in h2Stream.forward:
-// forwardBody's 413 ends the stream and releases the h2Stream, whose hd is
-// then nil when forward calls hs.conn().Consume); set VELOX_KNOWN_BUGS=1
-// to run it. Until it is fixed, forwardBody does not check the limit for
-// an h2 cluster either.
+// over limits.max_body_bytes gets 413 (HTTP/1.1 cluster): the 413 ends
+// the stream while its DATA is being forwarded, and the connection goes on.
 func TestH2CMaxBodyWithoutLength(t *testing.T) {
-	if os.Getenv("VELOX_KNOWN_BUGS") == "" {
-		t.Skip("known bug in h2Stream.forward (see the comment); VELOX_KNOWN_BUGS=1 runs it")
-	}
 	o := newOrigin(t, h2SumHandler)
 	cfg := clusterConfig(o.addr())
 	cfg.Limits.MaxBodyBytes = 1000
 	tp := startProxy(t, cfg, 1)
 	req, _ := http.NewRequest("POST", tp.url("/up"), io.MultiReader(bytes.NewReader(make([]byte, 50000))))
-	resp, err := tp.h2cClient().Do(req)
+	resp, err := tp.clientFor(modeH2C).Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -419,7 +411,7 @@ func TestH2UpReload(t *testing.T) {
 	tp := startH2Proxy(t, h2ClusterConfig(o.addr()), 1)
 	slow := make(chan string, 1)
 	go func() {
-		code, body, err := tp.fetch("/slow")
+		code, body, err := tp.fetch(modeH1, "/slow")
 		slow <- fmt.Sprint(code, body, err)
 	}()
 	<-started
@@ -428,7 +420,7 @@ func TestH2UpReload(t *testing.T) {
 	if err := tp.Reload(next); err != nil {
 		t.Fatal(err)
 	}
-	if code, body := tp.get(t, "/new"); code != 200 || body != "/new" {
+	if code, body := tp.get(t, modeH1, "/new"); code != 200 || body != "/new" {
 		t.Fatalf("after the reload: %d %q", code, body)
 	}
 	if n := o.conns.Load(); n != 2 {

@@ -105,7 +105,7 @@ func (o *refusingOrigin) serve(c net.Conn) {
 func TestH2UpRefusedStream(t *testing.T) {
 	o := newRefusingOrigin(t, 1)
 	tp := startH2Proxy(t, h2ClusterConfig(o.ln.Addr().String()), 1)
-	resp, err := tp.client().Post(tp.url("/p"), "text/plain", nil)
+	resp, err := tp.clientFor(modeH1).Post(tp.url("/p"), "text/plain", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +125,7 @@ func TestH2UpRefusedStream(t *testing.T) {
 func TestH2UpRefusedForever(t *testing.T) {
 	o := newRefusingOrigin(t, 1<<30)
 	tp := startH2Proxy(t, h2ClusterConfig(o.ln.Addr().String()), 1)
-	resp, err := tp.client().Get(tp.url("/g"))
+	resp, err := tp.clientFor(modeH1).Get(tp.url("/g"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +141,7 @@ func TestH2UpRefusedForever(t *testing.T) {
 // connect all get 502, and nothing is left.
 func TestH2UpDeadBackend(t *testing.T) {
 	tp := startH2Proxy(t, h2ClusterConfig(deadAddr(t)), 1)
-	c := tp.h2cClient()
+	c := tp.clientFor(modeH2C)
 	errs := concurrently(20, func(i int) error {
 		resp, err := c.Get(tp.url(fmt.Sprintf("/d/%d", i)))
 		if err != nil {
@@ -183,7 +183,7 @@ func TestH2UpSlowReader(t *testing.T) {
 			t.Fatal(err)
 		}
 		time.Sleep(300 * time.Millisecond) // velox pauses the origin's stream
-		other, err := tp.client().Get(tp.url("/small"))
+		other, err := tp.clientFor(modeH1).Get(tp.url("/small"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -224,7 +224,7 @@ func TestH2UpCancelWhileQueued(t *testing.T) {
 	tp := startH2Proxy(t, cfg, 1)
 	slow := make(chan string, 1)
 	go func() {
-		resp, err := tp.client().Get(tp.url("/slow"))
+		resp, err := tp.clientFor(modeH1).Get(tp.url("/slow"))
 		if err != nil {
 			slow <- err.Error()
 			return
@@ -235,7 +235,7 @@ func TestH2UpCancelWhileQueued(t *testing.T) {
 	}()
 	<-started
 	{
-		c := tp.h2cClient()
+		c := tp.clientFor(modeH2C)
 		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 		defer cancel()
 		req, _ := http.NewRequestWithContext(ctx, "GET", tp.url("/queued"), nil)
@@ -281,7 +281,7 @@ func TestH2UpIdleSettingsAndPing(t *testing.T) {
 	o := newRefusingOrigin(t, 0)
 	tp := startH2Proxy(t, h2ClusterConfig(o.ln.Addr().String()), 1)
 	for i := 0; i < 3; i++ {
-		resp, err := tp.client().Get(tp.url("/i"))
+		resp, err := tp.clientFor(modeH1).Get(tp.url("/i"))
 		if err != nil {
 			t.Fatal(err)
 		}

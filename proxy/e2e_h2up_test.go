@@ -14,7 +14,6 @@ import (
 	"net/http/httptest"
 	"net/http/httptrace"
 	"net/textproto"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -154,8 +153,8 @@ func (tp *testProxy) h2UpConns() int {
 
 // both runs f with an HTTP/1.1 client and with an h2c client.
 func both(t *testing.T, tp *testProxy, f func(t *testing.T, c *http.Client, h2 bool)) {
-	t.Run("h1", func(t *testing.T) { f(t, tp.client(), false) })
-	t.Run("h2", func(t *testing.T) { f(t, tp.h2cClient(), true) })
+	t.Run("h1", func(t *testing.T) { f(t, tp.clientFor(modeH1), false) })
+	t.Run("h2", func(t *testing.T) { f(t, tp.clientFor(modeH2C), true) })
 }
 
 func readAll(t *testing.T, resp *http.Response) []byte {
@@ -242,7 +241,7 @@ func TestH2UpChunkedToHTTP1(t *testing.T) {
 		}
 	})
 	tp := startH2Proxy(t, h2ClusterConfig(o.addr()), 1)
-	c := tp.client()
+	c := tp.clientFor(modeH1)
 	var want strings.Builder
 	for i := 0; i < 50; i++ {
 		fmt.Fprintf(&want, "part %d\n", i)
@@ -351,12 +350,12 @@ func TestH2UpSharedConnection(t *testing.T) {
 		h2SumHandler(w, r)
 	})
 	tp := startH2Proxy(t, h2ClusterConfig(o.addr()), 1)
-	warm, err := tp.client().Get(tp.url("/warm"))
+	warm, err := tp.clientFor(modeH1).Get(tp.url("/warm"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	readAll(t, warm)
-	h1c, h2c := tp.client(), tp.h2cClient()
+	h1c, h2c := tp.clientFor(modeH1), tp.clientFor(modeH2C)
 	h1c.Transport.(*http.Transport).MaxConnsPerHost = 0
 	errs := concurrently(100, func(i int) error {
 		c := h1c
@@ -429,12 +428,12 @@ func TestH2UpMaxConcurrentStreams(t *testing.T) {
 			cfg := h2ClusterConfig(o.addr())
 			cfg.Clusters[0].MaxConns = maxConns
 			tp := startH2Proxy(t, cfg, 1)
-			warm, err := tp.client().Get(tp.url("/warm")) // the SETTINGS are in
+			warm, err := tp.clientFor(modeH1).Get(tp.url("/warm")) // the SETTINGS are in
 			if err != nil {
 				t.Fatal(err)
 			}
 			readAll(t, warm)
-			c := tp.h2cClient()
+			c := tp.clientFor(modeH2C)
 			errs := concurrently(20, func(i int) error {
 				resp, err := c.Get(tp.url(fmt.Sprintf("/q/%d", i)))
 				if err != nil {
@@ -468,7 +467,7 @@ func TestH2UpMaxConcurrentStreams(t *testing.T) {
 func TestH2UpColdBurst(t *testing.T) {
 	o := newH2Origin(t, 0, h2SumHandler)
 	tp := startH2Proxy(t, h2ClusterConfig(o.addr()), 1)
-	c := tp.h2cClient()
+	c := tp.clientFor(modeH2C)
 	errs := concurrently(50, func(i int) error {
 		resp, err := c.Get(tp.url(fmt.Sprintf("/b/%d", i)))
 		if err != nil {
@@ -495,7 +494,7 @@ func TestH2UpLoops(t *testing.T) {
 	o := newH2Origin(t, 0, h2SumHandler)
 	tp := startH2Proxy(t, h2ClusterConfig(o.addr()), 2)
 	errs := concurrently(40, func(i int) error {
-		code, body, err := tp.fetch(fmt.Sprintf("/l/%d", i)) // a new client connection each
+		code, body, err := tp.fetch(modeH1, fmt.Sprintf("/l/%d", i)) // a new client connection each
 		if err != nil {
 			return err
 		}
@@ -523,7 +522,7 @@ func TestH2UpColdBurstOverLimit(t *testing.T) {
 	cfg := h2ClusterConfig(o.addr())
 	cfg.Clusters[0].MaxConns = 1
 	tp := startH2Proxy(t, cfg, 1)
-	c := tp.h2cClient()
+	c := tp.clientFor(modeH2C)
 	errs := concurrently(20, func(i int) error {
 		resp, err := c.Post(tp.url(fmt.Sprintf("/c/%d", i)), "text/plain", nil)
 		if err != nil {
@@ -542,10 +541,7 @@ func TestH2UpColdBurstOverLimit(t *testing.T) {
 }
 
 // TestH2UpEarlyHints: a 103 from the origin reaches HTTP/1.1 and HTTP/2
-// clients before the final response, with its fields. KNOWN BUG for
-// HTTP/2 clients, in h2stream.go: h2Stream.writeInterim sends the status
-// only (writeStatusOnly), so the Link field is lost, whatever the
-// cluster's protocol; VELOX_KNOWN_BUGS=1 checks the fields there too.
+// clients before the final response, with its fields.
 func TestH2UpEarlyHints(t *testing.T) {
 	o := newH2Origin(t, 0, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Link", "</style.css>; rel=preload")
@@ -569,9 +565,6 @@ func TestH2UpEarlyHints(t *testing.T) {
 			t.Fatalf("%d %q", resp.StatusCode, b)
 		}
 		want := "103 </style.css>; rel=preload"
-		if h2 && os.Getenv("VELOX_KNOWN_BUGS") == "" {
-			want = "103 " // the fields are lost (see above)
-		}
 		if len(hints) != 1 || hints[0] != want {
 			t.Fatalf("1xx seen: %q", hints)
 		}

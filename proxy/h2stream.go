@@ -129,7 +129,13 @@ func (hs *h2Stream) onData(data []byte, end bool) {
 // forward sends body bytes upstream and credits them back to the client
 // unless the backend is not keeping up.
 func (hs *h2Stream) forward(data []byte, n int, end bool) {
+	hd, id := hs.hd, hs.id
 	hs.s.forwardBody(data, end)
+	if hs.hd == nil { // forwarding ended the stream (413): the connection's credit only
+		hd.conn.Consume(id, n)
+		hd.flush()
+		return
+	}
 	if hs.paused {
 		hs.credit += n
 		return
@@ -166,7 +172,11 @@ func (hs *h2Stream) writeInterim(s *Stream) {
 	if s.resp.Status == 101 {
 		return
 	}
-	hs.writeStatusOnly(s.resp.Status)
+	hd := hs.hd
+	hd.fields = responseFields(hd.fields[:0], s.resp.Headers) // 103 Early Hints keeps its Link fields
+	h := h2.Head{Status: s.resp.Status, Fields: hd.fields, ContentLength: -1}
+	hs.conn().WriteHeaders(hs.id, &h, false)
+	hd.flush()
 }
 
 func (hs *h2Stream) writeStatusOnly(status int) {
@@ -192,6 +202,13 @@ func (hs *h2Stream) writeHead(s *Stream, body []byte) {
 	}
 	hd.fields, hd.via = appendVia(hd.fields, hd.via, proto)
 	h := h2.Head{Status: s.resp.Status, Fields: hd.fields, ContentLength: -1}
+	if s.headEnds && len(body) == 0 {
+		// Nothing follows the head (HEAD, 204, 304, an empty body, a gRPC
+		// trailers-only answer): END_STREAM on the HEADERS itself.
+		hs.conn().WriteHeaders(hs.id, &h, true)
+		hs.endSent()
+		return
+	}
 	hs.conn().WriteHeaders(hs.id, &h, false)
 	if len(body) > 0 {
 		hs.writeData(body)

@@ -66,6 +66,7 @@ func (s *Stream) onResponseHead(data []byte) (int, bool) {
 		s.fail(failBadResponse) // nothing written downstream yet: a 502
 		return len(data), false
 	}
+	s.headEnds = done
 	s.writeResponseHead(rest[:m])
 	s.afterBodyWrite(done, m < len(rest))
 	return n + m, false

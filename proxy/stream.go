@@ -81,6 +81,7 @@ type perRequest struct {
 	headPending bool // head held back to go out in one writev with the body
 	upStalled   bool // the client is paused because the backend is not taking the body
 	sent100     bool // velox answered Expect: 100-continue itself
+	headEnds    bool // nothing follows the response head (HTTP/2 sets END_STREAM on it)
 	clock       streamClock
 	lastActive  int64 // loop time of the last tunnel byte (clockTunnel)
 
@@ -460,18 +461,15 @@ func (s *Stream) cancel() {
 // known, else chunk-encoded (buildRequest added Transfer-Encoding). end
 // says the client's END_STREAM came with them.
 func (s *Stream) forwardBody(p []byte, end bool) {
-	if s.hu != nil {
-		s.bodyBytes += int64(len(p))
-		s.sendUpData(p, end)
-		return
-	}
-	if s.uc == nil || s.reqDone {
+	if s.reqDone || (s.uc == nil && s.hu == nil) {
 		return
 	}
 	s.bodyBytes += int64(len(p))
-	if max := s.tbl.limits.maxBody; max > 0 && s.bodyBytes > max {
-		s.ls.stats.badRequests.Add(1)
-		s.abortWith(413, "request body too large")
+	if s.bodyTooLarge() {
+		return
+	}
+	if s.hu != nil {
+		s.sendUpData(p, end)
 		return
 	}
 	ec := s.uc.EC

@@ -227,6 +227,7 @@ func (s *Stream) onH2Head(h *h2.Head, end bool) {
 	}
 	s.ds.prepareResponse(s)
 	s.chunkOut = s.chunkOut && s.dc != nil && !s.dechunk
+	s.headEnds = end
 	s.writeResponseHead(nil)
 	if end {
 		s.endH2Response()
