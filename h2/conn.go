@@ -96,7 +96,7 @@ type Conn struct {
 	goAway         goAwayState
 	emptyFrames    int
 	control, reset budget
-	windows        budget // WINDOW_UPDATEs received: windowUpdatesPerData back per DATA frame sent
+	windows        budget // WINDOW_UPDATEs received: paid for by DATA sent (spendWindowUpdate)
 	stats          ConnStats
 }
 
@@ -199,12 +199,13 @@ func (c *Conn) queueControl(n int) error {
 
 // spendWindowUpdate charges a WINDOW_UPDATE to its own budget: a client
 // reading a large response sends one for the stream and one for the
-// connection per read, several per DATA frame we send, which the control
-// budget's one unit back per DATA frame would count as a flood. Each DATA
-// frame sent gives windowUpdatesPerData back (Envoy's
-// max_inbound_window_update_frames_per_data_frame_sent is 10); a peer that
-// sends WINDOW_UPDATEs while we send nothing spends the budget
-// (MaxControlFrames) and gets GOAWAY(ENHANCE_YOUR_CALM).
+// connection every few KiB it reads (Go's every 4 KiB), several per DATA
+// frame we send, which the control budget's one unit back per DATA frame
+// would count as a flood. Each DATA frame sent gives one unit back per
+// windowBytesPerUpdate bytes it carries, plus one; a peer that sends
+// WINDOW_UPDATEs while we send nothing, or opens windows a few bytes at a
+// time, spends the budget (MaxControlFrames) and gets
+// GOAWAY(ENHANCE_YOUR_CALM).
 func (c *Conn) spendWindowUpdate() error {
 	if !c.windows.spend() {
 		return c.fail(ErrCodeEnhanceYourCalm)
@@ -212,8 +213,9 @@ func (c *Conn) spendWindowUpdate() error {
 	return nil
 }
 
-// windowUpdatesPerData is how many WINDOW_UPDATEs one DATA frame sent pays for.
-const windowUpdatesPerData = 10
+// windowBytesPerUpdate is how many bytes of DATA sent pay for one
+// WINDOW_UPDATE received.
+const windowBytesPerUpdate = 512
 
 // spendControl charges one control frame to the budget.
 func (c *Conn) spendControl() error {
