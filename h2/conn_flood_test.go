@@ -158,6 +158,11 @@ func TestFlood_WindowUpdatesOfAReadingClientAreFree(t *testing.T) {
 			p.feed(wu(1, 4096), wu(0, 4096))
 		}
 	}
+	// After a pause the client reads what it buffered: an update per read,
+	// a burst with no DATA in between.
+	for range 2000 {
+		p.feed(wu(1, 4096), wu(0, 4096))
+	}
 }
 
 // Opening windows a few bytes at a time does not pay: the updates outrun

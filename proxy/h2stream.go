@@ -202,7 +202,7 @@ func (hs *h2Stream) writeHead(s *Stream, body []byte) {
 	}
 	hd.fields, hd.via = appendVia(hd.fields, hd.via, proto)
 	h := h2.Head{Status: s.resp.Status, Fields: hd.fields, ContentLength: -1}
-	if s.headEnds && len(body) == 0 {
+	if s.lastWrite && len(body) == 0 {
 		// Nothing follows the head (HEAD, 204, 304, an empty body, a gRPC
 		// trailers-only answer): END_STREAM on the HEADERS itself.
 		hs.conn().WriteHeaders(hs.id, &h, true)
@@ -217,16 +217,24 @@ func (hs *h2Stream) writeHead(s *Stream, body []byte) {
 	hd.flush()
 }
 
-// writeData sends what the windows allow and keeps the rest pending.
+// writeData sends what the windows allow and keeps the rest pending. When
+// the bytes end the response (Stream.lastWrite), END_STREAM goes on their
+// last frame rather than on an empty one after.
 func (hs *h2Stream) writeData(p []byte) {
+	last := hs.s != nil && hs.s.lastWrite
 	if len(hs.pend) > 0 {
 		hs.pend = append(hs.pend, p...)
+		hs.pendEnd = hs.pendEnd || last
 		return
 	}
-	n := hs.conn().WriteData(hs.id, p, false)
+	n := hs.conn().WriteData(hs.id, p, last)
 	if n < len(p) {
 		hs.pend = append(hs.pend, p[n:]...)
+		hs.pendEnd = hs.pendEnd || last
 		hs.watch()
+	} else if last {
+		hs.endSent()
+		return
 	}
 	hs.hd.flush()
 }

@@ -66,7 +66,7 @@ func (s *Stream) onResponseHead(data []byte) (int, bool) {
 		s.fail(failBadResponse) // nothing written downstream yet: a 502
 		return len(data), false
 	}
-	s.headEnds = done
+	s.lastWrite = done
 	s.writeResponseHead(rest[:m])
 	s.afterBodyWrite(done, m < len(rest))
 	return n + m, false
@@ -123,6 +123,7 @@ func (s *Stream) onResponseBody(data []byte) int {
 	if s.dechunk {
 		m, done, err = s.respBody.ScanData(data, s.writeDown)
 	} else if m, done, err = s.respBody.Scan(data); m > 0 {
+		s.lastWrite = done && err == nil
 		s.ds.writeData(data[:m])
 	}
 	if err != nil {

@@ -81,7 +81,7 @@ type perRequest struct {
 	headPending bool // head held back to go out in one writev with the body
 	upStalled   bool // the client is paused because the backend is not taking the body
 	sent100     bool // velox answered Expect: 100-continue itself
-	headEnds    bool // nothing follows the response head (HTTP/2 sets END_STREAM on it)
+	lastWrite   bool // the bytes being written end the response (HTTP/2 sets END_STREAM on their frame)
 	clock       streamClock
 	lastActive  int64 // loop time of the last tunnel byte (clockTunnel)
 

@@ -227,7 +227,7 @@ func (s *Stream) onH2Head(h *h2.Head, end bool) {
 	}
 	s.ds.prepareResponse(s)
 	s.chunkOut = s.chunkOut && s.dc != nil && !s.dechunk
-	s.headEnds = end
+	s.lastWrite = end
 	s.writeResponseHead(nil)
 	if end {
 		s.endH2Response()
@@ -243,6 +243,7 @@ func (s *Stream) onH2Data(data []byte, end bool) {
 		return
 	}
 	if len(data) > 0 {
+		s.lastWrite = end && !s.chunkOut
 		s.writeBody(data)
 		if s.hu == nil {
 			return // the write failed and ended the stream
