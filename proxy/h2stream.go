@@ -21,14 +21,15 @@ type h2StreamState struct {
 	id uint32
 	s  *Stream // nil once the Stream ended
 	// Request body:
-	waiting  bool   // no upstream connection yet: body bytes are held
-	held     []byte // body bytes held while waiting (bounded by the stream window)
-	heldEnd  bool
-	paused   bool  // the backend is not taking the body: credit is withheld
-	credit   int   // body bytes forwarded but not yet credited to the client
-	reqEnded bool  // the client's END_STREAM came
-	recv     int64 // body bytes received, and at the last clock tick
-	recvMark int64
+	waiting   bool   // no upstream connection yet: body bytes are held
+	held      []byte // body bytes held while waiting (bounded by the stream window)
+	heldEnd   bool
+	heldTrail bool  // the held body ends with trailers (in the Stream's reqTrail)
+	paused    bool  // the backend is not taking the body: credit is withheld
+	credit    int   // body bytes forwarded but not yet credited to the client
+	reqEnded  bool  // the client's END_STREAM came
+	recv      int64 // body bytes received, and at the last clock tick
+	recvMark  int64
 	// Response:
 	pend     []byte     // body bytes the send window did not take
 	pendEnd  bool       // END_STREAM goes after pend
@@ -102,9 +103,15 @@ func (hs *h2Stream) expectBody(bool) {
 	hs.waiting = false
 	hs.watch()
 	if len(hs.held) > 0 || hs.heldEnd {
-		n, end := len(hs.held), hs.heldEnd
-		hs.held, hs.heldEnd = hs.held[:0], false
-		hs.forward(hs.held[:n], n, end)
+		n, end, trail := len(hs.held), hs.heldEnd, hs.heldTrail
+		hs.held, hs.heldEnd, hs.heldTrail = hs.held[:0], false, false
+		if n > 0 || !trail {
+			hs.forward(hs.held[:n], n, end && !trail)
+		}
+		if trail && hs.s != nil {
+			hs.s.forwardTrailers()
+			hs.hd.flush()
+		}
 	}
 }
 
@@ -124,6 +131,22 @@ func (hs *h2Stream) onData(data []byte, end bool) {
 		return
 	}
 	hs.forward(data, len(data), end)
+}
+
+// onTrailers ends the request body with the client's trailers.
+func (hs *h2Stream) onTrailers(fields []h2.Field) {
+	hs.reqEnded = true
+	s := hs.s
+	if s == nil || s.reqDone {
+		return
+	}
+	s.reqTrail = appendTrailerLines(s.reqTrail[:0], fields)
+	if hs.waiting {
+		hs.heldEnd, hs.heldTrail = true, true
+		return
+	}
+	s.forwardTrailers()
+	hs.hd.flush()
 }
 
 // forward sends body bytes upstream and credits them back to the client

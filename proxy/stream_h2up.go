@@ -53,6 +53,9 @@ func (s *Stream) sendHeadH2() {
 		s.syncBackendClock(true)
 		return
 	}
+	if s.dc != nil && s.req.Framing == h1.FramingChunked {
+		s.reqBody.KeepTrailers(s.reqTrail) // they go on as trailing HEADERS
+	}
 	s.ds.expectBody(true)
 }
 
@@ -122,7 +125,12 @@ func (s *Stream) onRequestBodyH2(data []byte) (int, bool) {
 		return len(data), false
 	}
 	if done {
-		s.sendUpData(nil, true)
+		if t := s.reqBody.Trailers(); len(t) > 0 {
+			s.reqTrail = t
+			s.sendUpTrailers()
+		} else {
+			s.sendUpData(nil, true)
+		}
 		return n, true
 	}
 	if n > 0 && !s.upStalled {
@@ -179,7 +187,7 @@ func (s *Stream) sendUpPending() {
 	if hu == nil || (len(s.upPend) == 0 && !s.upPendEnd) {
 		return
 	}
-	n := hu.conn.WriteData(s.upID, s.upPend, s.upPendEnd)
+	n := hu.conn.WriteData(s.upID, s.upPend, s.upPendEnd && !s.upTrail)
 	rest := copy(s.upPend, s.upPend[n:])
 	s.upPend = s.upPend[:rest]
 	if rest > 0 {
@@ -187,7 +195,12 @@ func (s *Stream) sendUpPending() {
 	}
 	if s.upPendEnd {
 		s.upPendEnd = false
-		s.requestSent()
+		if s.upTrail {
+			s.upTrail = false
+			s.sendUpTrailers()
+		} else {
+			s.requestSent()
+		}
 	}
 	s.upstreamDrained()
 }
