@@ -17,14 +17,13 @@ import (
 
 // reasons are the reason phrases of the status line an HTTP/1.1 client
 // gets for a response that came over HTTP/2 (which has none).
-var reasons = func() map[int][]byte {
-	m := map[int][]byte{}
+var reasons = func() (r [600][]byte) {
 	for c := 100; c < 600; c++ {
 		if t := h1.StatusText(c); t != "" {
-			m[c] = []byte(t)
+			r[c] = []byte(t)
 		}
 	}
-	return m
+	return r
 }()
 
 var (
@@ -209,7 +208,9 @@ func (s *Stream) sendUpPending() {
 func (s *Stream) onH2Head(h *h2.Head, end bool) {
 	r := &s.resp
 	*r = h1.Response{Headers: r.Headers[:0], Status: h.Status, Minor: 1, KeepAlive: true}
-	r.Reason = reasons[h.Status]
+	if h.Status < len(reasons) {
+		r.Reason = reasons[h.Status]
+	}
 	for i := range h.Fields {
 		r.Headers = append(r.Headers, h1.Header{Name: h.Fields[i].Name, Value: h.Fields[i].Value})
 	}
