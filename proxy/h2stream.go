@@ -270,9 +270,7 @@ func (hs *h2Stream) sendPending() {
 	}
 	n := hs.conn().WriteData(hs.id, hs.pend, hs.pendEnd && len(hs.trail) == 0)
 	hs.sent += int64(n)
-	rest := copy(hs.pend, hs.pend[n:])
-	hs.pend = hs.pend[:rest]
-	if rest > 0 {
+	if hs.pend = shiftOut(hs.pend, n); len(hs.pend) > 0 {
 		return
 	}
 	if hs.pendEnd {

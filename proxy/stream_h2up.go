@@ -187,9 +187,7 @@ func (s *Stream) sendUpPending() {
 		return
 	}
 	n := hu.conn.WriteData(s.upID, s.upPend, s.upPendEnd && !s.upTrail)
-	rest := copy(s.upPend, s.upPend[n:])
-	s.upPend = s.upPend[:rest]
-	if rest > 0 {
+	if s.upPend = shiftOut(s.upPend, n); len(s.upPend) > 0 {
 		return
 	}
 	if s.upPendEnd {
