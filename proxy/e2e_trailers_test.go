@@ -3,6 +3,7 @@ package proxy
 import (
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -53,6 +54,38 @@ func TestTrailersEndToEnd(t *testing.T) {
 					t.Errorf("the backend saw the request trailer as %q, want \"from the client\" %v", got, resp.Trailer)
 				}
 			})
+		}
+	})
+}
+
+// Request trailers wait behind body bytes the backend's window has not
+// taken yet (HTTP/1.1 chunked client, HTTP/2 backend with a small window),
+// and a large body keeps all its bytes.
+func TestTrailersBehindAClosedWindow(t *testing.T) {
+	o := newH2OriginWith(t, func(s *http.Server) {
+		s.HTTP2 = &http.HTTP2Config{MaxReceiveBufferPerStream: 64 << 10, MaxReceiveBufferPerConnection: 64 << 10}
+	}, func(w http.ResponseWriter, r *http.Request) {
+		n, _ := io.Copy(io.Discard, r.Body)
+		w.Header().Set("X-Got-Bytes", strconv.FormatInt(n, 10))
+		w.Header().Set("X-Got-Trailer", r.Trailer.Get("X-Req-Trailer"))
+	})
+	cfg := h2ClusterConfig(o.addr())
+	tp := startProxy(t, cfg, 1)
+	const size = 4 << 20
+	run(t, func(t *testing.T, m mode) {
+		req, _ := http.NewRequest("POST", tp.url("/big"), io.MultiReader(strings.NewReader(strings.Repeat("b", size))))
+		req.Trailer = http.Header{"X-Req-Trailer": {"after 4 MiB"}}
+		resp, err := tp.do(m, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if got := resp.Header.Get("X-Got-Bytes"); got != strconv.Itoa(size) {
+			t.Fatalf("backend got %s bytes, want %d", got, size)
+		}
+		if got := resp.Header.Get("X-Got-Trailer"); got != "after 4 MiB" {
+			t.Fatalf("backend got trailer %q", got)
 		}
 	})
 }
