@@ -75,6 +75,7 @@ func NewEncoder(tableSize uint32) *Encoder {
 
 func (e *Encoder) setup(tableSize uint32) {
 	e.ready, e.maxUse, e.decLimit = true, tableSize, DefaultTableSize
+	e.table.hashed = true // the encoder searches its table (find)
 	e.table.setLimit(tableSize)
 }
 

@@ -76,7 +76,17 @@ func staticFind(name, value []byte) (idx int, exact bool) {
 }
 
 // dynEntry locates one dynamic entry's name and value in dynamicTable.buf.
-type dynEntry struct{ off, nameLen, valueLen uint32 }
+type dynEntry struct{ off, nameLen, valueLen, nameHash uint32 }
+
+// hashName is FNV-1a of a field name: find compares it (and the lengths)
+// before any bytes.
+func hashName(name []byte) uint32 {
+	h := uint32(2166136261)
+	for _, c := range name {
+		h = (h ^ uint32(c)) * 16777619
+	}
+	return h
+}
 
 // dynamicTable is the FIFO of section 2.3.2. Entry bytes live in buf (name
 // then value, oldest first, from the oldest entry's off to end); evicting
@@ -93,6 +103,9 @@ type dynamicTable struct {
 	n     int
 	size  uint32 // section 4.1 size of the entries
 	limit uint32 // maximum size, set by size updates
+	// hashed: entries carry their name's hash for find (the encoder's
+	// table; a decoder never searches, and does not pay for it).
+	hashed bool
 }
 
 // len returns the number of entries.
@@ -174,21 +187,41 @@ func (t *dynamicTable) add(name, value []byte) {
 	off := t.end
 	t.end += copy(t.buf[off:], name)
 	t.end += copy(t.buf[t.end:], value)
-	t.ents[(t.head+t.n)%len(t.ents)] = dynEntry{uint32(off), uint32(len(name)), uint32(len(value))}
+	var h uint32
+	if t.hashed {
+		h = hashName(name)
+	}
+	t.ents[(t.head+t.n)%len(t.ents)] = dynEntry{uint32(off), uint32(len(name)), uint32(len(value)), h}
 	t.n++
 	t.size += uint32(sz)
 }
 
 // find returns the dynamic position (0 = newest) of (name, value), or of an
-// entry with that name (exact false), or -1.
+// entry with that name (exact false), or -1. It walks the ring from the
+// newest entry, comparing lengths and name hashes before bytes.
 func (t *dynamicTable) find(name, value []byte) (pos int, exact bool) {
 	pos = -1
+	if t.n == 0 {
+		return pos, false
+	}
+	h, nl, vl := hashName(name), uint32(len(name)), uint32(len(value))
+	j := t.head + t.n - 1
+	if j >= len(t.ents) {
+		j -= len(t.ents)
+	}
 	for i := 0; i < t.n; i++ {
-		n, v := t.entry(i)
-		if string(n) != string(name) {
+		e := &t.ents[j]
+		if j--; j < 0 {
+			j = len(t.ents) - 1
+		}
+		if e.nameLen != nl || e.nameHash != h {
 			continue
 		}
-		if string(v) == string(value) {
+		b := t.buf[e.off : e.off+e.nameLen+e.valueLen]
+		if string(b[:nl]) != string(name) {
+			continue
+		}
+		if e.valueLen == vl && string(b[nl:]) == string(value) {
 			return i, true
 		}
 		if pos < 0 {
