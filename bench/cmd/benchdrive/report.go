@@ -72,6 +72,7 @@ func renderMarkdown(w io.Writer, r *Results, chart string) {
 	renderIdle(p, r)
 	renderH2(p, r)
 	renderH2Idle(p, r)
+	renderGRPC(p, r)
 	renderEngine(p, r)
 	renderBar(p, r)
 	p("## Chart")
@@ -96,8 +97,8 @@ func renderSetup(p printer, r *Results) {
 	p("## Setup")
 	p("")
 	p("- Machine: %d cores, %s, kernel %s, %s memory.", m.Cores, orDash(m.CPU), orDash(m.Kernel), orDash(m.Memory))
-	p("- Versions: %s, %s, %s, %s, gnet %s, netpoll %s%s.",
-		orDash(v["go"]), orDash(v["nginx"]), orDash(v["haproxy"]), orDash(v["wrk"]), orDash(v["gnet"]), orDash(v["netpoll"]), h2loadVersion(v))
+	p("- Versions: %s, %s, %s, %s, gnet %s, netpoll %s%s%s.",
+		orDash(v["go"]), orDash(v["nginx"]), orDash(v["haproxy"]), orDash(v["wrk"]), orDash(v["gnet"]), orDash(v["netpoll"]), h2loadVersion(v), ghzVersionNote(v))
 	p("- Load average (1, 5, 15 min) at start: %s; at end: %s. Anything above ~0.5 at start is other work sharing these %d cores:"+
 		" compare ratios within this run, not absolute figures across runs.", orDash(m.LoadStart), orDash(m.LoadEnd), m.Cores)
 	if s.Nice != 0 {
@@ -136,6 +137,14 @@ func h2loadVersion(v map[string]string) string {
 		return ""
 	}
 	return ", h2load " + v["h2load"]
+}
+
+// ghzVersionNote is ", ghz VERSION" when the run recorded one.
+func ghzVersionNote(v map[string]string) string {
+	if v["ghz"] == "" {
+		return ""
+	}
+	return ", ghz " + v["ghz"]
 }
 
 func status(t TargetStatus) string {
@@ -437,6 +446,7 @@ func renderCommands(p printer, r *Results) {
 		p("# %s\n%s", run.Scenario, run.Command)
 	}
 	renderH2Commands(p, r)
+	renderGRPCCommands(p, r)
 	for _, mode := range engineModes {
 		if len(r.Engine) > 0 {
 			p("# engine %s\n%s", mode, engineCommands(r.Settings)[mode])
@@ -451,6 +461,7 @@ func renderCommands(p printer, r *Results) {
 		}
 	}
 	failed = append(failed, h2FailedRuns(r)...)
+	failed = append(failed, grpcFailedRuns(r)...)
 	if len(failed) > 0 {
 		p("Failed runs:")
 		p("")
