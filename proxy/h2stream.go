@@ -342,11 +342,16 @@ func (hs *h2Stream) endSent() {
 }
 
 // abort resets a stream whose response has begun.
-func (hs *h2Stream) abort() {
+func (hs *h2Stream) abort() { hs.resetWith(h2.ErrCodeInternal) }
+
+// resetWith resets the stream toward the client with code; the Stream ends
+// it on its side.
+func (hs *h2Stream) resetWith(code h2.ErrCode) {
 	if !hs.reset {
 		hs.reset, hs.ended = true, true
-		hs.conn().Reset(hs.id, h2.ErrCodeInternal)
-		hs.hd.dc.ls.stats.countH2Reset(h2.ErrCodeInternal, false)
+		hs.pend = hs.pend[:0]
+		hs.conn().Reset(hs.id, code)
+		hs.hd.dc.ls.stats.countH2Reset(code, false)
 		hs.hd.flush()
 	}
 }

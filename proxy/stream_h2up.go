@@ -311,7 +311,29 @@ func (s *Stream) onH2Reset(code h2.ErrCode) {
 	if code == h2.ErrCodeRefusedStream && s.up == upHead && !s.respSent && s.bodyBytes == 0 && s.retryRefused() {
 		return
 	}
+	if hs, ok := s.ds.(*h2Stream); ok {
+		// An HTTP/2 client gets the reset itself, with the backend's code
+		// (a gRPC client reads CANCEL after its deadline as
+		// DEADLINE_EXCEEDED); codes about the backend's connection are
+		// velox's business, not the client's: INTERNAL_ERROR.
+		s.logFail(statusOf(failUpstreamReset), failUpstreamReset)
+		s.ls.stats.countStatus(statusOf(failUpstreamReset))
+		s.dropUpstream()
+		hs.resetWith(clientResetCode(code))
+		s.end()
+		return
+	}
 	s.fail(failUpstreamReset)
+}
+
+// clientResetCode is the RST_STREAM code an HTTP/2 client gets for a
+// backend's reset of its stream.
+func clientResetCode(code h2.ErrCode) h2.ErrCode {
+	switch code {
+	case h2.ErrCodeNo, h2.ErrCodeCancel, h2.ErrCodeRefusedStream, h2.ErrCodeEnhanceYourCalm, h2.ErrCodeInadequateSecurity:
+		return code
+	}
+	return h2.ErrCodeInternal
 }
 
 // onH2UpstreamGone: the connection the stream was on (or waited for) closed.
