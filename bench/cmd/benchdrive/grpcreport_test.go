@@ -62,3 +62,28 @@ func TestRenderGRPC(t *testing.T) {
 		}
 	}
 }
+
+// TestRenderBaseRatios: with a velox-base target the report compares it
+// with velox round by round; without one it says nothing.
+func TestRenderBaseRatios(t *testing.T) {
+	r := &Results{Settings: Settings{Scenarios: []string{"get-12b"}},
+		Targets: []TargetStatus{{Name: "velox", Available: true}, {Name: "velox-base", Available: true}}}
+	for round, rates := range [][2]float64{{100, 100}, {90, 100}, {110, 100}} {
+		for i, target := range []string{"velox", "velox-base"} {
+			r.Runs = append(r.Runs, Run{Round: round + 1, Scenario: "get-12b", Target: target, TargetCPU: 0.5,
+				Wrk: WrkResult{RPS: rates[i], P99: time.Millisecond}})
+		}
+	}
+	var b strings.Builder
+	p := func(f string, args ...any) { fmt.Fprintf(&b, f+"\n", args...) }
+	renderBaseRatios(p, r)
+	if want := "| get-12b | 1.00 | 1.00 | 1.00 | 1.00 (0.90–1.10) |"; !strings.Contains(b.String(), want) {
+		t.Errorf("report lacks %q:\n%s", want, b.String())
+	}
+	b.Reset()
+	r.Targets = r.Targets[:1]
+	renderBaseRatios(p, r)
+	if b.Len() != 0 {
+		t.Errorf("without velox-base: %q", b.String())
+	}
+}

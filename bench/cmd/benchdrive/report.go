@@ -69,6 +69,7 @@ func renderMarkdown(w io.Writer, r *Results, chart string) {
 	renderSetup(p, r)
 	renderHTTP(p, r)
 	renderRatios(p, r)
+	renderBaseRatios(p, r)
 	renderIdle(p, r)
 	renderH2(p, r)
 	renderH2Idle(p, r)
@@ -224,6 +225,28 @@ func renderRatios(p printer, r *Results) {
 		p("| %s | %s | %s | %s | %s | %s | %s | %s |", sc, fmtRatio(ratio(v.Rate, n.Rate)), fmtRatio(ratio(v.Rate, h.Rate)),
 			fmtRatio(ratio(v.Rate, g.Rate)), fmtRatio(ratio(v.Rate, d.Rate)),
 			fmtRatio(ratio(v.PerCore, n.PerCore)), fmtRatio(ratio(v.PerCore, h.PerCore)), fmtRatio(ratio(v.P99us, n.P99us)))
+	}
+	p("")
+}
+
+// renderBaseRatios compares velox with velox-base (VELOX_BASE), when the run
+// measured both: a change's before and after, from the same rounds.
+func renderBaseRatios(p printer, r *Results) {
+	if !slices.Contains(r.targetNames(), "velox-base") {
+		return
+	}
+	p("### velox / velox-base")
+	p("")
+	p("velox at this commit over `velox-base` (VELOX_BASE), measured in the same rounds, interleaved. `by round`: the req/s ratio" +
+		" within each round, median (lowest–highest); a regression beyond noise shows as every round below 1.")
+	p("")
+	p("| scenario | req/s | per core | p99 | req/s by round |")
+	p("|---|--:|--:|--:|--:|")
+	rps := func(w WrkResult) float64 { return w.RPS }
+	for _, sc := range r.scenarioNames() {
+		v, b := r.SummarizeRuns(sc, "velox"), r.SummarizeRuns(sc, "velox-base")
+		p("| %s | %s | %s | %s | %s |", sc, fmtRatio(ratio(v.Rate, b.Rate)), fmtRatio(ratio(v.PerCore, b.PerCore)),
+			fmtRatio(ratio(v.P99us, b.P99us)), fmtRange(r.RoundRatios(sc, "velox", "velox-base", rps)))
 	}
 	p("")
 }
