@@ -108,7 +108,22 @@ type BodyScanner struct {
 	done  bool
 	left  int64 // FramingLength: bytes to go; chunked: data bytes left in the chunk
 	chunk chunkState
+
+	// Set by KeepTrailers:
+	keep     bool
+	trailers []byte // the trailer field lines, as received
 }
+
+// KeepTrailers makes Scan and ScanData copy a chunked body's trailer field
+// lines ("name: value" CRLF each, as received and checked) into buf, for
+// Trailers once the body is done (a gateway to HTTP/2 sends them as
+// trailing HEADERS). Call it after Reset; buf is the caller's, to reuse.
+func (s *BodyScanner) KeepTrailers(buf []byte) { s.keep, s.trailers = true, buf[:0] }
+
+// Trailers returns the trailer field lines kept (see KeepTrailers), empty
+// when the body had none; the slice may have grown out of the buffer given
+// to KeepTrailers, so the caller keeps this one for next time.
+func (s *BodyScanner) Trailers() []byte { return s.trailers }
 
 // Reset prepares s for a body with the given framing and length (used only
 // with FramingLength).

@@ -195,3 +195,32 @@ func TestChunkedPipelined(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestKeepTrailers(t *testing.T) {
+	body := "5\r\nhello\r\n0\r\nX-Sum: abc\r\ngrpc-status:  0 \r\n\r\n"
+	for _, cut := range []int{1, 7, 16, 20, 30, len(body) - 1} {
+		var s BodyScanner
+		s.Reset(FramingChunked, 0)
+		s.KeepTrailers(nil)
+		var data []byte
+		_, done1, err1 := s.ScanData([]byte(body[:cut]), func(p []byte) { data = append(data, p...) })
+		n, done, err := s.ScanData([]byte(body[cut:]), func(p []byte) { data = append(data, p...) })
+		if err1 != nil || err != nil || done1 || !done || n != len(body)-cut {
+			t.Fatalf("cut %d: %v %v %v %v %d", cut, err1, err, done1, done, n)
+		}
+		if string(data) != "hello" || string(s.Trailers()) != "X-Sum: abc\r\ngrpc-status:  0 \r\n" {
+			t.Fatalf("cut %d: data %q trailers %q", cut, data, s.Trailers())
+		}
+		var got []string
+		EachTrailer(s.Trailers(), func(n, v []byte) { got = append(got, string(n)+"="+string(v)) })
+		if len(got) != 2 || got[0] != "X-Sum=abc" || got[1] != "grpc-status=0" {
+			t.Fatalf("cut %d: fields %q", cut, got)
+		}
+	}
+	var s BodyScanner // without KeepTrailers nothing is kept
+	s.Reset(FramingChunked, 0)
+	s.Scan([]byte(body))
+	if s.Trailers() != nil {
+		t.Fatalf("kept %q without KeepTrailers", s.Trailers())
+	}
+}

@@ -1,6 +1,7 @@
 package h1
 
 import (
+	"bytes"
 	"math"
 
 	"github.com/velox-proxy/velox/codec"
@@ -64,8 +65,12 @@ func (s *BodyScanner) scanChunked(buf []byte, fn func([]byte)) (int, bool, error
 			}
 			continue
 		}
+		inTrailer := c.st >= csTrailerStart && c.st <= csTrailerLF
 		if err := c.step(buf[i], &s.left); err != nil {
 			return i, false, err
+		}
+		if s.keep && inTrailer && c.st != csEndLF { // field lines, not the final CRLF
+			s.trailers = append(s.trailers, buf[i])
 		}
 		i++
 		if c.st == csDone {
@@ -213,3 +218,22 @@ func (c *chunkState) expectClass(ok bool, next uint8) error {
 	c.st = next
 	return nil
 }
+
+// EachTrailer calls fn for each field line of b, trailer lines as
+// BodyScanner.Trailers keeps them: the name, and the value without the
+// whitespace around it.
+func EachTrailer(b []byte, fn func(name, value []byte)) {
+	for len(b) > 0 {
+		end := bytes.Index(b, crlfBytes)
+		if end < 0 {
+			end = len(b)
+		}
+		line := b[:end]
+		if colon := bytes.IndexByte(line, ':'); colon > 0 {
+			fn(line[:colon], codec.TrimOWS(line[colon+1:]))
+		}
+		b = b[min(end+2, len(b)):]
+	}
+}
+
+var crlfBytes = []byte("\r\n")

@@ -170,6 +170,8 @@ func (fw *forwarder) appendHead(dst []byte) []byte {
 	if fw.o.Via != nil {
 		version := "1.1 "
 		switch {
+		case fw.o.ViaProtocol == "2":
+			version = "2 " // no concatenation on the hot path
 		case fw.o.ViaProtocol != "":
 			version = fw.o.ViaProtocol + " "
 		case fw.minor == 0:

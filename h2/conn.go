@@ -96,7 +96,7 @@ type Conn struct {
 	goAway         goAwayState
 	emptyFrames    int
 	control, reset budget
-	windows        budget // WINDOW_UPDATEs received: windowUpdatesPerData back per DATA frame sent
+	windows        budget // WINDOW_UPDATEs received: paid for by DATA sent (spendWindowUpdate)
 	stats          ConnStats
 }
 
@@ -197,23 +197,29 @@ func (c *Conn) queueControl(n int) error {
 	return nil
 }
 
-// spendWindowUpdate charges a WINDOW_UPDATE to its own budget: a client
-// reading a large response sends one for the stream and one for the
-// connection per read, several per DATA frame we send, which the control
-// budget's one unit back per DATA frame would count as a flood. Each DATA
-// frame sent gives windowUpdatesPerData back (Envoy's
-// max_inbound_window_update_frames_per_data_frame_sent is 10); a peer that
-// sends WINDOW_UPDATEs while we send nothing spends the budget
-// (MaxControlFrames) and gets GOAWAY(ENHANCE_YOUR_CALM).
-func (c *Conn) spendWindowUpdate() error {
+// spendWindowUpdate charges a WINDOW_UPDATE that opens a window by less
+// than windowBytesPerUpdate to a budget of its own. A client reading a
+// large response sends a stream and a connection update every few KiB (Go:
+// every 4 KiB, and after a pause one per read of what it buffered), which
+// a flat charge per frame would count as a flood; an update that gives
+// credit for real data costs nothing (how far it can open a window is
+// bounded by the 2^31-1 limit, section 6.9.1). Updates of a few bytes are
+// the flood: each DATA frame sent gives one unit back per
+// windowBytesPerUpdate bytes it carries, plus one, and a peer that spends
+// the budget (MaxControlFrames) gets GOAWAY(ENHANCE_YOUR_CALM).
+func (c *Conn) spendWindowUpdate(increment uint32) error {
+	if increment >= windowBytesPerUpdate {
+		return nil
+	}
 	if !c.windows.spend() {
 		return c.fail(ErrCodeEnhanceYourCalm)
 	}
 	return nil
 }
 
-// windowUpdatesPerData is how many WINDOW_UPDATEs one DATA frame sent pays for.
-const windowUpdatesPerData = 10
+// windowBytesPerUpdate is how many bytes of DATA sent pay for one
+// WINDOW_UPDATE received.
+const windowBytesPerUpdate = 512
 
 // spendControl charges one control frame to the budget.
 func (c *Conn) spendControl() error {

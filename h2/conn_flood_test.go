@@ -148,14 +148,42 @@ func TestFlood_WindowUpdatesOfAReadingClientAreFree(t *testing.T) {
 	p := newServer(t, &Config{MaxControlFrames: 30})
 	p.feed(headers(1, true, p.req("GET", "/big")))
 	p.c.WriteHeaders(1, &Head{Status: 200}, false)
-	chunk := make([]byte, 1000)
-	for range 500 { // 500 DATA frames, 8 WINDOW_UPDATEs each
+	chunk := make([]byte, 16384)
+	for range 500 { // 500 DATA frames of 16 KiB, a pair of updates per 4 KiB read (as Go's client)
 		if n := p.c.WriteData(1, chunk, false); n != len(chunk) {
 			t.Fatalf("window closed: %d", n)
 		}
 		p.c.ClearOutput()
 		for range 4 {
-			p.feed(wu(1, 250), wu(0, 250))
+			p.feed(wu(1, 4096), wu(0, 4096))
+		}
+	}
+	// After a pause the client reads what it buffered: an update per read,
+	// a burst with no DATA in between.
+	for range 2000 {
+		p.feed(wu(1, 4096), wu(0, 4096))
+	}
+}
+
+// Opening windows a few bytes at a time does not pay: the updates outrun
+// what they let through, and the connection ends.
+func TestFlood_TinyWindowUpdates(t *testing.T) {
+	p := newServer(t, &Config{MaxControlFrames: 30})
+	p.feed(headers(1, true, p.req("GET", "/big")))
+	p.c.WriteHeaders(1, &Head{Status: 200}, false)
+	p.c.WriteData(1, make([]byte, 65535), false) // the initial windows, used up
+	p.c.ClearOutput()
+	for i := 0; ; i++ {
+		if i > 1000 {
+			t.Fatal("a peer opening windows 8 bytes at a time was never stopped")
+		}
+		p.c.WriteData(1, make([]byte, 16), false)
+		p.c.ClearOutput()
+		if _, err := p.c.Feed(append(wu(1, 8), wu(0, 8)...)); err != nil {
+			if err != ConnectionError(ErrCodeEnhanceYourCalm) {
+				t.Fatalf("got %v, want ENHANCE_YOUR_CALM", err)
+			}
+			return
 		}
 	}
 }

@@ -219,7 +219,7 @@ func (c *Conn) onPushPromise(Frame, ErrCode) error { return c.fail(ErrCodeProtoc
 
 // onWindowUpdate: section 6.9.
 func (c *Conn) onWindowUpdate(f Frame, serr ErrCode) error {
-	if err := c.spendWindowUpdate(); err != nil {
+	if err := c.spendWindowUpdate(f.Increment); err != nil {
 		return err
 	}
 	if f.StreamID == 0 {

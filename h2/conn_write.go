@@ -117,7 +117,7 @@ func (c *Conn) WriteData(id uint32, data []byte, endStream bool) (n int) {
 		n += k
 		if k > 0 {
 			c.control.refill()
-			c.windows.refillN(windowUpdatesPerData)
+			c.windows.refillN(1 + k/windowBytesPerUpdate)
 		}
 		if last {
 			if endStream {

@@ -6,9 +6,32 @@
 //
 // Imported by cmd/velox. Read next: server.go (Server, reload, drain),
 // downstream.go (one client connection), stream.go (one request),
-// upstreamside.go (its upstream connection), response.go (the response
-// path), clock.go (timeouts and whom they blame), tunnel.go and upgrade.go
-// (after 101), route.go, filter.go, status.go.
+// downside.go (what a stream needs of its client side), upstreamside.go
+// (an HTTP/1.1 upstream connection), response.go (the response path),
+// flow.go (backpressure), clock.go (timeouts and whom they blame),
+// tunnel.go and upgrade.go (after 101), route.go, filter.go, status.go;
+// for HTTP/2: down_h2.go, h2stream.go, h2clock.go, h2head.go (client
+// side), up_h2.go, stream_h2up.go (backend side), trailers.go.
+//
+// # Protocols on each side
+//
+// One Stream type carries every request, whatever the protocols. Its
+// client side is a downSide: the HTTP/1.1 downConn (one stream at a time)
+// or an h2Stream of an HTTP/2 connection (h2Down, found by the preface on
+// the same listener). Its backend side is an HTTP/1.1 connection from the
+// cluster's pool (Stream.uc; one stream, pooled after it) or a stream of a
+// shared HTTP/2 connection (Stream.hu and Stream.upID; clusters with
+// protocol h2). The stream table is the maps that find a stream from
+// either end: (client connection, stream id) in h2Down.streams (an
+// HTTP/1.1 connection holds its one stream in downConn.st), (backend
+// connection, stream id) in h2Up.streams, and an HTTP/1.1 backend
+// connection in streamTable. Cancelling either side cancels the other.
+//
+// The backend side is not an interface like downSide: the two backend
+// protocols differ in how the response arrives (bytes parsed by
+// response.go for HTTP/1.1, events from h2.Conn for HTTP/2), and the
+// places where the Stream chooses between them are few and marked
+// (s.hu != nil).
 //
 // # Callback points, in order
 //
@@ -49,5 +72,6 @@
 // Bytes read from one side are written to the other from the same buffer.
 // When the writer side queues more than Limits.StreamBuffer bytes, the reader
 // side is paused; OnWritable of the writer resumes it. So a slow client never
-// makes velox buffer a whole response.
+// makes velox buffer a whole response. For HTTP/2 "paused" is a window
+// withheld for that stream only (flow.go has the table).
 package proxy

@@ -163,11 +163,11 @@ func (hd *h2Down) closeAll() {
 }
 
 // OnHeaders starts a request stream, or ends one's body with trailers
-// (which HTTP/1.1 backends do not get: they are dropped).
+// (trailers.go says where they go).
 func (hd *h2Down) OnHeaders(id uint32, h *h2.Head, trailers, endStream bool) {
 	if trailers {
 		if hs := hd.streams[id]; hs != nil {
-			hs.onData(nil, true)
+			hs.onTrailers(h.Fields)
 		}
 		return
 	}

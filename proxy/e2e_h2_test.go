@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httptrace"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -288,5 +289,41 @@ func TestH2UpstreamConnectionShared(t *testing.T) {
 	wg.Wait()
 	if n := conns.Load(); n != 1 {
 		t.Fatalf("the backend saw %d connections for 50 concurrent requests, want 1 shared HTTP/2 connection", n)
+	}
+	if st := tp.Stats().Loops[0].HTTP2; st.UpstreamConns != 1 || st.UpstreamStreams != 50 {
+		t.Fatalf("/stats http2: %d upstream connections and %d streams, want 1 and 50", st.UpstreamConns, st.UpstreamStreams)
+	}
+}
+
+// Expect: 100-continue over HTTP/2: velox answers the 100 itself once the
+// request is routed (as for HTTP/1.1), the client then sends its body, and
+// the backend gets the request without the Expect.
+func TestH2CExpectContinue(t *testing.T) {
+	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		fmt.Fprintf(w, "expect=%q body=%q", r.Header.Get("Expect"), body)
+	})
+	tp := startProxy(t, clusterConfig(o.addr()), 1)
+	var p http.Protocols
+	p.SetUnencryptedHTTP2(true)
+	tr := &http.Transport{Protocols: &p, ExpectContinueTimeout: 30 * time.Second}
+	defer tr.CloseIdleConnections()
+	var got100 atomic.Bool
+	req, _ := http.NewRequest("POST", tp.url("/up"), strings.NewReader("the body"))
+	req.Header.Set("Expect", "100-continue")
+	req = req.WithContext(httptrace.WithClientTrace(req.Context(), &httptrace.ClientTrace{
+		Got100Continue: func() { got100.Store(true) },
+	}))
+	resp, err := (&http.Client{Transport: tr, Timeout: 30 * time.Second}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.ProtoMajor != 2 || !got100.Load() {
+		t.Fatalf("proto %s, got 100: %v", resp.Proto, got100.Load())
+	}
+	if string(body) != `expect="" body="the body"` {
+		t.Fatalf("backend saw %s", body)
 	}
 }

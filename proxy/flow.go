@@ -41,3 +41,7 @@ func (s *Stream) checkDownFull() {
 		s.uc.EC.PauseRead()
 	}
 }
+
+// shiftOut drops the n bytes at the front of a pending buffer that a
+// window took, and returns what is left (in the same storage).
+func shiftOut(pend []byte, n int) []byte { return pend[:copy(pend, pend[n:])] }

@@ -154,7 +154,7 @@ func hopByHop(name []byte) bool {
 	case 2:
 		return codec.EqualFold(name, "te")
 	case 7:
-		return codec.EqualFold(name, "upgrade") || codec.EqualFold(name, "trailer")
+		return codec.EqualFold(name, "upgrade") // Trailer is end to end (RFC 9110 section 6.6.2): it goes on
 	case 10:
 		return codec.EqualFold(name, "connection") || codec.EqualFold(name, "keep-alive")
 	case 16:
@@ -195,4 +195,24 @@ func appendVia(fs []h2.Field, buf []byte, proto string) ([]h2.Field, []byte) {
 	}
 	buf = append(append(append(buf, proto...), ' '), viaName...)
 	return append(kept, h2.Field{Name: nameVia, Value: buf}), buf
+}
+
+// trailerFields parses trailer field lines (HTTP/1.1, as
+// h1.BodyScanner.Trailers keeps them) into HTTP/2 fields pointing into
+// raw; the encoder lower-cases the names and leaves out the fields HTTP/2
+// forbids.
+func trailerFields(dst []h2.Field, raw []byte) []h2.Field {
+	h1.EachTrailer(raw, func(name, value []byte) {
+		dst = append(dst, h2.Field{Name: name, Value: value})
+	})
+	return dst
+}
+
+// appendTrailerLines appends fields as HTTP/1.1 trailer field lines.
+func appendTrailerLines(dst []byte, fields []h2.Field) []byte {
+	for i := range fields {
+		f := &fields[i]
+		dst = append(append(append(append(dst, f.Name...), ": "...), f.Value...), "\r\n"...)
+	}
+	return dst
 }

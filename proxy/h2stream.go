@@ -21,14 +21,15 @@ type h2StreamState struct {
 	id uint32
 	s  *Stream // nil once the Stream ended
 	// Request body:
-	waiting  bool   // no upstream connection yet: body bytes are held
-	held     []byte // body bytes held while waiting (bounded by the stream window)
-	heldEnd  bool
-	paused   bool  // the backend is not taking the body: credit is withheld
-	credit   int   // body bytes forwarded but not yet credited to the client
-	reqEnded bool  // the client's END_STREAM came
-	recv     int64 // body bytes received, and at the last clock tick
-	recvMark int64
+	waiting   bool   // no upstream connection yet: body bytes are held
+	held      []byte // body bytes held while waiting (bounded by the stream window)
+	heldEnd   bool
+	heldTrail bool  // the held body ends with trailers (in the Stream's reqTrail)
+	paused    bool  // the backend is not taking the body: credit is withheld
+	credit    int   // body bytes forwarded but not yet credited to the client
+	reqEnded  bool  // the client's END_STREAM came
+	recv      int64 // body bytes received, and at the last clock tick
+	recvMark  int64
 	// Response:
 	pend     []byte     // body bytes the send window did not take
 	pendEnd  bool       // END_STREAM goes after pend
@@ -102,9 +103,15 @@ func (hs *h2Stream) expectBody(bool) {
 	hs.waiting = false
 	hs.watch()
 	if len(hs.held) > 0 || hs.heldEnd {
-		n, end := len(hs.held), hs.heldEnd
-		hs.held, hs.heldEnd = hs.held[:0], false
-		hs.forward(hs.held[:n], n, end)
+		n, end, trail := len(hs.held), hs.heldEnd, hs.heldTrail
+		hs.held, hs.heldEnd, hs.heldTrail = hs.held[:0], false, false
+		if n > 0 || !trail {
+			hs.forward(hs.held[:n], n, end && !trail)
+		}
+		if trail && hs.s != nil {
+			hs.s.forwardTrailers()
+			hs.hd.flush()
+		}
 	}
 }
 
@@ -124,6 +131,22 @@ func (hs *h2Stream) onData(data []byte, end bool) {
 		return
 	}
 	hs.forward(data, len(data), end)
+}
+
+// onTrailers ends the request body with the client's trailers.
+func (hs *h2Stream) onTrailers(fields []h2.Field) {
+	hs.reqEnded = true
+	s := hs.s
+	if s == nil || s.reqDone {
+		return
+	}
+	s.reqTrail = appendTrailerLines(s.reqTrail[:0], fields)
+	if hs.waiting {
+		hs.heldEnd, hs.heldTrail = true, true
+		return
+	}
+	s.forwardTrailers()
+	hs.hd.flush()
 }
 
 // forward sends body bytes upstream and credits them back to the client
@@ -202,7 +225,7 @@ func (hs *h2Stream) writeHead(s *Stream, body []byte) {
 	}
 	hd.fields, hd.via = appendVia(hd.fields, hd.via, proto)
 	h := h2.Head{Status: s.resp.Status, Fields: hd.fields, ContentLength: -1}
-	if s.headEnds && len(body) == 0 {
+	if s.lastWrite && len(body) == 0 {
 		// Nothing follows the head (HEAD, 204, 304, an empty body, a gRPC
 		// trailers-only answer): END_STREAM on the HEADERS itself.
 		hs.conn().WriteHeaders(hs.id, &h, true)
@@ -217,16 +240,24 @@ func (hs *h2Stream) writeHead(s *Stream, body []byte) {
 	hd.flush()
 }
 
-// writeData sends what the windows allow and keeps the rest pending.
+// writeData sends what the windows allow and keeps the rest pending. When
+// the bytes end the response (Stream.lastWrite), END_STREAM goes on their
+// last frame rather than on an empty one after.
 func (hs *h2Stream) writeData(p []byte) {
+	last := hs.s != nil && hs.s.lastWrite
 	if len(hs.pend) > 0 {
 		hs.pend = append(hs.pend, p...)
+		hs.pendEnd = hs.pendEnd || last
 		return
 	}
-	n := hs.conn().WriteData(hs.id, p, false)
+	n := hs.conn().WriteData(hs.id, p, last)
 	if n < len(p) {
 		hs.pend = append(hs.pend, p[n:]...)
+		hs.pendEnd = hs.pendEnd || last
 		hs.watch()
+	} else if last {
+		hs.endSent()
+		return
 	}
 	hs.hd.flush()
 }
@@ -239,9 +270,7 @@ func (hs *h2Stream) sendPending() {
 	}
 	n := hs.conn().WriteData(hs.id, hs.pend, hs.pendEnd && len(hs.trail) == 0)
 	hs.sent += int64(n)
-	rest := copy(hs.pend, hs.pend[n:])
-	hs.pend = hs.pend[:rest]
-	if rest > 0 {
+	if hs.pend = shiftOut(hs.pend, n); len(hs.pend) > 0 {
 		return
 	}
 	if hs.pendEnd {

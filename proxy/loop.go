@@ -136,27 +136,26 @@ func (ls *loopState) accept(c *eventloop.Conn) eventloop.Handler {
 // of dc whose head was just parsed into ls.req; the head moves into the
 // stream, and the stream's old head storage becomes the loop's parse target.
 func (ls *loopState) getStream(dc *downConn) *Stream {
-	var s *Stream
-	if n := len(ls.free); n > 0 {
-		s, ls.free = ls.free[n-1], ls.free[:n-1]
-	} else {
-		s = newStream(ls)
-	}
-	s.ls, s.ds, s.dc = ls, dc, dc
+	s := ls.takeStream(dc)
+	s.dc = dc
 	s.req, ls.req = ls.req, s.req
 	return s
 }
 
 // getStreamFor takes a stream for an HTTP/2 request stream; its head is
 // built into it by buildRequest.
-func (ls *loopState) getStreamFor(hs *h2Stream) *Stream {
+func (ls *loopState) getStreamFor(hs *h2Stream) *Stream { return ls.takeStream(hs) }
+
+// takeStream takes a stream from the free list (or makes one) for the
+// client side ds.
+func (ls *loopState) takeStream(ds downSide) *Stream {
 	var s *Stream
 	if n := len(ls.free); n > 0 {
 		s, ls.free = ls.free[n-1], ls.free[:n-1]
 	} else {
 		s = newStream(ls)
 	}
-	s.ls, s.ds, s.dc = ls, hs, nil
+	s.ls, s.ds, s.dc = ls, ds, nil
 	return s
 }
 

@@ -10,6 +10,8 @@ import (
 type h2Stats struct {
 	h2Conns      atomic.Uint64     // h2_downstream_connections_total
 	h2Streams    atomic.Uint64     // h2_downstream_streams_total
+	h2UpConns    atomic.Uint64     // h2_upstream_connections_total
+	h2UpStreams  atomic.Uint64     // h2_upstream_streams_total
 	h2ConnErrors atomic.Uint64     // h2_connection_errors_total: GOAWAY with an error sent
 	h2GoAwaysIn  atomic.Uint64     // h2_goaways_received_total
 	h2GoAwaysOut atomic.Uint64     // h2_goaways_sent_total
@@ -22,6 +24,8 @@ type h2Stats struct {
 type H2Stats struct {
 	DownstreamConns  uint64            `json:"downstream_connections_total"`
 	DownstreamStream uint64            `json:"downstream_streams_total"`
+	UpstreamConns    uint64            `json:"upstream_connections_total"`
+	UpstreamStreams  uint64            `json:"upstream_streams_total"`
 	ConnErrors       uint64            `json:"connection_errors_total"`
 	GoAwaysIn        uint64            `json:"goaways_received_total"`
 	GoAwaysOut       uint64            `json:"goaways_sent_total"`
@@ -43,6 +47,8 @@ func (st *h2Stats) snapshot() H2Stats {
 	return H2Stats{
 		DownstreamConns:  st.h2Conns.Load(),
 		DownstreamStream: st.h2Streams.Load(),
+		UpstreamConns:    st.h2UpConns.Load(),
+		UpstreamStreams:  st.h2UpStreams.Load(),
 		ConnErrors:       st.h2ConnErrors.Load(),
 		GoAwaysIn:        st.h2GoAwaysIn.Load(),
 		GoAwaysOut:       st.h2GoAwaysOut.Load(),

@@ -48,6 +48,9 @@ func (s *Stream) onResponseHead(data []byte) (int, bool) {
 	rest := data[n:]
 	s.respBody.Reset(s.resp.Framing, s.resp.ContentLength)
 	s.ds.prepareResponse(s)
+	if s.dechunk && s.dc == nil {
+		s.respBody.KeepTrailers(s.trailBuf) // an HTTP/2 client gets them as trailing HEADERS
+	}
 	if s.dechunk {
 		// The body is decoded as it goes out, after the head: check the
 		// framing of what came with the head first (on a copy of the
@@ -66,7 +69,7 @@ func (s *Stream) onResponseHead(data []byte) (int, bool) {
 		s.fail(failBadResponse) // nothing written downstream yet: a 502
 		return len(data), false
 	}
-	s.headEnds = done
+	s.lastWrite = done
 	s.writeResponseHead(rest[:m])
 	s.afterBodyWrite(done, m < len(rest))
 	return n + m, false
@@ -123,14 +126,30 @@ func (s *Stream) onResponseBody(data []byte) int {
 	if s.dechunk {
 		m, done, err = s.respBody.ScanData(data, s.writeDown)
 	} else if m, done, err = s.respBody.Scan(data); m > 0 {
+		s.lastWrite = done && err == nil
 		s.ds.writeData(data[:m])
 	}
 	if err != nil {
 		s.fail(failBadResponse)
 		return len(data)
 	}
+	if done && s.dechunk && s.dc == nil {
+		s.trailersDown()
+	}
 	s.afterBodyWrite(done, m < len(data))
 	return m
+}
+
+// trailersDown sends the trailers of an HTTP/1.1 backend's chunked
+// response to an HTTP/2 client, as trailing HEADERS.
+func (s *Stream) trailersDown() {
+	t := s.respBody.Trailers()
+	s.trailBuf = t
+	if len(t) == 0 {
+		return
+	}
+	s.trFields = trailerFields(s.trFields[:0], t)
+	s.ds.(*h2Stream).writeTrailers(s.trFields)
 }
 
 // writeDownData writes decoded body data downstream. It is bound once to

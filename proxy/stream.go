@@ -49,6 +49,10 @@ type Stream struct {
 	upFields []h2.Field // the request head's fields
 	xff      []byte     // X-Forwarded-For sent
 	upPend   []byte     // request body bytes the backend's window did not take
+	// Trailers between HTTP/1.1 chunked bodies and HTTP/2 (trailers.go):
+	trailBuf []byte     // the response's, as HTTP/1.1 field lines
+	reqTrail []byte     // the request's, likewise
+	trFields []h2.Field // either, parsed for HTTP/2
 	// Owned by the loop, reset per request:
 	perRequest
 }
@@ -81,7 +85,8 @@ type perRequest struct {
 	headPending bool // head held back to go out in one writev with the body
 	upStalled   bool // the client is paused because the backend is not taking the body
 	sent100     bool // velox answered Expect: 100-continue itself
-	headEnds    bool // nothing follows the response head (HTTP/2 sets END_STREAM on it)
+	lastWrite   bool // the bytes being written end the response (HTTP/2 sets END_STREAM on their frame)
+	upTrail     bool // request trailers wait behind upPend for an HTTP/2 backend
 	clock       streamClock
 	lastActive  int64 // loop time of the last tunnel byte (clockTunnel)
 

@@ -17,14 +17,13 @@ import (
 
 // reasons are the reason phrases of the status line an HTTP/1.1 client
 // gets for a response that came over HTTP/2 (which has none).
-var reasons = func() map[int][]byte {
-	m := map[int][]byte{}
+var reasons = func() (r [600][]byte) {
 	for c := 100; c < 600; c++ {
 		if t := h1.StatusText(c); t != "" {
-			m[c] = []byte(t)
+			r[c] = []byte(t)
 		}
 	}
-	return m
+	return r
 }()
 
 var (
@@ -52,6 +51,9 @@ func (s *Stream) sendHeadH2() {
 		s.ds.requestSent()
 		s.syncBackendClock(true)
 		return
+	}
+	if s.dc != nil && s.req.Framing == h1.FramingChunked {
+		s.reqBody.KeepTrailers(s.reqTrail) // they go on as trailing HEADERS
 	}
 	s.ds.expectBody(true)
 }
@@ -122,7 +124,12 @@ func (s *Stream) onRequestBodyH2(data []byte) (int, bool) {
 		return len(data), false
 	}
 	if done {
-		s.sendUpData(nil, true)
+		if t := s.reqBody.Trailers(); len(t) > 0 {
+			s.reqTrail = t
+			s.sendUpTrailers()
+		} else {
+			s.sendUpData(nil, true)
+		}
 		return n, true
 	}
 	if n > 0 && !s.upStalled {
@@ -179,15 +186,18 @@ func (s *Stream) sendUpPending() {
 	if hu == nil || (len(s.upPend) == 0 && !s.upPendEnd) {
 		return
 	}
-	n := hu.conn.WriteData(s.upID, s.upPend, s.upPendEnd)
-	rest := copy(s.upPend, s.upPend[n:])
-	s.upPend = s.upPend[:rest]
-	if rest > 0 {
+	n := hu.conn.WriteData(s.upID, s.upPend, s.upPendEnd && !s.upTrail)
+	if s.upPend = shiftOut(s.upPend, n); len(s.upPend) > 0 {
 		return
 	}
 	if s.upPendEnd {
 		s.upPendEnd = false
-		s.requestSent()
+		if s.upTrail {
+			s.upTrail = false
+			s.sendUpTrailers()
+		} else {
+			s.requestSent()
+		}
 	}
 	s.upstreamDrained()
 }
@@ -196,7 +206,9 @@ func (s *Stream) sendUpPending() {
 func (s *Stream) onH2Head(h *h2.Head, end bool) {
 	r := &s.resp
 	*r = h1.Response{Headers: r.Headers[:0], Status: h.Status, Minor: 1, KeepAlive: true}
-	r.Reason = reasons[h.Status]
+	if h.Status < len(reasons) {
+		r.Reason = reasons[h.Status]
+	}
 	for i := range h.Fields {
 		r.Headers = append(r.Headers, h1.Header{Name: h.Fields[i].Name, Value: h.Fields[i].Value})
 	}
@@ -227,7 +239,7 @@ func (s *Stream) onH2Head(h *h2.Head, end bool) {
 	}
 	s.ds.prepareResponse(s)
 	s.chunkOut = s.chunkOut && s.dc != nil && !s.dechunk
-	s.headEnds = end
+	s.lastWrite = end
 	s.writeResponseHead(nil)
 	if end {
 		s.endH2Response()
@@ -243,6 +255,7 @@ func (s *Stream) onH2Data(data []byte, end bool) {
 		return
 	}
 	if len(data) > 0 {
+		s.lastWrite = end && !s.chunkOut
 		s.writeBody(data)
 		if s.hu == nil {
 			return // the write failed and ended the stream

@@ -131,6 +131,7 @@ func (p *h2Pool) dial(b *upstream.Backend) (*h2Up, error) {
 		return nil, err
 	}
 	hu.uc = uc
+	p.ls.stats.h2UpConns.Add(1)
 	hu.conn = h2.NewConn(h2.Client, &p.ls.tbl.limits.h2, (*h2UpEvents)(hu))
 	hu.timer.Init(p.ls.loop, hu.onIdleTimer)
 	p.conns[b.Index] = append(p.conns[b.Index], hu)
@@ -171,6 +172,7 @@ func (hu *h2Up) open(s *Stream) {
 	}
 	s.hu, s.upID = hu, id
 	hu.streams[id] = s
+	hu.pool.ls.stats.h2UpStreams.Add(1)
 	hu.idleSince = 0
 	hu.timer.Stop()
 	s.sendHead()

@@ -77,6 +77,7 @@ try:
   curl -i http://%[1]s/web/page      # the first origin only
   curl -i http://%[1]s/admin         # denied by a filter (403)
   curl -i http://%[1]s/old           # redirected by a filter (301)
+  curl -i --http2-prior-knowledge http://%[1]s/api/hello   # the same over HTTP/2 (h2c, same port)
 Ctrl-C drains and exits.
 `, demoListen, origins[0], origins[1])
 }

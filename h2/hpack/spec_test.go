@@ -196,3 +196,33 @@ func TestDecodeC6_ResponsesHuffman(t *testing.T) {
 		  72c1 ab27 0fb5 291f 9587 3160 65c0 03ed 4ee5 b106 3d50 07`, c5Fields3, c5Table3, 215},
 	})
 }
+
+// staticFind agrees with a plain scan of the static table (RFC 7541
+// Appendix A): the first exact entry, else the first entry of the name.
+func TestStaticFindMatchesTable(t *testing.T) {
+	scan := func(name, value string) (int, bool) {
+		first := 0
+		for i, e := range staticTable {
+			if e.name == name {
+				if first == 0 {
+					first = i + 1
+				}
+				if e.value == value {
+					return i + 1, true
+				}
+			}
+		}
+		return first, false
+	}
+	cases := [][2]string{{"x-unknown", ""}, {"", ""}, {":status", "999"}, {"accept-encoding", "br"}, {"www-authenticate", "x"}, {"access-control-allow-origin", "*"}}
+	for _, e := range staticTable {
+		cases = append(cases, [2]string{e.name, e.value}, [2]string{e.name, e.value + "x"})
+	}
+	for _, c := range cases {
+		gi, ge := staticFind([]byte(c[0]), []byte(c[1]))
+		wi, we := scan(c[0], c[1])
+		if gi != wi || ge != we {
+			t.Errorf("staticFind(%q, %q) = %d, %v; want %d, %v", c[0], c[1], gi, ge, wi, we)
+		}
+	}
+}

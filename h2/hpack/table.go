@@ -35,21 +35,36 @@ var staticTable = [...]staticEntry{
 // staticLen is the number of static entries; dynamic indices follow it.
 const staticLen = len(staticTable)
 
-// staticByName maps a name to the index (1-based) of its first static
-// entry; entries sharing a name are adjacent.
-var staticByName = func() map[string]int {
-	m := make(map[string]int, staticLen)
-	for i := staticLen - 1; i >= 0; i-- {
-		m[staticTable[i].name] = i + 1
+// staticByLen lists, by name length, the index of the first entry of each
+// distinct name of that length: a name is found by comparing it with the
+// few names of its length, cheaper than hashing it into a map.
+var staticByLen = func() (t [maxStaticName + 1][]uint8) {
+	for i := 0; i < staticLen; i++ {
+		n := staticTable[i].name
+		if i == 0 || staticTable[i-1].name != n {
+			t[len(n)] = append(t[len(n)], uint8(i+1))
+		}
 	}
-	return m
+	return t
 }()
+
+// maxStaticName is the longest name in the static table.
+const maxStaticName = 27
 
 // staticFind returns the static index of (name, value) if there is one, and
 // otherwise the index of name alone (0 if none), with exact false.
 func staticFind(name, value []byte) (idx int, exact bool) {
-	first, ok := staticByName[string(name)]
-	if !ok {
+	if len(name) > maxStaticName {
+		return 0, false
+	}
+	first := 0
+	for _, i := range staticByLen[len(name)] {
+		if staticTable[i-1].name == string(name) {
+			first = int(i)
+			break
+		}
+	}
+	if first == 0 {
 		return 0, false
 	}
 	for i := first; i <= staticLen && staticTable[i-1].name == string(name); i++ {
