@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # velox side-by-side benchmark (issue 3): `make bench` or ./bench/run.sh.
 #
-# Installs what is missing (nginx, haproxy, wrk, h2load), builds the bench
-# tools and velox, and runs bench/cmd/benchdrive, which starts every server on
-# 127.0.0.1 only, on free ports, pinned with taskset, and writes
+# Installs what is missing (nginx, haproxy, wrk, h2load; ghz for the grpc
+# phase, with go install), builds the bench tools and velox, and runs
+# bench/cmd/benchdrive, which starts every server on 127.0.0.1 only, on free
+# ports, pinned with taskset, and writes
 # bench/results/<date>-<sha>.md (+ .png, .json) and bench/results/latest.md.
 #
 # Environment:
@@ -13,7 +14,9 @@
 #   DURATION=10s     measured time of each run
 #   WARMUP=1s        warm-up before each run
 #   SCENARIOS=       comma-separated subset of get-12b,get-4k,get-64k,conns-1000,post-4k,close-12b
-#   PHASES=http,idle,engine  (also: h2, h2h2, h2idle, the HTTP/2 phases)
+#   PHASES=http,idle,engine  (also: h2, h2h2, h2idle, the HTTP/2 phases, and
+#                    grpc: ghz against a grpc-go server, direct and through
+#                    velox and HAProxy)
 #   IDLE_CONNS=10000 idle connections per target
 #   QUICK=1          smoke test: 1 round of 3 s, 1,000 idle connections
 #   VELOX_BASE=REV   also build velox at git revision REV and measure it as
@@ -108,7 +111,15 @@ ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 # the report then says what could not run.
 mkdir -p "$BIN"
 log "building bench tools"
-go build -o "$BIN/" ./bench/cmd/benchdrive ./bench/cmd/goproxy ./bench/cmd/idleconns ./bench/cmd/echoload
+go build -o "$BIN/" ./bench/cmd/benchdrive ./bench/cmd/goproxy ./bench/cmd/idleconns ./bench/cmd/echoload ./bench/cmd/grpcserve
+# ghz, the gRPC load generator of the grpc phase, pinned, from the module proxy.
+GHZ_VERSION=v0.121.0
+if [[ ,$PHASES, == *,grpc,* ]] && ! go version -m "$BIN/ghz" 2>/dev/null | grep -q "github.com/bojand/ghz[[:space:]]*$GHZ_VERSION"; then
+	log "installing ghz $GHZ_VERSION"
+	if ! GOBIN=$(pwd)/$BIN go install "github.com/bojand/ghz/cmd/ghz@$GHZ_VERSION" 2>"$WORK/ghz-install.log"; then
+		log "ghz does not install (see $WORK/ghz-install.log): the grpc phase will fail"
+	fi
+fi
 if ! go build -o "$BIN/" ./bench/cmd/engineserve 2>"$WORK/engineserve-build.log"; then
 	log "eventloop does not build (see $WORK/engineserve-build.log): yardstick without velox"
 	go build -tags novelox -o "$BIN/" ./bench/cmd/engineserve

@@ -69,6 +69,7 @@ func chartPanels(r *Results) []panel {
 	}
 	units := map[string]string{"echo": "msg/s", "http": "req/s"}
 	ps = append(ps, h2ChartPanels(r)...)
+	ps = append(ps, grpcChartPanels(r)...)
 	if len(r.Engine) > 0 {
 		for _, mode := range engineModes {
 			p := panel{title: titles[mode], unit: units[mode]}

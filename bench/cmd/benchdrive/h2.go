@@ -80,14 +80,20 @@ func startHAProxyH2Up(d *driver, port int) (*proc, error) {
 // startVeloxH2Up runs velox from a config whose one cluster speaks h2c to
 // the h2c origin.
 func startVeloxH2Up(d *driver, port int) (*proc, error) {
+	return d.startVeloxH2To(port, d.h2OriginAddr, "velox-h2up-")
+}
+
+// startVeloxH2To runs velox on port from velox-h2up.yaml.tmpl, its one
+// cluster speaking h2c to upstream; name prefixes its config and log.
+func (d *driver) startVeloxH2To(port int, upstream, name string) (*proc, error) {
 	if _, err := os.Stat(d.veloxBin); err != nil {
 		return nil, fmt.Errorf("no velox binary: %w", err)
 	}
-	cfg := filepath.Join(d.workDir, "velox-h2up-"+strconv.Itoa(port)+".yaml")
-	if err := d.render("velox-h2up.yaml.tmpl", cfg, confData{Listen: addrOf(port), Upstream: d.h2OriginAddr}); err != nil {
+	cfg := filepath.Join(d.workDir, name+strconv.Itoa(port)+".yaml")
+	if err := d.render("velox-h2up.yaml.tmpl", cfg, confData{Listen: addrOf(port), Upstream: upstream}); err != nil {
 		return nil, err
 	}
-	return d.procs.Start("velox-h2up-"+strconv.Itoa(port), cpuTarget, nil,
+	return d.procs.Start(name+strconv.Itoa(port), cpuTarget, nil,
 		d.veloxBin, "-config", cfg, "--loops", "1", "--pin-cpus", strconv.Itoa(cpuTarget))
 }
 

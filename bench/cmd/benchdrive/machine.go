@@ -56,6 +56,9 @@ func versions(binDir string) map[string]string {
 		"kernel":  firstLine(output("uname", "-r")),
 		"h2load":  versionWord(output("h2load", "--version"), "h2load", 1), // "h2load nghttp2/1.52.0"
 	}
+	if g := ghzVersion(binDir); g != "" {
+		v["ghz"] = g
+	}
 	// The module versions compiled into the yardstick binary.
 	for line := range strings.Lines(output("go", "version", "-m", filepath.Join(binDir, "engineserve"))) {
 		f := strings.Fields(line)

@@ -2,7 +2,8 @@
 // writes its report: it starts an nginx origin, each proxy in front of it
 // (velox, nginx, HAProxy, Go's httputil.ReverseProxy) and the origin alone as
 // the ceiling, drives them with wrk in interleaved rounds, measures the
-// resident memory of idle connections, runs the engine yardstick (velox's
+// resident memory of idle connections, measures HTTP/2 (h2load) and gRPC
+// (ghz) through velox and HAProxy, runs the engine yardstick (velox's
 // eventloop, gnet, netpoll), and writes bench/results/<date>-<sha>.md, a PNG
 // chart, the raw JSON and bench/results/latest.md.
 //
@@ -41,8 +42,11 @@ type driver struct {
 	// The h2c origin of the h2h2 phase.
 	h2Origin     *proc
 	h2OriginAddr string
-	maxOthers    float64 // cores other work may use during a run before it is measured again
-	retries      int     // how many times a run is measured again at most
+	// The gRPC server of the grpc phase (grpcserve).
+	grpcServer *proc
+	grpcAddr   string
+	maxOthers  float64 // cores other work may use during a run before it is measured again
+	retries    int     // how many times a run is measured again at most
 	// retryBudget is how many more measurements the phase may spend.
 	retryBudget int
 
@@ -251,6 +255,11 @@ func (d *driver) run(sel []Scenario, phases []string) error {
 	}
 	if want["h2idle"] {
 		if err := d.h2IdlePhase(); err != nil {
+			return err
+		}
+	}
+	if want["grpc"] {
+		if err := d.grpcPhase(); err != nil {
 			return err
 		}
 	}

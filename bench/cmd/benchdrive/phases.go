@@ -202,6 +202,8 @@ func isOK(v any) bool {
 		return r.Err == ""
 	case H2Run:
 		return r.Err == ""
+	case GRPCRun:
+		return r.Err == ""
 	}
 	return false
 }

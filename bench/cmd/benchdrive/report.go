@@ -69,9 +69,11 @@ func renderMarkdown(w io.Writer, r *Results, chart string) {
 	renderSetup(p, r)
 	renderHTTP(p, r)
 	renderRatios(p, r)
+	renderBaseRatios(p, r)
 	renderIdle(p, r)
 	renderH2(p, r)
 	renderH2Idle(p, r)
+	renderGRPC(p, r)
 	renderEngine(p, r)
 	renderBar(p, r)
 	p("## Chart")
@@ -96,8 +98,8 @@ func renderSetup(p printer, r *Results) {
 	p("## Setup")
 	p("")
 	p("- Machine: %d cores, %s, kernel %s, %s memory.", m.Cores, orDash(m.CPU), orDash(m.Kernel), orDash(m.Memory))
-	p("- Versions: %s, %s, %s, %s, gnet %s, netpoll %s%s.",
-		orDash(v["go"]), orDash(v["nginx"]), orDash(v["haproxy"]), orDash(v["wrk"]), orDash(v["gnet"]), orDash(v["netpoll"]), h2loadVersion(v))
+	p("- Versions: %s, %s, %s, %s, gnet %s, netpoll %s%s%s.",
+		orDash(v["go"]), orDash(v["nginx"]), orDash(v["haproxy"]), orDash(v["wrk"]), orDash(v["gnet"]), orDash(v["netpoll"]), h2loadVersion(v), ghzVersionNote(v))
 	p("- Load average (1, 5, 15 min) at start: %s; at end: %s. Anything above ~0.5 at start is other work sharing these %d cores:"+
 		" compare ratios within this run, not absolute figures across runs.", orDash(m.LoadStart), orDash(m.LoadEnd), m.Cores)
 	if s.Nice != 0 {
@@ -136,6 +138,14 @@ func h2loadVersion(v map[string]string) string {
 		return ""
 	}
 	return ", h2load " + v["h2load"]
+}
+
+// ghzVersionNote is ", ghz VERSION" when the run recorded one.
+func ghzVersionNote(v map[string]string) string {
+	if v["ghz"] == "" {
+		return ""
+	}
+	return ", ghz " + v["ghz"]
 }
 
 func status(t TargetStatus) string {
@@ -215,6 +225,28 @@ func renderRatios(p printer, r *Results) {
 		p("| %s | %s | %s | %s | %s | %s | %s | %s |", sc, fmtRatio(ratio(v.Rate, n.Rate)), fmtRatio(ratio(v.Rate, h.Rate)),
 			fmtRatio(ratio(v.Rate, g.Rate)), fmtRatio(ratio(v.Rate, d.Rate)),
 			fmtRatio(ratio(v.PerCore, n.PerCore)), fmtRatio(ratio(v.PerCore, h.PerCore)), fmtRatio(ratio(v.P99us, n.P99us)))
+	}
+	p("")
+}
+
+// renderBaseRatios compares velox with velox-base (VELOX_BASE), when the run
+// measured both: a change's before and after, from the same rounds.
+func renderBaseRatios(p printer, r *Results) {
+	if !slices.Contains(r.targetNames(), "velox-base") {
+		return
+	}
+	p("### velox / velox-base")
+	p("")
+	p("velox at this commit over `velox-base` (VELOX_BASE), measured in the same rounds, interleaved. `by round`: the req/s ratio" +
+		" within each round, median (lowest–highest); a regression beyond noise shows as every round below 1.")
+	p("")
+	p("| scenario | req/s | per core | p99 | req/s by round |")
+	p("|---|--:|--:|--:|--:|")
+	rps := func(w WrkResult) float64 { return w.RPS }
+	for _, sc := range r.scenarioNames() {
+		v, b := r.SummarizeRuns(sc, "velox"), r.SummarizeRuns(sc, "velox-base")
+		p("| %s | %s | %s | %s | %s |", sc, fmtRatio(ratio(v.Rate, b.Rate)), fmtRatio(ratio(v.PerCore, b.PerCore)),
+			fmtRatio(ratio(v.P99us, b.P99us)), fmtRange(r.RoundRatios(sc, "velox", "velox-base", rps)))
 	}
 	p("")
 }
@@ -437,6 +469,7 @@ func renderCommands(p printer, r *Results) {
 		p("# %s\n%s", run.Scenario, run.Command)
 	}
 	renderH2Commands(p, r)
+	renderGRPCCommands(p, r)
 	for _, mode := range engineModes {
 		if len(r.Engine) > 0 {
 			p("# engine %s\n%s", mode, engineCommands(r.Settings)[mode])
@@ -451,6 +484,7 @@ func renderCommands(p printer, r *Results) {
 		}
 	}
 	failed = append(failed, h2FailedRuns(r)...)
+	failed = append(failed, grpcFailedRuns(r)...)
 	if len(failed) > 0 {
 		p("Failed runs:")
 		p("")

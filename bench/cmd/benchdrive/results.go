@@ -24,9 +24,12 @@ type Results struct {
 	H2Targets []TargetStatus `json:"h2_targets,omitempty"`
 	H2Runs    []H2Run        `json:"h2_runs,omitempty"`
 	H2Idle    []IdleResult   `json:"h2_idle,omitempty"`
-	Engines   []EngineStatus `json:"engines"`
-	Engine    []EngineRun    `json:"engine_runs"`
-	Notes     []string       `json:"notes"`
+	// The grpc phase (grpc.go): ghz runs; its targets are in H2Targets
+	// with Phase "grpc".
+	GRPCRuns []GRPCRun      `json:"grpc_runs,omitempty"`
+	Engines  []EngineStatus `json:"engines"`
+	Engine   []EngineRun    `json:"engine_runs"`
+	Notes    []string       `json:"notes"`
 }
 
 // Machine describes where the run happened.
@@ -106,6 +109,25 @@ type H2Run struct {
 	// UnmeasuredFailed are the requests h2load counted failed, errored or
 	// timed out in the warm-up and in attempts measured again: failures
 	// are reported wherever they happened.
+	UnmeasuredFailed int64 `json:"unmeasured_failed,omitempty"`
+}
+
+// GRPCRun is one ghz run of one gRPC scenario against one target.
+type GRPCRun struct {
+	Round    int       `json:"round"`
+	Scenario string    `json:"scenario"`
+	Target   string    `json:"target"` // direct, velox, haproxy
+	Command  string    `json:"command"`
+	Ghz      GhzResult `json:"ghz"`
+	Err      string    `json:"error,omitempty"`
+	// As in Run; the load side is ghz and grpcserve; TargetCPU is 0 for
+	// direct (no proxy).
+	TargetCPU float64 `json:"target_cpu"`
+	LoadCPU   float64 `json:"load_cpu"`
+	Others    float64 `json:"others_cpu"`
+	Attempts  int     `json:"attempts"`
+	// As in H2Run, to grpcserve; -1 for direct.
+	UpstreamConns    int   `json:"upstream_conns"`
 	UnmeasuredFailed int64 `json:"unmeasured_failed,omitempty"`
 }
 
