@@ -83,8 +83,17 @@ func (dc *downConn) sendLocal(s *Stream) { dc.ec.Write(s.out) }
 func (dc *downConn) buffered() int { return dc.ec.Buffered() }
 
 // responseDone decides the connection's fate once the response is queued.
-func (dc *downConn) responseDone(keepAlive bool) {
+// An answer given before the request body was all read (413, a
+// filter's, a backend's early response) closes the connection lingering:
+// the client may still be writing its body, and a close with unread bytes
+// would reset the connection and destroy the answer before it is read.
+func (dc *downConn) responseDone(keepAlive, bodyUnread bool) {
 	if dc.ec.Closed() {
+		return
+	}
+	if !keepAlive && bodyUnread && !dc.peerDone {
+		dc.lingerClose()
+		dc.ec.ResumeRead() // read and drop the rest of the body
 		return
 	}
 	if !keepAlive || dc.peerDone {

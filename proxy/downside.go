@@ -30,15 +30,15 @@ type downSide interface {
 	continue100() // answer Expect: 100-continue
 
 	// Response side.
-	writeInterim(s *Stream)           // a 1xx head in s.resp (not 101, not a second 100)
-	prepareResponse(s *Stream)        // decide framing for s.resp (sets s.dechunk, s.keepAlive, s.status)
-	writeHead(s *Stream, body []byte) // the final head with the first body bytes
-	writeData(p []byte)               // response body bytes, already de-framed when s.dechunk
-	sendLocal(s *Stream)              // velox's own complete response, rendered in s.out
-	buffered() int                    // bytes queued for the client on this stream
-	watchSend()                       // bytes may be queued: time the client (timeouts.send)
-	responseDone(keepAlive bool)      // the whole response is queued
-	abort()                           // cut a response that has begun short
-	closeConn()                       // a filter's CloseConn: drop the client connection
-	streamEnded()                     // the stream is being released
+	writeInterim(s *Stream)                  // a 1xx head in s.resp (not 101, not a second 100)
+	prepareResponse(s *Stream)               // decide framing for s.resp (sets s.dechunk, s.keepAlive, s.status)
+	writeHead(s *Stream, body []byte)        // the final head with the first body bytes
+	writeData(p []byte)                      // response body bytes, already de-framed when s.dechunk
+	sendLocal(s *Stream)                     // velox's own complete response, rendered in s.out
+	buffered() int                           // bytes queued for the client on this stream
+	watchSend()                              // bytes may be queued: time the client (timeouts.send)
+	responseDone(keepAlive, bodyUnread bool) // the whole response is queued; bodyUnread: the request body was not all read
+	abort()                                  // cut a response that has begun short
+	closeConn()                              // a filter's CloseConn: drop the client connection
+	streamEnded()                            // the stream is being released
 }

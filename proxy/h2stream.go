@@ -343,7 +343,7 @@ func (hs *h2Stream) buffered() int { return len(hs.pend) + hs.hd.dc.ec.Buffered(
 
 func (hs *h2Stream) watchSend() { hs.hd.dc.watchSend() }
 
-func (hs *h2Stream) responseDone(bool) { hs.finishResponse() }
+func (hs *h2Stream) responseDone(bool, bool) { hs.finishResponse() }
 
 // finishResponse sends END_STREAM after what is pending.
 func (hs *h2Stream) finishResponse() {

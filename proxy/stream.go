@@ -419,7 +419,7 @@ func (s *Stream) answer(status int, why string, withBackend bool) {
 
 // afterResponse decides the client connection's fate once the response is
 // fully queued downstream.
-func (s *Stream) afterResponse() { s.ds.responseDone(s.keepAlive) }
+func (s *Stream) afterResponse() { s.ds.responseDone(s.keepAlive, !s.reqDone) }
 
 // end releases what the stream holds, runs RequestFinish, and marks it done.
 func (s *Stream) end() {
