@@ -29,6 +29,8 @@ type h2Down struct {
 	fields  []h2.Field  // response fields being encoded
 	via     []byte      // their Via value
 	goaway  bool        // a GOAWAY went out (drain)
+	feeding bool        // inside conn.Feed: a close waits for it to return
+	closed  bool        // the socket closed: events that still come are dropped
 }
 
 var _ h2.Handler = (*h2Down)(nil)
@@ -54,13 +56,20 @@ func (ls *loopState) getH2(dc *downConn) *h2Down {
 		ls.madeH2++
 		hd.conn = h2.NewConn(h2.Server, &ls.tbl.limits.h2, hd)
 	}
-	hd.dc, hd.goaway = dc, false
+	hd.dc, hd.goaway, hd.closed = dc, false, false
+	clear(hd.streams)
 	return hd
 }
 
 // onData feeds the connection's input to the state machine.
 func (hd *h2Down) onData(data []byte) int {
+	hd.feeding = true
 	n, err := hd.conn.Feed(data)
+	hd.feeding = false
+	if hd.closed { // a filter closed the connection while its frames were read
+		hd.dc.ls.freeH2 = append(hd.dc.ls.freeH2, hd)
+		return len(data)
+	}
 	hd.flush()
 	if err != nil {
 		hd.dc.ls.stats.h2ConnErrors.Add(1)
@@ -159,12 +168,18 @@ func (hd *h2Down) closeAll() {
 		}
 		hd.dc.ls.putH2Stream(hs)
 	}
-	hd.dc.ls.freeH2 = append(hd.dc.ls.freeH2, hd)
+	hd.closed = true
+	if !hd.feeding { // else onData gives it back once Feed has returned
+		hd.dc.ls.freeH2 = append(hd.dc.ls.freeH2, hd)
+	}
 }
 
 // OnHeaders starts a request stream, or ends one's body with trailers
 // (trailers.go says where they go).
 func (hd *h2Down) OnHeaders(id uint32, h *h2.Head, trailers, endStream bool) {
+	if hd.closed {
+		return
+	}
 	if trailers {
 		if hs := hd.streams[id]; hs != nil {
 			hs.onTrailers(h.Fields)
@@ -189,6 +204,9 @@ func (hd *h2Down) OnHeaders(id uint32, h *h2.Head, trailers, endStream bool) {
 }
 
 func (hd *h2Down) OnData(id uint32, data []byte, endStream bool) {
+	if hd.closed {
+		return
+	}
 	hs := hd.streams[id]
 	if hs == nil {
 		hd.conn.Consume(id, len(data))
@@ -206,6 +224,7 @@ func (hd *h2Down) OnReset(id uint32, code h2.ErrCode, remote bool) {
 	}
 	hs.reset = true
 	hd.dc.ls.stats.countH2Reset(code, remote)
+	hs.dropBody()
 	if s := hs.s; s != nil {
 		s.cancel()
 	}

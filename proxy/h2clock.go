@@ -70,6 +70,7 @@ func (hs *h2Stream) onTimer() {
 // resetAndCancel resets the stream toward the client and cancels its
 // backend side.
 func (hs *h2Stream) resetAndCancel(code h2.ErrCode) {
+	hs.dropBody()
 	if !hs.reset {
 		hs.reset, hs.ended = true, true
 		hs.conn().Reset(hs.id, code)

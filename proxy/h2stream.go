@@ -83,9 +83,8 @@ func (hs *h2Stream) refuse(err error) {
 	s.Respond(400, "text/plain; charset=utf-8", nil, []byte("velox: "+err.Error()+"\n"))
 	hs.sendLocalOut(s)
 	s.ls.stats.countStatus(400)
-	hs.s = nil
 	s.ls.putStream(s)
-	hs.release()
+	hs.streamEnded() // released once the answer is all out (a closed window may hold it)
 }
 
 func (hs *h2Stream) conn() *h2.Conn { return hs.hd.conn }
@@ -133,6 +132,18 @@ func (hs *h2Stream) onData(data []byte, end bool) {
 	hs.forward(data, len(data), end)
 }
 
+// dropBody gives the client back the flow-control credit of body bytes
+// nobody will take any more (held while waiting, withheld while paused):
+// every byte delivered is credited exactly once, or the connection's
+// window would shrink for good.
+func (hs *h2Stream) dropBody() {
+	if k := hs.credit + len(hs.held); k > 0 && hs.hd != nil {
+		hs.conn().Consume(hs.id, k)
+		hs.hd.flush()
+	}
+	hs.credit, hs.held, hs.heldEnd, hs.heldTrail = 0, hs.held[:0], false, false
+}
+
 // onTrailers ends the request body with the client's trailers.
 func (hs *h2Stream) onTrailers(fields []h2.Field) {
 	hs.reqEnded = true
@@ -159,7 +170,7 @@ func (hs *h2Stream) forward(data []byte, n int, end bool) {
 		hd.flush()
 		return
 	}
-	if hs.paused {
+	if hs.paused && hs.s != nil {
 		hs.credit += n
 		return
 	}
@@ -376,6 +387,7 @@ func (hs *h2Stream) abort() { hs.resetWith(h2.ErrCodeInternal) }
 // resetWith resets the stream toward the client with code; the Stream ends
 // it on its side.
 func (hs *h2Stream) resetWith(code h2.ErrCode) {
+	hs.dropBody()
 	if !hs.reset {
 		hs.reset, hs.ended = true, true
 		hs.pend = hs.pend[:0]
@@ -388,6 +400,7 @@ func (hs *h2Stream) resetWith(code h2.ErrCode) {
 func (hs *h2Stream) closeConn() { hs.hd.dc.ec.Close() }
 
 func (hs *h2Stream) streamEnded() {
+	hs.dropBody()
 	hs.s = nil
 	if hs.ended || hs.reset {
 		hs.release()

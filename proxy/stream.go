@@ -143,6 +143,9 @@ func (s *Stream) Respond(status int, contentType string, headers []head.Field, b
 		s.keepAlive = false // the body was not read: the connection cannot go on
 	}
 	s.out = h1.AppendSimpleResponse(s.out[:0], status, contentType, headers, body, !s.keepAlive)
+	if s.isHead && status >= 200 && status != 204 && status != 304 {
+		s.out = s.out[:len(s.out)-len(body)] // the head a GET would get, Content-Length included, and no body
+	}
 	s.status = status
 	return Responded
 }

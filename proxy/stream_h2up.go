@@ -130,6 +130,12 @@ func (s *Stream) onRequestBodyH2(data []byte) (int, bool) {
 		} else {
 			s.sendUpData(nil, true)
 		}
+		if !s.reqDone && s.hu != nil {
+			// The end waits behind bytes the backend's window has not
+			// taken: the client has sent its whole request all the same,
+			// and what follows it (a pipelined request) waits.
+			s.ds.requestSent()
+		}
 		return n, true
 	}
 	if n > 0 && !s.upStalled {
@@ -195,6 +201,9 @@ func (s *Stream) sendUpPending() {
 		if s.upTrail {
 			s.upTrail = false
 			s.sendUpTrailers()
+			if s.hu == nil {
+				return // the trailers failed and ended the stream
+			}
 		} else {
 			s.requestSent()
 		}
@@ -252,6 +261,7 @@ func (s *Stream) onH2Head(h *h2.Head, end bool) {
 // backend unless the client is slow.
 func (s *Stream) onH2Data(data []byte, end bool) {
 	if s.up != upBody {
+		s.hu.conn.Consume(s.upID, len(data))
 		return
 	}
 	if len(data) > 0 {
@@ -378,6 +388,9 @@ func (s *Stream) retryRefused() bool {
 // ways is reset (CANCEL), so the backend stops working on it.
 func (s *Stream) releaseH2() {
 	hu := s.hu
+	if s.upCredit > 0 && s.upID != 0 {
+		hu.conn.Consume(s.upID, s.upCredit) // the shared connection's window, held for a slow client
+	}
 	if s.upID != 0 && (s.up != upDone || !s.reqDone) {
 		hu.conn.Reset(s.upID, h2.ErrCodeCancel)
 		s.ls.stats.countH2Reset(h2.ErrCodeCancel, false)

@@ -142,7 +142,8 @@ func (p *h2Pool) dial(b *upstream.Backend) (*h2Up, error) {
 func (p *h2Pool) close() {
 	p.closed = true
 	for _, list := range p.conns {
-		for _, hu := range list {
+		// A close runs OnClose, which takes hu out of this very list.
+		for _, hu := range append([]*h2Up(nil), list...) {
 			hu.draining = true
 			if len(hu.streams) == 0 && len(hu.queue) == 0 {
 				hu.uc.EC.Close()
@@ -344,6 +345,10 @@ func (e *h2UpEvents) OnReset(id uint32, code h2.ErrCode, remote bool) {
 	s := hu.streams[id]
 	if s == nil {
 		return
+	}
+	if s.upCredit > 0 {
+		hu.conn.Consume(id, s.upCredit) // the connection's share of the window
+		s.upCredit = 0
 	}
 	hu.pool.ls.stats.countH2Reset(code, remote)
 	delete(hu.streams, id)
