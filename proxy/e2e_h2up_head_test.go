@@ -144,3 +144,32 @@ func TestH2CookiesJoined(t *testing.T) {
 		}
 	})
 }
+
+// Via toward and from an HTTP/2 backend (RFC 9110 section 7.6.3): the
+// request says how it reached velox, the response how it came back.
+func TestH2UpVia(t *testing.T) {
+	o := newH2Origin(t, 0, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Seen-Via", r.Header.Get("Via"))
+		io.WriteString(w, "ok")
+	})
+	tp := startProxy(t, h2ClusterConfig(o.addr()), 1)
+	run(t, func(t *testing.T, m mode) {
+		req, _ := http.NewRequest("GET", tp.url("/v"), nil)
+		req.Header.Set("Via", "1.1 earlier")
+		resp, err := tp.do(m, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		want := "1.1 earlier, 1.1 velox"
+		if m.h2() {
+			want = "1.1 earlier, 2 velox"
+		}
+		if got := resp.Header.Get("X-Seen-Via"); got != want {
+			t.Errorf("the backend saw Via %q, want %q", got, want)
+		}
+		if got := resp.Header.Get("Via"); got != "2 velox" {
+			t.Errorf("the client got Via %q, want \"2 velox\" (the response came over HTTP/2)", got)
+		}
+	})
+}

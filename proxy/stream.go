@@ -48,6 +48,7 @@ type Stream struct {
 	// For an HTTP/2 backend (stream_h2up.go):
 	upFields []h2.Field // the request head's fields
 	xff      []byte     // X-Forwarded-For sent
+	viaUp    []byte     // Via sent
 	upPend   []byte     // request body bytes the backend's window did not take
 	// Trailers between HTTP/1.1 chunked bodies and HTTP/2 (trailers.go):
 	trailBuf []byte     // the response's, as HTTP/1.1 field lines

@@ -98,6 +98,11 @@ func (s *Stream) upstreamHead() h2.Head {
 	}
 	s.xff = append(s.xff, s.ip...)
 	fs = append(fs, h2.Field{Name: nameXFF, Value: s.xff}, h2.Field{Name: nameXFP, Value: schemeHTTP})
+	proto := "1.1" // Via (RFC 9110 section 7.6.3): how the request reached velox
+	if s.dc == nil {
+		proto = "2"
+	}
+	fs, s.viaUp = appendVia(fs, s.viaUp, proto)
 	s.upFields = fs
 	h := h2.Head{Method: r.Method, Path: path, Fields: fs, ContentLength: -1}
 	if string(r.Method) != "CONNECT" {
