@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"github.com/velox-proxy/velox/eventloop"
 	"github.com/velox-proxy/velox/h1"
 	"github.com/velox-proxy/velox/h2"
 )
@@ -89,16 +90,20 @@ func (hd *h2Down) onData(data []byte) int {
 // iteration. Output still waiting from an earlier iteration means a client
 // slow to read: timeouts.send times it.
 func (hd *h2Down) flush() {
-	out := hd.conn.Output()
-	if len(out) == 0 {
-		return
-	}
-	ec := hd.dc.ec
-	if ec.Backlogged() {
+	if hd.dc.ec.Backlogged() && len(hd.conn.Output()) > 0 {
 		hd.dc.watchSend()
 	}
-	ec.Gather(out)
-	hd.conn.ClearOutput()
+	gatherFrames(hd.conn, hd.dc.ec)
+}
+
+// gatherFrames moves the frames c queued into ec's output, which the loop
+// writes with one writev at the end of its iteration (both sides of
+// HTTP/2 flush this way).
+func gatherFrames(c *h2.Conn, ec *eventloop.Conn) {
+	if out := c.Output(); len(out) > 0 {
+		ec.Gather(out)
+		c.ClearOutput()
+	}
 }
 
 // drain starts a graceful GOAWAY (shutdown): streams in flight finish.

@@ -7,9 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/http/httptrace"
 	"strings"
 	"sync"
@@ -256,19 +254,8 @@ func TestH2CClientCancelReachesTheBackend(t *testing.T) {
 // Many streams that arrive while the first HTTP/2 connection to a backend
 // is still connecting wait for it instead of each dialling its own.
 func TestH2UpstreamConnectionShared(t *testing.T) {
-	var conns atomic.Int64
-	o := httptest.NewUnstartedServer(http.HandlerFunc(h2SumHandler))
-	var p http.Protocols
-	p.SetUnencryptedHTTP2(true)
-	o.Config.Protocols = &p
-	o.Config.ConnState = func(_ net.Conn, st http.ConnState) {
-		if st == http.StateNew {
-			conns.Add(1)
-		}
-	}
-	o.Start()
-	defer o.Close()
-	cfg := clusterConfig(o.Listener.Addr().String())
+	o := newH2Origin(t, 0, h2SumHandler)
+	cfg := clusterConfig(o.addr())
 	cfg.Clusters[0].Protocol = "h2"
 	tp := startProxy(t, cfg, 1)
 	c := tp.clientFor(modeH1) // HTTP/1.1: 50 client connections at once, one loop
@@ -287,7 +274,7 @@ func TestH2UpstreamConnectionShared(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if n := conns.Load(); n != 1 {
+	if n := o.conns.Load(); n != 1 {
 		t.Fatalf("the backend saw %d connections for 50 concurrent requests, want 1 shared HTTP/2 connection", n)
 	}
 	if st := tp.Stats().Loops[0].HTTP2; st.UpstreamConns != 1 || st.UpstreamStreams != 50 {

@@ -9,9 +9,7 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/http/httptrace"
 	"net/textproto"
 	"strings"
@@ -24,12 +22,8 @@ import (
 )
 
 // h2Origin is an origin speaking only h2c (prior knowledge), counting its
-// connections like origin.
-type h2Origin struct {
-	*httptest.Server
-	conns atomic.Int64 // connections accepted
-	open  atomic.Int64 // connections open now
-}
+// connections and requests like any origin.
+type h2Origin = origin
 
 // newH2Origin starts an h2c origin; maxStreams > 0 is the
 // MAX_CONCURRENT_STREAMS it advertises (0: the Go default, 250).
@@ -45,26 +39,13 @@ func newH2Origin(t *testing.T, maxStreams int, h http.HandlerFunc) *h2Origin {
 // newH2OriginWith is newH2Origin with its server configured by conf.
 func newH2OriginWith(t *testing.T, conf func(*http.Server), h http.HandlerFunc) *h2Origin {
 	t.Helper()
-	o := &h2Origin{Server: httptest.NewUnstartedServer(h)}
-	var p http.Protocols
-	p.SetUnencryptedHTTP2(true)
-	o.Config.Protocols = &p
-	conf(o.Config)
-	o.Config.ConnState = func(c net.Conn, s http.ConnState) {
-		switch s {
-		case http.StateNew:
-			o.conns.Add(1)
-			o.open.Add(1)
-		case http.StateClosed, http.StateHijacked:
-			o.open.Add(-1)
-		}
-	}
-	o.Start()
-	t.Cleanup(o.Close)
-	return o
+	return newOriginWith(t, "", func(s *http.Server) {
+		var p http.Protocols
+		p.SetUnencryptedHTTP2(true)
+		s.Protocols = &p
+		conf(s)
+	}, h)
 }
-
-func (o *h2Origin) addr() string { return o.Listener.Addr().String() }
 
 // h2ClusterConfig is clusterConfig with the cluster speaking h2 to addr.
 func h2ClusterConfig(addr string) *config.Config {

@@ -105,7 +105,7 @@ func (hs *h2Stream) expectBody(bool) {
 		n, end, trail := len(hs.held), hs.heldEnd, hs.heldTrail
 		hs.held, hs.heldEnd, hs.heldTrail = hs.held[:0], false, false
 		if n > 0 || !trail {
-			hs.forward(hs.held[:n], n, end && !trail)
+			hs.forward(hs.held[:n], end && !trail)
 		}
 		if trail && hs.s != nil {
 			hs.s.forwardTrailers()
@@ -129,7 +129,7 @@ func (hs *h2Stream) onData(data []byte, end bool) {
 		hs.heldEnd = hs.heldEnd || end
 		return
 	}
-	hs.forward(data, len(data), end)
+	hs.forward(data, end)
 }
 
 // dropBody gives the client back the flow-control credit of body bytes
@@ -137,9 +137,8 @@ func (hs *h2Stream) onData(data []byte, end bool) {
 // every byte delivered is credited exactly once, or the connection's
 // window would shrink for good.
 func (hs *h2Stream) dropBody() {
-	if k := hs.credit + len(hs.held); k > 0 && hs.hd != nil {
-		hs.conn().Consume(hs.id, k)
-		hs.hd.flush()
+	if hs.hd != nil {
+		hs.giveBack(hs.credit + len(hs.held))
 	}
 	hs.credit, hs.held, hs.heldEnd, hs.heldTrail = 0, hs.held[:0], false, false
 }
@@ -162,20 +161,28 @@ func (hs *h2Stream) onTrailers(fields []h2.Field) {
 
 // forward sends body bytes upstream and credits them back to the client
 // unless the backend is not keeping up.
-func (hs *h2Stream) forward(data []byte, n int, end bool) {
+func (hs *h2Stream) forward(data []byte, end bool) {
 	hd, id := hs.hd, hs.id
 	hs.s.forwardBody(data, end)
 	if hs.hd == nil { // forwarding ended the stream (413): the connection's credit only
-		hd.conn.Consume(id, n)
+		hd.conn.Consume(id, len(data))
 		hd.flush()
 		return
 	}
 	if hs.paused && hs.s != nil {
-		hs.credit += n
+		hs.credit += len(data)
 		return
 	}
-	hs.conn().Consume(hs.id, n)
-	hs.hd.flush()
+	hs.giveBack(len(data))
+}
+
+// giveBack credits n body bytes back to the client (WINDOW_UPDATE once
+// enough have come together).
+func (hs *h2Stream) giveBack(n int) {
+	if n > 0 {
+		hs.conn().Consume(hs.id, n)
+		hs.hd.flush()
+	}
 }
 
 func (hs *h2Stream) bodyProgress() { hs.watch() }
@@ -185,11 +192,8 @@ func (hs *h2Stream) pauseBody() { hs.paused = true }
 func (hs *h2Stream) resumeBody() {
 	hs.paused = false
 	hs.watch()
-	if hs.credit > 0 {
-		hs.conn().Consume(hs.id, hs.credit)
-		hs.credit = 0
-		hs.hd.flush()
-	}
+	hs.giveBack(hs.credit)
+	hs.credit = 0
 }
 
 func (hs *h2Stream) requestSent() {}

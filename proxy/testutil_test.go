@@ -32,6 +32,13 @@ func newOrigin(t *testing.T, h http.HandlerFunc) *origin {
 // that cannot listen there is skipped.
 func newOriginAt(t *testing.T, addr string, h http.HandlerFunc) *origin {
 	t.Helper()
+	return newOriginWith(t, addr, nil, h)
+}
+
+// newOriginWith is newOriginAt with its http.Server configured by conf
+// (nil: as it comes) before it starts.
+func newOriginWith(t *testing.T, addr string, conf func(*http.Server), h http.HandlerFunc) *origin {
+	t.Helper()
 	o := &origin{}
 	o.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		o.reqs.Add(1)
@@ -44,6 +51,9 @@ func newOriginAt(t *testing.T, addr string, h http.HandlerFunc) *origin {
 		}
 		o.Listener.Close()
 		o.Listener = ln
+	}
+	if conf != nil {
+		conf(o.Config)
 	}
 	o.Config.ConnState = func(c net.Conn, s http.ConnState) {
 		switch s {

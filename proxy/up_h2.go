@@ -185,10 +185,7 @@ func (hu *h2Up) flush() {
 	if hu.feeding {
 		return
 	}
-	if out := hu.conn.Output(); len(out) > 0 {
-		hu.uc.EC.Gather(out) // one writev at the end of the loop's iteration
-		hu.conn.ClearOutput()
-	}
+	gatherFrames(hu.conn, hu.uc.EC)
 }
 
 // openQueued opens streams for queued requests while the backend allows.
