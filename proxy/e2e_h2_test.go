@@ -251,37 +251,6 @@ func TestH2CClientCancelReachesTheBackend(t *testing.T) {
 	}
 }
 
-// Many streams that arrive while the first HTTP/2 connection to a backend
-// is still connecting wait for it instead of each dialling its own.
-func TestH2UpstreamConnectionShared(t *testing.T) {
-	o := newH2Origin(t, 0, h2SumHandler)
-	cfg := clusterConfig(o.addr())
-	cfg.Clusters[0].Protocol = "h2"
-	tp := startProxy(t, cfg, 1)
-	c := tp.clientFor(modeH1) // HTTP/1.1: 50 client connections at once, one loop
-	var wg sync.WaitGroup
-	for i := 0; i < 50; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			resp, err := c.Get(tp.url("/x"))
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-		}()
-	}
-	wg.Wait()
-	if n := o.conns.Load(); n != 1 {
-		t.Fatalf("the backend saw %d connections for 50 concurrent requests, want 1 shared HTTP/2 connection", n)
-	}
-	if st := tp.Stats().Loops[0].HTTP2; st.UpstreamConns != 1 || st.UpstreamStreams != 50 {
-		t.Fatalf("/stats http2: %d upstream connections and %d streams, want 1 and 50", st.UpstreamConns, st.UpstreamStreams)
-	}
-}
-
 // Expect: 100-continue over HTTP/2: velox answers the 100 itself once the
 // request is routed (as for HTTP/1.1), the client then sends its body, and
 // the backend gets the request without the Expect.

@@ -467,6 +467,9 @@ func TestH2UpColdBurst(t *testing.T) {
 	if n := o.conns.Load(); n != 1 {
 		t.Fatalf("origin saw %d connections, want 1", n)
 	}
+	if st := tp.Stats().Loops[0].HTTP2; st.UpstreamConns != 1 || st.UpstreamStreams != 50 {
+		t.Fatalf("/stats http2: %d upstream connections and %d streams, want 1 and 50", st.UpstreamConns, st.UpstreamStreams)
+	}
 }
 
 // TestH2UpLoops: with two loops, each has its own connection to the
