@@ -14,8 +14,8 @@
 // The contract between codecs and the proxy core is not here but in the
 // proxy package, which owns the stream table: downside.go (what a stream
 // needs of its client side: HTTP/1.1 in down_h1.go, HTTP/2 in
-// h2stream.go) and the upstream sessions (upstreamside.go for HTTP/1.1,
-// up_h2.go for HTTP/2).
+// h2stream.go) and upside.go (what it needs of its backend side: HTTP/1.1
+// in up_h1.go, HTTP/2 in stream_h2up.go and up_h2.go).
 //
 // Imported by h1, h2 and head. Read next: bytes.go (ASCII case folding, OWS,
 // list elements, decimal and hex numbers with overflow checks, token chars).

@@ -35,7 +35,7 @@ const (
 
 // backendOwes reports whether the backend is the side the stream waits for.
 func (s *Stream) backendOwes() bool {
-	if s.uc == nil && s.hu == nil {
+	if s.upside() == nil {
 		return false
 	}
 	switch s.up {

@@ -6,8 +6,9 @@
 //
 // Imported by cmd/velox. Read next: server.go (Server, reload, drain),
 // downstream.go (one client connection), stream.go (one request),
-// downside.go (what a stream needs of its client side), upstreamside.go
-// (an HTTP/1.1 upstream connection), response.go (the response path),
+// downside.go (what a stream needs of its client side), upside.go (what
+// it needs of its backend side), up_h1.go (an HTTP/1.1 upstream
+// connection), response.go (its response path),
 // flow.go (backpressure), clock.go (timeouts and whom they blame),
 // tunnel.go and upgrade.go (after 101), route.go, filter.go, status.go;
 // for HTTP/2: down_h2.go, h2stream.go, h2clock.go, h2head.go (client
@@ -18,20 +19,23 @@
 // One Stream type carries every request, whatever the protocols. Its
 // client side is a downSide: the HTTP/1.1 downConn (one stream at a time)
 // or an h2Stream of an HTTP/2 connection (h2Down, found by the preface on
-// the same listener). Its backend side is an HTTP/1.1 connection from the
-// cluster's pool (Stream.uc; one stream, pooled after it) or a stream of a
-// shared HTTP/2 connection (Stream.hu and Stream.upID; clusters with
-// protocol h2). The stream table is the maps that find a stream from
+// the same listener). Its backend side is an upSide: an HTTP/1.1
+// connection from the cluster's pool (upH1 over Stream.uc; one stream,
+// pooled after it) or a stream of a shared HTTP/2 connection (upH2 over
+// Stream.hu and Stream.upID; clusters with protocol h2). Both sides call
+// the core back with the same events (upside.go has the list), so
+// filters, routing, clocks, backpressure and retries are one code for all
+// four pairings. The stream table is the maps that find a stream from
 // either end: (client connection, stream id) in h2Down.streams (an
 // HTTP/1.1 connection holds its one stream in downConn.st), (backend
 // connection, stream id) in h2Up.streams, and an HTTP/1.1 backend
 // connection in streamTable. Cancelling either side cancels the other.
 //
-// The backend side is not an interface like downSide: the two backend
-// protocols differ in how the response arrives (bytes parsed by
-// response.go for HTTP/1.1, events from h2.Conn for HTTP/2), and the
-// places where the Stream chooses between them are few and marked
-// (s.hu != nil).
+// What stays protocol-specific on the backend side is how the response
+// arrives: bytes parsed by response.go for HTTP/1.1 (passed through with
+// their framing when the client speaks HTTP/1.1 too, the fast path),
+// events from h2.Conn for HTTP/2 (stream_h2up.go); and the tunnel after
+// 101 (tunnel.go), which only HTTP/1.1 has.
 //
 // # Callback points, in order
 //

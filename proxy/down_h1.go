@@ -70,9 +70,7 @@ func (dc *downConn) prepareResponse(s *Stream) {
 	closeAfter := !s.keepAlive || s.resp.Framing == h1.FramingClose || s.dechunk
 	s.keepAlive = !closeAfter
 	o := h1.WriteOptions{Via: viaName, Close: closeAfter, KeepAlive: !closeAfter && s.req.Minor == 0}
-	if s.hu != nil {
-		o.ViaProtocol = "2" // the response came over HTTP/2
-	}
+	o.ViaProtocol = s.upProtocol() // "2" when the response came over HTTP/2
 	s.out = h1.AppendResponseHead(s.out[:0], &s.resp, &o)
 	s.status = s.resp.Status
 }

@@ -92,7 +92,7 @@ func hangCheck(t *testing.T, tp *testProxy, what string) {
 
 // TestH2ReviewPipelinedAfterPendingBodyH2Up: an HTTP/1.1 client's body that
 // the HTTP/2 backend's window does not take, followed in the same read by
-// a pipelined request, spins the loop forever (onRequestBodyH2 returns
+// a pipelined request, spins the loop forever (upH2.takeBody returns
 // (0, true) in stReqBody).
 func TestH2ReviewPipelinedAfterPendingBodyH2Up(t *testing.T) {
 	addr := tinyWindowOrigin(t)
@@ -160,7 +160,7 @@ func TestH2ReviewReloadTwoIdleH2Conns(t *testing.T) {
 
 // TestH2ReviewUpCreditLost: an HTTP/2 client whose window holds the response
 // back (velox pauses the HTTP/2 backend, withholding its credit in
-// upCredit) while the backend ends the response: releaseH2 drops upCredit
+// upCredit) while the backend ends the response: upH2.release drops upCredit
 // without Consume, so the shared upstream connection's receive window
 // shrinks for good, and after a few such responses every stream on it
 // stalls.

@@ -19,29 +19,6 @@ package proxy
 // overLimit reports whether n queued bytes are more than a stream may queue.
 func (s *Stream) overLimit(n int) bool { return n > s.tbl.limits.streamBuffer }
 
-// upBuffered is what is queued toward the backend for this stream.
-func (s *Stream) upBuffered() int {
-	switch {
-	case s.hu != nil:
-		return len(s.upPend)
-	case s.uc != nil:
-		return s.uc.EC.Buffered()
-	}
-	return 0
-}
-
-// checkDownFull pauses the backend when the client side has too much
-// queued (an HTTP/2 backend's credit is then held back in onH2Data).
-func (s *Stream) checkDownFull() {
-	if s.upPaused || !s.overLimit(s.ds.buffered()) {
-		return
-	}
-	s.upPaused = true
-	if s.uc != nil {
-		s.uc.EC.PauseRead()
-	}
-}
-
 // shiftOut drops the n bytes at the front of a pending buffer that a
 // window took, and returns what is left (in the same storage).
 func shiftOut(pend []byte, n int) []byte { return pend[:copy(pend, pend[n:])] }

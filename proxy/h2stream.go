@@ -234,9 +234,9 @@ func (hs *h2Stream) prepareResponse(s *Stream) {
 func (hs *h2Stream) writeHead(s *Stream, body []byte) {
 	hd := hs.hd
 	hd.fields = responseFields(hd.fields[:0], s.resp.Headers)
-	proto := "1.1"
-	if s.hu != nil {
-		proto = "2"
+	proto := s.upProtocol()
+	if proto == "" {
+		proto = "1.1"
 	}
 	hd.fields, hd.via = appendVia(hd.fields, hd.via, proto)
 	h := h2.Head{Status: s.resp.Status, Fields: hd.fields, ContentLength: -1}

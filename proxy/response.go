@@ -2,6 +2,10 @@ package proxy
 
 import "github.com/velox-proxy/velox/h1"
 
+// The response half of an HTTP/1.1 backend (upH1): bytes from its socket,
+// parsed into Stream.resp and forwarded; to an HTTP/1.1 client with their
+// framing as they came (the fast path), to an HTTP/2 client de-chunked.
+
 // onResponseData handles bytes from the upstream connection.
 func (s *Stream) onResponseData(data []byte) int {
 	consumed := 0

@@ -291,7 +291,7 @@ func (s *Stream) prepareHead() {
 		}
 	}
 	if s.cs.h2 != nil {
-		return // sendHeadH2 maps the head when the stream is open
+		return // upH2.sendHead maps the head when the stream is open
 	}
 	o := h1.WriteOptions{ForwardedFor: s.ip, ForwardedProto: protoHTTP, Via: viaName}
 	if s.dc == nil {
@@ -315,45 +315,26 @@ func idempotent(m []byte) bool {
 	return false
 }
 
-// onRequestBody forwards request body bytes upstream.
+// onRequestBody forwards an HTTP/1.1 client's body bytes (framed as it
+// sent them) to the backend side.
 func (s *Stream) onRequestBody(data []byte) (int, bool) {
-	if s.cs.h2 != nil {
-		return s.onRequestBodyH2(data)
-	}
-	n, done, err := s.reqBody.Scan(data)
-	if err != nil {
-		// Broken body framing: 400 unless the backend already answered.
-		s.ls.stats.badRequests.Add(1)
-		status, reason := requestErrorStatus(err)
-		s.abortWith(status, reason)
+	us := s.upside()
+	if us == nil {
 		return len(data), false
 	}
-	s.bodyBytes += int64(n)
+	return us.takeBody(data)
+}
+
+// bodyTooLarge answers 413 to a body over limits.max_body_bytes that had
+// no Content-Length to refuse it by (the backend side is cut).
+func (s *Stream) bodyTooLarge() bool {
 	if max := s.tbl.limits.maxBody; max > 0 && s.bodyBytes > max {
 		s.keepAlive = false
 		s.ls.stats.badRequests.Add(1)
 		s.abortWith(413, "request body too large")
-		return len(data), false
+		return true
 	}
-	if s.headPending {
-		s.headPending = false
-		s.uc.EC.Writev(s.head, data[:n])
-	} else if n > 0 {
-		s.uc.EC.Write(data[:n])
-	}
-	if s.uc == nil {
-		return len(data), false // the upstream side is gone
-	}
-	if done {
-		s.requestSent()
-		return n, true
-	}
-	if s.overLimit(s.upBuffered()) {
-		s.stallBody()
-	} else if n > 0 {
-		s.ds.bodyProgress()
-	}
-	return n, false
+	return false
 }
 
 // requestSent: the whole request is written upstream; from now on the
@@ -466,43 +447,18 @@ func (s *Stream) cancel() {
 }
 
 // forwardBody sends request body bytes that an HTTP/2 client sent (already
-// de-framed) to the HTTP/1.1 backend: as they are when the length is
-// known, else chunk-encoded (buildRequest added Transfer-Encoding). end
-// says the client's END_STREAM came with them.
+// de-framed) to the backend side. end says the client's END_STREAM came
+// with them.
 func (s *Stream) forwardBody(p []byte, end bool) {
-	if s.reqDone || (s.uc == nil && s.hu == nil) {
+	us := s.upside()
+	if s.reqDone || us == nil {
 		return
 	}
 	s.bodyBytes += int64(len(p))
 	if s.bodyTooLarge() {
 		return
 	}
-	if s.hu != nil {
-		s.sendUpData(p, end)
-		return
-	}
-	ec := s.uc.EC
-	if s.req.Framing == h1.FramingChunked {
-		if len(p) > 0 {
-			s.scratch = h1.AppendChunkHeader(s.scratch[:0], len(p))
-			ec.Writev(s.scratch, p, crlf)
-		}
-		if end {
-			ec.Write(lastChunk)
-		}
-	} else if len(p) > 0 {
-		ec.Write(p)
-	}
-	if s.uc == nil {
-		return // the write failed and closed it
-	}
-	if end {
-		s.requestSent()
-		return
-	}
-	if s.overLimit(s.upBuffered()) {
-		s.stallBody()
-	}
+	us.sendData(p, end)
 }
 
 var (

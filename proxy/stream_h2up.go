@@ -35,9 +35,16 @@ var (
 	valueTrailers = []byte("trailers")
 )
 
-// sendHeadH2 sends the request head as HEADERS (END_STREAM when there is no
+// upH2 is the stream's side of an HTTP/2 backend: a stream (Stream.hu,
+// Stream.upID) of a connection that many streams share.
+type upH2 Stream
+
+var _ upSide = (*upH2)(nil)
+
+// sendHead sends the request head as HEADERS (END_STREAM when there is no
 // body) and lets the body follow.
-func (s *Stream) sendHeadH2() {
+func (u *upH2) sendHead() {
+	s := (*Stream)(u)
 	s.up = upHead
 	s.backend.CountRequest()
 	h := s.upstreamHead()
@@ -111,9 +118,10 @@ func (s *Stream) upstreamHead() h2.Head {
 	return h
 }
 
-// onRequestBodyH2 forwards an HTTP/1.1 client's body to an HTTP/2 backend,
+// takeBody forwards an HTTP/1.1 client's body to an HTTP/2 backend,
 // de-framed (chunked coding removed) as DATA.
-func (s *Stream) onRequestBodyH2(data []byte) (int, bool) {
+func (u *upH2) takeBody(data []byte) (int, bool) {
+	s := (*Stream)(u)
 	n, done, err := s.reqBody.ScanData(data, s.writeUp)
 	if err != nil {
 		s.ls.stats.badRequests.Add(1)
@@ -131,9 +139,9 @@ func (s *Stream) onRequestBodyH2(data []byte) (int, bool) {
 	if done {
 		if t := s.reqBody.Trailers(); len(t) > 0 {
 			s.reqTrail = t
-			s.sendUpTrailers()
+			u.sendTrailers()
 		} else {
-			s.sendUpData(nil, true)
+			u.sendData(nil, true)
 		}
 		if !s.reqDone && s.hu != nil {
 			// The end waits behind bytes the backend's window has not
@@ -149,24 +157,13 @@ func (s *Stream) onRequestBodyH2(data []byte) (int, bool) {
 	return n, false
 }
 
-// bodyTooLarge answers 413 to a body over limits.max_body_bytes that had
-// no Content-Length to refuse it by (the upstream stream is reset).
-func (s *Stream) bodyTooLarge() bool {
-	if max := s.tbl.limits.maxBody; max > 0 && s.bodyBytes > max {
-		s.keepAlive = false
-		s.ls.stats.badRequests.Add(1)
-		s.abortWith(413, "request body too large")
-		return true
-	}
-	return false
-}
-
 // writeUpData is bound once to Stream.writeUp (no allocation per call).
-func (s *Stream) writeUpData(p []byte) { s.sendUpData(p, false) }
+func (s *Stream) writeUpData(p []byte) { (*upH2)(s).sendData(p, false) }
 
-// sendUpData queues request body bytes on the upstream stream within its
+// sendData queues request body bytes on the upstream stream within its
 // windows; what they do not take waits in upPend, and the client is paused.
-func (s *Stream) sendUpData(p []byte, end bool) {
+func (u *upH2) sendData(p []byte, end bool) {
+	s := (*Stream)(u)
 	hu := s.hu
 	if hu == nil || s.reqDone {
 		return
@@ -205,7 +202,7 @@ func (s *Stream) sendUpPending() {
 		s.upPendEnd = false
 		if s.upTrail {
 			s.upTrail = false
-			s.sendUpTrailers()
+			(*upH2)(s).sendTrailers()
 			if s.hu == nil {
 				return // the trailers failed and ended the stream
 			}
@@ -214,6 +211,27 @@ func (s *Stream) sendUpPending() {
 		}
 	}
 	s.upstreamDrained()
+}
+
+// sendTrailers ends the request with trailing HEADERS, after the body
+// bytes the backend's window has not taken yet.
+func (u *upH2) sendTrailers() {
+	s := (*Stream)(u)
+	hu := s.hu
+	if hu == nil || s.reqDone {
+		return
+	}
+	if len(s.upPend) > 0 || s.upPendEnd {
+		s.upTrail, s.upPendEnd = true, true
+		return
+	}
+	s.trFields = trailerFields(s.trFields[:0], s.reqTrail)
+	if err := hu.conn.WriteTrailers(s.upID, s.trFields); err != nil {
+		s.fail(failUpstreamReset)
+		return
+	}
+	hu.flush()
+	s.requestSent()
 }
 
 // onH2Head takes the backend's response head into s.resp and sends it on.
@@ -389,9 +407,26 @@ func (s *Stream) retryRefused() bool {
 	return true
 }
 
-// releaseH2 leaves the upstream stream: a stream that did not end both
-// ways is reset (CANCEL), so the backend stops working on it.
-func (s *Stream) releaseH2() {
+func (u *upH2) buffered() int { return len(u.upPend) }
+
+// pauseResponse: nothing to do now; onH2Data holds the credit of what
+// comes while s.upPaused, so the backend's window for this stream closes.
+func (u *upH2) pauseResponse() {}
+
+// resumeResponse credits back what was held while paused.
+func (u *upH2) resumeResponse() {
+	u.hu.conn.Consume(u.upID, u.upCredit)
+	u.upCredit = 0
+	u.hu.flush()
+}
+
+func (u *upH2) protocol() string { return "2" }
+
+// release leaves the upstream stream (reuse means nothing here: the
+// connection is shared): a stream that did not end both ways is reset
+// (CANCEL), so the backend stops working on it.
+func (u *upH2) release(bool) {
+	s := (*Stream)(u)
 	hu := s.hu
 	if s.upCredit > 0 && s.upID != 0 {
 		hu.conn.Consume(s.upID, s.upCredit) // the shared connection's window, held for a slow client

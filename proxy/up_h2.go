@@ -176,7 +176,7 @@ func (hu *h2Up) open(s *Stream) {
 	hu.pool.ls.stats.h2UpStreams.Add(1)
 	hu.idleSince = 0
 	hu.timer.Stop()
-	s.sendHead()
+	(*upH2)(s).sendHead()
 }
 
 // flush moves queued frames to the socket: at once, or at the end of Feed
