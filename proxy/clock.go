@@ -39,6 +39,10 @@ func (s *Stream) backendOwes() bool {
 		return false
 	}
 	switch s.up {
+	case upDialling:
+		// Queued for a stream of an HTTP/2 connection (its dial, or the
+		// backend's MAX_CONCURRENT_STREAMS): the backend holds it up.
+		return s.hu != nil
 	case upHead:
 		return s.reqDone || s.upStalled
 	case upBody:

@@ -10,7 +10,12 @@ var _ downSide = (*downConn)(nil)
 
 func (dc *downConn) clientIP(dst []byte) []byte { return dc.ec.RemoteIP(dst) }
 
-func (dc *downConn) waitUpstream() { dc.state = stWaitUp }
+// waitUpstream: no backend takes the request yet (a dial, a retry): the
+// client is not the one holding it up.
+func (dc *downConn) waitUpstream() {
+	dc.state = stWaitUp
+	dc.stopBodyClock()
+}
 
 func (dc *downConn) coalescing() bool { return dc.inData }
 

@@ -157,7 +157,8 @@ func (dc *downConn) onHead(data []byte) (int, bool) {
 	if dc.nextID == 0 && data[0] == 'P' {
 		if _, err := h2.ReadPreface(data); err != h2.ErrBadPreface {
 			if err != nil {
-				return 0, false // a prefix of the preface: wait for the rest
+				dc.waitHead() // a prefix of the preface: wait for the rest, as for a head
+				return 0, false
 			}
 			dc.timer.Stop()
 			dc.startH2()
@@ -167,9 +168,7 @@ func (dc *downConn) onHead(data []byte) (int, bool) {
 	ls := dc.ls
 	n, err := h1.ParseRequest(data, &ls.req, &ls.current().limits.h1)
 	if err == h1.ErrNeedMore {
-		if dc.tmode != tmHeaderRead {
-			dc.armTimer(tmHeaderRead)
-		}
+		dc.waitHead()
 		return 0, false
 	}
 	if err != nil {
@@ -181,6 +180,14 @@ func (dc *downConn) onHead(data []byte) (int, bool) {
 	dc.st = ls.getStream(dc)
 	dc.st.begin(data[:n])
 	return n, true
+}
+
+// waitHead: a head (or the HTTP/2 preface) has begun and is not complete:
+// timeouts.header_read runs, from its first byte.
+func (dc *downConn) waitHead() {
+	if dc.tmode != tmHeaderRead {
+		dc.armTimer(tmHeaderRead)
+	}
 }
 
 // reject answers a request that broke a rule and closes the connection.

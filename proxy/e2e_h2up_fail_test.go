@@ -441,3 +441,87 @@ func TestH2UpReload(t *testing.T) {
 	}
 	eventually(t, "the old connection closed", func() bool { return o.open.Load() == 1 })
 }
+
+// TestH2UpReloadKeepsQueued: streams waiting behind the backend's
+// MAX_CONCURRENT_STREAMS when a reload replaces the cluster are served by
+// the old connection once it has room, not failed with 503.
+func TestH2UpReloadKeepsQueued(t *testing.T) {
+	release := make(chan struct{})
+	started := make(chan struct{}, 1)
+	o := newH2Origin(t, 1, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/slow" {
+			started <- struct{}{}
+			<-release
+		}
+		io.WriteString(w, r.URL.Path)
+	})
+	cfg := h2ClusterConfig(o.addr())
+	cfg.Clusters[0].MaxConns = 1 // the requests queue behind the one slot
+	tp := startH2Proxy(t, cfg, 1)
+	if code, body := tp.get(t, modeH1, "/warm"); code != 200 || body != "/warm" { // the SETTINGS are in
+		t.Fatalf("warm-up: %d %q", code, body)
+	}
+	results := make(chan string, 3)
+	fetch := func(path string) {
+		code, body, err := tp.fetch(modeH1, path)
+		results <- fmt.Sprint(path, " ", code, " ", body, " ", err)
+	}
+	go fetch("/slow")
+	<-started
+	go fetch("/queued1")
+	go fetch("/queued2")
+	eventually(t, "both queued", func() bool { return tp.totals().RequestsTotal == 4 })
+	next := h2ClusterConfig(o.addr())
+	next.Clusters[0].MaxConns = 1
+	next.Clusters[0].ConnectTimeout = config.Duration(3 * time.Second) // the cluster changes
+	if err := tp.Reload(next); err != nil {
+		t.Fatal(err)
+	}
+	close(release)
+	want := map[string]bool{"/slow 200 /slow <nil>": true, "/queued1 200 /queued1 <nil>": true, "/queued2 200 /queued2 <nil>": true}
+	for i := 0; i < 3; i++ {
+		if got := <-results; !want[got] {
+			t.Errorf("across the reload: %s", got)
+		}
+	}
+	eventually(t, "the old connection closed", func() bool { return o.open.Load() == 0 })
+}
+
+// TestH2UpQueueTimeout: a stream waiting behind the backend's
+// MAX_CONCURRENT_STREAMS runs response_timeout (the backend holds it up)
+// and gets 504, while the stream that holds the only slot goes on.
+func TestH2UpQueueTimeout(t *testing.T) {
+	o := newH2Origin(t, 1, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/drip" {
+			for i := 0; i < 80; i++ { // 4 s, a byte every 50 ms: never idle for response_timeout
+				io.WriteString(w, "d")
+				w.(http.Flusher).Flush()
+				time.Sleep(50 * time.Millisecond)
+			}
+		}
+		io.WriteString(w, r.URL.Path)
+	})
+	cfg := h2ClusterConfig(o.addr())
+	cfg.Clusters[0].ResponseTimeout = config.Duration(time.Second)
+	cfg.Clusters[0].MaxConns = 1 // no second connection to take the queued stream
+	tp := startH2Proxy(t, cfg, 1)
+	if code, body := tp.get(t, modeH1, "/warm"); code != 200 || body != "/warm" {
+		t.Fatalf("warm-up: %d %q", code, body)
+	}
+	drip := make(chan string, 1)
+	go func() {
+		code, body, err := tp.fetch(modeH1, "/drip")
+		drip <- fmt.Sprint(code, " ", len(body), " ", err)
+	}()
+	eventually(t, "the drip started", func() bool { return o.reqs.Load() == 2 })
+	code, body := tp.get(t, modeH1, "/queued")
+	if code != 504 || !strings.Contains(body, "velox: ") {
+		t.Fatalf("queued stream: %d %q, want 504 from velox", code, body)
+	}
+	if got := <-drip; got != "200 85 <nil>" {
+		t.Fatalf("the stream holding the slot: %s", got)
+	}
+	if n := o.reqs.Load(); n != 2 {
+		t.Fatalf("origin saw %d requests: the timed-out one reached it", n)
+	}
+}

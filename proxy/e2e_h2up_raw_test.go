@@ -29,6 +29,7 @@ type refusingOrigin struct {
 	served  atomic.Int64
 	pings   atomic.Int64 // PING acknowledgements
 	setAcks atomic.Int64 // SETTINGS acknowledgements
+	dupCL   atomic.Bool  // answer with the content-length field twice (identical)
 }
 
 func newRefusingOrigin(t *testing.T, refuse int) *refusingOrigin {
@@ -91,6 +92,9 @@ func (o *refusingOrigin) serve(c net.Conn) {
 			hb.Reset()
 			enc.WriteField(hpack.HeaderField{Name: ":status", Value: "200"})
 			enc.WriteField(hpack.HeaderField{Name: "content-length", Value: "2"})
+			if o.dupCL.Load() {
+				enc.WriteField(hpack.HeaderField{Name: "content-length", Value: "2"})
+			}
 			fr.WriteHeaders(http2.HeadersFrameParam{StreamID: f.StreamID, BlockFragment: hb.Bytes(), EndHeaders: true})
 			fr.WriteData(f.StreamID, true, []byte("ok"))
 			// Then, on the idle connection, new SETTINGS and a PING.
@@ -295,5 +299,21 @@ func TestH2UpIdleSettingsAndPing(t *testing.T) {
 	}
 	if n := o.conns.Load(); n != 1 {
 		t.Fatalf("origin saw %d connections, want 1", n)
+	}
+}
+
+// TestH2UpDuplicateContentLength: a backend's identical content-length
+// fields (allowed: they agree) reach an HTTP/1.1 client as one (h1's
+// writer sends one), never as "2, 2" or two fields.
+func TestH2UpDuplicateContentLength(t *testing.T) {
+	o := newRefusingOrigin(t, 0)
+	o.dupCL.Store(true)
+	tp := startH2Proxy(t, h2ClusterConfig(o.ln.Addr().String()), 1)
+	res := rawRoundTrip(t, tp.addr, "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", testWait)
+	if got := res.StatusLine(); got != "HTTP/1.1 200 OK" || res.Body() != "ok" {
+		t.Fatalf("%q %q; response:\n%s", got, res.Body(), res.data)
+	}
+	if n := bytes.Count(bytes.ToLower(res.data), []byte("\r\ncontent-length:")); n != 1 {
+		t.Fatalf("%d Content-Length fields; response:\n%s", n, res.data)
 	}
 }

@@ -103,6 +103,10 @@ func TestE2EMalformedRequests(t *testing.T) {
 			want: "HTTP/1.1 413 Content Too Large", bodyStarted: true},
 		{name: "head never completes", req: "GET / HTTP/1.1\r\n" + host + "X-A: one\r\n",
 			want: "HTTP/1.1 408 Request Timeout", slow: true},
+		// A prefix of the HTTP/2 preface is timed as a head, not as an
+		// idle connection (timeouts.idle is 60 s, more than testWait).
+		{name: "HTTP/2 preface never completes", req: "PRI * HTTP/2.0\r\n",
+			want: "HTTP/1.1 408 Request Timeout", slow: true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

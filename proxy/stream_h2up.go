@@ -62,6 +62,7 @@ func (u *upH2) sendHead() {
 	if s.dc != nil && s.req.Framing == h1.FramingChunked {
 		s.reqBody.KeepTrailers(s.reqTrail) // they go on as trailing HEADERS
 	}
+	s.syncBackendClock(false) // the clock of the queue stops: the client owes the body
 	s.ds.expectBody(true)
 }
 
@@ -241,7 +242,7 @@ func (s *Stream) onH2Head(h *h2.Head, end bool) {
 	if h.Status < len(reasons) {
 		r.Reason = reasons[h.Status]
 	}
-	for i := range h.Fields {
+	for i := range h.Fields { // repeated content-length fields agree (h2.HeadDecoder); h1's writer sends one
 		r.Headers = append(r.Headers, h1.Header{Name: h.Fields[i].Name, Value: h.Fields[i].Value})
 	}
 	if h.Status < 200 {

@@ -28,7 +28,7 @@ type h2Up struct {
 	streams    map[uint32]*Stream
 	queue      []*Stream // waiting to open a stream
 	connecting bool
-	draining   bool // GOAWAY received, or the pool was closed
+	draining   bool // GOAWAY received: no new stream; the queue goes elsewhere
 	feeding    bool // in Feed: frames queued by its events go out once, after it
 	closed     bool
 	idleSince  int64 // loop time when the last stream left (0 = busy)
@@ -76,21 +76,16 @@ func (s *Stream) attachH2(b *upstream.Backend) {
 		}
 		if hu.connecting {
 			// It will take as many streams as the backend allows: wait
-			// for it rather than dial a connection per stream.
+			// for it rather than dial a connection per stream (a burst
+			// shares the connection being dialled).
 			if len(hu.queue) < h2.DefaultMaxConcurrentStreams {
-				s.reused = false
-				s.up, s.hu = upDialling, hu
-				hu.queue = append(hu.queue, s)
+				s.queueOn(hu)
 				return
 			}
 		} else if len(hu.queue) == 0 && hu.conn.CanOpen() {
 			s.ls.stats.upstreamReused.Add(1)
 			s.reused = true
 			hu.open(s)
-			return
-		}
-		if hu.connecting && len(hu.queue) < h2.DefaultMaxConcurrentStreams {
-			s.queueOn(hu) // a burst shares the connection being dialled
 			return
 		}
 		if best == nil || len(hu.queue) < len(best.queue) {
@@ -113,11 +108,13 @@ func (s *Stream) attachH2(b *upstream.Backend) {
 	s.queueOn(hu)
 }
 
-// queueOn makes s wait for a stream on hu.
+// queueOn makes s wait for a stream on hu, under response_timeout
+// (clock.go: the backend holds it up).
 func (s *Stream) queueOn(hu *h2Up) {
 	s.reused = false
 	s.up, s.hu = upDialling, hu
 	hu.queue = append(hu.queue, s)
+	s.syncBackendClock(true)
 }
 
 // dial opens a new connection to b (counted against max_conns).
@@ -138,13 +135,16 @@ func (p *h2Pool) dial(b *upstream.Backend) (*h2Up, error) {
 	return hu, nil
 }
 
-// close closes every idle connection; busy ones drain (reload, shutdown).
+// close closes every idle connection (reload, shutdown). A busy one
+// serves what it has, its queue included (those streams were the old
+// configuration's to serve, and a reload loses no request), and closes
+// when it has nothing left (checkIdle); no new stream comes to it, since
+// new requests use the new configuration's pool.
 func (p *h2Pool) close() {
 	p.closed = true
 	for _, list := range p.conns {
 		// A close runs OnClose, which takes hu out of this very list.
 		for _, hu := range append([]*h2Up(nil), list...) {
-			hu.draining = true
 			if len(hu.streams) == 0 && len(hu.queue) == 0 {
 				hu.uc.EC.Close()
 			}
@@ -239,7 +239,7 @@ func (hu *h2Up) checkIdle() {
 		return // a drained one closes with a queue: OnClose requeues it
 	}
 	cl := hu.pool.cs.cluster
-	if hu.draining || cl.MaxIdle == 0 {
+	if hu.draining || hu.pool.closed || cl.MaxIdle == 0 {
 		hu.uc.EC.Close()
 		return
 	}
