@@ -408,15 +408,7 @@ func TestH2CMaxBodyWithoutLength(t *testing.T) {
 // flight on the old connection finish, then closes that connection; new
 // requests go on a new one.
 func TestH2UpReload(t *testing.T) {
-	release := make(chan struct{})
-	started := make(chan struct{}, 1)
-	o := newH2Origin(t, 0, func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/slow" {
-			started <- struct{}{}
-			<-release
-		}
-		io.WriteString(w, r.URL.Path)
-	})
+	o, started, release := newGatedH2Origin(t, 0, 1)
 	tp := startH2Proxy(t, h2ClusterConfig(o.addr()), 1)
 	slow := make(chan string, 1)
 	go func() {
@@ -446,15 +438,7 @@ func TestH2UpReload(t *testing.T) {
 // MAX_CONCURRENT_STREAMS when a reload replaces the cluster are served by
 // the old connection once it has room, not failed with 503.
 func TestH2UpReloadKeepsQueued(t *testing.T) {
-	release := make(chan struct{})
-	started := make(chan struct{}, 1)
-	o := newH2Origin(t, 1, func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/slow" {
-			started <- struct{}{}
-			<-release
-		}
-		io.WriteString(w, r.URL.Path)
-	})
+	o, started, release := newGatedH2Origin(t, 1, 1)
 	cfg := h2ClusterConfig(o.addr())
 	cfg.Clusters[0].MaxConns = 1 // the requests queue behind the one slot
 	tp := startH2Proxy(t, cfg, 1)
@@ -524,4 +508,21 @@ func TestH2UpQueueTimeout(t *testing.T) {
 	if n := o.reqs.Load(); n != 2 {
 		t.Fatalf("origin saw %d requests: the timed-out one reached it", n)
 	}
+}
+
+// newGatedH2Origin is an h2c origin (maxStreams as newH2Origin) that
+// answers every path with the path itself, except that "/slow" first says
+// it started (started holds up to slow of them) and waits for release to
+// be closed.
+func newGatedH2Origin(t *testing.T, maxStreams, slow int) (o *h2Origin, started chan struct{}, release chan struct{}) {
+	release = make(chan struct{})
+	started = make(chan struct{}, slow)
+	o = newH2Origin(t, maxStreams, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/slow" {
+			started <- struct{}{}
+			<-release
+		}
+		io.WriteString(w, r.URL.Path)
+	})
+	return o, started, release
 }

@@ -124,15 +124,7 @@ func TestH2ReviewPipelinedAfterPendingBodyH2Up(t *testing.T) {
 // backend, a reload that changes the cluster: h2Pool.close ranges over the
 // slice that OnClose -> remove edits, and reaches a nil *h2Up.
 func TestH2ReviewReloadTwoIdleH2Conns(t *testing.T) {
-	release := make(chan struct{})
-	started := make(chan struct{}, 2)
-	o := newH2Origin(t, 1, func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/slow" {
-			started <- struct{}{}
-			<-release
-		}
-		io.WriteString(w, r.URL.Path)
-	})
+	o, started, release := newGatedH2Origin(t, 1, 2)
 	tp := startProxy(t, h2ClusterConfig(o.addr()), 1)
 	if code, _ := tp.get(t, modeH1, "/warm"); code != 200 {
 		t.Fatal(code)
