@@ -12,13 +12,15 @@ build:
 run: build
 	./bin/velox
 
-# Tools the tests need beyond Go: curl (end-to-end tests drive the proxy with it) and
-# nghttp2-client (h2load, nghttp for HTTP/2). One apt-get update for whatever is missing.
+# Tools the tests need beyond Go: curl (end-to-end tests drive the proxy with it),
+# nghttp2-client (h2load, nghttp for HTTP/2) and iperf3 (a real protocol through a tcp
+# listener). One apt-get update for whatever is missing.
 # h2spec is a Go tool pinned in tools/go.mod (internal/h2spec builds it).
 deps-test:
 	@pkgs=""; \
 	command -v curl >/dev/null 2>&1 || pkgs="$$pkgs curl"; \
 	command -v h2load >/dev/null 2>&1 || pkgs="$$pkgs nghttp2-client"; \
+	command -v iperf3 >/dev/null 2>&1 || pkgs="$$pkgs iperf3"; \
 	if [ -n "$$pkgs" ]; then \
 	  echo "installing$$pkgs"; \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$pkgs) >/dev/null; \

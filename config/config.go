@@ -44,7 +44,22 @@ type Listener struct {
 	// in nginx and HAProxy; "[::]:8080" is every IPv6 address). See
 	// ListenAddress. Listeners cannot change on reload.
 	Address string `yaml:"address"`
+	// Protocol is what the listener speaks: ListenerHTTP ("http", the
+	// default: HTTP/1.x, and HTTP/2 with prior knowledge found by its
+	// preface) or ListenerTCP ("tcp": bytes both ways to a backend of
+	// Cluster, nothing parsed). It cannot change on reload.
+	Protocol string `yaml:"protocol"`
+	// Cluster is where a tcp listener sends each connection (required
+	// there, and an http1 cluster); http listeners route by products and
+	// take none. It may change on reload: new connections use the new one.
+	Cluster string `yaml:"cluster"`
 }
+
+// Listener protocols (Listener.Protocol); "" means ListenerHTTP.
+const (
+	ListenerHTTP = "http"
+	ListenerTCP  = "tcp"
+)
 
 // Product is a tenant: the hosts it owns and its ordered routes.
 type Product struct {

@@ -32,6 +32,7 @@ func (c *Config) validate() Errors {
 	v := &checker{src: c.src}
 	v.listeners(c.Listeners)
 	clusters := v.clusters(c.Clusters)
+	v.listenerClusters(c)
 	products := v.products(c, clusters)
 	v.filters("filters", c.Filters, "")
 	if c.DefaultProduct != "" && products[c.DefaultProduct] == "" {
@@ -93,6 +94,41 @@ func (v *checker) listeners(ls []Listener) {
 		}
 		v.unique(p, ap.String(), seen) // ":8080" and "0.0.0.0:8080" are one socket
 	}
+}
+
+// listenerClusters checks each listener's protocol and the cluster a tcp
+// listener names.
+func (v *checker) listenerClusters(c *Config) {
+	for i, l := range c.Listeners {
+		at := indexPath("listeners", i)
+		switch l.Protocol {
+		case "", ListenerHTTP:
+			if l.Cluster != "" {
+				v.add(fieldPath(at, "cluster"), "only a tcp listener names a cluster (http listeners route by products)")
+			}
+		case ListenerTCP:
+			v.tcpCluster(fieldPath(at, "cluster"), l.Cluster, c.Clusters)
+		default:
+			v.add(fieldPath(at, "protocol"), "must be %s or %s, got %q", ListenerHTTP, ListenerTCP, l.Protocol)
+		}
+	}
+}
+
+func (v *checker) tcpCluster(path, name string, cs []Cluster) {
+	if name == "" {
+		v.add(path, "required for a tcp listener")
+		return
+	}
+	for i := range cs {
+		if cs[i].Name != name {
+			continue
+		}
+		if cs[i].Protocol == ProtocolH2 {
+			v.add(path, "cluster %q speaks h2; a tcp listener forwards bytes and needs an http1 cluster (the default)", name)
+		}
+		return
+	}
+	v.add(path, "unknown cluster %q", name)
 }
 
 // clusters checks each cluster and returns their names, mapped to paths.

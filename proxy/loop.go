@@ -114,12 +114,9 @@ func staggered(p upstream.Picker, n int) upstream.Picker {
 	return p
 }
 
-// accept makes the handler of a new client connection.
+// accept makes the handler of a new client connection of an http
+// listener (listenerAcceptor checked the limits).
 func (ls *loopState) accept(c *eventloop.Conn) eventloop.Handler {
-	t := ls.current()
-	if ls.draining || ls.stats.active.Load() >= int64(t.limits.maxConns) {
-		return nil
-	}
 	dc := ls.getConn(c)
 	if ls.srv.connF[Accept].run(dc.session()) == CloseConn ||
 		ls.srv.connF[Handshake].run(dc.session()) == CloseConn {

@@ -17,26 +17,28 @@ type loopStats struct {
 	clientAborts     atomic.Uint64 // client_aborts_total
 	badRequests      atomic.Uint64 // bad_requests_total
 	h2Stats                        // http2 (metrics_h2.go)
+	tcpStats                       // tcp (metrics_tcp.go)
 }
 
 // LoopStats is the JSON form of loopStats.
 type LoopStats struct {
-	Loop                  int     `json:"loop"`
-	DownstreamConnsTotal  uint64  `json:"downstream_connections_total"`
-	DownstreamConnsActive int64   `json:"downstream_connections_active"`
-	RequestsTotal         uint64  `json:"requests_total"`
-	RequestsActive        int64   `json:"requests_active"`
-	Responses1xx          uint64  `json:"responses_1xx"`
-	Responses2xx          uint64  `json:"responses_2xx"`
-	Responses3xx          uint64  `json:"responses_3xx"`
-	Responses4xx          uint64  `json:"responses_4xx"`
-	Responses5xx          uint64  `json:"responses_5xx"`
-	UpstreamConnectsTotal uint64  `json:"upstream_connects_total"`
-	UpstreamReusedTotal   uint64  `json:"upstream_reused_total"`
-	UpstreamRetriesTotal  uint64  `json:"upstream_retries_total"`
-	ClientAbortsTotal     uint64  `json:"client_aborts_total"`
-	BadRequestsTotal      uint64  `json:"bad_requests_total"`
-	HTTP2                 H2Stats `json:"http2"`
+	Loop                  int      `json:"loop"`
+	DownstreamConnsTotal  uint64   `json:"downstream_connections_total"`
+	DownstreamConnsActive int64    `json:"downstream_connections_active"`
+	RequestsTotal         uint64   `json:"requests_total"`
+	RequestsActive        int64    `json:"requests_active"`
+	Responses1xx          uint64   `json:"responses_1xx"`
+	Responses2xx          uint64   `json:"responses_2xx"`
+	Responses3xx          uint64   `json:"responses_3xx"`
+	Responses4xx          uint64   `json:"responses_4xx"`
+	Responses5xx          uint64   `json:"responses_5xx"`
+	UpstreamConnectsTotal uint64   `json:"upstream_connects_total"`
+	UpstreamReusedTotal   uint64   `json:"upstream_reused_total"`
+	UpstreamRetriesTotal  uint64   `json:"upstream_retries_total"`
+	ClientAbortsTotal     uint64   `json:"client_aborts_total"`
+	BadRequestsTotal      uint64   `json:"bad_requests_total"`
+	HTTP2                 H2Stats  `json:"http2"`
+	TCP                   TCPStats `json:"tcp"`
 }
 
 func (st *loopStats) countStatus(code int) {
@@ -63,5 +65,6 @@ func (st *loopStats) snapshot(id int) LoopStats {
 		ClientAbortsTotal:     st.clientAborts.Load(),
 		BadRequestsTotal:      st.badRequests.Load(),
 		HTTP2:                 st.h2Stats.snapshot(),
+		TCP:                   st.tcpStats.snapshot(),
 	}
 }

@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -33,7 +34,8 @@ type Server struct {
 	group     *eventloop.Group
 	loops     []*loopState
 	log       *Logger
-	listeners []string
+	listeners []string // what may not change on reload (listenerAddrs)
+	addrs     []string // the listeners' addresses, in config order
 	lookup    config.LookupHost
 	res       resolver
 	// Shared (atomics): the conn filters, published whole by RegisterConn.
@@ -56,6 +58,9 @@ var ErrListenersChanged = errors.New("proxy: listeners cannot change on reload")
 // New validates nothing itself: cfg must have passed config.Validate.
 func New(cfg *config.Config, o Options) (*Server, error) {
 	s := &Server{log: o.Logger, listeners: listenerAddrs(cfg), cfg: cfg, lookup: o.LookupHost}
+	for _, l := range cfg.Listeners {
+		s.addrs = append(s.addrs, l.Address)
+	}
 	var err error
 	if s.hosts, err = s.resolve(cfg); err != nil {
 		return nil, err
@@ -79,10 +84,12 @@ func New(cfg *config.Config, o Options) (*Server, error) {
 	return s, nil
 }
 
+// listenerAddrs lists what is fixed of each listener for the life of the
+// process: its address and protocol.
 func listenerAddrs(cfg *config.Config) []string {
 	var a []string
 	for _, l := range cfg.Listeners {
-		a = append(a, l.Address)
+		a = append(a, l.Address+" "+cmp.Or(l.Protocol, config.ListenerHTTP))
 	}
 	return a
 }
@@ -129,8 +136,8 @@ func (s *Server) publish(t *table) {
 
 // Start opens the listeners and starts the loops.
 func (s *Server) Start() error {
-	for _, a := range s.listeners {
-		b, err := s.group.Listen(a, s)
+	for i, a := range s.addrs {
+		b, err := s.group.Listen(a, listenerAcceptor{s, i})
 		if err != nil {
 			s.group.Stop()
 			return fmt.Errorf("listen %s: %w", a, err)
@@ -147,9 +154,23 @@ func (s *Server) Start() error {
 // Addrs are the bound listener addresses, in config order.
 func (s *Server) Addrs() []string { return s.bound }
 
-// Accept implements eventloop.Acceptor: it runs on the loop that accepted c.
-func (s *Server) Accept(c *eventloop.Conn) eventloop.Handler {
-	return s.loops[c.Loop().ID()].accept(c)
+// listenerAcceptor is the eventloop.Acceptor of listener i: it runs on
+// the loop that accepted c.
+type listenerAcceptor struct {
+	s *Server
+	i int
+}
+
+func (a listenerAcceptor) Accept(c *eventloop.Conn) eventloop.Handler {
+	ls := a.s.loops[c.Loop().ID()]
+	t := ls.current()
+	if ls.draining || ls.stats.active.Load() >= int64(t.limits.maxConns) {
+		return nil
+	}
+	if ci := t.tcp[a.i]; ci >= 0 {
+		return ls.acceptTCP(c, ls.clusters[ci])
+	}
+	return ls.accept(c)
 }
 
 // Reload switches every loop to cfg. cfg must be validated; its backend

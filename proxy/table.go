@@ -19,6 +19,7 @@ type table struct {
 	points   [numPoints]chain // global request filters by point
 	limits   limits
 	routing  pathPolicy // how paths are normalised (target.go)
+	tcp      []int      // by listener: the cluster of a tcp listener, -1 for http (tcp.go)
 }
 
 // tableFrom is what a table is built from besides its config.
@@ -45,6 +46,15 @@ func buildTable(cfg *config.Config, gen uint64, from tableFrom) (*table, error) 
 		}
 		byName[c.Name] = len(t.clusters)
 		t.clusters = append(t.clusters, c)
+	}
+	for _, l := range cfg.Listeners {
+		ci, ok := byName[l.Cluster]
+		if l.Protocol != config.ListenerTCP {
+			ci = -1
+		} else if !ok {
+			return nil, fmt.Errorf("listener %s: unknown cluster %q", l.Address, l.Cluster)
+		}
+		t.tcp = append(t.tcp, ci)
 	}
 	for p := range t.points {
 		t.points[p] = append(t.points[p], from.registered[p]...)

@@ -107,23 +107,36 @@ func (s *Stream) upProtocol() string {
 // retry budget, with another healthy backend to go to. It reports whether
 // it did; if not, the caller reports the original failure.
 func (s *Stream) retry() bool {
-	if !s.idempotent || s.tries > s.cs.cluster.Retries {
+	if !s.idempotent {
 		return false
 	}
-	failed := s.backend
-	b, err := s.cs.picker.Pick(time.Now(), failed)
-	if err != nil || b == failed {
-		if err == nil {
-			s.cs.picker.Done(b)
-		}
+	b, ok := s.cs.nextBackend(s.backend, s.tries)
+	if !ok {
 		return false
 	}
-	s.cs.picker.Done(failed)
 	s.ls.stats.retries.Add(1)
 	s.stopClock()
 	s.ds.waitUpstream()
 	s.connectTo(b)
 	return true
+}
+
+// nextBackend picks the backend a retry goes to after failed failed,
+// when tries so far leave room in the cluster's retries and there is
+// another backend to go to; failed's pick is done with then.
+func (cs *clusterState) nextBackend(failed *upstream.Backend, tries int) (*upstream.Backend, bool) {
+	if tries > cs.cluster.Retries {
+		return nil, false
+	}
+	b, err := cs.picker.Pick(time.Now(), failed)
+	if err != nil || b == failed {
+		if err == nil {
+			cs.picker.Done(b)
+		}
+		return nil, false
+	}
+	cs.picker.Done(failed)
+	return b, true
 }
 
 // upstreamDrained resumes the client side once upstream took its bytes: the

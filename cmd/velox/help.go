@@ -19,7 +19,9 @@ Usage:
   velox help                                this text
 
 SIGTERM or SIGINT drains requests in flight and exits 0. An address ":PORT"
-means every IPv4 address; write 127.0.0.1:PORT for loopback only.
+means every IPv4 address; write 127.0.0.1:PORT for loopback only. With
+--protocol tcp, each connection goes to a backend as bytes, nothing parsed
+(as nginx stream or HAProxy mode tcp).
 
 Flags:
 `
@@ -28,12 +30,15 @@ Flags:
 const usageProxy = `Usage:
   velox proxy --listen ADDR --to ADDR[,ADDR...] [flags]
   velox proxy --listen ADDR --to h2c://ADDR[,h2c://ADDR...] [flags]
+  velox proxy --protocol tcp --listen ADDR --to ADDR[,ADDR...] [flags]
 
 Quick mode: every request accepted on --listen goes to the --to backends
 (IP:port), balanced, without a config file (like caddy reverse-proxy).
 Backends written h2c://ADDR are spoken to in HTTP/2 without TLS (prior
 knowledge; gRPC servers): all of them or none. An address ":PORT" means
-every IPv4 address; write 127.0.0.1:PORT for loopback only.
+every IPv4 address; write 127.0.0.1:PORT for loopback only. With
+--protocol tcp, each connection goes to a backend as bytes, nothing parsed
+(as nginx stream or HAProxy mode tcp).
 
 Flags:
 `

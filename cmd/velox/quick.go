@@ -12,7 +12,8 @@ import (
 // runQuick is `velox proxy --listen ADDR --to ADDR[,ADDR...]`: every request
 // on ADDR goes to the backends, round robin, like `caddy reverse-proxy`.
 // Backends written h2c://ADDR make the cluster speak HTTP/2 to them (with
-// prior knowledge, cluster protocol h2); all or none must be.
+// prior knowledge, cluster protocol h2); all or none must be. With
+// --protocol tcp the listener forwards bytes, nothing parsed.
 func runQuick(args []string) error {
 	fs := flag.NewFlagSet("velox proxy", flag.ContinueOnError)
 	var c common
@@ -20,13 +21,14 @@ func runQuick(args []string) error {
 	listen := fs.String("listen", "127.0.0.1:8080", "address to accept on (:PORT = every IPv4 address)")
 	to := fs.String("to", "", "backends, comma-separated host:port (IP or name, e.g. localhost:3000); h2c://host:port for HTTP/2 backends")
 	balancer := fs.String("balancer", "round_robin", "round_robin or least_request")
+	protocol := fs.String("protocol", "http", "what --listen speaks: http (HTTP/1.x and h2c) or tcp (bytes to the backends, a backend per connection)")
 	if help, err := parseFlags(fs, usageProxy, args); help || err != nil {
 		return err
 	}
 	if *to == "" {
 		return errors.New("velox proxy: --to is required")
 	}
-	cfg, err := quickConfig(*listen, strings.Split(*to, ","), *balancer)
+	cfg, err := quickConfig(*listen, strings.Split(*to, ","), *balancer, *protocol)
 	if err != nil {
 		return err
 	}
@@ -34,7 +36,7 @@ func runQuick(args []string) error {
 }
 
 // quickConfig builds and validates the config of quick mode.
-func quickConfig(listen string, to []string, balancer string) (*config.Config, error) {
+func quickConfig(listen string, to []string, balancer, protocol string) (*config.Config, error) {
 	cl := config.Cluster{Name: "backends", Balancer: balancer}
 	for i, a := range to {
 		a = strings.TrimSpace(a)
@@ -54,6 +56,12 @@ func quickConfig(listen string, to []string, balancer string) (*config.Config, e
 		Products:       []config.Product{{Name: "default", Hosts: []string{"localhost"}, DefaultCluster: "backends"}},
 		Clusters:       []config.Cluster{cl},
 		DefaultProduct: "default",
+	}
+	if protocol == config.ListenerTCP {
+		cfg.Listeners[0] = config.Listener{Address: listen, Protocol: protocol, Cluster: cl.Name}
+		cfg.Products, cfg.DefaultProduct = nil, ""
+	} else if protocol != config.ListenerHTTP {
+		return nil, fmt.Errorf("velox proxy: --protocol %s: want http or tcp", protocol)
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err

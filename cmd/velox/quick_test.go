@@ -17,7 +17,13 @@ import (
 // startQuick runs `velox proxy --to to` in process and returns its address.
 func startQuick(t *testing.T, to ...string) (*proxy.Server, string) {
 	t.Helper()
-	cfg, err := quickConfig("127.0.0.1:0", to, "round_robin")
+	return startQuickProtocol(t, "http", to...)
+}
+
+// startQuickProtocol is startQuick with --protocol protocol.
+func startQuickProtocol(t *testing.T, protocol string, to ...string) (*proxy.Server, string) {
+	t.Helper()
+	cfg, err := quickConfig("127.0.0.1:0", to, "round_robin", protocol)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +133,7 @@ func TestQuickModeHostName(t *testing.T) {
 
 // TestQuickConfigH2C: h2c:// backends make an h2 cluster of their addresses.
 func TestQuickConfigH2C(t *testing.T) {
-	cfg, err := quickConfig("127.0.0.1:0", []string{"h2c://127.0.0.1:50051", " h2c://localhost:50052"}, "round_robin")
+	cfg, err := quickConfig("127.0.0.1:0", []string{"h2c://127.0.0.1:50051", " h2c://localhost:50052"}, "round_robin", "http")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +141,45 @@ func TestQuickConfigH2C(t *testing.T) {
 	if cl.Protocol != "h2" || len(cl.Backends) != 2 || cl.Backends[0].Address != "127.0.0.1:50051" || cl.Backends[1].Address != "localhost:50052" {
 		t.Fatalf("cluster %+v", cl)
 	}
-	if cfg, err = quickConfig("127.0.0.1:0", []string{"127.0.0.1:1"}, "round_robin"); err != nil || cfg.Clusters[0].Protocol == "h2" {
+	if cfg, err = quickConfig("127.0.0.1:0", []string{"127.0.0.1:1"}, "round_robin", "http"); err != nil || cfg.Clusters[0].Protocol == "h2" {
 		t.Fatalf("plain backend: %v %+v", err, cfg)
+	}
+}
+
+// TestQuickModeTCP: `velox proxy --protocol tcp` forwards bytes to the
+// backends (here an echo server), nothing parsed; h2c:// backends and
+// unknown protocols are refused.
+func TestQuickModeTCP(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() { io.Copy(c, c); c.Close() }()
+		}
+	}()
+	_, addr := startQuickProtocol(t, "tcp", ln.Addr().String())
+	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	io.WriteString(c, "not HTTP at all\r\n\r\n")
+	c.(*net.TCPConn).CloseWrite()
+	if got, err := io.ReadAll(c); err != nil || string(got) != "not HTTP at all\r\n\r\n" {
+		t.Fatalf("echo through a tcp listener: %q, %v", got, err)
+	}
+	if _, err := quickConfig("127.0.0.1:0", []string{"h2c://127.0.0.1:1"}, "round_robin", "tcp"); err == nil || !strings.Contains(err.Error(), "speaks h2") {
+		t.Fatalf("tcp to h2c:// backends: %v, want refused", err)
+	}
+	if _, err := quickConfig("127.0.0.1:0", []string{"127.0.0.1:1"}, "round_robin", "udp"); err == nil || !strings.Contains(err.Error(), "--protocol udp") {
+		t.Fatalf("--protocol udp: %v, want refused", err)
 	}
 }
