@@ -55,6 +55,7 @@ fuzz:
 	$(GO) test ./h2 -run '^$$' -fuzz FuzzHeadDecode -fuzztime 30s
 	$(GO) test ./h2 -run '^$$' -fuzz FuzzConnServer -fuzztime 30s
 	$(GO) test ./h2/hpack -run '^$$' -fuzz FuzzDecodeBlock -fuzztime 30s
+	$(GO) test ./tlshello -run '^$$' -fuzz FuzzServerName -fuzztime 30s
 
 bench: build
 	./bench/run.sh

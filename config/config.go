@@ -49,10 +49,28 @@ type Listener struct {
 	// preface) or ListenerTCP ("tcp": bytes both ways to a backend of
 	// Cluster, nothing parsed). It cannot change on reload.
 	Protocol string `yaml:"protocol"`
-	// Cluster is where a tcp listener sends each connection (required
-	// there, and an http1 cluster); http listeners route by products and
-	// take none. It may change on reload: new connections use the new one.
+	// Cluster is where a tcp listener sends each connection (an http1
+	// cluster); http listeners route by products and take none. With
+	// SNIRoutes it is the default (a client with no server name, or one
+	// no route names, or bytes that are no TLS ClientHello); without it,
+	// such a connection is closed. Required for a tcp listener without
+	// SNIRoutes. It may change on reload: new connections use the new one.
 	Cluster string `yaml:"cluster"`
+	// SNIRoutes route a tcp listener's connections by the server name of
+	// the TLS ClientHello they begin with, read without terminating TLS
+	// (TLS passthrough, as nginx ssl_preread and HAProxy req.ssl_sni):
+	// the bytes go to the backend untouched. The ClientHello must arrive
+	// within timeouts.header_read.
+	SNIRoutes []SNIRoute `yaml:"sni_routes"`
+}
+
+// SNIRoute sends the TLS connections for ServerNames to Cluster.
+type SNIRoute struct {
+	// ServerNames are exact ("db.example.com") or wildcard
+	// ("*.example.com": any name below it; the most specific match wins),
+	// matched case-insensitively; unique across a listener's routes.
+	ServerNames []string `yaml:"server_names"`
+	Cluster     string   `yaml:"cluster"` // an http1 cluster
 }
 
 // Listener protocols (Listener.Protocol); "" means ListenerHTTP.

@@ -106,11 +106,29 @@ func (v *checker) listenerClusters(c *Config) {
 			if l.Cluster != "" {
 				v.add(fieldPath(at, "cluster"), "only a tcp listener names a cluster (http listeners route by products)")
 			}
+			if len(l.SNIRoutes) > 0 {
+				v.add(fieldPath(at, "sni_routes"), "only a tcp listener routes by SNI")
+			}
 		case ListenerTCP:
-			v.tcpCluster(fieldPath(at, "cluster"), l.Cluster, c.Clusters)
+			if l.Cluster != "" || len(l.SNIRoutes) == 0 {
+				v.tcpCluster(fieldPath(at, "cluster"), l.Cluster, c.Clusters)
+			}
+			v.sniRoutes(fieldPath(at, "sni_routes"), l.SNIRoutes, c.Clusters)
 		default:
 			v.add(fieldPath(at, "protocol"), "must be %s or %s, got %q", ListenerHTTP, ListenerTCP, l.Protocol)
 		}
+	}
+}
+
+func (v *checker) sniRoutes(path string, rs []SNIRoute, cs []Cluster) {
+	seen := map[string]string{}
+	for i, r := range rs {
+		at := indexPath(path, i)
+		if len(r.ServerNames) == 0 {
+			v.add(fieldPath(at, "server_names"), "at least one server name required")
+		}
+		v.hosts(fieldPath(at, "server_names"), r.ServerNames, seen)
+		v.tcpCluster(fieldPath(at, "cluster"), r.Cluster, cs)
 	}
 }
 

@@ -342,6 +342,8 @@ func tcpTotals(tp *testProxy) TCPStats {
 		s.Conns += l.TCP.Conns
 		s.ConnectFailures += l.TCP.ConnectFailures
 		s.IdleTimeouts += l.TCP.IdleTimeouts
+		s.NoRoute += l.TCP.NoRoute
+		s.PrereadTimeouts += l.TCP.PrereadTimeouts
 	}
 	return s
 }

@@ -3,7 +3,6 @@ package proxy
 import (
 	"bytes"
 	"regexp"
-	"strings"
 
 	"github.com/velox-proxy/velox/h1"
 )
@@ -35,71 +34,6 @@ type route struct {
 type headerMatch struct {
 	name  string
 	value []byte // nil = present
-}
-
-// hostTable maps lower-case hosts to products: exact names first, then
-// wildcards "*.suffix" from the longest suffix to the shortest.
-type hostTable struct {
-	exact    map[string]*product
-	wildcard map[string]*product // keyed by ".suffix"
-	deflt    *product
-}
-
-// maxHostLen bounds the stack buffer used to lower-case a Host.
-const maxHostLen = 255
-
-// lookup finds the product of a Host header value, normalised by hostKey.
-func (t *hostTable) lookup(host []byte) *product {
-	var buf [maxHostLen]byte
-	h := hostKey(buf[:0], host)
-	if h == nil {
-		return t.deflt
-	}
-	if p, ok := t.exact[string(h)]; ok {
-		return p
-	}
-	for i := 0; i < len(h); i++ {
-		if h[i] != '.' {
-			continue
-		}
-		if p, ok := t.wildcard[string(h[i:])]; ok {
-			return p
-		}
-	}
-	return t.deflt
-}
-
-// hostKey writes the name a Host is looked up by into dst: without its port,
-// without a trailing dot (an absolute domain name is the same host, RFC 1034
-// section 3.1), in lower case (RFC 9110 section 4.2.3); nil if too long. h1
-// has already checked the syntax (h1/host.go).
-func hostKey(dst, host []byte) []byte {
-	if i := bytes.LastIndexByte(host, ':'); i >= 0 && !bytes.Contains(host[i:], []byte("]")) {
-		host = host[:i]
-	}
-	if n := len(host); n > 1 && host[n-1] == '.' {
-		host = host[:n-1]
-	}
-	if len(host) > maxHostLen {
-		return nil
-	}
-	for _, c := range host {
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		dst = append(dst, c)
-	}
-	return dst
-}
-
-// addHost registers one configured host for p.
-func (t *hostTable) addHost(host string, p *product) {
-	host = strings.ToLower(host)
-	if strings.HasPrefix(host, "*.") {
-		t.wildcard[host[1:]] = p
-		return
-	}
-	t.exact[host] = p
 }
 
 // match picks the first route of p that matches req, whose path (as

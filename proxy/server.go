@@ -167,8 +167,8 @@ func (a listenerAcceptor) Accept(c *eventloop.Conn) eventloop.Handler {
 	if ls.draining || ls.stats.active.Load() >= int64(t.limits.maxConns) {
 		return nil
 	}
-	if ci := t.tcp[a.i]; ci >= 0 {
-		return ls.acceptTCP(c, ls.clusters[ci])
+	if r := &t.tcp[a.i]; r.tcp {
+		return ls.acceptTCP(c, r)
 	}
 	return ls.accept(c)
 }

@@ -14,12 +14,12 @@ import (
 // or at its next request if that comes first.
 type table struct {
 	gen      uint64
-	hosts    hostTable
+	hosts    hostTable[*product]
 	clusters []*upstream.Cluster
 	points   [numPoints]chain // global request filters by point
 	limits   limits
-	routing  pathPolicy // how paths are normalised (target.go)
-	tcp      []int      // by listener: the cluster of a tcp listener, -1 for http (tcp.go)
+	routing  pathPolicy  // how paths are normalised (target.go)
+	tcp      []tcpRoutes // by listener (tcp.go)
 }
 
 // tableFrom is what a table is built from besides its config.
@@ -34,8 +34,7 @@ type tableFrom struct {
 // cluster name and address as one of from.prev keeps its health and counters.
 func buildTable(cfg *config.Config, gen uint64, from tableFrom) (*table, error) {
 	t := &table{gen: gen, limits: resolveLimits(cfg), routing: resolveRouting(&cfg.Routing)}
-	t.hosts.exact = map[string]*product{}
-	t.hosts.wildcard = map[string]*product{}
+	t.hosts = newHostTable[*product](nil)
 	byName := map[string]int{}
 	for i := range cfg.Clusters {
 		c, err := upstream.NewCluster(&cfg.Clusters[i], upstream.From{
@@ -47,14 +46,12 @@ func buildTable(cfg *config.Config, gen uint64, from tableFrom) (*table, error) 
 		byName[c.Name] = len(t.clusters)
 		t.clusters = append(t.clusters, c)
 	}
-	for _, l := range cfg.Listeners {
-		ci, ok := byName[l.Cluster]
-		if l.Protocol != config.ListenerTCP {
-			ci = -1
-		} else if !ok {
-			return nil, fmt.Errorf("listener %s: unknown cluster %q", l.Address, l.Cluster)
+	for i := range cfg.Listeners {
+		r, err := buildTCPRoutes(&cfg.Listeners[i], byName)
+		if err != nil {
+			return nil, fmt.Errorf("listeners[%d]: %w", i, err)
 		}
-		t.tcp = append(t.tcp, ci)
+		t.tcp = append(t.tcp, r)
 	}
 	for p := range t.points {
 		t.points[p] = append(t.points[p], from.registered[p]...)
@@ -72,7 +69,7 @@ func buildTable(cfg *config.Config, gen uint64, from tableFrom) (*table, error) 
 			return nil, fmt.Errorf("products[%d]: %w", i, err)
 		}
 		for _, h := range cfg.Products[i].Hosts {
-			t.hosts.addHost(h, p)
+			t.hosts.add(h, p)
 		}
 		if p.name == cfg.DefaultProduct {
 			t.hosts.deflt = p

@@ -14,6 +14,9 @@ import (
 //
 //   - Balancing per connection: the cluster's balancer picks a backend
 //     when the client connects; picker.Done when the pair closes.
+//   - With sni_routes the cluster is the one the server name of the
+//     client's TLS ClientHello picks (tcp_sni.go), read before any
+//     backend is dialled and passed on untouched: TLS passthrough.
 //   - Connect failures (refused, reset, connect_timeout) try the next
 //     backend, up to the cluster's retries; after that the client is
 //     closed, with a log line. The client's first bytes wait meanwhile
@@ -35,7 +38,8 @@ import (
 // tcpUp of the backend's (the same struct, two method sets).
 type tcpConn struct {
 	ls      *loopState
-	cs      *clusterState
+	routes  *tcpRoutes    // the listener's, in the table of the accept
+	cs      *clusterState // nil while the ClientHello is awaited (tcp_sni.go)
 	down    *eventloop.Conn
 	up      *upstream.Conn // nil until dialled, and after it closed
 	backend *upstream.Backend
@@ -64,8 +68,11 @@ var tcpInfo = []byte("TCP")
 
 // acceptTCP makes the handlers of a new connection of a tcp listener
 // whose cluster on this loop is cs.
-func (ls *loopState) acceptTCP(c *eventloop.Conn, cs *clusterState) eventloop.Handler {
-	t := &tcpConn{ls: ls, cs: cs, down: c}
+func (ls *loopState) acceptTCP(c *eventloop.Conn, r *tcpRoutes) eventloop.Handler {
+	t := &tcpConn{ls: ls, routes: r, down: c}
+	if r.sni == nil {
+		t.cs = ls.clusters[r.cluster]
+	}
 	t.ip = c.RemoteIP(t.ipBuf[:0])
 	t.timer.Init(ls.loop, t.onTimer)
 	ls.stats.accepted.Add(1)
@@ -124,6 +131,13 @@ func (t *tcpConn) fail(f failure, b *upstream.Backend) {
 	t.down.Close()
 }
 
+// closeWith closes the client before any backend with a log line.
+func (t *tcpConn) closeWith(reason string) {
+	t.done = true
+	t.ls.srv.log.request("tcp", t.ip, tcpInfo, 0, reason, "", "")
+	t.down.Close()
+}
+
 // pass writes p, read from one side, to the other side, and pauses the
 // reader when the writer has too much queued.
 func (t *tcpConn) pass(from, to *eventloop.Conn, p []byte) {
@@ -155,6 +169,11 @@ func (t *tcpConn) halfClosed() {
 }
 
 func (t *tcpConn) onTimer() {
+	if t.cs == nil {
+		t.ls.stats.tcpPrereadTimeouts.Add(1)
+		t.closeWith("no complete TLS ClientHello within timeouts.header_read, closed")
+		return
+	}
 	idle := time.Duration(t.ls.loop.Now() - t.last)
 	if left := t.ls.tbl.limits.tunnelIdle - idle; left > 0 {
 		t.timer.Reset(left)
@@ -173,12 +192,20 @@ func (t *tcpConn) onTimer() {
 func (d *tcpDown) OnOpen(c *eventloop.Conn) {
 	t := (*tcpConn)(d)
 	t.last = t.ls.loop.Now()
+	if t.cs == nil {
+		t.timer.Reset(t.ls.tbl.limits.headerRead) // read the ClientHello first
+		return
+	}
 	c.PauseRead() // until the backend connection is up
 	t.connect()
 }
 
 func (d *tcpDown) OnData(c *eventloop.Conn, data []byte) int {
 	t := (*tcpConn)(d)
+	if t.cs == nil {
+		t.preread(data)
+		return 0 // kept: the backend gets the ClientHello too
+	}
 	if !t.open {
 		c.PauseRead()
 		return 0 // kept until the backend connection is up
@@ -196,6 +223,10 @@ func (d *tcpDown) OnWritable(c *eventloop.Conn) {
 func (d *tcpDown) OnReadEOF(c *eventloop.Conn) bool {
 	t := (*tcpConn)(d)
 	t.downFIN = true
+	if t.cs == nil && !t.done {
+		t.closeWith("closed before a complete TLS ClientHello")
+		return false
+	}
 	if t.open {
 		t.up.EC.CloseWrite()
 	}
