@@ -131,14 +131,10 @@ func dubboKind(flag byte, body []byte) Kind {
 	return KindOneway
 }
 
-// isNullBody reports whether an event body is a null in hessian2 or JSON
-// (the serializations put a line feed after a JSON value).
+// isNullBody reports whether an event body is a null: empty, hessian2
+// 'N' (dubbo-go puts a second 'N' after a body) or JSON "null".
 func isNullBody(b []byte) bool {
-	switch string(b) {
-	case "", "N", "null", "null\n":
-		return true
-	}
-	return false
+	return len(b) == 0 || b[0] == 'N' || len(b) >= 4 && string(b[:4]) == "null"
 }
 
 // SetID implements Protocol.

@@ -29,13 +29,13 @@ func (*Dubbo) Head(f *Frame, h *Head) error {
 	for _, p := range fields {
 		s, _, err := r.ReadString()
 		if err != nil {
-			return ErrBadBody
+			return bodyError(err)
 		}
 		*p = s
 	}
 	desc, _, err := r.ReadString()
 	if err != nil {
-		return ErrBadBody
+		return bodyError(err)
 	}
 	args, ok := countDescriptors(desc)
 	if !ok {
@@ -78,7 +78,7 @@ func dubboLookup(m []byte, key string) ([]byte, bool, error) {
 		if err != nil && r.Skip() != nil { // a key of another type, or chunked
 			return nil, false, ErrBadBody
 		}
-		if err != nil || string(k) != key {
+		if err != nil || !hessian2.EqualString(k, key) {
 			if r.Skip() != nil {
 				return nil, false, ErrBadBody
 			}
@@ -86,10 +86,17 @@ func dubboLookup(m []byte, key string) ([]byte, bool, error) {
 		}
 		v, _, err := r.ReadString()
 		if err != nil {
-			return nil, false, ErrBadBody
+			return nil, false, bodyError(err)
 		}
 		return v, true, nil
 	}
+}
+
+func bodyError(err error) error {
+	if err == hessian2.ErrChunked {
+		return ErrChunkedString
+	}
+	return ErrBadBody
 }
 
 // countDescriptors counts the JVM field descriptors in a Dubbo parameter

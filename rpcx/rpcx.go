@@ -106,7 +106,9 @@ func (f *Frame) Body() []byte { return f.Raw[f.hdrLen:] }
 
 // Head is what routing needs of a request. Its slices point into the
 // frame's bytes and live as long as they do; a field the frame does not
-// carry is empty.
+// carry is empty. Dubbo's are hessian2 string bytes: UTF-8, except for a
+// character above U+FFFF, sent as a surrogate pair (hessian2.AppendUTF8
+// makes them UTF-8 when the proxy copies them into a stream's arena).
 type Head struct {
 	Service []byte // Dubbo: service path; Bolt: header "service"
 	Method  []byte // Dubbo: method name; Bolt: header "sofa_head_method_name"
@@ -122,8 +124,9 @@ type Head struct {
 
 // Lookup returns the value of a Dubbo attachment or a Bolt header named
 // key; ok is false when there is none. It does not allocate. For Dubbo,
-// only string values are returned; ErrBadBody comes back for a malformed
-// map or a value of key that is not a plain string.
+// only string values are returned (null is empty); ErrBadBody comes back
+// for a malformed map or a value of key that is not a string,
+// ErrChunkedString for a chunked one.
 func (h *Head) Lookup(key string) (value []byte, ok bool, err error) {
 	if h.isBolt {
 		return boltLookup(h.meta, key)
@@ -177,6 +180,11 @@ var (
 	// ErrBadBody is returned by Head and Head.Lookup for a body that cannot
 	// be read.
 	ErrBadBody = errors.New("rpcx: malformed frame body")
+	// ErrChunkedString is returned by Head and Head.Lookup for a routing
+	// field or a looked-up value that hessian2 sent in chunks (dubbo-go
+	// chunks strings over 4096 characters): it is not one slice of the
+	// frame, so it is not read in place.
+	ErrChunkedString = errors.New("rpcx: chunked hessian2 string is not read in place")
 )
 
 // ErrFrameTooLarge is wrapped by the error Decode returns for a frame

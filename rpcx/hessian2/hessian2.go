@@ -12,7 +12,10 @@
 // Imported by rpcx (dubbo.go). Read next: skip.go (the grammar, by tag).
 package hessian2
 
-import "errors"
+import (
+	"errors"
+	"unicode/utf8"
+)
 
 // Limits of the reader.
 const (
@@ -208,4 +211,60 @@ func (r *Reader) MapNext() (more bool, err error) {
 		return false, nil
 	}
 	return true, nil
+}
+
+// Strings come back as the bytes on the wire: UTF-8, except that Java and
+// dubbo-go send a character above U+FFFF as a surrogate pair, two 3-byte
+// sequences (CESU-8). EqualString compares such bytes with a UTF-8 string
+// and AppendUTF8 turns them into UTF-8, for a copy that outlives the input.
+
+// EqualString reports whether wire, as ReadString returns it, is s.
+func EqualString(wire []byte, s string) bool {
+	if string(wire) == s {
+		return true
+	}
+	for len(wire) > 0 {
+		r, n := surrogatePair(wire)
+		if n == 0 {
+			if len(s) == 0 || wire[0] != s[0] {
+				return false
+			}
+			wire, s = wire[1:], s[1:]
+			continue
+		}
+		var b [4]byte
+		m := utf8.EncodeRune(b[:], r)
+		if len(s) < m || string(b[:m]) != s[:m] {
+			return false
+		}
+		wire, s = wire[n:], s[m:]
+	}
+	return len(s) == 0
+}
+
+// AppendUTF8 appends wire to dst with every surrogate pair made one UTF-8
+// character.
+func AppendUTF8(dst, wire []byte) []byte {
+	for len(wire) > 0 {
+		r, n := surrogatePair(wire)
+		if n == 0 {
+			dst = append(dst, wire[0])
+			wire = wire[1:]
+			continue
+		}
+		dst = utf8.AppendRune(dst, r)
+		wire = wire[n:]
+	}
+	return dst
+}
+
+// surrogatePair decodes a high and a low surrogate, each as a 3-byte
+// sequence, at the start of b; n is 0 when b does not start with one.
+func surrogatePair(b []byte) (r rune, n int) {
+	if len(b) < 6 || b[0] != 0xed || b[1]&0xf0 != 0xa0 || b[3] != 0xed || b[4]&0xf0 != 0xb0 {
+		return 0, 0
+	}
+	hi := rune(b[1]&0x0f)<<6 | rune(b[2]&0x3f)
+	lo := rune(b[4]&0x0f)<<6 | rune(b[5]&0x3f)
+	return 0x10000 + hi<<10 | lo, 6
 }
