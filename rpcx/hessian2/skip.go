@@ -1,58 +1,88 @@
 package hessian2
 
-// Skipping values: one function per kind of tag, found through a table
-// indexed by the tag byte (the grammar of Hessian 2.0 section 3).
+// Skipping values: the tag byte picks an action from a table (the grammar
+// of Hessian 2.0 section 3), and one switch runs it. The table holds codes,
+// not functions: an indirect call would make the Reader escape to the heap.
 
-type skipFunc func(r *Reader, tag byte) error
+type action uint8
 
-var skippers [256]skipFunc
+const (
+	actBad          action = iota
+	actFixed               // arg: bytes after the tag
+	actShortString         // 0x00-0x1f
+	actMediumString        // 0x30-0x33
+	actStringChunks        // 'R', 'S'
+	actShortBinary         // 0x20-0x2f
+	actMediumBinary        // 0x34-0x37
+	actBinaryChunks        // 'A', 'B'
+	actClassDef            // 'C'
+	actMap                 // 'H'
+	actTypedMap            // 'M'
+	actObject              // 'O'
+	actShortObject         // 0x60-0x6f
+	actRef                 // 'Q'
+	actList                // 'W'
+	actTypedList           // 'U'
+	actFixedList           // 'X'
+	actTypedFixed          // 'V'
+	actShortList           // 0x78-0x7f
+	actShortTyped          // 0x70-0x77
+)
+
+type step struct {
+	act action
+	arg uint8
+}
+
+var steps [256]step
 
 func init() {
-	fill := func(lo, hi int, f skipFunc) {
+	fill := func(lo, hi int, act action, arg uint8) {
 		for t := lo; t <= hi; t++ {
-			skippers[t] = f
+			steps[t] = step{act, arg}
 		}
 	}
-	fill(0x00, 0x1f, skipShortString) // string, 0-31 chars
-	fill(0x20, 0x2f, skipShortBinary) // binary, 0-15 bytes
-	fill(0x30, 0x33, skipMediumString)
-	fill(0x34, 0x37, skipMediumBinary)
-	fill(0x38, 0x3f, fixed(2)) // long, 3 bytes
-	skippers['A'] = skipBinaryChunks
-	skippers['B'] = skipBinaryChunks
-	skippers['C'] = skipClassDef
-	skippers['D'] = fixed(8)
-	skippers['F'] = fixed(0)
-	skippers['H'] = skipMap
-	skippers['I'] = fixed(4)
-	skippers['J'] = fixed(8) // date, milliseconds
-	skippers['K'] = fixed(4) // date, minutes
-	skippers['L'] = fixed(8)
-	skippers['M'] = skipTypedMap
-	skippers['N'] = fixed(0)
-	skippers['O'] = skipObject
-	skippers['Q'] = skipRef
-	skippers['R'] = skipStringChunks
-	skippers['S'] = skipStringChunks
-	skippers['T'] = fixed(0)
-	skippers['U'] = skipTypedList
-	skippers['V'] = skipTypedFixedList
-	skippers['W'] = skipList
-	skippers['X'] = skipFixedList
-	skippers['Y'] = fixed(4)  // long as 32 bits
-	skippers[0x5b] = fixed(0) // double 0.0
-	skippers[0x5c] = fixed(0) // double 1.0
-	skippers[0x5d] = fixed(1) // double as a byte
-	skippers[0x5e] = fixed(2) // double as a short
-	skippers[0x5f] = fixed(4) // double as a float (mills)
-	fill(0x60, 0x6f, skipShortObject)
-	fill(0x70, 0x77, skipShortTypedList)
-	fill(0x78, 0x7f, skipShortList)
-	fill(0x80, 0xbf, fixed(0)) // int, 1 byte
-	fill(0xc0, 0xcf, fixed(1)) // int, 2 bytes
-	fill(0xd0, 0xd7, fixed(2)) // int, 3 bytes
-	fill(0xd8, 0xef, fixed(0)) // long, 1 byte
-	fill(0xf0, 0xff, fixed(1)) // long, 2 bytes
+	fill(0x00, 0x1f, actShortString, 0)
+	fill(0x20, 0x2f, actShortBinary, 0)
+	fill(0x30, 0x33, actMediumString, 0)
+	fill(0x34, 0x37, actMediumBinary, 0)
+	fill(0x38, 0x3f, actFixed, 2) // long, 3 bytes
+	one := func(tag byte, act action, arg uint8) { steps[tag] = step{act, arg} }
+	one('A', actBinaryChunks, 0)
+	one('B', actBinaryChunks, 0)
+	one('C', actClassDef, 0)
+	one('D', actFixed, 8)
+	one('F', actFixed, 0)
+	one('H', actMap, 0)
+	one('I', actFixed, 4)
+	one('J', actFixed, 8) // date, milliseconds
+	one('K', actFixed, 4) // date, minutes
+	one('L', actFixed, 8)
+	one('M', actTypedMap, 0)
+	one('N', actFixed, 0)
+	one('O', actObject, 0)
+	one('Q', actRef, 0)
+	one('R', actStringChunks, 0)
+	one('S', actStringChunks, 0)
+	one('T', actFixed, 0)
+	one('U', actTypedList, 0)
+	one('V', actTypedFixed, 0)
+	one('W', actList, 0)
+	one('X', actFixedList, 0)
+	one('Y', actFixed, 4)  // long as 32 bits
+	one(0x5b, actFixed, 0) // double 0.0
+	one(0x5c, actFixed, 0) // double 1.0
+	one(0x5d, actFixed, 1) // double as a byte
+	one(0x5e, actFixed, 2) // double as a short
+	one(0x5f, actFixed, 4) // double as a float (mills)
+	fill(0x60, 0x6f, actShortObject, 0)
+	fill(0x70, 0x77, actShortTyped, 0)
+	fill(0x78, 0x7f, actShortList, 0)
+	fill(0x80, 0xbf, actFixed, 0) // int, 1 byte
+	fill(0xc0, 0xcf, actFixed, 1) // int, 2 bytes
+	fill(0xd0, 0xd7, actFixed, 2) // int, 3 bytes
+	fill(0xd8, 0xef, actFixed, 0) // long, 1 byte
+	fill(0xf0, 0xff, actFixed, 1) // long, 2 bytes
 }
 
 // Skip reads one value and throws it away (a class definition before an
@@ -70,11 +100,55 @@ func (r *Reader) skip() error {
 	if err != nil {
 		return err
 	}
-	f := skippers[tag]
-	if f == nil {
-		return ErrSyntax
+	st := steps[tag]
+	switch st.act {
+	case actFixed:
+		_, err = r.take(int(st.arg))
+	case actShortString:
+		_, err = r.chars(int(tag))
+	case actMediumString:
+		err = r.mediumString(tag)
+	case actStringChunks:
+		err = r.stringChunks(tag)
+	case actShortBinary:
+		_, err = r.take(int(tag - 0x20))
+	case actMediumBinary:
+		err = r.mediumBinary(tag)
+	case actBinaryChunks:
+		err = r.binaryChunks(tag)
+	case actClassDef:
+		err = r.classDef()
+	case actMap, actList:
+		err = r.untilEnd()
+	case actTypedMap, actTypedList:
+		if err = r.skipType(); err == nil {
+			err = r.untilEnd()
+		}
+	case actObject:
+		var def int32
+		if def, err = r.int(); err == nil {
+			err = r.fields(int(def))
+		}
+	case actShortObject:
+		err = r.fields(int(tag - 0x60))
+	case actRef:
+		_, err = r.int()
+	case actTypedFixed:
+		if err = r.skipType(); err == nil {
+			err = r.fixedList()
+		}
+	case actFixedList:
+		err = r.fixedList()
+	case actShortTyped:
+		if err = r.skipType(); err == nil {
+			err = r.nested(int(tag - 0x70))
+		}
+	case actShortList:
+		err = r.nested(int(tag - 0x78))
+	default:
+		err = ErrSyntax
 	}
-	return f(r, tag)
+	return err
 }
 
 // nested skips n values one level deeper.
@@ -115,19 +189,7 @@ func (r *Reader) untilEnd() error {
 	}
 }
 
-func fixed(n int) skipFunc {
-	return func(r *Reader, _ byte) error {
-		_, err := r.take(n)
-		return err
-	}
-}
-
-func skipShortString(r *Reader, tag byte) error {
-	_, err := r.chars(int(tag))
-	return err
-}
-
-func skipMediumString(r *Reader, tag byte) error {
+func (r *Reader) mediumString(tag byte) error {
 	b, err := r.byte()
 	if err != nil {
 		return err
@@ -136,9 +198,9 @@ func skipMediumString(r *Reader, tag byte) error {
 	return err
 }
 
-// skipStringChunks skips 'R' chunks up to the final piece, which may be
-// any string form ('S' or a short one).
-func skipStringChunks(r *Reader, tag byte) error {
+// stringChunks skips 'R' chunks up to the final piece, which may be any
+// string form ('S' or a short one).
+func (r *Reader) stringChunks(tag byte) error {
 	for {
 		n, err := r.u16()
 		if err != nil {
@@ -156,21 +218,17 @@ func skipStringChunks(r *Reader, tag byte) error {
 		switch {
 		case tag == 'R' || tag == 'S':
 		case tag <= 0x1f:
-			return skipShortString(r, tag)
+			_, err = r.chars(int(tag))
+			return err
 		case 0x30 <= tag && tag <= 0x33:
-			return skipMediumString(r, tag)
+			return r.mediumString(tag)
 		default:
 			return ErrSyntax
 		}
 	}
 }
 
-func skipShortBinary(r *Reader, tag byte) error {
-	_, err := r.take(int(tag - 0x20))
-	return err
-}
-
-func skipMediumBinary(r *Reader, tag byte) error {
+func (r *Reader) mediumBinary(tag byte) error {
 	b, err := r.byte()
 	if err != nil {
 		return err
@@ -179,8 +237,8 @@ func skipMediumBinary(r *Reader, tag byte) error {
 	return err
 }
 
-// skipBinaryChunks skips 'A' chunks up to the final piece ('B' or short).
-func skipBinaryChunks(r *Reader, tag byte) error {
+// binaryChunks skips 'A' chunks up to the final piece ('B' or short).
+func (r *Reader) binaryChunks(tag byte) error {
 	for {
 		n, err := r.u16()
 		if err != nil {
@@ -198,9 +256,10 @@ func skipBinaryChunks(r *Reader, tag byte) error {
 		switch {
 		case tag == 'A' || tag == 'B':
 		case 0x20 <= tag && tag <= 0x2f:
-			return skipShortBinary(r, tag)
+			_, err = r.take(int(tag - 0x20))
+			return err
 		case 0x34 <= tag && tag <= 0x37:
-			return skipMediumBinary(r, tag)
+			return r.mediumBinary(tag)
 		default:
 			return ErrSyntax
 		}
@@ -274,25 +333,7 @@ func (r *Reader) skipType() error {
 	return err
 }
 
-func skipMap(r *Reader, _ byte) error { return r.untilEnd() }
-
-func skipTypedMap(r *Reader, _ byte) error {
-	if err := r.skipType(); err != nil {
-		return err
-	}
-	return r.untilEnd()
-}
-
-func skipList(r *Reader, _ byte) error { return r.untilEnd() }
-
-func skipTypedList(r *Reader, _ byte) error {
-	if err := r.skipType(); err != nil {
-		return err
-	}
-	return r.untilEnd()
-}
-
-func skipFixedList(r *Reader, _ byte) error {
+func (r *Reader) fixedList() error {
 	n, err := r.length()
 	if err != nil {
 		return err
@@ -300,30 +341,9 @@ func skipFixedList(r *Reader, _ byte) error {
 	return r.nested(n)
 }
 
-func skipTypedFixedList(r *Reader, _ byte) error {
-	if err := r.skipType(); err != nil {
-		return err
-	}
-	return skipFixedList(r, 'X')
-}
-
-func skipShortList(r *Reader, tag byte) error { return r.nested(int(tag - 0x78)) }
-
-func skipShortTypedList(r *Reader, tag byte) error {
-	if err := r.skipType(); err != nil {
-		return err
-	}
-	return r.nested(int(tag - 0x70))
-}
-
-func skipRef(r *Reader, _ byte) error {
-	_, err := r.int()
-	return err
-}
-
-// skipClassDef reads a class definition ('C', name, field count, field
+// classDef reads a class definition ('C', name, field count, field
 // names), remembers its field count, then skips the value after it.
-func skipClassDef(r *Reader, _ byte) error {
+func (r *Reader) classDef() error {
 	if r.nclass >= MaxClasses {
 		return ErrTooManyClasses
 	}
@@ -352,18 +372,7 @@ func skipClassDef(r *Reader, _ byte) error {
 	return r.skip()
 }
 
-// skipObject skips an instance ('O', definition number, fields).
-func skipObject(r *Reader, _ byte) error {
-	ref, err := r.int()
-	if err != nil {
-		return err
-	}
-	return r.fields(int(ref))
-}
-
-// skipShortObject skips an instance of definitions 0 to 15.
-func skipShortObject(r *Reader, tag byte) error { return r.fields(int(tag - 0x60)) }
-
+// fields skips the fields of an instance of definition def.
 func (r *Reader) fields(def int) error {
 	if def < 0 || def >= r.nclass {
 		return ErrSyntax
