@@ -11,10 +11,9 @@ const (
 	actFixed               // arg: bytes after the tag
 	actShortString         // 0x00-0x1f
 	actMediumString        // 0x30-0x33
-	actStringChunks        // 'R', 'S'
+	actChunks              // 'R', 'S', 'A', 'B'
 	actShortBinary         // 0x20-0x2f
 	actMediumBinary        // 0x34-0x37
-	actBinaryChunks        // 'A', 'B'
 	actClassDef            // 'C'
 	actMap                 // 'H'
 	actTypedMap            // 'M'
@@ -48,8 +47,8 @@ func init() {
 	fill(0x34, 0x37, actMediumBinary, 0)
 	fill(0x38, 0x3f, actFixed, 2) // long, 3 bytes
 	one := func(tag byte, act action, arg uint8) { steps[tag] = step{act, arg} }
-	one('A', actBinaryChunks, 0)
-	one('B', actBinaryChunks, 0)
+	one('A', actChunks, 0)
+	one('B', actChunks, 0)
 	one('C', actClassDef, 0)
 	one('D', actFixed, 8)
 	one('F', actFixed, 0)
@@ -62,8 +61,8 @@ func init() {
 	one('N', actFixed, 0)
 	one('O', actObject, 0)
 	one('Q', actRef, 0)
-	one('R', actStringChunks, 0)
-	one('S', actStringChunks, 0)
+	one('R', actChunks, 0)
+	one('S', actChunks, 0)
 	one('T', actFixed, 0)
 	one('U', actTypedList, 0)
 	one('V', actTypedFixed, 0)
@@ -107,15 +106,13 @@ func (r *Reader) skip() error {
 	case actShortString:
 		_, err = r.chars(int(tag))
 	case actMediumString:
-		err = r.mediumString(tag)
-	case actStringChunks:
-		err = r.stringChunks(tag)
+		err = r.medium(tag, true)
+	case actChunks:
+		err = r.chunks(tag)
 	case actShortBinary:
 		_, err = r.take(int(tag - 0x20))
 	case actMediumBinary:
-		err = r.mediumBinary(tag)
-	case actBinaryChunks:
-		err = r.binaryChunks(tag)
+		err = r.medium(tag, false)
 	case actClassDef:
 		err = r.classDef()
 	case actMap, actList:
@@ -189,81 +186,20 @@ func (r *Reader) untilEnd() error {
 	}
 }
 
-func (r *Reader) mediumString(tag byte) error {
+// medium skips a string of 0-1023 characters (tags 0x30-0x33) or a
+// binary of 0-1023 bytes (0x34-0x37): the tag's low bits and one byte.
+func (r *Reader) medium(tag byte, str bool) error {
 	b, err := r.byte()
 	if err != nil {
 		return err
 	}
-	_, err = r.chars(int(tag-0x30)<<8 | int(b))
+	n := int(tag&3)<<8 | int(b)
+	if str {
+		_, err = r.chars(n)
+	} else {
+		_, err = r.take(n)
+	}
 	return err
-}
-
-// stringChunks skips 'R' chunks up to the final piece, which may be any
-// string form ('S' or a short one).
-func (r *Reader) stringChunks(tag byte) error {
-	for {
-		n, err := r.u16()
-		if err != nil {
-			return err
-		}
-		if _, err := r.chars(n); err != nil {
-			return err
-		}
-		if tag == 'S' {
-			return nil
-		}
-		if tag, err = r.byte(); err != nil {
-			return err
-		}
-		switch {
-		case tag == 'R' || tag == 'S':
-		case tag <= 0x1f:
-			_, err = r.chars(int(tag))
-			return err
-		case 0x30 <= tag && tag <= 0x33:
-			return r.mediumString(tag)
-		default:
-			return ErrSyntax
-		}
-	}
-}
-
-func (r *Reader) mediumBinary(tag byte) error {
-	b, err := r.byte()
-	if err != nil {
-		return err
-	}
-	_, err = r.take(int(tag-0x34)<<8 | int(b))
-	return err
-}
-
-// binaryChunks skips 'A' chunks up to the final piece ('B' or short).
-func (r *Reader) binaryChunks(tag byte) error {
-	for {
-		n, err := r.u16()
-		if err != nil {
-			return err
-		}
-		if _, err := r.take(n); err != nil {
-			return err
-		}
-		if tag == 'B' {
-			return nil
-		}
-		if tag, err = r.byte(); err != nil {
-			return err
-		}
-		switch {
-		case tag == 'A' || tag == 'B':
-		case 0x20 <= tag && tag <= 0x2f:
-			_, err = r.take(int(tag - 0x20))
-			return err
-		case 0x34 <= tag && tag <= 0x37:
-			return r.mediumBinary(tag)
-		default:
-			return ErrSyntax
-		}
-	}
 }
 
 // ReadInt reads an int value (any of its four forms).
@@ -331,6 +267,41 @@ func (r *Reader) skipType() error {
 	}
 	_, err = r.int()
 	return err
+}
+
+// chunks skips a string ('R' and 'S' chunks, counted in characters) or a
+// binary ('A' and 'B' chunks, counted in bytes) up to its final piece,
+// which may also be one of the type's short forms.
+func (r *Reader) chunks(tag byte) error {
+	str := tag == 'R' || tag == 'S'
+	more, final, shortAct, mediumAct := byte('A'), byte('B'), actShortBinary, actMediumBinary
+	if str {
+		more, final, shortAct, mediumAct = 'R', 'S', actShortString, actMediumString
+	}
+	for {
+		n, err := r.u16()
+		if err != nil {
+			return err
+		}
+		if str {
+			_, err = r.chars(n)
+		} else {
+			_, err = r.take(n)
+		}
+		if err != nil || tag == final {
+			return err
+		}
+		if tag, err = r.byte(); err != nil {
+			return err
+		}
+		if tag != more && tag != final {
+			if act := steps[tag].act; act != shortAct && act != mediumAct {
+				return ErrSyntax
+			}
+			r.off--
+			return r.skip() // a short final piece: no nesting
+		}
+	}
 }
 
 func (r *Reader) fixedList() error {
