@@ -111,52 +111,21 @@ func (*Bolt) MaxID() uint64 { return 1<<32 - 1 }
 
 // Decode implements Protocol.
 func (b *Bolt) Decode(buf []byte, f *Frame) (int, error) {
-	if len(buf) == 0 {
-		return 0, errNeedMore
-	}
-	ver := buf[0]
-	if ver != BoltV1 && ver != BoltV2 {
-		return 0, ErrNotProtocol
-	}
-	typAt := int(ver) // the type byte follows proto (v1) or ver1 (v2)
-	if len(buf) <= typAt {
-		return 0, errNeedMore
-	}
-	typ := buf[typAt]
-	if typ > boltOneway {
-		return 0, ErrBadFrame
-	}
-	l := &boltLayouts[ver-1][b2i(typ == boltResponse)]
-	if len(buf) < l.hdrLen {
-		return 0, errNeedMore
-	}
-	class := int(int16(binary.BigEndian.Uint16(buf[l.classLen:])))
-	meta := int(int16(binary.BigEndian.Uint16(buf[l.metaLen:])))
-	content := int64(int32(binary.BigEndian.Uint32(buf[l.content:])))
-	if class < 0 || meta < 0 || content < 0 {
-		return 0, ErrBadFrame
-	}
-	crc := l.sw >= 0 && buf[l.sw]&boltCRCBit != 0
-	size := int64(l.hdrLen+class+meta) + content + int64(4*b2i(crc))
-	if err := checkSize(size, maxFrame(b.MaxFrame)); err != nil {
+	l, size, err := boltSize(buf, maxFrame(b.MaxFrame))
+	if err != nil {
 		return 0, err
 	}
-	if int64(len(buf)) < size {
-		return 0, errNeedMore
-	}
-	kind, ok := boltKind(typ, binary.BigEndian.Uint16(buf[l.cmd:]))
+	kind, ok := boltKind(buf[l.typ], binary.BigEndian.Uint16(buf[l.cmd:]))
 	if !ok {
 		return 0, ErrBadFrame
 	}
-	n := int(size)
 	*f = Frame{
-		Raw: buf[:n:n], Len: n, Kind: kind,
+		Raw: buf[:size:size], Len: size, Kind: kind,
 		ID:      uint64(binary.BigEndian.Uint32(buf[l.id:])),
-		Version: ver, Codec: buf[l.codec],
-		hdrLen: l.hdrLen, class: class, meta: meta,
-	}
-	if crc {
-		f.flags = boltCRCBit
+		Version: buf[0], Codec: buf[l.codec],
+		hdrLen: l.hdrLen,
+		class:  int(binary.BigEndian.Uint16(buf[l.classLen:])),
+		meta:   int(binary.BigEndian.Uint16(buf[l.metaLen:])),
 	}
 	if l.status >= 0 {
 		f.Status = binary.BigEndian.Uint16(buf[l.status:])
@@ -164,7 +133,46 @@ func (b *Bolt) Decode(buf []byte, f *Frame) (int, error) {
 	} else {
 		f.Timeout = binary.BigEndian.Uint32(buf[l.timeout:])
 	}
-	return n, nil
+	return size, nil
+}
+
+// boltSize reads the fixed header at the start of buf: its layout and the
+// size of the whole frame once all of it is in buf.
+func boltSize(buf []byte, limit int) (*boltLayout, int, error) {
+	if len(buf) == 0 {
+		return nil, 0, errNeedMore
+	}
+	ver := buf[0]
+	if ver != BoltV1 && ver != BoltV2 {
+		return nil, 0, ErrNotProtocol
+	}
+	typAt := int(ver) // the type byte follows proto (v1) or ver1 (v2)
+	if len(buf) <= typAt {
+		return nil, 0, errNeedMore
+	}
+	typ := buf[typAt]
+	if typ > boltOneway {
+		return nil, 0, ErrBadFrame
+	}
+	l := &boltLayouts[ver-1][b2i(typ == boltResponse)]
+	if len(buf) < l.hdrLen {
+		return nil, 0, errNeedMore
+	}
+	class := int16(binary.BigEndian.Uint16(buf[l.classLen:]))
+	meta := int16(binary.BigEndian.Uint16(buf[l.metaLen:]))
+	content := int32(binary.BigEndian.Uint32(buf[l.content:]))
+	if class < 0 || meta < 0 || content < 0 {
+		return nil, 0, ErrBadFrame // Java reads them as signed
+	}
+	crc := l.sw >= 0 && buf[l.sw]&boltCRCBit != 0
+	size := int64(l.hdrLen) + int64(class) + int64(meta) + int64(content) + int64(4*b2i(crc))
+	if err := checkSize(size, limit); err != nil {
+		return nil, 0, err
+	}
+	if int64(len(buf)) < size {
+		return nil, 0, errNeedMore
+	}
+	return l, int(size), nil
 }
 
 // boltKind tells the kind from the type and command code; ok is false for

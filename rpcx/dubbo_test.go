@@ -360,6 +360,15 @@ func TestDubboHeartbeats(t *testing.T) {
 	if h.Type != hessian.PackageHeartbeat|hessian.PackageRequest|hessian.PackageRequest_TwoWay || h.ID != 79 {
 		t.Errorf("library reads our heartbeat as type %#x id %d", h.Type, h.ID)
 	}
+	// A one-way heartbeat wants no answer.
+	oneway := d.AppendHeartbeat(nil, 81)
+	oneway[2] &^= dubboTwoWay
+	if _, err := d.Decode(oneway, &f); err != nil || f.Kind != KindHeartbeat {
+		t.Fatalf("Decode(one-way heartbeat) = %v, %+v", err, f)
+	}
+	if got := d.AppendHeartbeatReply(nil, &f); len(got) != 0 {
+		t.Errorf("a one-way heartbeat got a reply")
+	}
 	// An event that is not a heartbeat (readonly, body "R").
 	ev := append(d.AppendHeartbeat(nil, 80)[:DubboHeaderLen:DubboHeaderLen], 0x01, 'R')
 	ev[15] = 2

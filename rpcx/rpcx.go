@@ -94,10 +94,10 @@ type Frame struct {
 	Codec   uint8  // Dubbo serialization id, Bolt codec byte
 	Timeout uint32 // Bolt request timeout in milliseconds; Dubbo: 0 (it is an attachment)
 
-	hdrLen int // length of the fixed header
-	class  int // Bolt: class name length, after the fixed header
-	meta   int // Bolt: header map length, after the class name
-	flags  uint8
+	hdrLen int   // length of the fixed header
+	class  int   // Bolt: class name length, after the fixed header
+	meta   int   // Bolt: header map length, after the class name
+	flags  uint8 // Dubbo: the flag byte
 }
 
 // Body returns the frame's bytes after its fixed header (for Bolt: class
