@@ -61,3 +61,38 @@ func TestBoltAllocs(t *testing.T) {
 		checkZeroAllocs(t, &Bolt{}, frame, "service")
 	}
 }
+
+func benchFrame(b *testing.B, p Protocol, frame []byte, keys ...string) {
+	var f Frame
+	var h Head
+	b.ReportAllocs()
+	b.SetBytes(int64(len(frame)))
+	for i := 0; b.Loop(); i++ {
+		if _, err := p.Decode(frame, &f); err != nil {
+			b.Fatal(err)
+		}
+		p.SetID(f.Raw, uint64(i)&p.MaxID())
+		if err := p.Head(&f, &h); err != nil {
+			b.Fatal(err)
+		}
+		for _, k := range keys {
+			h.Lookup(k)
+		}
+	}
+}
+
+// BenchmarkDubboFrame: decode, id rewrite, head (skipping four arguments)
+// and two attachment lookups.
+func BenchmarkDubboFrame(b *testing.B) {
+	frame := libEncodeRequest(b, hessian.Service{Path: "org.velox.Greeter", Version: "1.0.0", Method: "greet", Group: "blue", Timeout: 3e9},
+		hessian.PackageRequest_TwoWay, 9, []any{"hello", int32(7), map[any]any{"k": []string{"a", "b"}}, &testUser{Name: "n", Tags: []string{"t"}}},
+		map[string]string{"tenant": "acme", "trace": "abc"})
+	benchFrame(b, &Dubbo{}, frame, "tenant", "trace")
+}
+
+// BenchmarkBoltFrame: decode, id rewrite, head and one header lookup of a
+// v1 request from sofa-bolt-node.
+func BenchmarkBoltFrame(b *testing.B) {
+	frame := boltEncode(b, rpcpeer.Bolt(b), map[string]any{"op": "request", "id": 5, "service": "com.velox.Greeter:1.0", "method": "greet", "args": []any{"hello", 7}})
+	benchFrame(b, &Bolt{}, frame, "service")
+}

@@ -13,6 +13,7 @@
 package hessian2
 
 import (
+	"encoding/binary"
 	"errors"
 	"unicode/utf8"
 )
@@ -143,29 +144,52 @@ func (r *Reader) fail(start int, err error) error {
 
 // chars reads n characters of UTF-8 (Hessian counts UTF-16 code units:
 // a 4-byte sequence is two of them, as is a surrogate pair sent as two
-// 3-byte sequences).
+// 3-byte sequences). On error the reader has not moved.
 func (r *Reader) chars(n int) ([]byte, error) {
-	start := r.off
-	for ; n > 0; n-- {
-		c, err := r.byte()
-		if err != nil {
-			return nil, err
+	b, i := r.buf, r.off
+	if k := asciiPrefix(b[i:min(len(b), i+n)]); k > 0 {
+		i += k // names and keys are mostly ASCII: one unit a byte
+		n -= k
+	}
+	for n > 0 {
+		if i >= len(b) {
+			return nil, ErrShort
 		}
-		extra := utf8Extra[c>>3]
-		if extra < 0 {
+		c := b[i]
+		if c < 0x80 {
+			i++
+			n--
+			continue
+		}
+		extra := int(utf8Extra[c>>3])
+		units := 1 + extra/3 // a 4-byte sequence is two units
+		if extra < 0 || units > n {
 			return nil, ErrSyntax
 		}
-		if extra == 3 {
-			n-- // a supplementary character: two UTF-16 units
+		if extra >= len(b)-i {
+			return nil, ErrShort
 		}
-		if _, err := r.take(int(extra)); err != nil {
-			return nil, err
+		i += 1 + extra
+		n -= units
+	}
+	s := b[r.off:i]
+	r.off = i
+	return s, nil
+}
+
+// asciiPrefix is the length of b's leading run of ASCII bytes, read a
+// word at a time.
+func asciiPrefix(b []byte) int {
+	k := 0
+	for ; k+8 <= len(b); k += 8 {
+		if binary.LittleEndian.Uint64(b[k:])&0x8080808080808080 != 0 {
+			break
 		}
 	}
-	if n < 0 {
-		return nil, ErrSyntax // a 4-byte sequence where one unit was left
+	for k < len(b) && b[k] < 0x80 {
+		k++
 	}
-	return r.buf[start:r.off], nil
+	return k
 }
 
 // utf8Extra is the number of continuation bytes after a lead byte, by its
