@@ -24,12 +24,14 @@ deps-test:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$pkgs) >/dev/null; \
 	fi
 
-# The npm packages of the RPC test peers (internal/rpcpeer/node: sofa-bolt-node, as
-# sofa-rpc-node@2.10.0 brings it), exactly as package-lock.json pins them. Needs node and npm;
-# without node the Bolt differential tests skip.
+# The npm packages of the RPC test peers (internal/rpcpeer/node: sofa-bolt-node as
+# sofa-rpc-node@2.10.0 brings it, apache-dubbo-js, hessian.js), exactly as package-lock.json
+# pins them; npm ci again whenever the lockfile is newer than the install. Needs node and npm;
+# without node the differential tests against them skip.
 RPCPEER_NODE := internal/rpcpeer/node
 deps-npm:
-	@if command -v npm >/dev/null 2>&1 && [ ! -f $(RPCPEER_NODE)/node_modules/sofa-bolt-node/package.json ]; then \
+	@if command -v npm >/dev/null 2>&1 && \
+	  [ ! $(RPCPEER_NODE)/node_modules/.package-lock.json -nt $(RPCPEER_NODE)/package-lock.json ]; then \
 	  echo "npm ci in $(RPCPEER_NODE)"; \
 	  (cd $(RPCPEER_NODE) && npm ci --no-audit --no-fund >/dev/null); \
 	fi

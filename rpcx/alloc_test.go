@@ -55,7 +55,7 @@ func TestDubboAllocs(t *testing.T) {
 }
 
 func TestBoltAllocs(t *testing.T) {
-	p := rpcpeer.Bolt(t)
+	p := rpcpeer.Node(t)
 	for _, v := range boltVariants {
 		frame := boltEncode(t, p, withVariant(map[string]any{"op": "request", "id": 5, "service": "com.velox.Greeter:1.0", "method": "greet", "args": []any{"hello", 7}}, v))
 		checkZeroAllocs(t, &Bolt{}, frame, "service")
@@ -93,6 +93,6 @@ func BenchmarkDubboFrame(b *testing.B) {
 // BenchmarkBoltFrame: decode, id rewrite, head and one header lookup of a
 // v1 request from sofa-bolt-node.
 func BenchmarkBoltFrame(b *testing.B) {
-	frame := boltEncode(b, rpcpeer.Bolt(b), map[string]any{"op": "request", "id": 5, "service": "com.velox.Greeter:1.0", "method": "greet", "args": []any{"hello", 7}})
+	frame := boltEncode(b, rpcpeer.Node(b), map[string]any{"op": "request", "id": 5, "service": "com.velox.Greeter:1.0", "method": "greet", "args": []any{"hello", 7}})
 	benchFrame(b, &Bolt{}, frame, "service")
 }

@@ -44,7 +44,7 @@ func withVariant(op, v map[string]any) map[string]any {
 }
 
 func TestBoltRequestsAgainstLibrary(t *testing.T) {
-	p := rpcpeer.Bolt(t)
+	p := rpcpeer.Node(t)
 	var b Bolt
 	for i := 0; i < 24; i++ {
 		v := boltVariants[i%3]
@@ -91,7 +91,7 @@ func TestBoltRequestsAgainstLibrary(t *testing.T) {
 }
 
 func TestBoltResponsesAgainstLibrary(t *testing.T) {
-	p := rpcpeer.Bolt(t)
+	p := rpcpeer.Node(t)
 	var b Bolt
 	for i, v := range boltVariants {
 		for _, errMsg := range []string{"", "app failed"} {
@@ -120,7 +120,7 @@ func TestBoltResponsesAgainstLibrary(t *testing.T) {
 // sofa-bolt-node, are error responses to the right id with our message in
 // the header map.
 func TestBoltErrorsReadByLibrary(t *testing.T) {
-	p := rpcpeer.Bolt(t)
+	p := rpcpeer.Node(t)
 	var b Bolt
 	for _, ver := range []uint8{0, BoltV1, BoltV2} {
 		for fail := FailNoBackend; fail <= FailUpstream; fail++ {
@@ -144,7 +144,7 @@ func TestBoltErrorsReadByLibrary(t *testing.T) {
 }
 
 func TestBoltHeartbeatsAgainstLibrary(t *testing.T) {
-	p := rpcpeer.Bolt(t)
+	p := rpcpeer.Node(t)
 	var b Bolt
 	for i, v := range boltVariants {
 		hb := boltEncode(t, p, withVariant(map[string]any{"op": "heartbeat", "id": 40 + i}, v))
@@ -170,7 +170,7 @@ func TestBoltHeartbeatsAgainstLibrary(t *testing.T) {
 }
 
 func TestBoltIncrementalAndLimits(t *testing.T) {
-	p := rpcpeer.Bolt(t)
+	p := rpcpeer.Node(t)
 	for _, v := range boltVariants {
 		frame := boltEncode(t, p, withVariant(map[string]any{"op": "request", "id": 1, "service": "s:1", "method": "m", "args": []any{strings.Repeat("x", 3000)}}, v))
 		var b Bolt

@@ -10,6 +10,7 @@ import (
 //	string  service path
 //	string  service version
 //	string  method name
+//	int     -1, only from dubbox callers (apache-dubbo-js isSupportedDubbox)
 //	string  parameter types, JVM descriptors ("Ljava/lang/String;I[J")
 //	value * one argument per descriptor
 //	map     attachments (path, interface, version, group, timeout, ...)
@@ -34,6 +35,11 @@ func (*Dubbo) Head(f *Frame, h *Head) error {
 		*p = s
 	}
 	desc, _, err := r.ReadString()
+	if err == hessian2.ErrNotString { // dubbox: an int before the types
+		if _, err = r.ReadInt(); err == nil {
+			desc, _, err = r.ReadString()
+		}
+	}
 	if err != nil {
 		return bodyError(err)
 	}
@@ -85,6 +91,9 @@ func dubboLookup(m []byte, key string) ([]byte, bool, error) {
 			continue
 		}
 		v, _, err := r.ReadString()
+		if err == hessian2.ErrNotString {
+			return nil, false, ErrValueType
+		}
 		if err != nil {
 			return nil, false, bodyError(err)
 		}

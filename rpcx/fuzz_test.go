@@ -97,7 +97,7 @@ func TestWriteBoltSeeds(t *testing.T) {
 	if !*writeSeeds {
 		t.Skip("run with -rpcx.write-seeds")
 	}
-	p := rpcpeer.Bolt(t)
+	p := rpcpeer.Node(t)
 	dir := filepath.Join("testdata", "fuzz", "FuzzBoltDecode")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)

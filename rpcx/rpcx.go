@@ -124,9 +124,9 @@ type Head struct {
 
 // Lookup returns the value of a Dubbo attachment or a Bolt header named
 // key; ok is false when there is none. It does not allocate. For Dubbo,
-// only string values are returned (null is empty); ErrBadBody comes back
-// for a malformed map or a value of key that is not a string,
-// ErrChunkedString for a chunked one.
+// only string values are returned (null is empty): a value of key of
+// another type gives ErrValueType, a chunked one ErrChunkedString, a
+// malformed map ErrBadBody.
 func (h *Head) Lookup(key string) (value []byte, ok bool, err error) {
 	if h.isBolt {
 		return boltLookup(h.meta, key)
@@ -185,6 +185,10 @@ var (
 	// chunks strings over 4096 characters): it is not one slice of the
 	// frame, so it is not read in place.
 	ErrChunkedString = errors.New("rpcx: chunked hessian2 string is not read in place")
+	// ErrValueType is returned by Head.Lookup for a Dubbo attachment whose
+	// value is not a string (Java and apache-dubbo-js send "timeout" as
+	// an int).
+	ErrValueType = errors.New("rpcx: attachment value is not a string")
 )
 
 // ErrFrameTooLarge is wrapped by the error Decode returns for a frame

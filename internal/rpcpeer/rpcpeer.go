@@ -1,10 +1,11 @@
 // Package rpcpeer runs the real RPC libraries that velox's rpcx tests
-// check against and that are not Go: a node process (node/peer.js) that
-// encodes and decodes SOFA Bolt frames with sofa-bolt-node, the version
-// sofa-rpc-node@2.10.0 brings, pinned in node/package-lock.json.
+// check against and that are not Go, in one node process (node/peer.js):
+// sofa-bolt-node 2.0.1 (the version sofa-rpc-node@2.10.0 brings) for SOFA
+// Bolt frames, apache-dubbo-js 3.0.0-rc6 for Dubbo frames, hessian.js
+// 2.11.0 for hessian2 values; all pinned in node/package-lock.json.
 //
 // The npm packages are installed by `make deps-npm` (part of `make test`);
-// Bolt installs them itself with `npm ci` when they are missing, so a plain
+// Node installs them itself with `npm ci` when they are missing, so a plain
 // `go test` works too. Without node on the machine the test is skipped.
 //
 // Imported only by _test.go files (rpcx's).
@@ -39,25 +40,25 @@ type Peer struct {
 }
 
 var (
-	boltOnce sync.Once
-	boltPeer *Peer
-	boltErr  error
+	nodeOnce sync.Once
+	nodePeer *Peer
+	nodeErr  error
 )
 
-// Bolt returns the test binary's Bolt peer, starting it (and installing the
-// npm packages) on first use. It skips t when node is not installed and
+// Node returns the test binary's node peer (all three libraries), starting
+// it (and installing the npm packages) on first use. It skips t when node is not installed and
 // fails it when the peer cannot start. The process ends with the test
 // binary (its stdin closes).
-func Bolt(t testing.TB) *Peer {
+func Node(t testing.TB) *Peer {
 	t.Helper()
 	if _, err := exec.LookPath("node"); err != nil {
-		t.Skip("node is not installed: the Bolt differential tests need it")
+		t.Skip("node is not installed: the differential tests against node libraries need it")
 	}
-	boltOnce.Do(func() { boltPeer, boltErr = start() })
-	if boltErr != nil {
-		t.Fatalf("rpcpeer: %v", boltErr)
+	nodeOnce.Do(func() { nodePeer, nodeErr = start() })
+	if nodeErr != nil {
+		t.Fatalf("rpcpeer: %v", nodeErr)
 	}
-	return boltPeer
+	return nodePeer
 }
 
 func start() (*Peer, error) {
@@ -82,9 +83,14 @@ func start() (*Peer, error) {
 	return &Peer{cmd: cmd, in: in, out: bufio.NewReaderSize(out, 1<<20)}, nil
 }
 
-// install runs `npm ci` when the locked packages are not in node_modules.
+// install runs `npm ci` unless node_modules holds what package-lock.json
+// pins (npm's own record of the install is newer than the lockfile).
 func install(dir string) error {
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "sofa-bolt-node", "package.json")); err == nil {
+	lock, err := os.Stat(filepath.Join(dir, "package-lock.json"))
+	if err != nil {
+		return err
+	}
+	if done, err := os.Stat(filepath.Join(dir, "node_modules", ".package-lock.json")); err == nil && done.ModTime().After(lock.ModTime()) {
 		return nil
 	}
 	cmd := exec.Command("npm", "ci", "--no-audit", "--no-fund")
@@ -155,4 +161,54 @@ func (p *Peer) Decode(frame []byte) (*Decoded, error) {
 		return nil, err
 	}
 	return &d, nil
+}
+
+// DubboRead is what hessian.js reads back of a request apache-dubbo-js
+// encoded: the leading strings and the attachments, each value as a
+// string with its JavaScript type beside it.
+type DubboRead struct {
+	DubboVersion    string            `json:"dubboVersion"`
+	Service         string            `json:"service"`
+	Version         string            `json:"version"`
+	Method          string            `json:"method"`
+	Types           string            `json:"types"`
+	Attachments     map[string]string `json:"attachments"`
+	AttachmentTypes map[string]string `json:"attachmentTypes"`
+}
+
+// DubboRequest asks apache-dubbo-js to encode a request (op "dubboRequest",
+// see peer.js) and hessian.js to read it back.
+func (p *Peer) DubboRequest(op map[string]any) ([]byte, *DubboRead, error) {
+	op["op"] = "dubboRequest"
+	var r struct {
+		Frame []byte
+		Read  DubboRead
+	}
+	if err := p.Call(op, &r); err != nil {
+		return nil, nil, err
+	}
+	return r.Frame, &r.Read, nil
+}
+
+// DubboDecoded is what apache-dubbo-js reads of a response frame.
+type DubboDecoded struct {
+	RequestID uint64 `json:"requestId"`
+	Status    uint8  `json:"status"`
+	Heartbeat bool   `json:"heartbeat"`
+	Error     string `json:"error"`
+}
+
+// DubboDecode asks apache-dubbo-js to decode a response frame.
+func (p *Peer) DubboDecode(frame []byte) (*DubboDecoded, error) {
+	var d DubboDecoded
+	if err := p.Call(map[string]any{"op": "dubboDecode", "frame": frame}, &d); err != nil {
+		return nil, err
+	}
+	return &d, nil
+}
+
+// Hessian asks hessian.js to encode values (java-typed as js-to-java
+// builds them: {"$class": "int", "$": 3}) one after another.
+func (p *Peer) Hessian(values ...any) ([]byte, error) {
+	return p.Encode(map[string]any{"op": "hessian", "values": values})
 }

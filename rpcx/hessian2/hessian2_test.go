@@ -8,12 +8,14 @@ import (
 
 	hessian "github.com/apache/dubbo-go-hessian2"
 
+	"github.com/velox-proxy/velox/internal/rpcpeer"
 	"github.com/velox-proxy/velox/rpcx/hessian2"
 )
 
 // Differential tests against dubbo-go-hessian2 v1.12.5 (dubbo-go v3.3.2's
-// hessian2): what its encoder writes, our reader steps over exactly and
-// reads the same strings and map entries from.
+// hessian2) and hessian.js 2.11.0 (in node, internal/rpcpeer): what their
+// encoders write, our reader steps over exactly and reads the same strings
+// and map entries from.
 
 type pojo struct {
 	A string
@@ -184,5 +186,43 @@ func TestLimits(t *testing.T) {
 	rd.Reset([]byte{0x61})
 	if err := rd.Skip(); err != hessian2.ErrSyntax {
 		t.Errorf("Skip(undefined object) = %v", err)
+	}
+}
+
+// TestSkipHessianJSValues: values hessian.js 2.11.0 writes (as Java's
+// Hessian2Output does: 32k string chunks, references, typed lists, class
+// definitions shared by later values) are stepped over one by one to the
+// exact end, and its strings read back as it wrote them.
+func TestSkipHessianJSValues(t *testing.T) {
+	p := rpcpeer.Node(t)
+	jv := func(class string, v any) map[string]any { return map[string]any{"$class": class, "$": v} }
+	user := jv("org.velox.User", map[string]any{"name": "n", "age": jv("int", 7), "tags": jv("java.util.List", []any{"a"})})
+	values := []any{
+		"short", strings.Repeat("é", 40000), "😀 surrogates", nil, true, jv("int", -5), jv("long", 1<<40), jv("double", 0.25),
+		jv("java.util.Date", 1700000000000), jv("java.util.List", []any{1, "x", nil}), jv("[int", []any{1, 2, 3}),
+		jv("java.util.HashMap", map[string]any{"k": "v", "n": jv("int", 1)}), map[string]any{"plain": "object"},
+		user, map[string]any{"$same": 13}, jv("java.util.List", []any{map[string]any{"$same": 13}, user}),
+		jv("byte[]", []any{1, 2, 3}),
+	}
+	b, err := p.Hessian(values...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rd hessian2.Reader
+	rd.Reset(b)
+	for i, v := range values {
+		if s, ok := v.(string); ok && len(s) < 30000 {
+			got, _, err := rd.ReadString()
+			if err != nil || !hessian2.EqualString(got, s) {
+				t.Fatalf("value %d: ReadString = %q, %v; hessian.js wrote %q", i, got, err, s)
+			}
+			continue
+		}
+		if err := rd.Skip(); err != nil {
+			t.Fatalf("value %d (%v): Skip at %d: %v", i, v, rd.Offset(), err)
+		}
+	}
+	if rd.Offset() != len(b) {
+		t.Fatalf("read %d of %d bytes", rd.Offset(), len(b))
 	}
 }
