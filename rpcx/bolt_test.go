@@ -197,3 +197,40 @@ func TestBoltIncrementalAndLimits(t *testing.T) {
 		t.Errorf("Decode(type 7) = %v", err)
 	}
 }
+
+// TestBoltProtobufHeaders: with protobuf content sofa-bolt-node puts the
+// method, the target service and app and the request's properties in the
+// header map; Head and Lookup read them all as its serializer does.
+func TestBoltProtobufHeaders(t *testing.T) {
+	p := rpcpeer.Node(t)
+	var b Bolt
+	for _, v := range boltVariants {
+		frame := boltEncode(t, p, withVariant(map[string]any{
+			"op": "request", "id": 9, "service": "com.velox.Greeter:1.0", "method": "greet", "codec": "protobuf",
+			"props": map[string]any{"tenant": "acme", "zone": map[string]any{"name": "gz", "id": 7}, "empty": ""},
+		}, v))
+		var f Frame
+		if _, err := b.Decode(frame, &f); err != nil || f.Codec != 11 {
+			t.Fatalf("Decode = %v, codec %d", err, f.Codec)
+		}
+		lib := boltDecodeLib(t, p, frame)
+		var h Head
+		if err := b.Head(&f, &h); err != nil {
+			t.Fatal(err)
+		}
+		if string(h.Method) != lib.Header[BoltHeaderMethod] || string(h.Method) != lib.Data.Method || string(h.Service) != lib.Header[BoltHeaderService] {
+			t.Errorf("Head: service %q method %q; library reads %v", h.Service, h.Method, lib.Header)
+		}
+		if len(lib.Header) < 6 {
+			t.Fatalf("library header map %v: the properties are missing", lib.Header)
+		}
+		for k, want := range lib.Header {
+			if got, ok, err := h.Lookup(k); err != nil || !ok || string(got) != want {
+				t.Errorf("Lookup(%q) = %q, %v, %v; library reads %q", k, got, ok, err, want)
+			}
+		}
+		if _, ok, err := h.Lookup("zone"); ok || err != nil {
+			t.Errorf("Lookup(zone) found a flattened prefix")
+		}
+	}
+}

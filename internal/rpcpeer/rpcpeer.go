@@ -146,11 +146,11 @@ type Decoded struct {
 	Header     map[string]string `json:"header"`
 	Error      string            `json:"error"` // a response's error message
 	Data       struct {
-		Service string            `json:"service"`
-		Method  string            `json:"method"`
-		Args    []any             `json:"args"`
-		Props   map[string]string `json:"props"`
-		Value   any               `json:"value"`
+		Service string         `json:"service"`
+		Method  string         `json:"method"`
+		Args    []any          `json:"args"`
+		Props   map[string]any `json:"props"`
+		Value   any            `json:"value"`
 	} `json:"data"`
 }
 

@@ -5,7 +5,7 @@
 // other end). Frames travel as base64. It ends when stdin does.
 //
 // SOFA Bolt, with sofa-bolt-node's own protocol code:
-//   {op:"request", id, service, method, args, props, oneway, timeout, version, crc}
+//   {op:"request", id, service, method, args, props, oneway, timeout, version, crc, codec}
 //   {op:"response", id, value, errorMsg, version, crc}
 //   {op:"heartbeat", id, version, crc}     {op:"heartbeatAck", id, version, crc}
 //   {op:"decode", frame}
@@ -32,13 +32,22 @@ const dubboDecode = require('apache-dubbo-js/es7/decode').decode;
 const DubboHeartBeat = require('apache-dubbo-js/es7/heartbeat').default;
 const hessian = require('hessian.js');
 
+// noMessages stands in for a protobufjs root whose methods take no
+// message: with codec "protobuf" sofa-bolt-node then writes the call's
+// routing (method, target service and app, requestProps) into the header
+// map and no content, which is all velox reads of such a frame.
+const noMessages = {
+  lookupService: () => ({ get: () => ({ resolve: () => ({}) }) }),
+};
+
 function options(m) {
   const v2 = m.version === 2;
   return {
     protocolType: v2 ? 'bolt2' : 'bolt',
-    codecType: 'hessian2',
+    codecType: m.codec || 'hessian2',
     boltVersion: 1,
     crcEnable: !!m.crc,
+    proto: noMessages,
   };
 }
 
@@ -82,7 +91,7 @@ function headerMap(buf) {
 
 function decode(m) {
   const buf = Buffer.from(m.frame, 'base64');
-  const p = protocol.decode(buf, { sentReqs: new Map() });
+  const p = protocol.decode(buf, { sentReqs: new Map(), proto: noMessages });
   const out = {
     packetType: p.packetType,
     packetId: p.packetId >>> 0,
