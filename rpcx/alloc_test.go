@@ -55,6 +55,9 @@ func TestDubboAllocs(t *testing.T) {
 }
 
 func TestBoltAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
 	p := rpcpeer.Node(t)
 	for _, v := range boltVariants {
 		frame := boltEncode(t, p, withVariant(map[string]any{"op": "request", "id": 5, "service": "com.velox.Greeter:1.0", "method": "greet", "args": []any{"hello", 7}}, v))

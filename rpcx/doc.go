@@ -20,7 +20,12 @@
 // the id bytes and, for Bolt v2 frames with a CRC, the CRC. Decode, SetID
 // and Head do not allocate (rpcx_alloc_test.go).
 //
+// Tested against the real libraries (differential tests, fuzzers with
+// their frames as seeds): dubbo-go-hessian2 (dubbo-go's) and apache-dubbo-js
+// for Dubbo, sofa-bolt-node for Bolt, hessian.js for hessian2; the node
+// ones run through internal/rpcpeer.
+//
 // Imported by the proxy (the RPC downstream and upstream sessions, to come).
 // Read next: rpcx.go (the interface, Frame, Head, Failure, errors), then
-// dubbo.go and bolt.go.
+// dubbo.go, dubbo_head.go and bolt.go.
 package rpcx

@@ -140,7 +140,7 @@ func randString(r *rand.Rand) string {
 func TestDubboRequestsAgainstLibrary(t *testing.T) {
 	r := rand.New(rand.NewSource(12))
 	var d Dubbo
-	for i := 0; i < 300; i++ {
+	for i := 0; i < 120; i++ {
 		svc := hessian.Service{
 			Path:    "org.velox.Svc" + fmt.Sprint(i%7),
 			Version: []string{"", "1.0.0", "2.3"}[i%3],

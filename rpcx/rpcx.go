@@ -33,8 +33,9 @@ type Protocol interface {
 
 	// Head decodes what routing needs from request frame f into h. Its
 	// fields point into f.Raw. It returns ErrNoHead for frames that carry
-	// none (responses, heartbeats, a serialization velox does not read)
-	// and ErrBadBody for a body it cannot read.
+	// none (responses, heartbeats, a Dubbo serialization other than
+	// hessian2), ErrChunkedString for a routing string sent in chunks and
+	// ErrBadBody for a body it cannot read. It does not allocate.
 	Head(f *Frame, h *Head) error
 
 	// AppendHeartbeat appends a heartbeat request with id to dst: what

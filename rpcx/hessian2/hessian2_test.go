@@ -79,7 +79,7 @@ func encode(t testing.TB, vs ...any) []byte {
 // exact end (class definitions shared between values, as in a Dubbo body).
 func TestSkipLibraryValues(t *testing.T) {
 	r := rand.New(rand.NewSource(2))
-	for i := 0; i < 400; i++ {
+	for i := 0; i < 150; i++ {
 		vs := []any{value(r, 3), value(r, 3), value(r, 3)}
 		b := encode(t, vs...)
 		var rd hessian2.Reader
