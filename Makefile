@@ -2,7 +2,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: all build test vet fmt-check deps-test bench run fuzz
+.PHONY: all build test vet fmt-check deps-test deps-npm bench run fuzz
 
 all: build
 
@@ -26,6 +26,18 @@ deps-test:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$pkgs) >/dev/null; \
 	fi
 
+# The npm packages of the RPC test peers (internal/rpcpeer/node: sofa-bolt-node as
+# sofa-rpc-node@2.10.0 brings it, apache-dubbo-js, hessian.js), exactly as package-lock.json
+# pins them; npm ci again whenever the lockfile is newer than the install. Needs node and npm;
+# without node the differential tests against them skip.
+RPCPEER_NODE := internal/rpcpeer/node
+deps-npm:
+	@if command -v npm >/dev/null 2>&1 && \
+	  [ ! $(RPCPEER_NODE)/node_modules/.package-lock.json -nt $(RPCPEER_NODE)/package-lock.json ]; then \
+	  echo "npm ci in $(RPCPEER_NODE)"; \
+	  (cd $(RPCPEER_NODE) && npm ci --no-audit --no-fund >/dev/null); \
+	fi
+
 fmt-check:
 	@out=$$(gofmt -l . | grep -v '^bench/results/' || true); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
@@ -40,7 +52,7 @@ vet:
 # then builds the binary it runs with the same tag.
 DEBUG_PKGS := ./eventloop ./upstream ./proxy ./cmd/velox
 
-test: deps-test fmt-check vet
+test: deps-test deps-npm fmt-check vet
 	$(GO) test -race -count=1 -timeout 14m $(PKGS)
 	$(GO) test -count=1 -timeout 5m -run 'Alloc' $(PKGS)
 	$(GO) test -count=1 -timeout 5m -tags veloxdebug $(DEBUG_PKGS)
@@ -56,6 +68,9 @@ fuzz:
 	$(GO) test ./h2 -run '^$$' -fuzz FuzzConnServer -fuzztime 30s
 	$(GO) test ./h2/hpack -run '^$$' -fuzz FuzzDecodeBlock -fuzztime 30s
 	$(GO) test ./tlshello -run '^$$' -fuzz FuzzServerName -fuzztime 30s
+	$(GO) test ./rpcx -run '^$$' -fuzz FuzzDubboDecode -fuzztime 30s
+	$(GO) test ./rpcx -run '^$$' -fuzz FuzzBoltDecode -fuzztime 30s
+	$(GO) test ./rpcx/hessian2 -run '^$$' -fuzz FuzzReader -fuzztime 30s
 
 bench: build
 	./bench/run.sh

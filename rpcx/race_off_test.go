@@ -1,0 +1,5 @@
+//go:build !race
+
+package rpcx
+
+const raceEnabled = false
