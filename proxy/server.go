@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -85,11 +86,15 @@ func New(cfg *config.Config, o Options) (*Server, error) {
 }
 
 // listenerAddrs lists what is fixed of each listener for the life of the
-// process: its address and protocol.
+// process: its address, protocol and PROXY protocol sources.
 func listenerAddrs(cfg *config.Config) []string {
 	var a []string
 	for _, l := range cfg.Listeners {
-		a = append(a, l.Address+" "+cmp.Or(l.Protocol, config.ListenerHTTP))
+		id := l.Address + " " + cmp.Or(l.Protocol, config.ListenerHTTP)
+		if l.ProxyProtocol != nil {
+			id += " proxy_protocol " + strings.Join(l.ProxyProtocol.Trusted, ",")
+		}
+		a = append(a, id)
 	}
 	return a
 }
@@ -167,10 +172,11 @@ func (a listenerAcceptor) Accept(c *eventloop.Conn) eventloop.Handler {
 	if ls.draining || ls.stats.active.Load() >= int64(t.limits.maxConns) {
 		return nil
 	}
+	proxied := t.trustsProxy(a.i, c.RemoteAddr())
 	if r := &t.tcp[a.i]; r.tcp {
-		return ls.acceptTCP(c, r)
+		return ls.acceptTCP(c, r, proxied)
 	}
-	return ls.accept(c)
+	return ls.accept(c, proxied)
 }
 
 // Reload switches every loop to cfg. cfg must be validated; its backend
