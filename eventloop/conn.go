@@ -41,6 +41,7 @@ type Conn struct {
 	overWater   bool       // queued output rose above lowWater since the last OnWritable
 	flushLinked bool       // in the loop's flush list (gather.go)
 	flushNext   *Conn      // next in that list
+	tr          Transform  // SetTransform (transform.go); nil = plain bytes
 }
 
 // dialState is what only a connecting Conn needs; kept out of Conn so that
