@@ -122,6 +122,8 @@ func (c *Conn) runPending() {
 	case c.closed:
 	case c.failErr != nil:
 		c.closeWith(c.failErr)
+	case c.redeliver && c.tr != nil:
+		c.redeliverTransformed()
 	case c.redeliver:
 		c.redeliver = false
 		if !c.paused && len(c.in) > 0 {
@@ -260,7 +262,7 @@ func (c *Conn) ResumeRead() {
 	}
 	c.paused = false
 	c.updateEvents()
-	if len(c.in) > 0 {
+	if len(c.in) > 0 || c.tr != nil {
 		c.redeliver = true
 		c.l.addPending(c)
 	}

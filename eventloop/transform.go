@@ -56,9 +56,9 @@ const initialIn = 16 << 10
 // SetTransform installs t on c (nil removes it): from now on OnData gets
 // what t decodes and Write, Writev and Gather go through t. Call it from a
 // task, a timer or OnOpen, not inside OnData. Input c kept unconsumed is
-// fed to t, and whatever t can already decode (bytes fed to it before it was
-// installed, as the end of a handshake) is offered to OnData on the next
-// iteration, as after ResumeRead; so is output t already holds written.
+// fed to t. On the next iteration, as after ResumeRead, c pulls what t can
+// already decode (bytes fed to it before it was installed, as the end of a
+// handshake) and offers it to OnData, and writes what t already produced.
 func (c *Conn) SetTransform(t Transform) {
 	c.l.assertOwner()
 	c.tr = t
@@ -66,19 +66,11 @@ func (c *Conn) SetTransform(t Transform) {
 		return
 	}
 	if len(c.in) > 0 {
-		raw := c.in
-		c.in = nil
-		t.Feed(raw)
-		defer putBuf(raw)
+		t.Feed(append([]byte(nil), c.in...)) // rare: held by t until pulled
+		c.freeIn()
 	}
-	if err := c.pullInput(); err != nil && err != io.EOF {
-		c.fail(err)
-		return
-	}
-	if len(c.in) > 0 {
-		c.redeliver = true
-		c.l.addPending(c)
-	}
+	c.redeliver = true
+	c.l.addPending(c)
 }
 
 // Transform returns the Transform installed on c, or nil.
@@ -95,6 +87,21 @@ func (c *Conn) readTransformed() {
 	l.stats.Reads++
 	l.stats.ReadIn += uint64(n)
 	c.tr.Feed(l.buf[:n])
+	c.decodeAndDeliver()
+}
+
+// redeliverTransformed is runPending's redelivery for a transformed Conn
+// (after SetTransform or ResumeRead): it pulls what was fed, then delivers.
+func (c *Conn) redeliverTransformed() {
+	c.redeliver = false
+	if !c.paused && !c.rdDone {
+		c.decodeAndDeliver()
+	}
+}
+
+// decodeAndDeliver pulls what c.tr decodes and offers it to OnData; an
+// orderly end of the input is the peer's EOF.
+func (c *Conn) decodeAndDeliver() {
 	switch err := c.pullInput(); {
 	case c.closed || c.failErr != nil:
 	case err == io.EOF:
