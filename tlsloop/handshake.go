@@ -122,13 +122,13 @@ func (h *handshaker) finish(err error) {
 	c := h.c
 	h.t.toLoop(h.s.loopBufs(c.Loop()))
 	sess := &Session{tc: h.tc, t: h.t, info: newInfo(h.tc.ConnectionState())}
+	c.SetTransform(sess) // from here State(c) works and a Write is sealed
 	if cb := h.s.cfg.Handshake; cb != nil {
 		if err := cb(c, sess.info); err != nil {
 			h.fail(&HandshakeError{Kind: ErrRefused, Err: err})
 			return
 		}
 	}
-	c.SetTransform(sess)
 	next := h.next.Accept(c)
 	if next == nil {
 		h.fail(&HandshakeError{Kind: ErrRefused})

@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -52,8 +53,8 @@ type Config struct {
 	MaxHandshakes  int
 	HandshakeQueue int
 	// Handshake, if set, runs on the loop after a successful handshake and
-	// before the next Acceptor; an error refuses the connection
-	// (ErrRefused).
+	// before the next Acceptor (State(c) already works, and a Write would
+	// be sealed); an error refuses the connection (ErrRefused).
 	Handshake func(c *eventloop.Conn, info *Info) error
 	// HandshakeError, if set, runs on the loop with why a handshake failed
 	// (a *HandshakeError), just before its connection is closed.
@@ -211,6 +212,7 @@ func (s *Server) SetCertificates(certs ...tls.Certificate) error {
 	if len(certs) == 0 {
 		return errors.New(errPrefix + "no certificate")
 	}
+	certs = slices.Clone(certs) // Leaf is filled in; the caller's slice is not touched
 	idx := &certIndex{exact: map[string][]*tls.Certificate{}, wildcard: map[string][]*tls.Certificate{}}
 	for i := range certs {
 		c := &certs[i]

@@ -125,6 +125,7 @@ func (t *transport) takeOut() []byte {
 func (t *transport) toLoop(shared *loopBufs) {
 	t.mu.Lock()
 	t.loop, t.shared = true, shared
+	t.notify = nil // nothing keeps the handshaker alive
 	t.mu.Unlock()
 }
 
