@@ -68,6 +68,12 @@ type Listener struct {
 	// client, which velox then uses everywhere (logs, X-Forwarded-For,
 	// filters, a PROXY header it sends on). It cannot change on reload.
 	ProxyProtocol *ProxyProtocol `yaml:"proxy_protocol"`
+	// TLS terminates TLS on the listener (tls.go has the fields): on an
+	// http listener HTTP/1.1 and HTTP/2 share the port by ALPN; on a tcp
+	// listener the bytes inside TLS go to the cluster. Its certificate
+	// files are read again on every reload; its other settings cannot
+	// change on reload.
+	TLS *ListenerTLS `yaml:"tls"`
 }
 
 // ProxyProtocol says whom a listener takes PROXY protocol headers from.

@@ -104,6 +104,9 @@ func (v *checker) listenerClusters(c *Config) {
 		if pp := l.ProxyProtocol; pp != nil {
 			v.trusted(fieldPath(fieldPath(at, "proxy_protocol"), "trusted"), pp.Trusted)
 		}
+		if l.TLS != nil {
+			v.tls(fieldPath(at, "tls"), l.TLS)
+		}
 		switch l.Protocol {
 		case "", ListenerHTTP:
 			if l.Cluster != "" {

@@ -167,7 +167,13 @@ func (c *Conn) writevSealed(bs [][]byte) error {
 	if err := c.writeErr(); err != nil {
 		return err
 	}
-	if err := c.tr.SealV(bs); err != nil {
+	// bs goes to an interface method through a slice of c's own: passed
+	// itself it would escape, and every Writev of a plain Conn, whose
+	// variadic slice is on the caller's stack, would allocate it.
+	c.trBufs = append(c.trBufs[:0], bs...)
+	err := c.tr.SealV(c.trBufs)
+	clear(c.trBufs) // keep no caller's buffer alive
+	if err != nil {
 		c.fail(err)
 		return err
 	}

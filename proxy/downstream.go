@@ -49,6 +49,7 @@ type downConn struct {
 	st         *Stream         // the request in progress, nil between requests
 	h2         *h2Down         // the HTTP/2 connection, once the preface came (stH2)
 	dest       netip.AddrPort  // the address the client connected to, when a PROXY header said it
+	listener   int             // the index of the listener that accepted it
 	lingering  bool            // written side shut down; reading what the peer still sends until EOF
 	prev, next *downConn
 }

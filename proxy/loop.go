@@ -118,8 +118,9 @@ func staggered(p upstream.Picker, n int) upstream.Picker {
 // listener (listenerAcceptor checked the limits). A connection that first
 // sends a PROXY header (proxied) runs the Accept and Handshake filters once
 // the header named its client (downConn.onProxyHeader).
-func (ls *loopState) accept(c *eventloop.Conn, proxied bool) eventloop.Handler {
+func (ls *loopState) accept(c *eventloop.Conn, listener int, proxied bool) eventloop.Handler {
 	dc := ls.getConn(c)
+	dc.listener = listener
 	if proxied {
 		dc.state = stProxyHeader
 	} else if !ls.admit(dc) {

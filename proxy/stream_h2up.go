@@ -105,7 +105,7 @@ func (s *Stream) upstreamHead() h2.Head {
 		s.xff = append(append(s.xff, xff...), ", "...)
 	}
 	s.xff = append(s.xff, s.ip...)
-	fs = append(fs, h2.Field{Name: nameXFF, Value: s.xff}, h2.Field{Name: nameXFP, Value: schemeHTTP})
+	fs = append(fs, h2.Field{Name: nameXFF, Value: s.xff}, h2.Field{Name: nameXFP, Value: s.forwardedProto()})
 	proto := "1.1" // Via (RFC 9110 section 7.6.3): how the request reached velox
 	if s.dc == nil {
 		proto = "2"

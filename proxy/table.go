@@ -22,6 +22,7 @@ type table struct {
 	routing   pathPolicy       // how paths are normalised (target.go)
 	tcp       []tcpRoutes      // by listener (tcp.go)
 	proxyFrom [][]netip.Prefix // by listener: whom it takes PROXY headers from (proxyheader.go)
+	certHdr   []string         // by listener: the header of a verified client certificate, "" = none (tls.go)
 }
 
 // tableFrom is what a table is built from besides its config.
@@ -55,6 +56,7 @@ func buildTable(cfg *config.Config, gen uint64, from tableFrom) (*table, error) 
 		}
 		t.tcp = append(t.tcp, r)
 		t.proxyFrom = append(t.proxyFrom, buildProxyFrom(&cfg.Listeners[i]))
+		t.certHdr = append(t.certHdr, tlsHeader(&cfg.Listeners[i]))
 	}
 	for p := range t.points {
 		t.points[p] = append(t.points[p], from.registered[p]...)
