@@ -163,62 +163,19 @@ func (d *driver) grpcPhase() error {
 	if err := d.startGRPCServer(); err != nil {
 		return err
 	}
-	live := d.startGRPCTargets()
-	defer func() {
-		for _, r := range live {
-			if r.t.start != nil {
-				d.procs.Stop(r.p, 2*time.Second)
-			}
-			if r.t.Name == "velox" {
-				d.noteVeloxLog("grpc", r)
-			}
+	live := d.startPhaseTargets("grpc", grpcTargets, running{p: d.grpcServer, addr: d.grpcAddr}, checkServesGRPC)
+	defer d.stopPhaseTargets("grpc", live)
+	return eachRun(d, grpcScenarios, live, func(round int, s GRPCScenario, r running) {
+		run := d.ghzRun(round, s, r)
+		d.res.GRPCRuns = append(d.res.GRPCRuns, run)
+		if run.Err != "" {
+			log.Printf("round %d grpc %-10s %-8s error: %s", round+1, s.Name, r.t.Name, run.Err)
+			return
 		}
-	}()
-	set := d.res.Settings
-	d.retryBudget += retryBudget(set.Rounds * len(grpcScenarios) * len(live))
-	for round := range set.Rounds {
-		for _, s := range grpcScenarios {
-			for _, r := range rotate(live, round) {
-				if err := d.ctx.Err(); err != nil {
-					return err
-				}
-				run := d.ghzRun(round, s, r)
-				d.res.GRPCRuns = append(d.res.GRPCRuns, run)
-				if run.Err != "" {
-					log.Printf("round %d grpc %-10s %-8s error: %s", round+1, s.Name, r.t.Name, run.Err)
-					continue
-				}
-				g := run.Ghz
-				log.Printf("round %d grpc %-10s %-8s %10.0f calls/s  p50 %-9v p99 %-9v errors %d (+%d unmeasured)  upstream conns %d",
-					round+1, s.Name, r.t.Name, g.RPS, g.P50, g.P99, g.Errors(), run.UnmeasuredFailed, run.UpstreamConns)
-			}
-		}
-	}
-	return nil
-}
-
-// startGRPCTargets launches the proxies of the grpc phase, checked with
-// gRPC calls, and records which could not start; direct is grpcserve.
-func (d *driver) startGRPCTargets() []running {
-	var live []running
-	for _, t := range grpcTargets {
-		st := TargetStatus{Phase: "grpc", Name: t.Name, Desc: t.Desc, Available: true}
-		if t.start == nil {
-			live = append(live, running{t: t, p: d.grpcServer, addr: d.grpcAddr})
-			d.res.H2Targets = append(d.res.H2Targets, st)
-			continue
-		}
-		p, addr, err := d.launchChecked(t, checkServesGRPC)
-		if err != nil {
-			st.Available, st.Reason = false, firstLine(err.Error())
-			log.Printf("grpc %s not benchmarked: %v", t.Name, err)
-		} else {
-			live = append(live, running{t: t, p: p, addr: addr})
-			log.Printf("grpc %s listening on %s (pid %d)", t.Name, addr, p.Pid())
-		}
-		d.res.H2Targets = append(d.res.H2Targets, st)
-	}
-	return live
+		g := run.Ghz
+		log.Printf("round %d grpc %-10s %-8s %10.0f calls/s  p50 %-9v p99 %-9v errors %d (+%d unmeasured)  upstream conns %d",
+			round+1, s.Name, r.t.Name, g.RPS, g.P50, g.P99, g.Errors(), run.UnmeasuredFailed, run.UpstreamConns)
+	})
 }
 
 // ghzRun runs the warm-up and the measured ghz run of s against r. The
