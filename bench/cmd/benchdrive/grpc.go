@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -195,7 +194,7 @@ func (d *driver) ghzRun(round int, s GRPCScenario, r running) GRPCRun {
 	if set.Warmup > 0 {
 		wargs := s.ghzArgs(r.addr, set.Warmup)
 		out, _, err := d.procs.Run(d.ctx, set.Warmup+30*time.Second, cpuLoad, nil, append([]string{ghz}, wargs...)...)
-		d.saveGhz(round, s, r, "warmup", "ghz "+shellJoin(wargs)+"\n"+out)
+		d.saveOutput(round, "grpc", s.Name, r.t.Name, "warmup", "ghz "+shellJoin(wargs)+"\n"+out)
 		if err != nil {
 			run.Err = "warm-up: " + err.Error()
 			return run
@@ -230,7 +229,7 @@ func (d *driver) ghzRun(round int, s GRPCScenario, r running) GRPCRun {
 		if proxy {
 			try.TargetCPU = u.Procs[r.p.Pid()]
 		}
-		d.saveGhz(round, s, r, "try"+strconv.Itoa(attempt), try.Command+"\n"+out)
+		d.saveOutput(round, "grpc", s.Name, r.t.Name, "try"+strconv.Itoa(attempt), try.Command+"\n"+out)
 		if err == nil {
 			try.Ghz, err = ParseGhz(out)
 		}
@@ -250,12 +249,6 @@ func (d *driver) ghzRun(round int, s GRPCScenario, r running) GRPCRun {
 		best.UnmeasuredFailed = failures - best.Ghz.Errors()
 	}
 	return best
-}
-
-// saveGhz keeps ghz's output of one run as WORK/wrk/ROUND-grpc-SCENARIO-TARGET-WHICH.txt.
-func (d *driver) saveGhz(round int, s GRPCScenario, r running, which, text string) {
-	name := fmt.Sprintf("%d-grpc-%s-%s-%s.txt", round+1, s.Name, r.t.Name, which)
-	_ = os.WriteFile(filepath.Join(d.workDir, "wrk", name), []byte(text), 0o644)
 }
 
 // ghzVersion is the module version built into binDir/ghz ("v0.121.0"),

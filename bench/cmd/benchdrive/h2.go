@@ -205,7 +205,7 @@ func (d *driver) h2loadRun(round int, phase string, s H2Scenario, r running) H2R
 	if set.Warmup > 0 {
 		wargs := s.h2loadArgs(r.addr, set.Warmup)
 		out, _, err := d.procs.Run(d.ctx, set.Warmup+30*time.Second, cpuLoad, nil, append([]string{"h2load"}, wargs...)...)
-		d.saveRaw(round, phase, s, r, "warmup", "h2load "+shellJoin(wargs)+"\n"+out)
+		d.saveOutput(round, phase, s.Name, r.t.Name, "warmup", "h2load "+shellJoin(wargs)+"\n"+out)
 		if err != nil {
 			run.Err = "warm-up: " + err.Error()
 			return run
@@ -230,7 +230,7 @@ func (d *driver) h2loadRun(round int, phase string, s H2Scenario, r running) H2R
 		try.UpstreamConns = <-counted
 		try.Others, try.TargetCPU = u.Others, u.Procs[r.p.Pid()]
 		try.LoadCPU = u.Inner + u.Procs[origin.Pid()]
-		d.saveRaw(round, phase, s, r, "try"+strconv.Itoa(attempt), try.Command+"\n"+out)
+		d.saveOutput(round, phase, s.Name, r.t.Name, "try"+strconv.Itoa(attempt), try.Command+"\n"+out)
 		if err == nil {
 			try.H2load, err = ParseH2load(out)
 			failures += try.H2load.failures()
@@ -303,10 +303,10 @@ func lineKinds(lines []string, n int) []string {
 	return out
 }
 
-// saveRaw keeps h2load's output of one run (the warm-up, or attempt N) as
-// WORK/wrk/ROUND-PHASE-SCENARIO-TARGET-WHICH.txt.
-func (d *driver) saveRaw(round int, phase string, s H2Scenario, r running, which, text string) {
-	name := fmt.Sprintf("%d-%s-%s-%s-%s.txt", round+1, phase, s.Name, r.t.Name, which)
+// saveOutput keeps a load generator's output of one run (the warm-up, or
+// attempt N) as WORK/wrk/ROUND-PHASE-SCENARIO-TARGET-WHICH.txt.
+func (d *driver) saveOutput(round int, phase, scenario, target, which, text string) {
+	name := fmt.Sprintf("%d-%s-%s-%s-%s.txt", round+1, phase, scenario, target, which)
 	_ = os.WriteFile(filepath.Join(d.workDir, "wrk", name), []byte(text), 0o644)
 }
 

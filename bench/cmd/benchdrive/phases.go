@@ -258,6 +258,8 @@ func isOK(v any) bool {
 		return r.Err == ""
 	case GRPCRun:
 		return r.Err == ""
+	case TCPRun:
+		return r.Err == ""
 	}
 	return false
 }
