@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -167,13 +166,10 @@ func (d *driver) grpcPhase() error {
 	return eachRun(d, grpcScenarios, live, func(round int, s GRPCScenario, r running) {
 		run := d.ghzRun(round, s, r)
 		d.res.GRPCRuns = append(d.res.GRPCRuns, run)
-		if run.Err != "" {
-			log.Printf("round %d grpc %-10s %-8s error: %s", round+1, s.Name, r.t.Name, run.Err)
-			return
-		}
 		g := run.Ghz
-		log.Printf("round %d grpc %-10s %-8s %10.0f calls/s  p50 %-9v p99 %-9v errors %d (+%d unmeasured)  upstream conns %d",
-			round+1, s.Name, r.t.Name, g.RPS, g.P50, g.P99, g.Errors(), run.UnmeasuredFailed, run.UpstreamConns)
+		logRun(fmt.Sprintf("round %d grpc %-10s %-8s", round+1, s.Name, r.t.Name), run.Err,
+			"%10.0f calls/s  p50 %-9v p99 %-9v errors %d (+%d unmeasured)  upstream conns %d",
+			g.RPS, g.P50, g.P99, g.Errors(), run.UnmeasuredFailed, run.UpstreamConns)
 	})
 }
 
@@ -236,12 +232,7 @@ func (d *driver) ghzRun(round int, s GRPCScenario, r running) GRPCRun {
 		if err == nil && try.Ghz.Errors() > 0 {
 			failures += try.Ghz.Errors()
 		}
-		if err != nil {
-			try.Err = err.Error()
-		}
-		if r.p.Exited() {
-			try.Err = "process exited during the run: " + r.p.LogTail(3)
-		}
+		try.Err = attemptErr(r, err)
 		return try, try.Others, try.Err == "" || r.p.Exited()
 	})
 	best.Attempts = attempts

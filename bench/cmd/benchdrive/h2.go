@@ -171,13 +171,10 @@ func (d *driver) h2Phase(phase string) error {
 	return eachRun(d, h2Scenarios, live, func(round int, s H2Scenario, r running) {
 		run := d.h2loadRun(round, phase, s, r)
 		d.res.H2Runs = append(d.res.H2Runs, run)
-		if run.Err != "" {
-			log.Printf("round %d %s %-8s %-8s error: %s", round+1, phase, s.Name, r.t.Name, run.Err)
-			return
-		}
 		h := run.H2load
-		log.Printf("round %d %-4s %-8s %-8s %10.0f req/s  mean %-9v max %-9v failed %d (+%d unmeasured)  upstream conns %d",
-			round+1, phase, s.Name, r.t.Name, h.RPS, h.ReqMean, h.ReqMax, h.Errors(), run.UnmeasuredFailed, run.UpstreamConns)
+		logRun(fmt.Sprintf("round %d %-4s %-8s %-8s", round+1, phase, s.Name, r.t.Name), run.Err,
+			"%10.0f req/s  mean %-9v max %-9v failed %d (+%d unmeasured)  upstream conns %d",
+			h.RPS, h.ReqMean, h.ReqMax, h.Errors(), run.UnmeasuredFailed, run.UpstreamConns)
 	})
 }
 
@@ -235,12 +232,7 @@ func (d *driver) h2loadRun(round int, phase string, s H2Scenario, r running) H2R
 			try.H2load, err = ParseH2load(out)
 			failures += try.H2load.failures()
 		}
-		if err != nil {
-			try.Err = err.Error()
-		}
-		if r.p.Exited() {
-			try.Err = "process exited during the run: " + r.p.LogTail(3)
-		}
+		try.Err = attemptErr(r, err)
 		return try, try.Others, try.Err == "" || r.p.Exited()
 	})
 	best.Attempts = attempts

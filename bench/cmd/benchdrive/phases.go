@@ -53,13 +53,9 @@ func (d *driver) httpPhase(sel []Scenario) error {
 	err := eachRun(d, sel, live, func(round int, s Scenario, r running) {
 		run := d.wrkRun(round, s, r)
 		d.res.Runs = append(d.res.Runs, run)
-		if run.Err != "" {
-			log.Printf("round %d %-10s %-8s error: %s", round+1, s.Name, r.t.Name, run.Err)
-			return
-		}
 		w := run.Wrk
-		log.Printf("round %d %-10s %-8s %10.0f req/s  p50 %-9v p99 %-9v errors %d",
-			round+1, s.Name, r.t.Name, w.RPS, w.P50, w.P99, w.Errors())
+		logRun(fmt.Sprintf("round %d %-10s %-8s", round+1, s.Name, r.t.Name), run.Err,
+			"%10.0f req/s  p50 %-9v p99 %-9v errors %d", w.RPS, w.P50, w.P99, w.Errors())
 	})
 	if err != nil {
 		return err
@@ -143,12 +139,7 @@ func (d *driver) wrkRun(round int, s Scenario, r running) Run {
 		if err == nil {
 			try.Wrk, err = ParseWrk(out)
 		}
-		if err != nil {
-			try.Err = err.Error()
-		}
-		if r.p.Exited() {
-			try.Err = "process exited during the run: " + r.p.LogTail(3)
-		}
+		try.Err = attemptErr(r, err)
 		return try, try.Others, try.Err == "" || r.p.Exited()
 	})
 	best.Attempts = attempts
@@ -213,6 +204,28 @@ func (d *driver) stopPhaseTargets(phase string, live []running) {
 			d.noteVeloxLog(phase, r)
 		}
 	}
+}
+
+// logRun logs one run of a phase, label naming it: its figures (format
+// and args), or errMsg when it failed.
+func logRun(label, errMsg, format string, args ...any) {
+	if errMsg != "" {
+		log.Printf("%s error: %s", label, errMsg)
+		return
+	}
+	log.Printf("%s "+format, append([]any{label}, args...)...)
+}
+
+// attemptErr is the error of a measured attempt against r: r's exit during
+// it, else err, else none.
+func attemptErr(r running, err error) string {
+	switch {
+	case r.p.Exited():
+		return "process exited during the run: " + r.p.LogTail(3)
+	case err != nil:
+		return err.Error()
+	}
+	return ""
 }
 
 // bestOf runs try until it succeeds while the rest of the machine used at

@@ -9,7 +9,6 @@ package main
 
 import (
 	"fmt"
-	"log"
 	"net"
 	"strconv"
 	"time"
@@ -125,12 +124,9 @@ func (d *driver) tcpPhase() error {
 	return eachRun(d, tcpScenarios, live, func(round int, s TCPScenario, r running) {
 		run := d.iperfRun(round, s, r)
 		d.res.TCPRuns = append(d.res.TCPRuns, run)
-		if run.Err != "" {
-			log.Printf("round %d tcp %-8s %-8s error: %s", round+1, s.Name, r.t.Name, run.Err)
-			return
-		}
-		log.Printf("round %d tcp %-8s %-8s %7.2f Gbit/s  proxy CPU %.2f  %s per CPU-s  retransmits %d",
-			round+1, s.Name, r.t.Name, run.Iperf.Gbps(), run.TargetCPU, fmtGB(run.PerCPU()), run.Iperf.Retransmits)
+		logRun(fmt.Sprintf("round %d tcp %-8s %-8s", round+1, s.Name, r.t.Name), run.Err,
+			"%7.2f Gbit/s  proxy CPU %.2f  %s per CPU-s  retransmits %d",
+			run.Iperf.Gbps(), run.TargetCPU, fmtGB(run.PerCPU()), run.Iperf.Retransmits)
 	})
 }
 
@@ -181,12 +177,7 @@ func (d *driver) iperfRun(round int, s TCPScenario, r running) TCPRun {
 		if err == nil {
 			try.Iperf, err = ParseIperf(out)
 		}
-		if err != nil {
-			try.Err = err.Error()
-		}
-		if r.p.Exited() {
-			try.Err = "process exited during the run: " + r.p.LogTail(3)
-		}
+		try.Err = attemptErr(r, err)
 		return try, try.Others, try.Err == "" || r.p.Exited()
 	})
 	best.Attempts = attempts

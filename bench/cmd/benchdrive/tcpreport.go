@@ -108,15 +108,9 @@ func tcpChartPanels(r *Results) []panel {
 	if len(r.TCPRuns) == 0 {
 		return nil
 	}
-	var ps []panel
-	for _, sc := range tcpScenarios {
-		pn := panel{title: "tcp " + sc.Name + ": iperf3, " + sc.Desc, unit: "Mbit/s"}
-		for _, t := range r.h2TargetNames("tcp") {
-			pn.bars = append(pn.bars, bar{t, r.SummarizeTCP(sc.Name, t).Gbps * 1000})
-		}
-		ps = append(ps, pn)
-	}
-	return ps
+	return phaseChartPanels(r, "tcp", "Mbit/s", tcpScenarios,
+		func(sc TCPScenario) string { return "tcp " + sc.Name + ": iperf3, " + sc.Desc },
+		func(sc TCPScenario, target string) float64 { return r.SummarizeTCP(sc.Name, target).Gbps * 1000 })
 }
 
 // renderTCPCommands lists the iperf3 server and the client commands of

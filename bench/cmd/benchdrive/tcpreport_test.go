@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -54,21 +52,19 @@ func TestSummarizeTCP(t *testing.T) {
 }
 
 func TestRenderTCP(t *testing.T) {
-	var b strings.Builder
-	renderTCP(func(f string, args ...any) { fmt.Fprintf(&b, f+"\n", args...) }, tcpResults())
-	out := b.String()
-	for _, want := range []string{
+	reportHas(t, rendered(renderTCP, tcpResults()),
 		"| single | direct | 11.00 | 18% | — | 0.00 | 0.95 | 3 | 0.00 | 2 |",
 		"| single | **velox** | 8.50 | 12% | 2.12 GB | 0.50 | 0.95 | 3 | 0.00 | 2 |",
 		"| single | haproxy | 7.50 | 40% | 1.25 GB | 0.75 | 0.95 | 3 | 0.00 | 2 (+1 failed) |",
 		"| single | 1.13 | 1.17 (1.00–1.33) | 1.70 | 1.70 (1.60–1.80) | 0.77 | 0.68 |",
 		"| p4 | — | — | — | — | — | — |",
-	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("report lacks %q:\n%s", want, out)
-		}
+	)
+	if out := rendered(renderTCP, &Results{}); out != "" {
+		t.Errorf("a report without tcp runs has a tcp section: %q", out)
 	}
-	renderTCP(func(string, ...any) { t.Error("a report without tcp runs has a tcp section") }, &Results{})
+	if ps := tcpChartPanels(tcpResults()); len(ps) != 3 || len(ps[0].bars) != 3 || ps[0].bars[1] != (bar{"velox", 8500}) {
+		t.Errorf("tcpChartPanels = %v", ps)
+	}
 }
 
 // TestTCPReportOnly: the tcp figures survive the JSON, and -report-only
@@ -82,25 +78,14 @@ func TestTCPReportOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{
+	reportHas(t, string(md),
 		"## TCP streams (medians)",
 		"# tcp server\ntaskset -c 1 iperf3 -s -B 127.0.0.1 -p PORT",
 		"# tcp single (direct)\ntaskset -c 1 iperf3 -c 127.0.0.1 -p 9 -t 5 -J",
 		"round 3, tcp single, haproxy: iperf3: unable to connect to server: Connection refused",
 		"| tcp haproxy |",
-	} {
-		if !strings.Contains(string(md), want) {
-			t.Errorf("report lacks %q", want)
-		}
-	}
-	again := t.TempDir()
-	if _, err := rerender(filepath.Join(dir, "2026-01-02-abc1234.json"), again); err != nil {
-		t.Fatal(err)
-	}
-	md2, _ := os.ReadFile(filepath.Join(again, "latest.md"))
-	if !bytes.Equal(md, md2) {
-		t.Error("report rendered from JSON differs")
-	}
+	)
+	checkRerender(t, dir, "2026-01-02-abc1234")
 }
 
 func TestIperfArgs(t *testing.T) {
