@@ -305,12 +305,15 @@ func rendered(render func(printer, *Results), r *Results) string {
 }
 
 // checkRerender renders the report of dir's BASE.json again (-report-only)
-// and compares it with BASE.md.
+// and compares it with BASE.md, which must have no bad format verb.
 func checkRerender(t *testing.T, dir, base string) {
 	t.Helper()
 	md, err := os.ReadFile(filepath.Join(dir, base+".md"))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if bytes.Contains(md, []byte("%!")) {
+		t.Errorf("%s.md has a bad format verb:\n%s", base, md)
 	}
 	again := t.TempDir()
 	if _, err := rerender(filepath.Join(dir, base+".json"), again); err != nil {

@@ -67,9 +67,10 @@ func renderTCP(p printer, r *Results) {
 		" `Gbit/s`: iperf3's `end.sum_received`, the bytes that reached the receiver (the server; the client with `-R`) over its"+
 		" measured time, summed over the streams. `per CPU-s`: those bytes ÷ the CPU-seconds of the proxy process during the run"+
 		" (utime + stime from /proc), median of the runs' ratios, in GB (10^9 bytes). `retransmits`: the sender's TCP retransmits."+
-		" Without a proxy the client and the server share CPU %d; with one, the proxy's socket work is on CPU %d,"+
-		" so a proxy can pass more than `direct` when CPU %d is the limit (`load CPU` ≈ 1): bytes per CPU-second is then the comparison.",
-		cpuLoad, cpuTarget, cpuLoad, cpuTarget, cpuLoad)
+		" Without a proxy the client and the server talk on CPU %d alone; with one, every byte also goes through the proxy on CPU %d and back."+
+		" Where neither `target CPU` nor `load CPU` is near 1, no core was the limit and Gbit/s follows how much CPU the processes got"+
+		" beside other work: bytes per CPU-second is the steadier comparison. CPU figures are process time: softirq time is not in them.",
+		cpuLoad, cpuTarget, cpuLoad, cpuTarget)
 	p("")
 	p("| scenario | target | Gbit/s | spread | per CPU-s | target CPU | load CPU | retransmits | others | runs |")
 	p("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|")

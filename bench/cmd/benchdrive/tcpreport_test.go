@@ -59,6 +59,9 @@ func TestRenderTCP(t *testing.T) {
 		"| single | 1.13 | 1.17 (1.00–1.33) | 1.70 | 1.70 (1.60–1.80) | 0.77 | 0.68 |",
 		"| p4 | — | — | — | — | — | — |",
 	)
+	if out := rendered(renderTCP, tcpResults()); strings.Contains(out, "%!") {
+		t.Errorf("a bad format:\n%s", out)
+	}
 	if out := rendered(renderTCP, &Results{}); out != "" {
 		t.Errorf("a report without tcp runs has a tcp section: %q", out)
 	}
