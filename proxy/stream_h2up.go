@@ -67,7 +67,8 @@ func (u *upH2) sendHead() {
 }
 
 // upstreamHead maps the neutral request head to HTTP/2 (RFC 9113 section
-// 8.3.1): Host becomes :authority, hop-by-hop fields are left out (TE only
+// 8.3.1): Host becomes :authority, the fields Connection names are left out
+// (the connection-specific ones h2.HeadEncoder drops itself; TE only
 // as "trailers"), and X-Forwarded-For and X-Forwarded-Proto are set as the
 // HTTP/1.1 writer sets them.
 func (s *Stream) upstreamHead() h2.Head {
@@ -92,7 +93,7 @@ func (s *Stream) upstreamHead() h2.Head {
 			}
 			continue
 		case codec.EqualFold(f.Name, "host"), codec.EqualFold(f.Name, "x-forwarded-proto"),
-			hopByHop(f.Name), conn != nil && listed(conn, f.Name):
+			conn != nil && listed(conn, f.Name): // connection-specific fields: h2's HeadEncoder drops them
 			continue
 		case codec.EqualFold(f.Name, "x-forwarded-for"):
 			xff = f.Value // the last one wins; HTTP/1.1 clients send one
