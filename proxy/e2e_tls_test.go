@@ -388,3 +388,28 @@ func tlsTotals(tp *testProxy) TLSStats {
 	}
 	return s
 }
+
+// TestTLSCipherSuites: cipher_suites restricts TLS 1.2 to the suites
+// named; a client offering only others is refused.
+func TestTLSCipherSuites(t *testing.T) {
+	o := newOrigin(t, protoHandler)
+	e := newTLSEnv(t, o.addr(), []string{"api.example.com"})
+	e.cfg.Listeners[0].TLS.CipherSuites = []string{"TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256"}
+	tp := startProxy(t, e.cfg, 1)
+	dial := func(suite uint16) (*tls.Conn, error) {
+		return tls.Dial("tcp", tp.addr, &tls.Config{RootCAs: e.ca.pool, ServerName: "api.example.com",
+			MaxVersion: tls.VersionTLS12, CipherSuites: []uint16{suite}})
+	}
+	c, err := dial(tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.ConnectionState().CipherSuite; got != tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256 {
+		t.Errorf("suite %s", tls.CipherSuiteName(got))
+	}
+	c.Close()
+	if c, err := dial(tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256); err == nil {
+		c.Close()
+		t.Fatal("a suite not in cipher_suites was accepted")
+	}
+}
