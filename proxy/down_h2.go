@@ -30,8 +30,13 @@ type h2Down struct {
 	fields  []h2.Field  // response fields being encoded
 	via     []byte      // their Via value
 	goaway  bool        // a GOAWAY went out (drain)
-	feeding bool        // inside conn.Feed: a close waits for it to return
-	closed  bool        // the socket closed: events that still come are dropped
+	// mayWait: a stream may be waiting for a window or for the socket:
+	// one had response bytes pending, or saw bytes buffered for the
+	// client (so checkDownFull may have paused its backend). Without it,
+	// onWritable and a connection WINDOW_UPDATE have no stream to visit.
+	mayWait bool
+	feeding bool // inside conn.Feed: a close waits for it to return
+	closed  bool // the socket closed: events that still come are dropped
 }
 
 var _ h2.Handler = (*h2Down)(nil)
@@ -57,7 +62,7 @@ func (ls *loopState) getH2(dc *downConn) *h2Down {
 		ls.madeH2++
 		hd.conn = h2.NewConn(h2.Server, &ls.tbl.limits.h2, hd)
 	}
-	hd.dc, hd.goaway, hd.closed = dc, false, false
+	hd.dc, hd.goaway, hd.closed, hd.mayWait = dc, false, false, false
 	clear(hd.streams)
 	return hd
 }
@@ -154,11 +159,16 @@ func (hd *h2Down) onIdle() {
 // onWritable: the socket drained; streams waiting on it go on, and the
 // backends paused for it resume.
 func (hd *h2Down) onWritable() {
-	for _, hs := range hd.streams {
-		hs.sendPending()
-		if s := hs.s; s != nil && s.upPaused && len(hs.pend) == 0 {
-			s.downstreamDrained()
+	if hd.mayWait {
+		wait := false
+		for _, hs := range hd.streams {
+			hs.sendPending()
+			if s := hs.s; s != nil && s.upPaused && len(hs.pend) == 0 {
+				s.downstreamDrained()
+			}
+			wait = wait || hs.waits()
 		}
+		hd.mayWait = wait
 	}
 	hd.flush()
 	hd.checkDone()
@@ -241,6 +251,9 @@ func (hd *h2Down) OnSendWindow(id uint32) {
 		if hs := hd.streams[id]; hs != nil {
 			hs.sendPending()
 		}
+		return
+	}
+	if !hd.mayWait {
 		return
 	}
 	for _, hs := range hd.streams {
