@@ -69,7 +69,7 @@ func (hs *h2Stream) release() {
 	if hd == nil || hs.s != nil {
 		return
 	}
-	delete(hd.streams, hs.id)
+	hd.streams.Delete(hs.id)
 	hd.dc.ls.putH2Stream(hs)
 	hd.checkDone()
 }
