@@ -114,7 +114,11 @@ func (t *dynamicTable) len() int { return t.n }
 
 // entry returns the i-th newest entry (0 is the newest, index 62).
 func (t *dynamicTable) entry(i int) (name, value []byte) {
-	e := t.ents[(t.head+t.n-1-i)%len(t.ents)]
+	j := t.head + t.n - 1 - i
+	if j >= len(t.ents) {
+		j -= len(t.ents) // head < len(ents) and n <= len(ents): one wrap at most
+	}
+	e := t.ents[j]
 	v := t.buf[e.off : e.off+e.nameLen+e.valueLen]
 	return v[:e.nameLen:e.nameLen], v[e.nameLen:]
 }
