@@ -65,7 +65,7 @@ type Acceptor interface {
 // Config are the limits of a Group of loops. Zero values mean the defaults
 // documented on each field.
 type Config struct {
-	Loops         int   // number of loops; 0 = runtime.GOMAXPROCS(0) (as it was before a Start raised it)
+	Loops         int   // number of loops; 0 = runtime.GOMAXPROCS(0)
 	PinCPUs       []int // loop i is pinned to PinCPUs[i % len]; empty = no pinning
 	ReadBuffer    int   // size of each loop's shared read buffer; 0 = 64 KiB
 	MaxInput      int   // max unconsumed input kept per Conn; 0 = 1 MiB
@@ -74,10 +74,4 @@ type Config struct {
 	// BusyPoll is how long a busy loop spins for new events before it
 	// sleeps in epoll_wait (busypoll.go); 0 = never spin.
 	BusyPoll time.Duration
-	// NoSpareP keeps GOMAXPROCS as it is. By default Start raises it (never
-	// lowers it) to one more than the loops running, at most one more than
-	// the CPUs the process may use, so that a P is left for the goroutines
-	// that are not loops and a loop can wait without the scheduler while
-	// it is busy (rawwait.go).
-	NoSpareP bool
 }

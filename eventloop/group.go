@@ -34,7 +34,7 @@ const (
 // withDefaults fills cfg's zero fields.
 func (cfg Config) withDefaults() Config {
 	if cfg.Loops <= 0 {
-		cfg.Loops = defaultLoops()
+		cfg.Loops = runtime.GOMAXPROCS(0)
 	}
 	if cfg.ReadBuffer <= 0 {
 		cfg.ReadBuffer = DefaultReadBuffer
@@ -184,9 +184,6 @@ func (g *Group) Start() error {
 	}
 	g.started = true
 	g.mu.Unlock()
-	if !g.cfg.NoSpareP {
-		reserveP(len(g.loops))
-	}
 	errs := make(chan error, len(g.loops))
 	for _, l := range g.loops {
 		g.wg.Add(1)
@@ -211,8 +208,6 @@ func (g *Group) Start() error {
 func (l *Loop) main(wg *sync.WaitGroup, errs chan<- error) {
 	defer wg.Done()
 	runtime.LockOSThread()
-	runningLoops.Add(1)
-	defer runningLoops.Add(-1)
 	l.tid.Store(int32(unix.Gettid()))
 	defer l.tid.Store(0)
 	err := l.pinThread()

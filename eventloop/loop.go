@@ -73,8 +73,6 @@ type Loop struct {
 	iov       []unix.Iovec
 	wakeBuf   [8]byte
 	busy      bool // the last sleep was short: spin before the next one
-	procs     int  // GOMAXPROCS, read at procsAt (rawwait.go)
-	procsAt   int64
 	stats     Stats
 }
 
@@ -155,11 +153,9 @@ func (l *Loop) poll() {
 
 // wait returns ready events. A busy loop finds them with a non-blocking raw
 // epoll_pwait and never leaves the scheduler's view of a running goroutine;
-// when nothing is ready it may spin a little (busypoll.go), then, if a P is
-// spare, wait a little more without the scheduler (rawwait.go), then it
-// yields its P to any ready goroutine (yield.go) and blocks, through the
-// scheduler, so that sysmon and the garbage collector can work while the
-// loop sleeps.
+// when nothing is ready it may spin a little (busypoll.go), then it yields
+// its P to any ready goroutine (yield.go) and blocks, through the scheduler,
+// so that sysmon and the garbage collector can work while the loop sleeps.
 func (l *Loop) wait() (int, error) {
 	n, err := epollPoll(l.epfd, l.events)
 	if n != 0 || (err != nil && err != unix.EINTR) {
@@ -175,14 +171,6 @@ func (l *Loop) wait() (int, error) {
 		}
 		if timeout = l.pollTimeout(); timeout == 0 {
 			return 0, nil // a timer came due during the spin
-		}
-	}
-	if l.spareP() {
-		if n, err := epollWaitRaw(l.epfd, l.events, rawTimeout(timeout)); n != 0 || err != nil {
-			return n, err
-		}
-		if timeout = l.pollTimeout(); timeout == 0 {
-			return 0, nil
 		}
 	}
 	return l.sleep(timeout)
