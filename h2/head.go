@@ -434,6 +434,14 @@ func (e *HeadEncoder) appendMemo(dst, name, value []byte, sensitive bool) []byte
 // appendField appends one regular field, lower-cased, unless HTTP/2
 // forbids it.
 func (e *HeadEncoder) appendField(dst []byte, f *Field) []byte {
+	if e.slot < memoFields && !f.Sensitive && len(f.Name) > 0 && f.Name[0] != ':' {
+		// The field this position had last time, whatever the case of
+		// its name: it passed the checks below then.
+		if out, ok := e.enc.Recall(dst, &e.memo[e.slot], f.Name, f.Value); ok {
+			e.slot++
+			return out
+		}
+	}
 	name := f.Name
 	if hasUpper(name) {
 		e.lower = appendLower(e.lower[:0], name)

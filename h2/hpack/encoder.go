@@ -127,7 +127,7 @@ func (e *Encoder) AppendFieldMemo(dst, name, value []byte, sensitive bool, m *Me
 	if m == nil {
 		m = &Memo{}
 	} else if !sensitive {
-		if idx, ok := e.recall(m, name, value); ok {
+		if idx, ok := e.recall(m, name, value, false); ok {
 			return appendInt(dst, 0x80, 7, uint64(idx))
 		}
 	}
@@ -170,22 +170,63 @@ const (
 	memoDynamic
 )
 
+// Recall appends the indexed field m remembers if its entry is still
+// (name, value), with name compared ASCII case-insensitively (the entry's
+// is lower-case): a caller that would lower-case the name first may try
+// it before. ok false: nothing was appended; encode the field with
+// AppendFieldMemo.
+func (e *Encoder) Recall(dst []byte, m *Memo, name, value []byte) (_ []byte, ok bool) {
+	if e.pending || e.maxUse == 0 {
+		return dst, false
+	}
+	idx, ok := e.recall(m, name, value, true)
+	if !ok {
+		return dst, false
+	}
+	return appendInt(dst, 0x80, 7, uint64(idx)), true
+}
+
 // recall returns the index m remembers if that entry is still (name,
-// value): a dynamic entry may have been evicted since.
-func (e *Encoder) recall(m *Memo, name, value []byte) (int, bool) {
+// value): a dynamic entry may have been evicted since. fold compares the
+// name ASCII case-insensitively.
+func (e *Encoder) recall(m *Memo, name, value []byte, fold bool) (int, bool) {
+	var idx int
+	var n, v []byte
 	switch m.kind {
 	case memoStatic:
 		s := &staticTable[m.v-1]
-		return int(m.v), s.name == string(name) && s.value == string(value)
+		idx, n, v = int(m.v), stringBytes(s.name), stringBytes(s.value)
 	case memoDynamic:
 		pos, ok := e.table.posOf(m.v)
 		if !ok {
 			return 0, false
 		}
-		n, v := e.table.entry(pos)
-		return staticLen + 1 + pos, string(n) == string(name) && string(v) == string(value)
+		n, v = e.table.entry(pos)
+		idx = staticLen + 1 + pos
+	default:
+		return 0, false
 	}
-	return 0, false
+	if string(v) != string(value) {
+		return 0, false
+	}
+	if fold {
+		return idx, equalLower(name, n)
+	}
+	return idx, string(n) == string(name)
+}
+
+// equalLower reports whether b, lower-cased (ASCII), is the lower-case
+// lower.
+func equalLower(b, lower []byte) bool {
+	if len(b) != len(lower) {
+		return false
+	}
+	for i, c := range lower {
+		if d := b[i]; d != c && (c < 'a' || c > 'z' || d|0x20 != c) {
+			return false
+		}
+	}
+	return true
 }
 
 // appendSizeUpdates appends the pending dynamic table size update. If the
