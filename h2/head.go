@@ -236,10 +236,19 @@ func (d *HeadDecoder) pseudoField(name, value []byte) error {
 
 // pseudoIndex returns the index of a pseudo-header name, or -1.
 func pseudoIndex(name []byte) int {
-	for i, p := range pseudoNames {
-		if string(name) == p {
-			return i
-		}
+	switch string(name) { // by length, then bytes: cheaper than a loop over pseudoNames
+	case ":method":
+		return pseudoMethod
+	case ":scheme":
+		return pseudoScheme
+	case ":authority":
+		return pseudoAuthority
+	case ":path":
+		return pseudoPath
+	case ":protocol":
+		return pseudoProtocol
+	case ":status":
+		return pseudoStatus
 	}
 	return -1
 }

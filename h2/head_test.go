@@ -499,3 +499,17 @@ func BenchmarkHeadEncodeResponse(b *testing.B) {
 		dst = e.AppendBlock(dst[:0], h)
 	}
 }
+
+// TestPseudoIndex: the switch agrees with pseudoNames.
+func TestPseudoIndex(t *testing.T) {
+	for i, n := range pseudoNames {
+		if got := pseudoIndex([]byte(n)); got != i {
+			t.Errorf("pseudoIndex(%q) = %d, want %d", n, got, i)
+		}
+	}
+	for _, n := range []string{":", ":Method", ":methods", "method", ""} {
+		if got := pseudoIndex([]byte(n)); got != -1 {
+			t.Errorf("pseudoIndex(%q) = %d, want -1", n, got)
+		}
+	}
+}
