@@ -232,7 +232,7 @@ func (tp *testProxy) h2InUse(t testing.TB) h2InUse {
 			u := h2InUse{conns: ls.madeH2 - len(ls.freeH2), streams: ls.madeH2S - len(ls.freeH2S)}
 			ls.conns.each(func(dc *downConn) {
 				if dc.h2 != nil {
-					u.listed += len(dc.h2.streams)
+					u.listed += dc.h2.streams.Len()
 				}
 			})
 			done <- u
