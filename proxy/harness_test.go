@@ -196,7 +196,7 @@ func (tp *testProxy) describeConns() string {
 				if dc.h2 != nil {
 					st := dc.h2.conn.Stats()
 					fmt.Fprintf(&b, "; h2.Conn: %d active, %d opened, resets sent %v received %v", dc.h2.conn.ActiveStreams(), st.StreamsOpened, st.ResetsSent, st.ResetsReceived)
-					for id, hs := range dc.h2.streams {
+					for id, hs := range dc.h2.streams.All() {
 						fmt.Fprintf(&b, "; h2 stream %d: %+v", id, *hs)
 					}
 				}
