@@ -76,20 +76,6 @@ func (c *Conn) SetTransform(t Transform) {
 // Transform returns the Transform installed on c, or nil.
 func (c *Conn) Transform() Transform { return c.tr }
 
-// readTransformed is onReadable for a Conn with a Transform.
-func (c *Conn) readTransformed() {
-	l := c.l
-	n, err := rawRead(c.fd, l.buf)
-	if n <= 0 {
-		c.readEnd(err)
-		return
-	}
-	l.stats.Reads++
-	l.stats.ReadIn += uint64(n)
-	c.tr.Feed(l.buf[:n])
-	c.decodeAndDeliver()
-}
-
 // redeliverTransformed is runPending's redelivery for a transformed Conn
 // (after SetTransform or ResumeRead): it pulls what was fed, then delivers.
 func (c *Conn) redeliverTransformed() {
@@ -147,8 +133,8 @@ func (c *Conn) writeTransformOutput() {
 	}
 }
 
-// writeSealed is Write through c.tr.
-func (c *Conn) writeSealed(b []byte) error {
+// writeSealed is Write (gather false) or Gather (gather true) through c.tr.
+func (c *Conn) writeSealed(b []byte, gather bool) error {
 	if err := c.writeErr(); err != nil {
 		return err
 	}
@@ -158,6 +144,9 @@ func (c *Conn) writeSealed(b []byte) error {
 	if err := c.tr.Seal(b); err != nil {
 		c.fail(err)
 		return err
+	}
+	if gather {
+		return c.gather(c.tr.Output())
 	}
 	return c.write(c.tr.Output())
 }
@@ -172,21 +161,6 @@ func (c *Conn) writevSealed(bs [][]byte) error {
 		return err
 	}
 	return c.write(c.tr.Output())
-}
-
-// gatherSealed is Gather through c.tr.
-func (c *Conn) gatherSealed(b []byte) error {
-	if err := c.writeErr(); err != nil {
-		return err
-	}
-	if len(b) == 0 {
-		return nil
-	}
-	if err := c.tr.Seal(b); err != nil {
-		c.fail(err)
-		return err
-	}
-	return c.gather(c.tr.Output())
 }
 
 // closeNotify writes c.tr's end of output before CloseWrite or
