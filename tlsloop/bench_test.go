@@ -21,26 +21,18 @@ func (e engine) Handshake(b *testing.B, cfg *tls.Config) tlsbench.Pair {
 	return newMemPair(b, e.s, cfg)
 }
 
-// benchEngine is a Server with tlsbench's certificate.
-func benchEngine(b *testing.B) (engine, *tls.Config) {
-	der, key, client := tlsbench.Cert(b)
-	s, err := NewServer(Config{Certificates: []tls.Certificate{{Certificate: der, PrivateKey: key}}})
+// newEngine is a Server with cert only.
+func newEngine(b *testing.B, cert tls.Certificate) tlsbench.Engine {
+	s, err := NewServer(Config{Certificates: []tls.Certificate{cert}})
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(s.Close)
-	return engine{s}, client
+	return engine{s}
 }
 
-func BenchmarkHandshake(b *testing.B) {
-	e, client := benchEngine(b)
-	tlsbench.Handshakes(b, e, client)
-}
-
-func BenchmarkRecords(b *testing.B) {
-	e, client := benchEngine(b)
-	tlsbench.Records(b, e, client)
-}
+func BenchmarkHandshake(b *testing.B) { tlsbench.Handshakes(b, newEngine) }
+func BenchmarkRecords(b *testing.B)   { tlsbench.Records(b, newEngine) }
 
 // BenchmarkIdle holds many idle TLS connections on a loop after one
 // request each and reports goroutines and heap per connection.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/velox-proxy/velox/eventloop"
+	"github.com/velox-proxy/velox/internal/testcert"
 )
 
 // echoOnce writes msg through c and reads it back.
@@ -96,10 +97,10 @@ func TestALPN(t *testing.T) {
 }
 
 func TestSNI(t *testing.T) {
-	ca := newCA(t, "sni-ca")
-	def, _, _ := ca.issue(t, "default", []string{"default.test"}, false)
-	exact, _, _ := ca.issue(t, "exact", []string{"a.wild.test"}, false)
-	wild, _, _ := ca.issue(t, "wild", []string{"*.wild.test"}, false)
+	ca := testcert.NewCA(t, "sni-ca")
+	def := ca.Server("default", "default.test").TLS
+	exact := ca.Server("exact", "a.wild.test").TLS
+	wild := ca.Server("wild", "*.wild.test").TLS
 	for _, strict := range []bool{false, true} {
 		ts := startServer(t, Config{Certificates: []tls.Certificate{def, wild, exact}, StrictSNI: strict}, echo)
 		for name, want := range map[string]string{
@@ -140,8 +141,7 @@ func TestCertificateReload(t *testing.T) {
 		t.Fatal(err)
 	}
 	echoOnce(t, old, []byte("before"))
-	next, _, _ := ts.ca.issue(t, "reloaded", []string{"localhost"}, false)
-	if err := ts.srv.SetCertificates(next); err != nil {
+	if err := ts.srv.SetCertificates(ts.ca.Server("reloaded", "localhost").TLS); err != nil {
 		t.Fatal(err)
 	}
 	c, err := ts.dial(t, ts.client("localhost"))
@@ -194,11 +194,10 @@ func TestResumption(t *testing.T) {
 }
 
 func TestMTLS(t *testing.T) {
-	clientCA := newCA(t, "client-ca")
-	otherCA := newCA(t, "other-ca")
-	good, _, _ := clientCA.issue(t, "alice", nil, true)
-	bad, _, _ := otherCA.issue(t, "mallory", nil, true)
-	ts := startServer(t, Config{ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: clientCA.pool}, echo)
+	clientCA := testcert.NewCA(t, "client-ca")
+	good := clientCA.Client("alice").TLS
+	bad := testcert.NewCA(t, "other-ca").Client("mallory").TLS
+	ts := startServer(t, Config{ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: clientCA.Pool}, echo)
 	cfg := ts.client("localhost")
 	cfg.Certificates = []tls.Certificate{good}
 	c, err := ts.dial(t, cfg)
@@ -226,8 +225,7 @@ func TestMTLS(t *testing.T) {
 // RequestClientCert: a certificate is optional, not verified, and exposed
 // without a verified subject.
 func TestMTLSRequest(t *testing.T) {
-	ca := newCA(t, "any-ca")
-	cert, _, _ := ca.issue(t, "bob", nil, true)
+	cert := testcert.NewCA(t, "any-ca").Client("bob").TLS
 	ts := startServer(t, Config{ClientAuth: tls.RequestClientCert}, echo)
 	for _, certs := range [][]tls.Certificate{nil, {cert}} {
 		cfg := ts.client("localhost")

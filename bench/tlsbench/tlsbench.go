@@ -8,17 +8,13 @@
 package tlsbench
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"math/big"
 	"strconv"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/velox-proxy/velox/internal/testcert"
 )
 
 // Engine is one server side under test.
@@ -52,27 +48,15 @@ var Versions = []uint16{tls.VersionTLS12, tls.VersionTLS13}
 // compare like with like (TLS 1.3 suites are the server's choice).
 const Suite12 = tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256
 
-// Cert is a fresh CA and a leaf for "localhost", and the client config
-// that trusts it.
-func Cert(b testing.TB) (leafDER [][]byte, key *ecdsa.PrivateKey, client *tls.Config) {
-	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	caT := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "bench-ca"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
-	caDER, _ := x509.CreateCertificate(rand.Reader, caT, caT, &caKey.PublicKey, caKey)
-	ca, _ := x509.ParseCertificate(caDER)
-	key, _ = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	leafT := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "localhost"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		DNSNames: []string{"localhost"}, KeyUsage: x509.KeyUsageDigitalSignature,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
-	der, err := x509.CreateCertificate(rand.Reader, leafT, ca, &key.PublicKey, caKey)
-	if err != nil {
-		b.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AddCert(ca)
-	return [][]byte{der}, key, &tls.Config{RootCAs: pool, ServerName: "localhost"}
+// NewEngine makes an engine that serves cert.
+type NewEngine func(b *testing.B, cert tls.Certificate) Engine
+
+// setup makes the engine with a fresh certificate for "localhost" and the
+// client config that trusts it.
+func setup(b *testing.B, newEngine NewEngine) (Engine, *tls.Config) {
+	ca := testcert.NewCA(b, "bench-ca")
+	e := newEngine(b, ca.Server("localhost", "localhost").TLS)
+	return e, &tls.Config{RootCAs: ca.Pool, ServerName: "localhost"}
 }
 
 // CPUNanos is the process's user+system CPU time so far.
@@ -117,7 +101,8 @@ func RoundTrip(b testing.TB, p Pair, req, buf []byte) (time.Duration, int) {
 
 // Handshakes measures full and resumed handshakes, TLS 1.2 and 1.3.
 // "cpu-ns/op" is client and server together.
-func Handshakes(b *testing.B, e Engine, client *tls.Config) {
+func Handshakes(b *testing.B, newEngine NewEngine) {
+	e, client := setup(b, newEngine)
 	for _, resumed := range []bool{false, true} {
 		for _, v := range Versions {
 			name := map[bool]string{false: "full", true: "resumed"}[resumed] + "/" + tls.VersionName(v)
@@ -148,7 +133,8 @@ func Handshakes(b *testing.B, e Engine, client *tls.Config) {
 // Records measures keep-alive echo of each of Sizes: "server-ns/op" is the
 // server's time only, "records/op" what it opened and sealed, "cpu-ns/op"
 // the process's CPU (client included); allocations are both sides'.
-func Records(b *testing.B, e Engine, client *tls.Config) {
+func Records(b *testing.B, newEngine NewEngine) {
+	e, client := setup(b, newEngine)
 	for _, size := range Sizes {
 		for _, v := range Versions {
 			b.Run(strconv.Itoa(size)+"B/"+tls.VersionName(v), func(b *testing.B) {

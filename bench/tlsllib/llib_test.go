@@ -131,17 +131,10 @@ func (p *pair) Echo(records, buf []byte) []byte {
 	return p.cc.in[p.cc.off:]
 }
 
-func benchEngine(b *testing.B) (engine, *tls.Config) {
-	der, key, client := tlsbench.Cert(b)
-	return engine{&ltls.Config{Certificates: []ltls.Certificate{{Certificate: der, PrivateKey: key}}}}, client
+func newEngine(_ *testing.B, cert tls.Certificate) tlsbench.Engine {
+	c := ltls.Certificate{Certificate: cert.Certificate, PrivateKey: cert.PrivateKey}
+	return engine{&ltls.Config{Certificates: []ltls.Certificate{c}}}
 }
 
-func BenchmarkHandshake(b *testing.B) {
-	e, client := benchEngine(b)
-	tlsbench.Handshakes(b, e, client)
-}
-
-func BenchmarkRecords(b *testing.B) {
-	e, client := benchEngine(b)
-	tlsbench.Records(b, e, client)
-}
+func BenchmarkHandshake(b *testing.B) { tlsbench.Handshakes(b, newEngine) }
+func BenchmarkRecords(b *testing.B)   { tlsbench.Records(b, newEngine) }
