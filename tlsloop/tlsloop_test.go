@@ -323,6 +323,14 @@ func TestQueueFull(t *testing.T) {
 	if e := recv(t, ts.errs); !errors.Is(e, ErrQueueFull) {
 		t.Fatalf("third handshake: %v", e)
 	}
+	// What a queued handshake holds unread is bounded.
+	ts = startServer(t, Config{MaxHandshakes: 1, HandshakeTimeout: time.Minute}, echo)
+	rawDial(t, ts.addr).Write([]byte{0x16, 0x03, 0x01})
+	flood := rawDial(t, ts.addr)
+	go flood.Write(make([]byte, 1<<20))
+	if e := recv(t, ts.errs); !errors.Is(e, ErrHandshake) || !errors.Is(e, errHandshakeInput) {
+		t.Fatalf("flooded queued handshake: %v", e)
+	}
 }
 
 func TestRefused(t *testing.T) {

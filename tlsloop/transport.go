@@ -103,12 +103,15 @@ func (t *transport) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 
-// feed gives the handshake goroutine bytes from the socket (loop side).
-func (t *transport) feed(raw []byte) {
+// feed gives the handshake goroutine bytes from the socket (loop side)
+// and returns how many wait unread.
+func (t *transport) feed(raw []byte) int {
 	t.mu.Lock()
 	t.in = append(t.in, raw...)
+	n := len(t.in)
 	t.mu.Unlock()
 	t.cond.Signal()
+	return n
 }
 
 // takeOut hands the loop the handshake output written so far.
