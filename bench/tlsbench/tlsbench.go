@@ -113,6 +113,8 @@ func Handshakes(b *testing.B, newEngine NewEngine) {
 					cfg.ClientSessionCache = tls.NewLRUClientSessionCache(1)
 					RoundTrip(b, e.Handshake(b, cfg), []byte("x"), make([]byte, 16)) // TLS 1.3: take the ticket
 				}
+				first := e.Handshake(b, cfg).Client().ConnectionState()
+				b.Logf("key exchange %s, cipher suite %s", first.CurveID, tls.CipherSuiteName(first.CipherSuite))
 				b.ReportAllocs()
 				cpu := CPUNanos()
 				for b.Loop() {
