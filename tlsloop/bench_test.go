@@ -2,7 +2,9 @@ package tlsloop
 
 import (
 	"crypto/tls"
+	"os"
 	"runtime"
+	"strconv"
 	"testing"
 	"time"
 
@@ -37,7 +39,7 @@ func BenchmarkRecords(b *testing.B)   { tlsbench.Records(b, newEngine) }
 // BenchmarkIdle holds many idle TLS connections on a loop after one
 // request each and reports goroutines and heap per connection.
 func BenchmarkIdle(b *testing.B) {
-	const n = 5000
+	n := idleConns()
 	for b.Loop() {
 		ts := startServer(b, Config{HandshakeQueue: n}, echo)
 		runtime.GC()
@@ -62,9 +64,17 @@ func BenchmarkIdle(b *testing.B) {
 		runtime.ReadMemStats(&after)
 		b.ReportMetric(float64(runtime.NumGoroutine()-g0), "goroutines")
 		// Client and server sides both live in this process.
-		b.ReportMetric(float64(after.HeapInuse-before.HeapInuse)/n, "heap-B/conn(both-sides)")
+		b.ReportMetric(float64(after.HeapInuse-before.HeapInuse)/float64(n), "heap-B/conn(both-sides)")
 		for _, c := range conns {
 			c.Close()
 		}
 	}
+}
+
+// idleConns is BenchmarkIdle's count: $TLSLOOP_IDLE, default 5000.
+func idleConns() int {
+	if n, err := strconv.Atoi(os.Getenv("TLSLOOP_IDLE")); err == nil && n > 0 {
+		return n
+	}
+	return 5000
 }

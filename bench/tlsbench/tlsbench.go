@@ -99,6 +99,25 @@ func RoundTrip(b testing.TB, p Pair, req, buf []byte) (time.Duration, int) {
 	return took, records
 }
 
+// serverAllocs is the allocations of the server's Echo alone: the client
+// seals a run of requests first, then the server opens and seals each (the
+// client never reads the answers; the pair is spent afterwards).
+func serverAllocs(b *testing.B, p Pair, req, buf []byte) float64 {
+	const runs = 50
+	reqs := make([][]byte, runs+1)
+	for i := range reqs {
+		if _, err := p.Client().Write(req); err != nil {
+			b.Fatal(err)
+		}
+		reqs[i] = append([]byte(nil), p.ClientOut()...)
+	}
+	i := 0
+	return testing.AllocsPerRun(runs, func() {
+		p.Echo(reqs[i], buf)
+		i++
+	})
+}
+
 // Handshakes measures full and resumed handshakes, TLS 1.2 and 1.3.
 // "cpu-ns/op" is client and server together.
 func Handshakes(b *testing.B, newEngine NewEngine) {
@@ -162,6 +181,7 @@ func Records(b *testing.B, newEngine NewEngine) {
 				b.ReportMetric(float64(CPUNanos()-cpu)/float64(b.N), "cpu-ns/op")
 				b.ReportMetric(float64(server.Nanoseconds())/float64(b.N), "server-ns/op")
 				b.ReportMetric(float64(records)/float64(b.N), "records/op")
+				b.ReportMetric(serverAllocs(b, p, req, buf), "server-allocs/op")
 			})
 		}
 	}
