@@ -8,6 +8,7 @@ import (
 	"net"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -409,4 +410,59 @@ func TestCloseNotify(t *testing.T) {
 
 func TestStatsNames(t *testing.T) {
 	checkMetricNames(t, Stats{})
+}
+
+// firstTicket is a client session cache that keeps only the first ticket it
+// is given, so that resuming does not refresh it.
+type firstTicket struct {
+	mu sync.Mutex
+	cs *tls.ClientSessionState
+}
+
+func (f *firstTicket) Get(string) (*tls.ClientSessionState, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.cs, f.cs != nil
+}
+
+func (f *firstTicket) Put(_ string, cs *tls.ClientSessionState) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.cs == nil {
+		f.cs = cs
+	}
+}
+
+// Config.TicketRotation rotates on its own: a ticket that resumed stops
+// resuming once two rotations have passed (polled, no timing asserted; a
+// ticket that was already stale when first tried is replaced).
+func TestTicketRotationInterval(t *testing.T) {
+	ts := startServer(t, Config{TicketRotation: 100 * time.Millisecond}, echo)
+	cfg := ts.client("localhost")
+	cfg.MaxVersion = tls.VersionTLS12 // the ticket comes with the handshake
+	resumes := func() bool {
+		c, err := ts.dial(t, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		return c.ConnectionState().DidResume
+	}
+	for attempt := 0; ; attempt++ {
+		cfg.ClientSessionCache = &firstTicket{}
+		resumes()
+		if resumes() {
+			break
+		}
+		if attempt == 50 {
+			t.Fatal("a fresh ticket never resumed")
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for resumes() {
+		if time.Now().After(deadline) {
+			t.Fatal("the ticket still resumes: keys not rotated")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
