@@ -149,10 +149,9 @@ func (t *transport) SetWriteDeadline(time.Time) error { return nil }
 
 var _ net.Conn = (*transport)(nil)
 
-// loopBufs are one loop's scratch buffers, shared by its Sessions: only one
+// loopBufs are one loop's scratch buffer, shared by its Sessions: only one
 // runs at a time, and what they hold is handed to the eventloop before the
 // next one runs. So an idle Session holds no output buffer of its own.
 type loopBufs struct {
 	out []byte // sealed records, until Output
-	cat []byte // SealV's joined plaintext
 }
