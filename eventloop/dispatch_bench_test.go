@@ -2,9 +2,10 @@ package eventloop
 
 import "testing"
 
-// BenchmarkHookDispatch is the CPU cost of the dispatch in Write, Writev and Gather
-// without a syscall (a connecting Conn queues), the part of a plain Conn that eventloop.Transform (transform.go) touches: a
-// nil check each, no allocation.
+// BenchmarkHookDispatch is Write, Writev and Gather without a syscall (a
+// connecting Conn queues what it is given): the part of a plain Conn that
+// the Transform hook (transform.go) touches, a nil check each and no
+// allocation.
 func BenchmarkHookDispatch(b *testing.B) {
 	l := newTestLoop(b)
 	c, _ := newPair(b, l, &handlerFuncs{}, 0)
