@@ -10,33 +10,24 @@ func BenchmarkHookDispatch(b *testing.B) {
 	l := newTestLoop(b)
 	c, _ := newPair(b, l, &handlerFuncs{}, 0)
 	c.connecting = true
+	defer func() { c.connecting = false }()
 	f := make([]byte, 16)
-	b.Run("Write", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			for range 32 {
-				c.Write(f)
+	for _, bc := range []struct {
+		name  string
+		write func()
+	}{
+		{"Write", func() { c.Write(f) }},
+		{"Writev", func() { c.Writev(f, f) }},
+		{"Gather", func() { c.Gather(f) }},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				for range 32 {
+					bc.write()
+				}
+				c.out.reset()
 			}
-			c.out.reset()
-		}
-	})
-	b.Run("Writev", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			for range 32 {
-				c.Writev(f, f)
-			}
-			c.out.reset()
-		}
-	})
-	b.Run("Gather", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			for range 32 {
-				c.Gather(f)
-			}
-			c.out.reset()
-		}
-	})
-	c.connecting = false
+		})
+	}
 }
