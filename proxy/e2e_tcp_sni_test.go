@@ -11,9 +11,7 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -96,9 +94,7 @@ func TestTCPSNIPassthrough(t *testing.T) {
 		t.Errorf("no SNI: %q, want the default backend", got)
 	}
 	// openssl s_client, verifying against the test CA.
-	dir := t.TempDir()
-	caFile := filepath.Join(dir, "ca.pem")
-	os.WriteFile(caFile, ca.pem, 0o600)
+	caFile := ca.File
 	out, err := exec.Command("openssl", "s_client", "-connect", tp.addr, "-servername", "a.example.com",
 		"-CAfile", caFile, "-verify_return_error", "-quiet").CombinedOutput()
 	if !strings.Contains(string(out), "A a.example.com") {
