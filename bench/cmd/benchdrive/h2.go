@@ -139,10 +139,15 @@ func checkServesH2(addr string) error {
 	protos.SetUnencryptedHTTP2(true)
 	tr := &http.Transport{Protocols: &protos}
 	defer tr.CloseIdleConnections()
-	c := &http.Client{Timeout: 5 * time.Second, Transport: tr}
+	return checkBodies(&http.Client{Timeout: 5 * time.Second, Transport: tr}, "http://"+addr, 2)
+}
+
+// checkBodies fetches each fixed body twice with c from base (scheme and
+// address); every answer must come in HTTP/major.
+func checkBodies(c *http.Client, base string, major int) error {
 	for range 2 {
 		for path, n := range bodies {
-			resp, err := c.Get("http://" + addr + path)
+			resp, err := c.Get(base + path)
 			if err != nil {
 				return err
 			}
@@ -151,8 +156,8 @@ func checkServesH2(addr string) error {
 			switch {
 			case err != nil:
 				return fmt.Errorf("GET %s: %w", path, err)
-			case resp.ProtoMajor != 2:
-				return fmt.Errorf("GET %s: answered in %s, want HTTP/2", path, resp.Proto)
+			case resp.ProtoMajor != major:
+				return fmt.Errorf("GET %s: answered in %s, want HTTP/%d", path, resp.Proto, major)
 			case resp.StatusCode != http.StatusOK:
 				return fmt.Errorf("GET %s: status %d", path, resp.StatusCode)
 			case len(body) != n:
@@ -345,7 +350,7 @@ func (d *driver) h2IdlePhase() error {
 		if !d.h2Available("h2", t.Name) {
 			continue
 		}
-		r := d.idleOne(t, n, checkServesH2, "-h2")
+		r := d.idleOne(t, n, checkServesH2, nil, "-h2")
 		d.res.H2Idle = append(d.res.H2Idle, r)
 		if r.Err != "" {
 			log.Printf("h2idle %-8s error: %s", t.Name, r.Err)
