@@ -337,27 +337,40 @@ func countPid(ssOut string, pid int) int {
 // started afresh, holds N connections that have exchanged the preface and
 // SETTINGS and sent no request (idleconns -h2).
 func (d *driver) h2IdlePhase() error {
+	return d.idleTargets("h2idle", "Idle HTTP/2 test", h2Targets("h2"), &d.res.H2Idle,
+		func(name string) bool { return d.h2Available("h2", name) }, checkServesH2, nil, "-h2")
+}
+
+// idleTargets runs idleOne on each target of ts that avail accepts, into
+// *into; label names the phase in the log, test in the note when the open
+// file limit caps the connections (Settings.IdleConns).
+func (d *driver) idleTargets(label, test string, ts []Target, into *[]IdleResult, avail func(string) bool,
+	check func(string) error, probe func(t Target) func(bool, *IdleResult), icArgs ...string) error {
 	n := d.res.Settings.IdleConns
 	if m := maxConns(); n > m {
-		d.res.Notes = append(d.res.Notes, fmt.Sprintf("Idle HTTP/2 test: %d connections instead of the %d asked for (the open file limit is %d,"+
-			" and HAProxy refuses a maxconn over half of it).", m, n, fileLimit()))
+		d.res.Notes = append(d.res.Notes, fmt.Sprintf("%s: %d connections instead of the %d asked for (the open file limit is %d,"+
+			" and HAProxy refuses a maxconn over half of it).", test, m, n, fileLimit()))
 		n = m
 	}
-	for _, t := range h2Targets("h2") {
+	for _, t := range ts {
 		if err := d.ctx.Err(); err != nil {
 			return err
 		}
-		if !d.h2Available("h2", t.Name) {
+		if !avail(t.Name) {
 			continue
 		}
-		r := d.idleOne(t, n, checkServesH2, nil, "-h2")
-		d.res.H2Idle = append(d.res.H2Idle, r)
+		var pr func(bool, *IdleResult)
+		if probe != nil {
+			pr = probe(t)
+		}
+		r := d.idleOne(t, n, check, pr, icArgs...)
+		*into = append(*into, r)
 		if r.Err != "" {
-			log.Printf("h2idle %-8s error: %s", t.Name, r.Err)
+			log.Printf("%s %-8s error: %s", label, t.Name, r.Err)
 			continue
 		}
-		log.Printf("h2idle %-8s %d conns: RSS %.1f MiB -> %.1f MiB, %.0f B per conn",
-			t.Name, r.Conns, float64(r.RSSBefore)/(1<<20), float64(r.RSSAfter)/(1<<20), r.PerConn())
+		log.Printf("%s %-8s %d conns: RSS %.1f MiB -> %.1f MiB, %.0f B per conn, goroutines %d -> %d", label,
+			t.Name, r.Conns, float64(r.RSSBefore)/(1<<20), float64(r.RSSAfter)/(1<<20), r.PerConn(), r.GoroutinesBefore, r.Goroutines)
 	}
 	return nil
 }

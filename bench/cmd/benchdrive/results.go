@@ -373,6 +373,20 @@ func (r *Results) RoundRatios(scenario, a, b string, metric func(WrkResult) floa
 	return pairRatios(by[a], by[b])
 }
 
+// roundRatiosOf are metric of a's run over b's, round by round, among the
+// good runs of one scenario: cell gives a run's target and round, and
+// whether it is one of them. Sorted (as RoundRatios).
+func roundRatiosOf[R any](runs []R, a, b string, cell func(R) (target string, round int, ok bool), metric func(R) float64) []float64 {
+	by := map[string]map[int]float64{a: {}, b: {}}
+	for _, run := range runs {
+		target, round, ok := cell(run)
+		if m, found := by[target]; found && ok {
+			m[round] = metric(run)
+		}
+	}
+	return pairRatios(by[a], by[b])
+}
+
 // pairRatios divides a's figure by b's in every round both have, sorted.
 func pairRatios(a, b map[int]float64) []float64 {
 	var out []float64

@@ -272,44 +272,28 @@ func (d *driver) tlsRun(round int, s TLSScenario, r running) TLSRun {
 // each had one request answered (idleconns -tls); velox's goroutines are
 // counted before and while it holds them.
 func (d *driver) tlsIdlePhase() error {
-	n := d.res.Settings.IdleConns
-	if m := maxConns(); n > m {
-		d.res.Notes = append(d.res.Notes, fmt.Sprintf("Idle TLS test: %d connections instead of the %d asked for (the open file limit is %d,"+
-			" and HAProxy refuses a maxconn over half of it).", m, n, fileLimit()))
-		n = m
-	}
-	for _, t := range tlsTargets("ecdsa") {
-		if err := d.ctx.Err(); err != nil {
-			return err
-		}
-		if !d.tlsAvailable(t.Name) {
-			continue
-		}
-		probe := func(before bool, r *IdleResult) {
+	return d.idleTargets("tlsidle", "Idle TLS test", tlsTargets("ecdsa"), &d.res.TLSIdle, d.tlsAvailable, checkServesTLS,
+		func(t Target) func(bool, *IdleResult) {
 			if t.Name != "velox" {
-				return
+				return nil
 			}
-			g, err := goroutines(d.tlsAdmin)
-			if err != nil {
-				log.Printf("tlsidle velox goroutines: %v", err)
-				return
-			}
-			if before {
-				r.GoroutinesBefore = g
-			} else {
-				r.Goroutines = g
-			}
-		}
-		r := d.idleOne(t, n, checkServesTLS, probe, "-tls")
-		d.res.TLSIdle = append(d.res.TLSIdle, r)
-		if r.Err != "" {
-			log.Printf("tlsidle %-8s error: %s", t.Name, r.Err)
-			continue
-		}
-		log.Printf("tlsidle %-8s %d conns: RSS %.1f MiB -> %.1f MiB, %.0f B per conn, goroutines %d -> %d",
-			t.Name, r.Conns, float64(r.RSSBefore)/(1<<20), float64(r.RSSAfter)/(1<<20), r.PerConn(), r.GoroutinesBefore, r.Goroutines)
+			return d.countGoroutines
+		}, "-tls")
+}
+
+// countGoroutines records velox's goroutines (the idle test's probe): before
+// the connections, or while it holds them.
+func (d *driver) countGoroutines(before bool, r *IdleResult) {
+	g, err := goroutines(d.tlsAdmin)
+	if err != nil {
+		log.Printf("tlsidle velox goroutines: %v", err)
+		return
 	}
-	return nil
+	if before {
+		r.GoroutinesBefore = g
+	} else {
+		r.Goroutines = g
+	}
 }
 
 // goroutines is velox's goroutine count, from its admin listener.

@@ -250,20 +250,11 @@ func TestRenderTLS(t *testing.T) {
 // TestTLSReportOnly: the TLS figures survive the JSON, and -report-only
 // renders the same report, commands and failures included.
 func TestTLSReportOnly(t *testing.T) {
-	dir := t.TempDir()
-	if _, err := writeReport(tlsResults(), dir, true); err != nil {
-		t.Fatal(err)
-	}
-	md, err := os.ReadFile(filepath.Join(dir, "2026-01-02-abc1234.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	reportHas(t, string(md),
+	reportOnlyHas(t, tlsResults(),
 		"## TLS (medians)",
 		"## Idle TLS connections",
 		"# tls h1-c64 (velox)\ntaskset -c 1 wrk -t1 -c64 -d5s --latency https://127.0.0.1:9/12",
 		"# tlshs ecdsa-resumed (velox)\ntaskset -c 1 bench/work/bin/tlsload -addr 127.0.0.1:9 -c 16 -d 5s -resume",
 		"round 2, tlshs ecdsa-resumed, haproxy: tlsload: exit status 1: tlsload: EOF",
 	)
-	checkRerender(t, dir, "2026-01-02-abc1234")
 }

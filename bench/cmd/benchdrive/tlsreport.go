@@ -46,13 +46,9 @@ func (r *Results) SummarizeTLS(scenario, target string) TLSSummary {
 // TLSRoundRatios are metric of a's run over b's, round by round in
 // scenario, sorted (as RoundRatios).
 func (r *Results) TLSRoundRatios(scenario, a, b string, metric func(TLSRun) float64) []float64 {
-	by := map[string]map[int]float64{a: {}, b: {}}
-	for _, run := range r.TLSRuns {
-		if m, ok := by[run.Target]; ok && run.Scenario == scenario && run.Err == "" {
-			m[run.Round] = metric(run)
-		}
-	}
-	return pairRatios(by[a], by[b])
+	return roundRatiosOf(r.TLSRuns, a, b, func(run TLSRun) (string, int, bool) {
+		return run.Target, run.Round, run.Scenario == scenario && run.Err == ""
+	}, metric)
 }
 
 func tlsRate(run TLSRun) float64 { return run.Rate }
@@ -186,23 +182,10 @@ func tlsChartPanels(r *Results) []panel {
 }
 
 // renderTLSCommands lists the load commands of round 1, one per scenario.
-func renderTLSCommands(p printer, r *Results) {
-	seen := map[string]bool{}
-	for _, run := range r.TLSRuns {
-		if run.Round != 1 || seen[run.Scenario] {
-			continue
-		}
-		seen[run.Scenario] = true
-		p("# %s %s (%s)\n%s", run.Phase, run.Scenario, run.Target, run.Command)
-	}
-}
+func renderTLSCommands(p printer, r *Results) { renderRound1Commands(p, r.TLSRuns, tlsCell) }
 
-func tlsFailedRuns(r *Results) []string {
-	var out []string
-	for _, run := range r.TLSRuns {
-		if run.Err != "" {
-			out = append(out, fmt.Sprintf("round %d, %s %s, %s: %s", run.Round, run.Phase, run.Scenario, run.Target, mdEscape(firstLine(run.Err))))
-		}
-	}
-	return out
+func tlsFailedRuns(r *Results) []string { return failedRunLines(r.TLSRuns, tlsCell) }
+
+func tlsCell(run TLSRun) runCell {
+	return runCell{round: run.Round, what: run.Phase + " " + run.Scenario, target: run.Target, command: run.Command, err: run.Err}
 }
