@@ -369,8 +369,12 @@ func (d *driver) idleTargets(label, test string, ts []Target, into *[]IdleResult
 			log.Printf("%s %-8s error: %s", label, t.Name, r.Err)
 			continue
 		}
-		log.Printf("%s %-8s %d conns: RSS %.1f MiB -> %.1f MiB, %.0f B per conn, goroutines %d -> %d", label,
-			t.Name, r.Conns, float64(r.RSSBefore)/(1<<20), float64(r.RSSAfter)/(1<<20), r.PerConn(), r.GoroutinesBefore, r.Goroutines)
+		g := ""
+		if r.Goroutines > 0 {
+			g = fmt.Sprintf(", goroutines %d -> %d", r.GoroutinesBefore, r.Goroutines)
+		}
+		log.Printf("%s %-8s %d conns: RSS %.1f MiB -> %.1f MiB, %.0f B per conn%s", label,
+			t.Name, r.Conns, float64(r.RSSBefore)/(1<<20), float64(r.RSSAfter)/(1<<20), r.PerConn(), g)
 	}
 	return nil
 }
