@@ -17,7 +17,10 @@
 #   PHASES=http,idle,engine  (also: h2, h2h2, h2idle, the HTTP/2 phases, and
 #                    grpc: ghz against a grpc-go server, direct and through
 #                    velox and HAProxy; tcp: iperf3 streams, direct and
-#                    through velox's tcp listener and HAProxy mode tcp)
+#                    through velox's tcp listener and HAProxy mode tcp;
+#                    tls, tlshs, tlsidle: TLS keep-alive (wrk, h2load),
+#                    handshakes per second (tlsload) and idle TLS connections,
+#                    velox beside nginx and HAProxy)
 #   IDLE_CONNS=10000 idle connections per target
 #   QUICK=1          smoke test: 1 round of 3 s, 1,000 idle connections
 #   VELOX_BASE=REV   also build velox at git revision REV and measure it as
@@ -113,7 +116,7 @@ ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 # the report then says what could not run.
 mkdir -p "$BIN"
 log "building bench tools"
-go build -o "$BIN/" ./bench/cmd/benchdrive ./bench/cmd/goproxy ./bench/cmd/idleconns ./bench/cmd/echoload ./bench/cmd/grpcserve
+go build -o "$BIN/" ./bench/cmd/benchdrive ./bench/cmd/goproxy ./bench/cmd/idleconns ./bench/cmd/echoload ./bench/cmd/grpcserve ./bench/cmd/tlsload
 # ghz, the gRPC load generator of the grpc phase, pinned, from the module proxy.
 GHZ_VERSION=v0.121.0
 if [[ ,$PHASES, == *,grpc,* ]] && ! go version -m "$BIN/ghz" 2>/dev/null | grep -q "github.com/bojand/ghz[[:space:]]*$GHZ_VERSION"; then

@@ -142,6 +142,39 @@ func phaseChartPanels[S any](r *Results, phase, unit string, scenarios []S, titl
 	return ps
 }
 
+// runCell names one run of a phase: its round, "PHASE SCENARIO", target,
+// command and error.
+type runCell struct {
+	round                 int
+	what, target, command string
+	err                   string
+}
+
+// renderRound1Commands lists the command of each scenario's first run in
+// round 1, as "# PHASE SCENARIO (TARGET)".
+func renderRound1Commands[R any](p printer, runs []R, cell func(R) runCell) {
+	seen := map[string]bool{}
+	for _, run := range runs {
+		c := cell(run)
+		if c.round != 1 || seen[c.what] {
+			continue
+		}
+		seen[c.what] = true
+		p("# %s (%s)\n%s", c.what, c.target, c.command)
+	}
+}
+
+// failedRunLines are the report's lines of the failed runs among runs.
+func failedRunLines[R any](runs []R, cell func(R) runCell) []string {
+	var out []string
+	for _, run := range runs {
+		if c := cell(run); c.err != "" {
+			out = append(out, fmt.Sprintf("round %d, %s, %s: %s", c.round, c.what, c.target, mdEscape(firstLine(c.err))))
+		}
+	}
+	return out
+}
+
 // renderGRPCCommands lists the ghz commands of round 1.
 func renderGRPCCommands(p printer, r *Results) {
 	seen := map[string]bool{}

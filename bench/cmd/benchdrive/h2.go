@@ -139,10 +139,15 @@ func checkServesH2(addr string) error {
 	protos.SetUnencryptedHTTP2(true)
 	tr := &http.Transport{Protocols: &protos}
 	defer tr.CloseIdleConnections()
-	c := &http.Client{Timeout: 5 * time.Second, Transport: tr}
+	return checkBodies(&http.Client{Timeout: 5 * time.Second, Transport: tr}, "http://"+addr, 2)
+}
+
+// checkBodies fetches each fixed body twice with c from base (scheme and
+// address); every answer must come in HTTP/major.
+func checkBodies(c *http.Client, base string, major int) error {
 	for range 2 {
 		for path, n := range bodies {
-			resp, err := c.Get("http://" + addr + path)
+			resp, err := c.Get(base + path)
 			if err != nil {
 				return err
 			}
@@ -151,8 +156,8 @@ func checkServesH2(addr string) error {
 			switch {
 			case err != nil:
 				return fmt.Errorf("GET %s: %w", path, err)
-			case resp.ProtoMajor != 2:
-				return fmt.Errorf("GET %s: answered in %s, want HTTP/2", path, resp.Proto)
+			case resp.ProtoMajor != major:
+				return fmt.Errorf("GET %s: answered in %s, want HTTP/%d", path, resp.Proto, major)
 			case resp.StatusCode != http.StatusOK:
 				return fmt.Errorf("GET %s: status %d", path, resp.StatusCode)
 			case len(body) != n:
@@ -332,27 +337,44 @@ func countPid(ssOut string, pid int) int {
 // started afresh, holds N connections that have exchanged the preface and
 // SETTINGS and sent no request (idleconns -h2).
 func (d *driver) h2IdlePhase() error {
+	return d.idleTargets("h2idle", "Idle HTTP/2 test", h2Targets("h2"), &d.res.H2Idle,
+		func(name string) bool { return d.h2Available("h2", name) }, checkServesH2, nil, "-h2")
+}
+
+// idleTargets runs idleOne on each target of ts that avail accepts, into
+// *into; label names the phase in the log, test in the note when the open
+// file limit caps the connections (Settings.IdleConns).
+func (d *driver) idleTargets(label, test string, ts []Target, into *[]IdleResult, avail func(string) bool,
+	check func(string) error, probe func(t Target) func(bool, *IdleResult), icArgs ...string) error {
 	n := d.res.Settings.IdleConns
 	if m := maxConns(); n > m {
-		d.res.Notes = append(d.res.Notes, fmt.Sprintf("Idle HTTP/2 test: %d connections instead of the %d asked for (the open file limit is %d,"+
-			" and HAProxy refuses a maxconn over half of it).", m, n, fileLimit()))
+		d.res.Notes = append(d.res.Notes, fmt.Sprintf("%s: %d connections instead of the %d asked for (the open file limit is %d,"+
+			" and HAProxy refuses a maxconn over half of it).", test, m, n, fileLimit()))
 		n = m
 	}
-	for _, t := range h2Targets("h2") {
+	for _, t := range ts {
 		if err := d.ctx.Err(); err != nil {
 			return err
 		}
-		if !d.h2Available("h2", t.Name) {
+		if !avail(t.Name) {
 			continue
 		}
-		r := d.idleOne(t, n, checkServesH2, "-h2")
-		d.res.H2Idle = append(d.res.H2Idle, r)
+		var pr func(bool, *IdleResult)
+		if probe != nil {
+			pr = probe(t)
+		}
+		r := d.idleOne(t, n, check, pr, icArgs...)
+		*into = append(*into, r)
 		if r.Err != "" {
-			log.Printf("h2idle %-8s error: %s", t.Name, r.Err)
+			log.Printf("%s %-8s error: %s", label, t.Name, r.Err)
 			continue
 		}
-		log.Printf("h2idle %-8s %d conns: RSS %.1f MiB -> %.1f MiB, %.0f B per conn",
-			t.Name, r.Conns, float64(r.RSSBefore)/(1<<20), float64(r.RSSAfter)/(1<<20), r.PerConn())
+		g := ""
+		if r.Goroutines > 0 {
+			g = fmt.Sprintf(", goroutines %d -> %d", r.GoroutinesBefore, r.Goroutines)
+		}
+		log.Printf("%s %-8s %d conns: RSS %.1f MiB -> %.1f MiB, %.0f B per conn%s", label,
+			t.Name, r.Conns, float64(r.RSSBefore)/(1<<20), float64(r.RSSAfter)/(1<<20), r.PerConn(), g)
 	}
 	return nil
 }

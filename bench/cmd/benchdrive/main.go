@@ -3,7 +3,8 @@
 // (velox, nginx, HAProxy, Go's httputil.ReverseProxy) and the origin alone as
 // the ceiling, drives them with wrk in interleaved rounds, measures the
 // resident memory of idle connections, measures HTTP/2 (h2load), gRPC
-// (ghz) and TCP streams (iperf3) through velox and HAProxy, runs the engine yardstick (velox's
+// (ghz) and TCP streams (iperf3) through velox and HAProxy, TLS (keep-alive,
+// handshakes, idle connections) through velox, nginx and HAProxy, runs the engine yardstick (velox's
 // eventloop, gnet, netpoll), and writes bench/results/<date>-<sha>.md, a PNG
 // chart, the raw JSON and bench/results/latest.md.
 //
@@ -48,8 +49,12 @@ type driver struct {
 	// The iperf3 server of the tcp phase.
 	iperfServer *proc
 	iperfAddr   string
-	maxOthers   float64 // cores other work may use during a run before it is measured again
-	retries     int     // how many times a run is measured again at most
+	// The TLS phases: the certificates by key (certs.go), and the admin
+	// listener of the velox last started with TLS.
+	certs     map[string]tlsCert
+	tlsAdmin  string
+	maxOthers float64 // cores other work may use during a run before it is measured again
+	retries   int     // how many times a run is measured again at most
 	// retryBudget is how many more measurements the phase may spend.
 	retryBudget int
 
@@ -216,7 +221,8 @@ func (d *driver) run(sel []Scenario, phases []string) error {
 	for _, p := range phases {
 		want[strings.TrimSpace(p)] = true
 	}
-	if want["http"] || want["idle"] || want["h2"] || want["h2h2"] || want["h2idle"] {
+	tlsWanted := want["tls"] || want["tlshs"] || want["tlsidle"]
+	if want["http"] || want["idle"] || want["h2"] || want["h2h2"] || want["h2idle"] || tlsWanted {
 		port, err := freePort()
 		if err != nil {
 			return err
@@ -268,6 +274,25 @@ func (d *driver) run(sel []Scenario, phases []string) error {
 	}
 	if want["tcp"] {
 		if err := d.tcpPhase(); err != nil {
+			return err
+		}
+	}
+	if tlsWanted {
+		certs, err := makeCerts(filepath.Join(d.workDir, "tls"))
+		if err != nil {
+			return fmt.Errorf("TLS certificates: %w", err)
+		}
+		d.certs = certs
+	}
+	for _, phase := range []string{"tls", "tlshs"} {
+		if want[phase] {
+			if err := d.tlsPhase(phase); err != nil {
+				return err
+			}
+		}
+	}
+	if want["tlsidle"] {
+		if err := d.tlsIdlePhase(); err != nil {
 			return err
 		}
 	}

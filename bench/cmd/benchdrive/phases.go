@@ -273,6 +273,8 @@ func isOK(v any) bool {
 		return r.Err == ""
 	case TCPRun:
 		return r.Err == ""
+	case TLSRun:
+		return r.Err == ""
 	}
 	return false
 }
@@ -302,7 +304,7 @@ func (d *driver) idlePhase() error {
 		if !d.available(t.Name) {
 			continue
 		}
-		r := d.idleOne(t, n, checkServes)
+		r := d.idleOne(t, n, checkServes, nil)
 		d.res.Idle = append(d.res.Idle, r)
 		if r.Err != "" {
 			log.Printf("idle %-8s error: %s", t.Name, r.Err)
@@ -351,8 +353,10 @@ func (d *driver) available(name string) bool {
 }
 
 // idleOne measures t holding n idle connections; check is the check of
-// its phase, icArgs more arguments of idleconns (-h2).
-func (d *driver) idleOne(t Target, n int, check func(string) error, icArgs ...string) IdleResult {
+// its phase, icArgs more arguments of idleconns (-h2, -tls). probe, when
+// not nil, is called with the result when each RSS is read (before:
+// without the connections; then while they are held).
+func (d *driver) idleOne(t Target, n int, check func(string) error, probe func(before bool, r *IdleResult), icArgs ...string) IdleResult {
 	r := IdleResult{Target: t.Name}
 	p, addr, err := d.launchChecked(t, check)
 	if err != nil {
@@ -364,6 +368,9 @@ func (d *driver) idleOne(t Target, n int, check func(string) error, icArgs ...st
 	if r.RSSBefore, err = vmRSS(p.Pid()); err != nil {
 		r.Err = err.Error()
 		return r
+	}
+	if probe != nil {
+		probe(true, &r)
 	}
 	icCmd := append([]string{filepath.Join(d.binDir, "idleconns"), "-addr", addr, "-n", strconv.Itoa(n), "-hold", "300s"}, icArgs...)
 	ic, err := d.procs.Start("idleconns-"+t.Name+strings.Join(icArgs, ""), cpuLoad, nil, icCmd...)
@@ -389,6 +396,9 @@ func (d *driver) idleOne(t Target, n int, check func(string) error, icArgs ...st
 	time.Sleep(time.Second)
 	if r.RSSAfter, err = vmRSS(p.Pid()); err != nil {
 		r.Err = err.Error()
+	}
+	if probe != nil {
+		probe(false, &r)
 	}
 	return r
 }

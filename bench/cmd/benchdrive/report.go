@@ -75,6 +75,8 @@ func renderMarkdown(w io.Writer, r *Results, chart string) {
 	renderH2Idle(p, r)
 	renderGRPC(p, r)
 	renderTCP(p, r)
+	renderTLS(p, r)
+	renderTLSIdle(p, r)
 	renderEngine(p, r)
 	renderBar(p, r)
 	p("## Chart")
@@ -465,6 +467,7 @@ func renderCommands(p printer, r *Results) {
 	renderH2Commands(p, r)
 	renderGRPCCommands(p, r)
 	renderTCPCommands(p, r)
+	renderTLSCommands(p, r)
 	for _, mode := range engineModes {
 		if len(r.Engine) > 0 {
 			p("# engine %s\n%s", mode, engineCommands(r.Settings)[mode])
@@ -481,6 +484,7 @@ func renderCommands(p printer, r *Results) {
 	failed = append(failed, h2FailedRuns(r)...)
 	failed = append(failed, grpcFailedRuns(r)...)
 	failed = append(failed, tcpFailedRuns(r)...)
+	failed = append(failed, tlsFailedRuns(r)...)
 	if len(failed) > 0 {
 		p("Failed runs:")
 		p("")

@@ -29,7 +29,12 @@ type Results struct {
 	GRPCRuns []GRPCRun `json:"grpc_runs,omitempty"`
 	// The tcp phase (tcp.go): iperf3 runs; its targets are in H2Targets
 	// with Phase "tcp".
-	TCPRuns []TCPRun       `json:"tcp_runs,omitempty"`
+	TCPRuns []TCPRun `json:"tcp_runs,omitempty"`
+	// The TLS phases (tls.go): keep-alive and handshake runs, and the idle
+	// TLS test; their targets are in H2Targets with Phase "tls",
+	// "tlshs-ecdsa" and "tlshs-rsa".
+	TLSRuns []TLSRun       `json:"tls_runs,omitempty"`
+	TLSIdle []IdleResult   `json:"tls_idle,omitempty"`
 	Engines []EngineStatus `json:"engines"`
 	Engine  []EngineRun    `json:"engine_runs"`
 	Notes   []string       `json:"notes"`
@@ -158,6 +163,34 @@ func (run TCPRun) PerCPU() float64 {
 	return ratio(float64(run.Iperf.Bytes), run.TargetCPU*run.Wall)
 }
 
+// TLSRun is one run of one TLS scenario (tls.go) against one target.
+type TLSRun struct {
+	Round    int    `json:"round"`
+	Phase    string `json:"phase"` // tls, tlshs
+	Scenario string `json:"scenario"`
+	Target   string `json:"target"`
+	Command  string `json:"command"`
+	// Rate is requests per second (wrk, h2load) or connections, each a
+	// handshake and one request, per second (tlsload).
+	Rate float64 `json:"rate"`
+	// LatencyUs is wrk's and tlsload's p50, h2load's mean, µs.
+	LatencyUs float64 `json:"latency_us"`
+	Errors    int64   `json:"errors"`
+	// Conns and Resumed are tlsload's connections and how many of them
+	// resumed a session (0 for wrk and h2load).
+	Conns   int64  `json:"conns,omitempty"`
+	Resumed int64  `json:"resumed,omitempty"`
+	Err     string `json:"error,omitempty"`
+	// As in Run.
+	TargetCPU float64 `json:"target_cpu"`
+	LoadCPU   float64 `json:"load_cpu"`
+	Others    float64 `json:"others_cpu"`
+	Attempts  int     `json:"attempts"`
+}
+
+// PerCPU is the rate per CPU-second of the proxy (Rate ÷ its cores).
+func (run TLSRun) PerCPU() float64 { return ratio(run.Rate, run.TargetCPU) }
+
 // IdleResult is the resident memory of one target before and after it holds
 // Conns idle keep-alive connections.
 type IdleResult struct {
@@ -166,6 +199,11 @@ type IdleResult struct {
 	RSSBefore int64  `json:"rss_before"`
 	RSSAfter  int64  `json:"rss_after"`
 	Err       string `json:"error,omitempty"`
+	// Goroutines of velox before and while it holds the connections (the
+	// first line of its /debug/pprof/goroutine?debug=1), in the idle TLS
+	// test; 0 = not read.
+	GoroutinesBefore int `json:"goroutines_before,omitempty"`
+	Goroutines       int `json:"goroutines,omitempty"`
 }
 
 // PerConn is the resident memory each idle connection costs, in bytes.
@@ -330,6 +368,20 @@ func (r *Results) RoundRatios(scenario, a, b string, metric func(WrkResult) floa
 	for _, run := range r.Runs {
 		if m, ok := by[run.Target]; ok && run.Scenario == scenario && run.Err == "" {
 			m[run.Round] = metric(run.Wrk)
+		}
+	}
+	return pairRatios(by[a], by[b])
+}
+
+// roundRatiosOf are metric of a's run over b's, round by round, among the
+// good runs of one scenario: cell gives a run's target and round, and
+// whether it is one of them. Sorted (as RoundRatios).
+func roundRatiosOf[R any](runs []R, a, b string, cell func(R) (target string, round int, ok bool), metric func(R) float64) []float64 {
+	by := map[string]map[int]float64{a: {}, b: {}}
+	for _, run := range runs {
+		target, round, ok := cell(run)
+		if m, found := by[target]; found && ok {
+			m[round] = metric(run)
 		}
 	}
 	return pairRatios(by[a], by[b])

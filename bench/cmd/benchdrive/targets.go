@@ -58,6 +58,9 @@ type confData struct {
 	// server options (" proto h2").
 	ListenOpts, BindOpts, ServerOpts string
 	ServerH2                         bool
+	// TLS on the listener in the TLS phases (tls.go): nginx's certificate
+	// and key files; for HAProxy only whether (its bind line has them).
+	Cert, Key string
 }
 
 // half4K is confData.Half4K; bodies["/4k"] is 4 KiB of the same byte.
@@ -90,8 +93,9 @@ func (d *driver) nginxDir(name string) (string, error) {
 }
 
 // startNginx runs nginx from template tmpl on port; h2 makes its listener
-// speak h2c (prior knowledge) only.
-func (d *driver) startNginx(name, tmpl string, cpu, port int, h2 bool) (*proc, error) {
+// speak h2c (prior knowledge) only (HTTP/2 by ALPN when tweak sets a
+// certificate); each tweak may change the template's data.
+func (d *driver) startNginx(name, tmpl string, cpu, port int, h2 bool, tweak ...func(*confData)) (*proc, error) {
 	dir, err := d.nginxDir(name)
 	if err != nil {
 		return nil, err
@@ -100,6 +104,9 @@ func (d *driver) startNginx(name, tmpl string, cpu, port int, h2 bool) (*proc, e
 	data := confData{Dir: dir, Listen: addrOf(port), Upstream: d.originAddr, WWW: d.wwwDir, Half4K: half4K}
 	if h2 {
 		data.ListenOpts, data.ServerH2 = nginxH2(d.res.Versions["nginx"])
+	}
+	for _, f := range tweak {
+		f(&data)
 	}
 	if err := d.render(tmpl, conf, data); err != nil {
 		return nil, err

@@ -43,13 +43,9 @@ func (r *Results) SummarizeTCP(scenario, target string) TCPSummary {
 // TCPRoundRatios are metric of a's run over b's, round by round in
 // scenario, sorted (as RoundRatios).
 func (r *Results) TCPRoundRatios(scenario, a, b string, metric func(TCPRun) float64) []float64 {
-	by := map[string]map[int]float64{a: {}, b: {}}
-	for _, run := range r.TCPRuns {
-		if m, ok := by[run.Target]; ok && run.Scenario == scenario && run.Err == "" {
-			m[run.Round] = metric(run)
-		}
-	}
-	return pairRatios(by[a], by[b])
+	return roundRatiosOf(r.TCPRuns, a, b, func(run TCPRun) (string, int, bool) {
+		return run.Target, run.Round, run.Scenario == scenario && run.Err == ""
+	}, metric)
 }
 
 func tcpGbps(run TCPRun) float64 { return run.Iperf.Gbps() }
@@ -121,24 +117,13 @@ func renderTCPCommands(p printer, r *Results) {
 		return
 	}
 	p("# tcp server\n%s", iperfServerCommand())
-	seen := map[string]bool{}
-	for _, run := range r.TCPRuns {
-		if run.Round != 1 || seen[run.Scenario] {
-			continue
-		}
-		seen[run.Scenario] = true
-		p("# tcp %s (%s)\n%s", run.Scenario, run.Target, run.Command)
-	}
+	renderRound1Commands(p, r.TCPRuns, tcpCell)
 }
 
-func tcpFailedRuns(r *Results) []string {
-	var out []string
-	for _, run := range r.TCPRuns {
-		if run.Err != "" {
-			out = append(out, fmt.Sprintf("round %d, tcp %s, %s: %s", run.Round, run.Scenario, run.Target, mdEscape(firstLine(run.Err))))
-		}
-	}
-	return out
+func tcpFailedRuns(r *Results) []string { return failedRunLines(r.TCPRuns, tcpCell) }
+
+func tcpCell(run TCPRun) runCell {
+	return runCell{round: run.Round, what: "tcp " + run.Scenario, target: run.Target, command: run.Command, err: run.Err}
 }
 
 // fmtGbps shows Gbit/s to two decimals.

@@ -73,21 +73,29 @@ func TestRenderTCP(t *testing.T) {
 // TestTCPReportOnly: the tcp figures survive the JSON, and -report-only
 // renders the same report, commands and failures included.
 func TestTCPReportOnly(t *testing.T) {
-	dir := t.TempDir()
-	if _, err := writeReport(tcpResults(), dir, true); err != nil {
-		t.Fatal(err)
-	}
-	md, err := os.ReadFile(filepath.Join(dir, "2026-01-02-abc1234.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	reportHas(t, string(md),
+	reportOnlyHas(t, tcpResults(),
 		"## TCP streams (medians)",
 		"# tcp server\ntaskset -c 1 iperf3 -s -B 127.0.0.1 -p PORT",
 		"# tcp single (direct)\ntaskset -c 1 iperf3 -c 127.0.0.1 -p 9 -t 5 -J",
 		"round 3, tcp single, haproxy: iperf3: unable to connect to server: Connection refused",
 		"| tcp haproxy |",
 	)
+}
+
+// reportOnlyHas writes the report of r (started 2026-01-02, commit
+// abc1234), checks that it has every line of want, and that -report-only
+// renders it again the same.
+func reportOnlyHas(t *testing.T, r *Results, want ...string) {
+	t.Helper()
+	dir := t.TempDir()
+	if _, err := writeReport(r, dir, true); err != nil {
+		t.Fatal(err)
+	}
+	md, err := os.ReadFile(filepath.Join(dir, "2026-01-02-abc1234.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	reportHas(t, string(md), want...)
 	checkRerender(t, dir, "2026-01-02-abc1234")
 }
 

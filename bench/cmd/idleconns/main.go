@@ -7,7 +7,9 @@
 // With -h2 each connection speaks h2c (HTTP/2 with prior knowledge) and
 // sends no request: it writes the client preface and an empty SETTINGS frame,
 // reads frames until the server's SETTINGS has come and been acknowledged
-// (h2.go), and then stays idle.
+// (h2.go), and then stays idle. With -tls each connection is TLS (ALPN
+// http/1.1, the server's certificate not verified) and has its one request
+// answered inside it, then stays idle.
 //
 // It prints "ready N" on stdout once every connection has had its response,
 // then holds them until SIGTERM or SIGINT arrives or -hold expires.
@@ -16,6 +18,7 @@ package main
 
 import (
 	"bufio"
+	"crypto/tls"
 	"flag"
 	"fmt"
 	"io"
@@ -36,9 +39,17 @@ func main() {
 	parallel := flag.Int("parallel", 64, "connections set up at once")
 	hold := flag.Duration("hold", 120*time.Second, "longest time to hold the connections")
 	h2 := flag.Bool("h2", false, "h2c: exchange the preface and SETTINGS instead of a request")
+	useTLS := flag.Bool("tls", false, "TLS (HTTP/1.1 inside): a handshake, then the request")
 	flag.Parse()
 
-	setup := func() (net.Conn, error) { return openOne(*addr, "GET "+*path+" HTTP/1.1\r\nHost: "+*addr+"\r\n\r\n") }
+	dial := func() (net.Conn, error) { return net.DialTimeout("tcp", *addr, 10*time.Second) }
+	if *useTLS {
+		cfg := &tls.Config{InsecureSkipVerify: true, NextProtos: []string{"http/1.1"}, ServerName: "localhost"}
+		dial = func() (net.Conn, error) {
+			return tls.DialWithDialer(&net.Dialer{Timeout: 10 * time.Second}, "tcp", *addr, cfg)
+		}
+	}
+	setup := func() (net.Conn, error) { return openOne(dial, "GET "+*path+" HTTP/1.1\r\nHost: "+*addr+"\r\n\r\n") }
 	if *h2 {
 		setup = func() (net.Conn, error) { return openH2(*addr) }
 	}
@@ -84,9 +95,9 @@ func open(setup func() (net.Conn, error), n, parallel int) ([]net.Conn, int) {
 	return conns, int(failed.Load())
 }
 
-// openOne opens a connection and has one request on it answered.
-func openOne(addr, req string) (net.Conn, error) {
-	c, err := net.DialTimeout("tcp", addr, 10*time.Second)
+// openOne opens a connection with dial and has one request on it answered.
+func openOne(dial func() (net.Conn, error), req string) (net.Conn, error) {
+	c, err := dial()
 	if err != nil {
 		return nil, err
 	}
