@@ -18,6 +18,7 @@ type loopStats struct {
 	badRequests      atomic.Uint64 // bad_requests_total
 	h2Stats                        // http2 (metrics_h2.go)
 	tcpStats                       // tcp (metrics_tcp.go)
+	rpcStats                       // rpc (metrics_rpc.go)
 }
 
 // LoopStats is the JSON form of loopStats.
@@ -39,6 +40,7 @@ type LoopStats struct {
 	BadRequestsTotal      uint64   `json:"bad_requests_total"`
 	HTTP2                 H2Stats  `json:"http2"`
 	TCP                   TCPStats `json:"tcp"`
+	RPC                   RPCStats `json:"rpc"`
 }
 
 func (st *loopStats) countStatus(code int) {
@@ -66,5 +68,6 @@ func (st *loopStats) snapshot(id int) LoopStats {
 		BadRequestsTotal:      st.badRequests.Load(),
 		HTTP2:                 st.h2Stats.snapshot(),
 		TCP:                   st.tcpStats.snapshot(),
+		RPC:                   st.rpcStats.snapshot(),
 	}
 }

@@ -170,6 +170,9 @@ func (a listenerAcceptor) Accept(c *eventloop.Conn) eventloop.Handler {
 	if r := &t.tcp[a.i]; r.tcp {
 		return ls.acceptTCP(c, r)
 	}
+	if r := t.rpc[a.i]; r != nil {
+		return ls.acceptRPC(c, r)
+	}
 	return ls.accept(c)
 }
 

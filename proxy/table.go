@@ -18,8 +18,9 @@ type table struct {
 	clusters []*upstream.Cluster
 	points   [numPoints]chain // global request filters by point
 	limits   limits
-	routing  pathPolicy  // how paths are normalised (target.go)
-	tcp      []tcpRoutes // by listener (tcp.go)
+	routing  pathPolicy   // how paths are normalised (target.go)
+	tcp      []tcpRoutes  // by listener (tcp.go)
+	rpc      []*rpcRoutes // by listener; nil for one that is not dubbo or bolt (rpc.go)
 }
 
 // tableFrom is what a table is built from besides its config.
@@ -52,6 +53,11 @@ func buildTable(cfg *config.Config, gen uint64, from tableFrom) (*table, error) 
 			return nil, fmt.Errorf("listeners[%d]: %w", i, err)
 		}
 		t.tcp = append(t.tcp, r)
+		rr, err := buildRPCRoutes(i, &cfg.Listeners[i], cfg, byName)
+		if err != nil {
+			return nil, fmt.Errorf("listeners[%d]: %w", i, err)
+		}
+		t.rpc = append(t.rpc, rr)
 	}
 	for p := range t.points {
 		t.points[p] = append(t.points[p], from.registered[p]...)

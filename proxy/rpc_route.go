@@ -1,0 +1,61 @@
+package proxy
+
+import (
+	"github.com/velox-proxy/velox/h1"
+	"github.com/velox-proxy/velox/head"
+	"github.com/velox-proxy/velox/rpcx"
+)
+
+// route finds the cluster of request f (a table cluster index), or the
+// failure to answer it with. The request is presented to products and
+// routes as a neutral head (d.req, valid until the next frame):
+//
+//	Host    the service (Dubbo: the service path; Bolt: header "service")
+//	Method  the RPC method
+//	Path    "/<service>/<method>" (also Target)
+//	headers "version", "group", and each attachment (Dubbo) or header
+//	        (Bolt) that some route's headers name, when the frame has it
+//
+// A service no product takes (and no default_product) goes to the
+// listener's cluster.
+func (d *rpcDown) route(f *rpcx.Frame) (int, rpcx.Failure) {
+	t := d.ls.current()
+	if err := d.r.proto.Head(f, &d.head); err != nil {
+		return -1, rpcx.FailBadRequest
+	}
+	req := d.neutral(&d.head)
+	ci := d.r.cluster
+	if p := t.hosts.lookup(req.Host); p != nil {
+		ci = p.defaultCluster
+		if rt := p.match(req.Path, req); rt != nil {
+			ci = rt.cluster
+		}
+	}
+	if ci < 0 || ci >= len(d.ls.clusters) {
+		return -1, rpcx.FailNoBackend
+	}
+	return ci, 0
+}
+
+// neutral fills d.req from h.
+func (d *rpcDown) neutral(h *rpcx.Head) *h1.Request {
+	d.path = append(append(append(append(d.path[:0], '/'), h.Service...), '/'), h.Method...)
+	d.fields = d.fields[:0]
+	d.fields = appendField(d.fields, "version", h.Version)
+	d.fields = appendField(d.fields, "group", h.Group)
+	for _, name := range d.r.headers {
+		if v, ok, err := h.Lookup(name); ok && err == nil {
+			d.fields = appendField(d.fields, name, v)
+		}
+	}
+	d.req = h1.Request{Method: h.Method, Host: h.Service, Path: d.path, Target: d.path, Headers: d.fields, Minor: 1}
+	return &d.req
+}
+
+// appendField adds name: v when v is not empty.
+func appendField(fs []head.Field, name string, v []byte) []head.Field {
+	if len(v) == 0 {
+		return fs
+	}
+	return append(fs, head.Field{Name: []byte(name), Value: v})
+}
