@@ -10,11 +10,11 @@ import (
 	"dubbo.apache.org/dubbo-go/v3/server"
 )
 
-// echoProvider is the service a server offers.
-type echoProvider struct{ name string }
+// EchoProvider is the service a server offers.
+type EchoProvider struct{ name string }
 
 // Echo answers name:s, after sleeping when s is "sleep:<duration>".
-func (p *echoProvider) Echo(s string) (string, error) {
+func (p *EchoProvider) Echo(s string) (string, error) {
 	if d, ok := strings.CutPrefix(s, "sleep:"); ok {
 		if t, err := time.ParseDuration(d); err == nil {
 			time.Sleep(t)
@@ -33,7 +33,7 @@ func runServer(args []string) error {
 		return err
 	}
 	srv, err := server.NewServer(server.WithServerProtocol(
-		protocol.WithDubbo(), protocol.WithIp("127.0.0.1"), protocol.WithPort(*port),
+		protocol.WithDubbo(), protocol.WithPort(*port),
 	))
 	if err != nil {
 		return err
@@ -42,7 +42,7 @@ func runServer(args []string) error {
 	if *version != "" {
 		opts = append(opts, server.WithVersion(*version))
 	}
-	if err := srv.Register(&echoProvider{name: *name}, nil, opts...); err != nil {
+	if err := srv.Register(&EchoProvider{name: *name}, nil, opts...); err != nil {
 		return err
 	}
 	return srv.Serve()
