@@ -1,6 +1,8 @@
 package proxy
 
 import (
+	"bytes"
+
 	"github.com/velox-proxy/velox/h1"
 	"github.com/velox-proxy/velox/head"
 	"github.com/velox-proxy/velox/rpcx"
@@ -37,18 +39,27 @@ func (d *rpcDown) route(f *rpcx.Frame) (int, rpcx.Failure) {
 	return ci, 0
 }
 
-// neutral fills d.req from h.
+// neutral fills d.req from h. A service written "<interface>:<version>"
+// (SOFA's service header; a unique id may follow) is the interface, its
+// version the version header.
 func (d *rpcDown) neutral(h *rpcx.Head) *h1.Request {
-	d.path = append(append(append(append(d.path[:0], '/'), h.Service...), '/'), h.Method...)
+	service, version := h.Service, h.Version
+	if i := bytes.IndexByte(service, ':'); i >= 0 && len(version) == 0 {
+		service, version = service[:i], service[i+1:]
+		if j := bytes.IndexByte(version, ':'); j >= 0 {
+			version = version[:j]
+		}
+	}
+	d.path = append(append(append(append(d.path[:0], '/'), service...), '/'), h.Method...)
 	d.fields = d.fields[:0]
-	d.fields = appendField(d.fields, "version", h.Version)
+	d.fields = appendField(d.fields, "version", version)
 	d.fields = appendField(d.fields, "group", h.Group)
 	for _, name := range d.r.headers {
 		if v, ok, err := h.Lookup(name); ok && err == nil {
 			d.fields = appendField(d.fields, name, v)
 		}
 	}
-	d.req = h1.Request{Method: h.Method, Host: h.Service, Path: d.path, Target: d.path, Headers: d.fields, Minor: 1}
+	d.req = h1.Request{Method: h.Method, Host: service, Path: d.path, Target: d.path, Headers: d.fields, Minor: 1}
 	return &d.req
 }
 
