@@ -1,6 +1,9 @@
 package config
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // RPC listeners (Listener.Protocol ListenerDubbo or ListenerBolt) decode
 // each frame, route each request by its service the way HTTP requests are
@@ -56,12 +59,12 @@ const (
 // IsRPC reports whether protocol is an RPC listener's.
 func IsRPC(protocol string) bool { return protocol == ListenerDubbo || protocol == ListenerBolt }
 
-// rpcListener checks an RPC listener at path at: its cluster (optional,
-// an http1 cluster: the protocol of its connections is the listener's)
-// and its rpc options.
+// rpcListener checks an RPC listener at path at: its cluster (optional;
+// an RPC listener speaks its own protocol to any cluster, whatever the
+// cluster's protocol says for HTTP) and its rpc options.
 func (v *checker) rpcListener(at string, l *Listener, cs []Cluster) {
-	if l.Cluster != "" {
-		v.tcpCluster(fieldPath(at, "cluster"), l.Cluster, cs)
+	if l.Cluster != "" && !slices.ContainsFunc(cs, func(c Cluster) bool { return c.Name == l.Cluster }) {
+		v.add(fieldPath(at, "cluster"), "unknown cluster %q", l.Cluster)
 	}
 	if len(l.SNIRoutes) > 0 {
 		v.add(fieldPath(at, "sni_routes"), "only a tcp listener routes by SNI")
