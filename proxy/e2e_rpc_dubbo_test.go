@@ -211,3 +211,17 @@ func TestRPCDubboNoBackendAndFrameLimit(t *testing.T) {
 		t.Errorf("other client after the big frame: %+v, want 5 answers", r)
 	}
 }
+
+// A refused connect retries the requests that waited for it on the other
+// backend (cluster retries, as HTTP and tcp): every call succeeds.
+func TestRPCDubboConnectFailureRetried(t *testing.T) {
+	srv := dubboServer(t, echoService, "1.0", "live")
+	tp := startRPCProxy(t, dubboConfig(deadAddr(t), srv.addr), "dubbo")
+	r := dubboCall(t, tp.addr, echoService, "1.0", 40, 8, 5*time.Second, "x")
+	if r.OK != 40 || r.Servers["live"] != 40 {
+		t.Errorf("%+v, want 40 answers from live", r)
+	}
+	if n := tp.totals().UpstreamRetriesTotal; n == 0 {
+		t.Error("upstream_retries_total = 0, want the refused connects retried")
+	}
+}

@@ -46,7 +46,9 @@ import (
 //     A client that closes has its streams forgotten; late responses are
 //     dropped and counted. One-way requests end when written.
 //   - Passive health as HTTP: a response reports success, a timeout, a
-//     failed connect or a lost connection reports failure.
+//     failed connect or a lost connection reports failure. A failed
+//     connect sends the requests that waited for it to the next backend
+//     (rpc_retry.go, clusterState.nextBackend: the cluster's retries).
 //   - velox sends its own heartbeat on an upstream connection that read
 //     nothing for rpc.heartbeat_interval and closes it when no answer comes
 //     within rpc.heartbeat_timeout.

@@ -20,12 +20,15 @@ type rpcStream struct {
 	cs      *clusterState
 	version uint8 // of the request frame, for AppendError
 	codec   uint8
+	tries   int             // backends tried (connect failures retry, rpc_retry.go)
+	raw     []byte          // a copy of the request while its connection is connecting; else empty
 	timer   eventloop.Timer // the cluster's response_timeout
 }
 
 func (st *rpcStream) reset() {
 	st.down, st.up, st.backend, st.cs = nil, nil, nil, nil
-	st.downID, st.upID, st.version, st.codec = 0, 0, 0, 0
+	st.downID, st.upID, st.version, st.codec, st.tries = 0, 0, 0, 0, 0
+	st.raw = st.raw[:0]
 }
 
 // errFrame is what AppendError needs of the request.

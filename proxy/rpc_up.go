@@ -71,7 +71,10 @@ func (u *rpcUp) send(d *rpcDown, f *rpcx.Frame, cs *clusterState, b *upstream.Ba
 	} else {
 		st := u.ls.rpc.getStream(u.ls)
 		st.down, st.downID, st.up, st.upID, st.backend, st.cs = d, downID, u, id, b, cs
-		st.version, st.codec = f.Version, f.Codec
+		st.version, st.codec, st.tries = f.Version, f.Codec, 1
+		if !u.open {
+			st.raw = append(st.raw[:0], f.Raw...) // for a retry if the connect fails
+		}
 		u.pending[id] = st
 		d.streams[st] = struct{}{}
 		u.ls.stats.rpcOf(u.pool.r).inflight.Add(1)
@@ -86,6 +89,9 @@ func (u *rpcUp) send(d *rpcDown, f *rpcx.Frame, cs *clusterState, b *upstream.Ba
 
 func (u *rpcUp) OnOpen(c *eventloop.Conn) {
 	u.open = true
+	for _, st := range u.pending {
+		st.raw = st.raw[:0] // sent: no retry from here on
+	}
 	u.lastRead = u.ls.loop.Now()
 	u.timer.Reset(u.pool.r.opts.hbInterval)
 }
@@ -209,6 +215,9 @@ func (u *rpcUp) OnClose(c *eventloop.Conn, err error) {
 		}
 	}
 	for _, st := range u.pending {
+		if !u.open && st.retry() {
+			continue
+		}
 		st.fail(fail)
 	}
 	for _, d := range u.waiters {
