@@ -18,6 +18,10 @@ import (
 const (
 	ListenerDubbo = "dubbo"
 	ListenerBolt  = "bolt"
+	// ListenerAuto tells HTTP/1.x, h2c, Dubbo and Bolt apart by a client's
+	// first byte: HTTP requests are routed as on an http listener, RPC
+	// requests as on a dubbo or bolt one (Cluster and RPC apply to them).
+	ListenerAuto = "auto"
 )
 
 // RPC is how an RPC listener talks to its backends and what it allows its
@@ -56,8 +60,11 @@ const (
 	DefaultRPCHeartbeatTimeout  = 10 * time.Second
 )
 
-// IsRPC reports whether protocol is an RPC listener's.
-func IsRPC(protocol string) bool { return protocol == ListenerDubbo || protocol == ListenerBolt }
+// IsRPC reports whether protocol is an RPC listener's (auto included: it
+// takes RPC clients too).
+func IsRPC(protocol string) bool {
+	return protocol == ListenerDubbo || protocol == ListenerBolt || protocol == ListenerAuto
+}
 
 // rpcListener checks an RPC listener at path at: its cluster (optional;
 // an RPC listener speaks its own protocol to any cluster, whatever the
@@ -82,6 +89,6 @@ func (v *checker) rpcListener(at string, l *Listener, cs []Cluster) {
 // rpcOnHTTP checks that a listener that is not an RPC one has no rpc options.
 func (v *checker) rpcOnHTTP(at string, l *Listener) {
 	if !IsRPC(l.Protocol) && l.RPC != (RPC{}) {
-		v.add(fieldPath(at, "rpc"), "only a dubbo or bolt listener takes rpc options")
+		v.add(fieldPath(at, "rpc"), "only a dubbo, bolt or auto listener takes rpc options")
 	}
 }

@@ -115,10 +115,10 @@ func (v *checker) listenerClusters(c *Config) {
 				v.tcpCluster(fieldPath(at, "cluster"), l.Cluster, c.Clusters)
 			}
 			v.sniRoutes(fieldPath(at, "sni_routes"), l.SNIRoutes, c.Clusters)
-		case ListenerDubbo, ListenerBolt:
+		case ListenerDubbo, ListenerBolt, ListenerAuto:
 			v.rpcListener(at, &c.Listeners[i], c.Clusters)
 		default:
-			v.add(fieldPath(at, "protocol"), "must be %s, %s, %s or %s, got %q", ListenerHTTP, ListenerTCP, ListenerDubbo, ListenerBolt, l.Protocol)
+			v.add(fieldPath(at, "protocol"), "must be %s, %s, %s, %s or %s, got %q", ListenerHTTP, ListenerTCP, ListenerDubbo, ListenerBolt, ListenerAuto, l.Protocol)
 		}
 	}
 }

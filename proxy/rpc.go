@@ -67,6 +67,7 @@ import (
 // rpcRoutes is what an RPC listener's connections need of the table.
 type rpcRoutes struct {
 	listener int
+	auto     *autoRoutes // protocol auto: the two RPC sides (rpc_auto.go); the fields below are unset
 	proto    rpcx.Protocol
 	cluster  int      // table cluster index of the listener's cluster; -1 = none
 	headers  []string // the header names routes match on, looked up in each request
@@ -85,6 +86,9 @@ type rpcOpts struct {
 // buildRPCRoutes makes the routes of listener i if it is an RPC one (nil
 // otherwise).
 func buildRPCRoutes(i int, l *config.Listener, cfg *config.Config, byName map[string]int) (*rpcRoutes, error) {
+	if l.Protocol == config.ListenerAuto {
+		return buildAutoRoutes(i, l, cfg, byName)
+	}
 	if !config.IsRPC(l.Protocol) {
 		return nil, nil
 	}
@@ -128,6 +132,9 @@ func routeHeaderNames(cfg *config.Config) []string {
 
 // acceptRPC makes the handler of a new connection of an RPC listener.
 func (ls *loopState) acceptRPC(c *eventloop.Conn, r *rpcRoutes) eventloop.Handler {
+	if r.auto != nil {
+		return ls.acceptAuto(c, r.auto)
+	}
 	d := &rpcDown{ls: ls, r: r, ec: c, streams: map[*rpcStream]struct{}{}}
 	d.ip = c.RemoteIP(d.ipBuf[:0])
 	ls.stats.accepted.Add(1)

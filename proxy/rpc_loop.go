@@ -13,6 +13,7 @@ type rpcLoop struct {
 // (they speak its protocol, with its options).
 type rpcPoolKey struct {
 	listener int
+	protocol string // an auto listener has both
 	cluster  string
 }
 
@@ -30,7 +31,7 @@ func (rl *rpcLoop) pool(ls *loopState, r *rpcRoutes, cs *clusterState) *rpcPool 
 	if rl.pools == nil {
 		rl.pools = map[rpcPoolKey]*rpcPool{}
 	}
-	k := rpcPoolKey{r.listener, cs.cluster.Name}
+	k := rpcPoolKey{r.listener, r.proto.Name(), cs.cluster.Name}
 	p := rl.pools[k]
 	if p != nil && p.cs == cs {
 		return p

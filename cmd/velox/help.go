@@ -22,7 +22,8 @@ SIGTERM or SIGINT drains requests in flight and exits 0. An address ":PORT"
 means every IPv4 address; write 127.0.0.1:PORT for loopback only. With
 --protocol tcp, each connection goes to a backend as bytes, nothing parsed
 (as nginx stream or HAProxy mode tcp). With --protocol dubbo or bolt, each
-RPC request goes to a backend, over multiplexed connections.
+RPC request goes to a backend, over multiplexed connections; auto takes
+HTTP, Dubbo and Bolt clients on one port.
 
 Flags:
 `
@@ -32,7 +33,7 @@ const usageProxy = `Usage:
   velox proxy --listen ADDR --to ADDR[,ADDR...] [flags]
   velox proxy --listen ADDR --to h2c://ADDR[,h2c://ADDR...] [flags]
   velox proxy --protocol tcp --listen ADDR --to ADDR[,ADDR...] [flags]
-  velox proxy --protocol dubbo|bolt --listen ADDR --to ADDR[,ADDR...] [flags]
+  velox proxy --protocol dubbo|bolt|auto --listen ADDR --to ADDR[,ADDR...] [flags]
 
 Quick mode: every request accepted on --listen goes to the --to backends
 (IP:port), balanced, without a config file (like caddy reverse-proxy).

@@ -19,4 +19,12 @@ func TestQuickModeRPC(t *testing.T) {
 			t.Errorf("%s: listener %+v, products %d, cluster %+v", p, l, len(cfg.Products), cfg.Clusters[0])
 		}
 	}
+	// auto: the cluster serves RPC clients and, by the default product, HTTP ones.
+	cfg, err := quickConfig("127.0.0.1:0", []string{"127.0.0.1:20880"}, "round_robin", config.ListenerAuto)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := cfg.Listeners[0]; l.Protocol != config.ListenerAuto || l.Cluster != "backends" || cfg.DefaultProduct == "" {
+		t.Errorf("auto: listener %+v, default product %q", l, cfg.DefaultProduct)
+	}
 }
