@@ -73,5 +73,5 @@ func (a *autoDown) OnData(c *eventloop.Conn, data []byte) int {
 	return h.OnData(c, data)
 }
 
-func (a *autoDown) OnWritable(c *eventloop.Conn)          {}
+func (a *autoDown) OnWritable(c *eventloop.Conn)         {}
 func (a *autoDown) OnClose(c *eventloop.Conn, err error) { a.timer.Stop() }
