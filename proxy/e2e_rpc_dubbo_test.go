@@ -43,6 +43,25 @@ func dubboConfig(backends ...string) *config.Config {
 	return cfg
 }
 
+// versionRoutes is a listener of protocol whose services route by product:
+// echoService to cluster v1, or v2 for version 2.0; org.velox.Other by
+// otherRoute to cluster other.
+func versionRoutes(protocol, v1, v2, other string, otherRoute config.Route) *config.Config {
+	cluster := func(name, addr string) config.Cluster {
+		return config.Cluster{Name: name, Backends: []config.Backend{{Address: addr}}}
+	}
+	return &config.Config{
+		Listeners: []config.Listener{{Address: "127.0.0.1:0", Protocol: protocol}},
+		Clusters:  []config.Cluster{cluster("v1", v1), cluster("v2", v2), cluster("other", other)},
+		Products: []config.Product{
+			{Name: "echo", Hosts: []string{echoService}, DefaultCluster: "v1", Routes: []config.Route{
+				{Headers: []config.HeaderMatch{{Name: "version", Value: "2.0"}}, Cluster: "v2"},
+			}},
+			{Name: "other", Hosts: []string{"org.velox.Other"}, Routes: []config.Route{otherRoute}},
+		},
+	}
+}
+
 func startRPCProxy(t *testing.T, cfg *config.Config, proto string) *testProxy {
 	t.Helper()
 	tp := startProxy(t, cfg, 1)
@@ -81,108 +100,6 @@ func TestRPCDubboManyClientsOneUpstream(t *testing.T) {
 	}
 	if n := tp.totals().DownstreamConnsTotal; n < clients {
 		t.Errorf("client connections = %d, want at least %d", n, clients)
-	}
-}
-
-// Routing by service and version: products by service name, a route by
-// the version header, each to its own dubbo-go server.
-func TestRPCDubboRoutesByServiceAndVersion(t *testing.T) {
-	v1 := dubboServer(t, echoService, "1.0", "v1")
-	v2 := dubboServer(t, echoService, "2.0", "v2")
-	other := dubboServer(t, "org.velox.Other", "1.0", "other")
-	cfg := &config.Config{
-		Listeners: []config.Listener{{Address: "127.0.0.1:0", Protocol: config.ListenerDubbo}},
-		Clusters: []config.Cluster{
-			{Name: "v1", Backends: []config.Backend{{Address: v1.addr}}},
-			{Name: "v2", Backends: []config.Backend{{Address: v2.addr}}},
-			{Name: "other", Backends: []config.Backend{{Address: other.addr}}},
-		},
-		Products: []config.Product{
-			{Name: "echo", Hosts: []string{echoService}, DefaultCluster: "v1", Routes: []config.Route{
-				{Headers: []config.HeaderMatch{{Name: "version", Value: "2.0"}}, Cluster: "v2"},
-			}},
-			{Name: "other", Hosts: []string{"org.velox.Other"}, Routes: []config.Route{
-				{Path: "/org.velox.Other/Echo", Cluster: "other"},
-			}},
-		},
-	}
-	tp := startRPCProxy(t, cfg, "dubbo")
-	for _, c := range []struct{ iface, version, want string }{
-		{echoService, "1.0", "v1"}, {echoService, "2.0", "v2"}, {"org.velox.Other", "1.0", "other"},
-	} {
-		r := dubboCall(t, tp.addr, c.iface, c.version, 20, 5, 5*time.Second, "x")
-		if r.OK != 20 || r.Servers[c.want] != 20 {
-			t.Errorf("%s %s: %+v, want 20 answers from %s", c.iface, c.version, r, c.want)
-		}
-	}
-	// A service no product takes, on a listener without a cluster: velox's
-	// no-backend error, in Dubbo's terms.
-	r := dubboCall(t, tp.addr, "org.velox.Nobody", "1.0", 3, 1, 5*time.Second, "x")
-	if r.Failed != 3 || len(r.Errors) == 0 || !strings.Contains(r.Errors[0], "no backend") {
-		t.Errorf("unrouted service: %+v, want 3 failures saying no backend", r)
-	}
-	if n := tp.rpcTotals("dubbo").NoBackend; n != 3 {
-		t.Errorf("no_backend_total = %d, want 3", n)
-	}
-}
-
-// A server slower than the cluster's response_timeout: each call gets
-// velox's timeout error; the late answers are dropped and counted.
-func TestRPCDubboTimeout(t *testing.T) {
-	srv := dubboServer(t, echoService, "1.0", "slow")
-	cfg := dubboConfig(srv.addr)
-	cfg.Clusters[0].ResponseTimeout = config.Duration(300 * time.Millisecond)
-	cfg.Clusters[0].ConsecutiveFailures = -1
-	tp := startRPCProxy(t, cfg, "dubbo")
-	r := dubboCall(t, tp.addr, echoService, "1.0", 4, 4, 5*time.Second, "sleep:1500ms")
-	if r.Failed != 4 || len(r.Errors) == 0 || !strings.Contains(r.Errors[0], "timeout") {
-		t.Fatalf("slow calls: %+v, want 4 timeouts", r)
-	}
-	if st := tp.rpcTotals("dubbo"); st.Timeouts != 4 {
-		t.Errorf("timeouts_total = %d, want 4", st.Timeouts)
-	}
-	eventually(t, "the 4 late responses dropped", func() bool { return tp.rpcTotals("dubbo").LateDropped == 4 })
-	// The connection stays usable.
-	if r := dubboCall(t, tp.addr, echoService, "1.0", 5, 5, 5*time.Second, "fast"); r.OK != 5 {
-		t.Errorf("after the timeouts: %+v, want 5 answers", r)
-	}
-}
-
-// A server killed while calls wait on it: each pending call gets velox's
-// upstream error at once, not a timeout.
-func TestRPCDubboServerKilledMidCall(t *testing.T) {
-	srv := dubboServer(t, echoService, "1.0", "doomed")
-	tp := startRPCProxy(t, dubboConfig(srv.addr), "dubbo")
-	done := make(chan rpcResult)
-	go func() { done <- dubboCall(t, tp.addr, echoService, "1.0", 5, 5, 8*time.Second, "sleep:20s") }()
-	eventually(t, "5 calls in flight", func() bool { return tp.rpcTotals("dubbo").InFlight == 5 })
-	srv.kill()
-	r := <-done
-	if r.Failed != 5 || len(r.Errors) == 0 || !strings.Contains(r.Errors[0], "upstream connection failed") {
-		t.Fatalf("calls on a killed server: %+v, want 5 upstream failures", r)
-	}
-	if st := tp.rpcTotals("dubbo"); st.UpstreamFailed != 5 || st.Timeouts != 0 {
-		t.Errorf("stats %+v, want upstream_failed_total 5 and no timeout", st)
-	}
-}
-
-// velox's heartbeats keep an idle upstream connection: the dubbo-go
-// server answers each, and the connection carries calls after them.
-func TestRPCDubboUpstreamHeartbeats(t *testing.T) {
-	srv := dubboServer(t, echoService, "1.0", "hb")
-	cfg := dubboConfig(srv.addr)
-	cfg.Listeners[0].RPC = config.RPC{HeartbeatInterval: config.Duration(100 * time.Millisecond), HeartbeatTimeout: config.Duration(2 * time.Second)}
-	tp := startRPCProxy(t, cfg, "dubbo")
-	if r := dubboCall(t, tp.addr, echoService, "1.0", 1, 1, 5*time.Second, "first"); r.OK != 1 {
-		t.Fatalf("first call: %+v", r)
-	}
-	eventually(t, "3 heartbeats sent", func() bool { return tp.rpcTotals("dubbo").UpstreamHeartbeat >= 3 })
-	if r := dubboCall(t, tp.addr, echoService, "1.0", 1, 1, 5*time.Second, "after"); r.OK != 1 {
-		t.Fatalf("call after heartbeats: %+v", r)
-	}
-	st := tp.rpcTotals("dubbo")
-	if st.UpstreamHBTimeout != 0 || tp.totals().UpstreamConnectsTotal != 1 {
-		t.Errorf("heartbeat timeouts %d, upstream connects %d: want 0 and 1 (the server answered every heartbeat)", st.UpstreamHBTimeout, tp.totals().UpstreamConnectsTotal)
 	}
 }
 

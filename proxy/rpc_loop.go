@@ -55,13 +55,14 @@ func (rl *rpcLoop) drain() {
 
 // getStream takes a free stream or makes one.
 func (rl *rpcLoop) getStream(ls *loopState) *rpcStream {
-	if n := len(rl.free); n > 0 {
-		st := rl.free[n-1]
-		rl.free = rl.free[:n-1]
+	n := len(rl.free)
+	if n == 0 {
+		st := &rpcStream{}
+		st.timer.Init(ls.loop, st.onTimeout)
 		return st
 	}
-	st := &rpcStream{}
-	st.timer.Init(ls.loop, st.onTimeout)
+	st := rl.free[n-1]
+	rl.free = rl.free[:n-1]
 	return st
 }
 

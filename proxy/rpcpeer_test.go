@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -150,29 +151,22 @@ func dubboPeer(t *testing.T) string {
 
 // rpcTotals sums the rpc counters of protocol name over the loops.
 func (tp *testProxy) rpcTotals(name string) RPCProtoStats {
-	var s RPCProtoStats
+	var sum RPCProtoStats
+	total := reflect.ValueOf(&sum).Elem()
 	for _, l := range tp.Stats().Loops {
-		p := l.RPC.Dubbo
+		v := reflect.ValueOf(l.RPC.Dubbo)
 		if name == "bolt" {
-			p = l.RPC.Bolt
+			v = reflect.ValueOf(l.RPC.Bolt)
 		}
-		s.Requests += p.Requests
-		s.Oneway += p.Oneway
-		s.ResponsesOK += p.ResponsesOK
-		s.ResponsesError += p.ResponsesError
-		s.NoBackend += p.NoBackend
-		s.Timeouts += p.Timeouts
-		s.Overload += p.Overload
-		s.BadRequest += p.BadRequest
-		s.UpstreamFailed += p.UpstreamFailed
-		s.Heartbeats += p.Heartbeats
-		s.UpstreamHeartbeat += p.UpstreamHeartbeat
-		s.UpstreamHBTimeout += p.UpstreamHBTimeout
-		s.LateDropped += p.LateDropped
-		s.FrameErrors += p.FrameErrors
-		s.InFlight += p.InFlight
+		for i := range total.NumField() {
+			if f := total.Field(i); f.CanInt() {
+				f.SetInt(f.Int() + v.Field(i).Int())
+			} else {
+				f.SetUint(f.Uint() + v.Field(i).Uint())
+			}
+		}
 	}
-	return s
+	return sum
 }
 
 // checkRPCLeaks waits until no RPC stream is left in any loop's tables
