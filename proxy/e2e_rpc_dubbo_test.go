@@ -5,6 +5,7 @@ package proxy
 // internal/dubbopeer and run as subprocesses on 127.0.0.1.
 
 import (
+	"bytes"
 	"fmt"
 	"strconv"
 	"strings"
@@ -13,6 +14,8 @@ import (
 	"time"
 
 	"github.com/velox-proxy/velox/config"
+	"github.com/velox-proxy/velox/internal/rpcpeer"
+	"github.com/velox-proxy/velox/rpcx"
 )
 
 const echoService = "org.velox.Echo"
@@ -140,5 +143,47 @@ func TestRPCDubboConnectFailureRetried(t *testing.T) {
 	}
 	if n := tp.totals().UpstreamRetriesTotal; n == 0 {
 		t.Error("upstream_retries_total = 0, want the refused connects retried")
+	}
+}
+
+// A reload that points the listener's cluster at another server: the
+// next call of a client connection open across it goes there (the
+// cluster indexes moved too).
+func TestRPCDubboReload(t *testing.T) {
+	peer := rpcpeer.Node(t)
+	a := dubboServer(t, echoService, "1.0", "a")
+	b := dubboServer(t, echoService, "1.0", "b")
+	tp := startRPCProxy(t, dubboConfig(a.addr), "dubbo")
+	conn := dialRPC(t, tp.addr, &rpcx.Dubbo{})
+	call := func(id int) string {
+		req, _, err := peer.DubboRequest(map[string]any{"id": id, "service": echoService, "version": "1.0", "method": "Echo",
+			"args": []any{map[string]any{"$class": "java.lang.String", "$": "ping"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := conn.Write(req); err != nil {
+			t.Fatal(err)
+		}
+		raw, f, err := conn.readFrame()
+		if err != nil || f.Kind != rpcx.KindResponse || f.ID != uint64(id) {
+			t.Fatalf("response to %d: kind %v id %d, %v", id, f.Kind, f.ID, err)
+		}
+		for _, name := range []string{"a", "b"} {
+			if bytes.Contains(raw, []byte(name+":ping")) {
+				return name
+			}
+		}
+		return "?"
+	}
+	if got := call(1); got != "a" {
+		t.Fatalf("before the reload: answered by %s, want a", got)
+	}
+	cfg := dubboConfig(b.addr)
+	cfg.Clusters = append([]config.Cluster{{Name: "first", Backends: []config.Backend{{Address: a.addr}}}}, cfg.Clusters...)
+	if err := tp.Server.Reload(cfg); err != nil {
+		t.Fatal(err)
+	}
+	if got := call(2); got != "b" {
+		t.Errorf("after the reload: answered by %s, want b", got)
 	}
 }

@@ -71,7 +71,9 @@ type rpcRoutes struct {
 	proto    rpcx.Protocol
 	cluster  int      // table cluster index of the listener's cluster; -1 = none
 	headers  []string // the header names routes match on, looked up in each request
-	opts     rpcOpts
+	// headerBytes are headers as the neutral head's field names.
+	headerBytes [][]byte
+	opts        rpcOpts
 }
 
 // rpcOpts are config.RPC with the defaults resolved.
@@ -104,6 +106,9 @@ func buildRPCRoutes(i int, l *config.Listener, cfg *config.Config, byName map[st
 		hbInterval:        o.HeartbeatInterval.Or(config.DefaultRPCHeartbeatInterval),
 		hbTimeout:         o.HeartbeatTimeout.Or(config.DefaultRPCHeartbeatTimeout),
 	}}
+	for _, h := range r.headers {
+		r.headerBytes = append(r.headerBytes, []byte(h))
+	}
 	maxFrame := cmp.Or(o.MaxFrame, config.DefaultRPCMaxFrame)
 	if l.Protocol == config.ListenerDubbo {
 		r.proto = &rpcx.Dubbo{MaxFrame: maxFrame}

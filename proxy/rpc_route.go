@@ -22,6 +22,7 @@ import (
 // listener's cluster.
 func (d *rpcDown) route(f *rpcx.Frame) (int, rpcx.Failure) {
 	t := d.ls.current()
+	d.r = d.r.in(t) // a reload may have moved the listener's cluster and routes
 	if err := d.r.proto.Head(f, &d.head); err != nil {
 		return -1, rpcx.FailBadRequest
 	}
@@ -39,6 +40,18 @@ func (d *rpcDown) route(f *rpcx.Frame) (int, rpcx.Failure) {
 	return ci, 0
 }
 
+// in returns r's listener's routes of the same protocol in table t.
+func (r *rpcRoutes) in(t *table) *rpcRoutes {
+	n := t.rpc[r.listener]
+	if n.auto != nil {
+		if r.proto.Name() == n.auto.dubbo.proto.Name() {
+			return n.auto.dubbo
+		}
+		return n.auto.bolt
+	}
+	return n
+}
+
 // neutral fills d.req from h. A service written "<interface>:<version>"
 // (SOFA's service header; a unique id may follow) is the interface, its
 // version the version header.
@@ -52,21 +65,26 @@ func (d *rpcDown) neutral(h *rpcx.Head) *h1.Request {
 	}
 	d.path = append(append(append(append(d.path[:0], '/'), service...), '/'), h.Method...)
 	d.fields = d.fields[:0]
-	d.fields = appendField(d.fields, "version", version)
-	d.fields = appendField(d.fields, "group", h.Group)
-	for _, name := range d.r.headers {
+	d.fields = appendField(d.fields, fieldVersion, version)
+	d.fields = appendField(d.fields, fieldGroup, h.Group)
+	for i, name := range d.r.headers {
 		if v, ok, err := h.Lookup(name); ok && err == nil {
-			d.fields = appendField(d.fields, name, v)
+			d.fields = appendField(d.fields, d.r.headerBytes[i], v)
 		}
 	}
 	d.req = h1.Request{Method: h.Method, Host: service, Path: d.path, Target: d.path, Headers: d.fields, Minor: 1}
 	return &d.req
 }
 
+var (
+	fieldVersion = []byte("version")
+	fieldGroup   = []byte("group")
+)
+
 // appendField adds name: v when v is not empty.
-func appendField(fs []head.Field, name string, v []byte) []head.Field {
+func appendField(fs []head.Field, name, v []byte) []head.Field {
 	if len(v) == 0 {
 		return fs
 	}
-	return append(fs, head.Field{Name: []byte(name), Value: v})
+	return append(fs, head.Field{Name: name, Value: v})
 }
