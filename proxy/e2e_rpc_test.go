@@ -7,6 +7,7 @@ package proxy
 import (
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -142,6 +143,39 @@ func TestRPCUpstreamHeartbeats(t *testing.T) {
 		}
 		if st := tp.rpcTotals(k.name); st.UpstreamHBTimeout != 0 || tp.totals().UpstreamConnectsTotal != 1 {
 			t.Errorf("heartbeat timeouts %d, upstream connects %d: want 0 and 1 (the server answered every heartbeat)", st.UpstreamHBTimeout, tp.totals().UpstreamConnectsTotal)
+		}
+	})
+}
+
+// A server that stops answering (SIGSTOP) while a call waits on it: velox's
+// heartbeat goes unanswered, the connection is closed at heartbeat_timeout
+// and the call gets the upstream error; once the server runs again, calls
+// go on a new connection.
+func TestRPCUpstreamHeartbeatTimeout(t *testing.T) {
+	runRPC(t, func(t *testing.T, k rpcKind) {
+		srv := k.server(t, echoService, "1.0", "frozen")
+		cfg := k.config(srv.addr)
+		cfg.Listeners[0].RPC = config.RPC{HeartbeatInterval: config.Duration(100 * time.Millisecond), HeartbeatTimeout: config.Duration(500 * time.Millisecond)}
+		tp := startRPCProxy(t, cfg, k.name)
+		if r := k.call(t, tp.addr, echoService, "1.0", 1, 1, 5*time.Second, "first"); r.OK != 1 {
+			t.Fatalf("first call: %+v", r)
+		}
+		if err := srv.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+			t.Fatal(err)
+		}
+		cont := func() { srv.cmd.Process.Signal(syscall.SIGCONT) }
+		defer cont()
+		r := k.call(t, tp.addr, echoService, "1.0", 1, 1, 8*time.Second, "stuck")
+		st := tp.rpcTotals(k.name)
+		if r.Failed != 1 || st.UpstreamHBTimeout == 0 || st.UpstreamFailed != 1 {
+			t.Fatalf("call on a stopped server: %+v; stats %+v: want an upstream failure after a heartbeat timeout", r, st)
+		}
+		cont()
+		if r := k.call(t, tp.addr, echoService, "1.0", 1, 1, 5*time.Second, "again"); r.OK != 1 {
+			t.Errorf("after SIGCONT: %+v", r)
+		}
+		if n := tp.totals().UpstreamConnectsTotal; n != 2 {
+			t.Errorf("upstream connects = %d, want 2", n)
 		}
 	})
 }

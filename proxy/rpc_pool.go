@@ -19,12 +19,17 @@ type rpcPool struct {
 // or no connection can be dialled.
 func (p *rpcPool) conn(b *upstream.Backend) *rpcUp {
 	var best *rpcUp
+	usable := 0 // a closing connection (readonly event, retired) does not count
 	for _, u := range p.conns[b.Index] {
-		if u.usable() && len(u.pending) < p.r.opts.maxInFlight && (best == nil || len(u.pending) < len(best.pending)) {
+		if !u.usable() {
+			continue
+		}
+		usable++
+		if len(u.pending) < p.r.opts.maxInFlight && (best == nil || len(u.pending) < len(best.pending)) {
 			best = u
 		}
 	}
-	if best != nil && len(best.pending) == 0 || len(p.conns[b.Index]) >= p.r.opts.upstreamConns {
+	if best != nil && len(best.pending) == 0 || usable >= p.r.opts.upstreamConns {
 		return best
 	}
 	if u := p.dial(b); u != nil {
