@@ -179,3 +179,31 @@ func TestRPCUpstreamHeartbeatTimeout(t *testing.T) {
 		}
 	})
 }
+
+// rpc.max_in_flight full on the only upstream connection: the requests
+// over it get velox's overload error at once, the others their answers.
+func TestRPCMaxInFlight(t *testing.T) {
+	runRPC(t, func(t *testing.T, k rpcKind) {
+		srv := k.server(t, echoService, "1.0", "busy")
+		cfg := k.config(srv.addr)
+		cfg.Listeners[0].RPC = config.RPC{MaxInFlight: 2}
+		tp := startRPCProxy(t, cfg, k.name)
+		r := k.call(t, tp.addr, echoService, "1.0", 5, 5, 5*time.Second, k.sleep(time.Second))
+		if st := tp.rpcTotals(k.name); r.OK != 2 || r.Failed != 3 || st.Overload != 3 {
+			t.Errorf("%+v, overload_total %d: want 2 answers and 3 overload errors", r, st.Overload)
+		}
+	})
+}
+
+// rpc.max_client_in_flight: one client connection may not have more
+// requests waiting than that.
+func TestRPCDubboMaxClientInFlight(t *testing.T) {
+	srv := dubboServer(t, echoService, "1.0", "busy")
+	cfg := dubboConfig(srv.addr)
+	cfg.Listeners[0].RPC = config.RPC{MaxClientInFlight: 3}
+	tp := startRPCProxy(t, cfg, "dubbo")
+	r := dubboCall(t, tp.addr, echoService, "1.0", 5, 5, 5*time.Second, "sleep:1s")
+	if r.OK != 3 || r.Failed != 2 || !strings.Contains(r.Errors[0], "overloaded") {
+		t.Errorf("%+v: want 3 answers and 2 overload errors", r)
+	}
+}
