@@ -140,3 +140,35 @@ func TestRPCDubboDrain(t *testing.T) {
 		t.Error("Shutdown did not drain")
 	}
 }
+
+// A one-way Bolt request (sofa-bolt-node encodes it) ends when velox has
+// written it: no stream waits for it, and the two-way request after it on
+// the same connection gets its answer from the sofa-rpc-node server.
+func TestRPCBoltOneway(t *testing.T) {
+	peer := rpcpeer.Node(t)
+	srv := boltServer(t, echoService, "1.0", "ow")
+	tp := startRPCProxy(t, boltConfig(srv.addr), "bolt")
+	conn := dialRPC(t, tp.addr, &rpcx.Bolt{})
+	for _, op := range []map[string]any{
+		{"op": "request", "id": 1, "service": echoService + ":1.0", "method": "echo", "args": []any{"fire"}, "oneway": true},
+		{"op": "request", "id": 2, "service": echoService + ":1.0", "method": "echo", "args": []any{"ask"}},
+	} {
+		frame, err := peer.Encode(op)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := conn.Write(frame); err != nil {
+			t.Fatal(err)
+		}
+	}
+	raw, f, err := conn.readFrame()
+	if err != nil || f.Kind != rpcx.KindResponse || f.ID != 2 || !f.OK {
+		t.Fatalf("first frame back: kind %v id %d ok %v, %v; want the answer to 2", f.Kind, f.ID, f.OK, err)
+	}
+	if d, err := peer.Decode(raw); err != nil || d.Data.Value != "ow:ask" {
+		t.Errorf("sofa-bolt-node reads the answer as %+v, %v", d, err)
+	}
+	if st := tp.rpcTotals("bolt"); st.Oneway != 1 || st.Requests != 2 || st.InFlight != 0 {
+		t.Errorf("stats %+v: want 1 one-way of 2 requests, none in flight", st)
+	}
+}
