@@ -172,3 +172,33 @@ func TestRPCBoltOneway(t *testing.T) {
 		t.Errorf("stats %+v: want 1 one-way of 2 requests, none in flight", st)
 	}
 }
+
+// Shutdown while a Bolt call is in flight: Bolt has no drain message, so
+// the client gets its response, then the close.
+func TestRPCBoltDrain(t *testing.T) {
+	peer := rpcpeer.Node(t)
+	srv := boltServer(t, echoService, "1.0", "drain")
+	cfg := boltConfig(srv.addr)
+	cfg.Timeouts.Drain = config.Duration(testWait)
+	tp := startProxy(t, cfg, 1)
+	req, err := peer.Encode(map[string]any{"op": "request", "id": 4, "service": echoService + ":1.0", "method": "echo", "args": []any{"sleep:300"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn := dialRPC(t, tp.addr, &rpcx.Bolt{})
+	if _, err := conn.Write(req); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the call in flight", func() bool { return tp.rpcTotals("bolt").InFlight == 1 })
+	drained := make(chan bool)
+	go func() { drained <- tp.Server.Shutdown() }()
+	if _, f, err := conn.readFrame(); err != nil || f.Kind != rpcx.KindResponse || f.ID != 4 || !f.OK {
+		t.Fatalf("after shutdown: kind %v id %d ok %v, %v; want the response to 4", f.Kind, f.ID, f.OK, err)
+	}
+	if _, _, err := conn.readFrame(); err != io.EOF {
+		t.Errorf("after the response: %v, want the connection closed", err)
+	}
+	if !<-drained {
+		t.Error("Shutdown did not drain")
+	}
+}
