@@ -9,6 +9,7 @@ import (
 	"bufio"
 	"io"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -201,4 +202,25 @@ func TestRPCBoltDrain(t *testing.T) {
 	if !<-drained {
 		t.Error("Shutdown did not drain")
 	}
+}
+
+// Bytes that are no frame of the listener's protocol close that client
+// with a log line; a dubbo-go client beside it is served.
+func TestRPCUndecodableFrameClosesOnlyItsClient(t *testing.T) {
+	srv := dubboServer(t, echoService, "1.0", "ok")
+	tp := startRPCProxy(t, dubboConfig(srv.addr), "dubbo")
+	conn := dialRPC(t, tp.addr, &rpcx.Dubbo{})
+	if _, err := conn.Write([]byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := conn.readFrame(); err != io.EOF {
+		t.Errorf("after bytes that are no Dubbo frame: %v, want the connection closed", err)
+	}
+	if r := dubboCall(t, tp.addr, echoService, "1.0", 5, 5, 5*time.Second, "x"); r.OK != 5 {
+		t.Errorf("another client: %+v, want 5 answers", r)
+	}
+	if n := tp.rpcTotals("dubbo").FrameErrors; n != 1 {
+		t.Errorf("frame_errors_total = %d, want 1", n)
+	}
+	eventually(t, "the log line", func() bool { return strings.Contains(tp.log.String(), "undecodable frame") })
 }
