@@ -187,3 +187,26 @@ func TestRPCDubboReload(t *testing.T) {
 		t.Errorf("after the reload: answered by %s, want b", got)
 	}
 }
+
+// Routing by group (a Dubbo attachment, the header "group" of the neutral
+// head): two dubbo-go servers of one service and version, in two groups.
+func TestRPCDubboRoutesByGroup(t *testing.T) {
+	port := func() int { return freePort(t) }
+	server := func(group string) *peerProc {
+		p := port()
+		return startPeer(t, "127.0.0.1:"+strconv.Itoa(p), dubboPeer(t), "server", "-port", strconv.Itoa(p),
+			"-interface", echoService, "-version", "1.0", "-group", group, "-name", group)
+	}
+	g1, g2 := server("g1"), server("g2")
+	cfg := versionRoutes(config.ListenerDubbo, g1.addr, g2.addr, g2.addr, config.Route{Path: "/", Cluster: "other"})
+	cfg.Products[0].Routes = []config.Route{{Headers: []config.HeaderMatch{{Name: "group", Value: "g2"}}, Cluster: "v2"}}
+	tp := startRPCProxy(t, cfg, "dubbo")
+	for _, g := range []string{"g1", "g2"} {
+		var r rpcResult
+		runJSON(t, &r, "", dubboPeer(t), "client", "-addr", tp.addr, "-interface", echoService, "-version", "1.0",
+			"-group", g, "-calls", "10", "-conc", "5", "-timeout", "5s", "-arg", "x")
+		if r.OK != 10 || r.Servers[g] != 10 {
+			t.Errorf("group %s: %+v, want 10 answers from %s", g, r, g)
+		}
+	}
+}

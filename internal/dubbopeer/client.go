@@ -27,6 +27,7 @@ func runClient(args []string) error {
 	addr := fs.String("addr", "127.0.0.1:20000", "where to call (velox's listener)")
 	iface := fs.String("interface", "org.velox.Echo", "interface (service) name")
 	version := fs.String("version", "", "service version")
+	group := fs.String("group", "", "service group")
 	calls := fs.Int("calls", 100, "calls to make")
 	conc := fs.Int("conc", 10, "calls in flight at once")
 	timeout := fs.Duration("timeout", 5*time.Second, "request timeout")
@@ -41,6 +42,9 @@ func runClient(args []string) error {
 	opts := []client.ReferenceOption{client.WithURL("dubbo://" + *addr), client.WithRequestTimeout(*timeout), client.WithRetries(0)}
 	if *version != "" {
 		opts = append(opts, client.WithVersion(*version))
+	}
+	if *group != "" {
+		opts = append(opts, client.WithGroup(*group))
 	}
 	conn, err := cli.Dial(*iface, opts...)
 	if err != nil {

@@ -5,8 +5,8 @@
 // of velox's; the proxy tests build it once (proxy/e2e_rpc_dubbo_test.go)
 // and run it as subprocesses on 127.0.0.1.
 //
-//	dubbopeer server -port P -interface I -version V -name N
-//	dubbopeer client -addr A -interface I -version V -calls N -conc C -timeout D [-arg S]
+//	dubbopeer server -port P -interface I -version V -name N [-group G]
+//	dubbopeer client -addr A -interface I -version V [-group G] -calls N -conc C -timeout D [-arg S]
 //
 // A server's method Echo(s) answers N+":"+s; when s is "sleep:<duration>"
 // it sleeps that long first. A client prints one JSON line: how many calls

@@ -29,6 +29,7 @@ func runServer(args []string) error {
 	iface := fs.String("interface", "org.velox.Echo", "interface (service) name")
 	version := fs.String("version", "", "service version")
 	name := fs.String("name", "server", "name put in every answer")
+	group := fs.String("group", "", "service group")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -41,6 +42,9 @@ func runServer(args []string) error {
 	opts := []server.ServiceOption{server.WithInterface(*iface), server.WithSerialization("hessian2"), server.WithNotRegister()}
 	if *version != "" {
 		opts = append(opts, server.WithVersion(*version))
+	}
+	if *group != "" {
+		opts = append(opts, server.WithGroup(*group))
 	}
 	if err := srv.Register(&EchoProvider{name: *name}, nil, opts...); err != nil {
 		return err
