@@ -13,14 +13,16 @@ run: build
 	./bin/velox
 
 # Tools the tests need beyond Go: curl (end-to-end tests drive the proxy with it),
-# nghttp2-client (h2load, nghttp for HTTP/2) and iperf3 (a real protocol through a tcp
-# listener). One apt-get update for whatever is missing.
+# nghttp2-client (h2load, nghttp for HTTP/2), iperf3 (a real protocol through a tcp
+# listener) and haproxy (a real sender of the PROXY protocol). One apt-get update for
+# whatever is missing.
 # h2spec is a Go tool pinned in tools/go.mod (internal/h2spec builds it).
 deps-test:
 	@pkgs=""; \
 	command -v curl >/dev/null 2>&1 || pkgs="$$pkgs curl"; \
 	command -v h2load >/dev/null 2>&1 || pkgs="$$pkgs nghttp2-client"; \
 	command -v iperf3 >/dev/null 2>&1 || pkgs="$$pkgs iperf3"; \
+	command -v haproxy >/dev/null 2>&1 || pkgs="$$pkgs haproxy"; \
 	if [ -n "$$pkgs" ]; then \
 	  echo "installing$$pkgs"; \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$pkgs) >/dev/null; \
@@ -75,6 +77,7 @@ fuzz:
 	$(GO) test ./h2 -run '^$$' -fuzz FuzzConnServer -fuzztime 30s
 	$(GO) test ./h2/hpack -run '^$$' -fuzz FuzzDecodeBlock -fuzztime 30s
 	$(GO) test ./tlshello -run '^$$' -fuzz FuzzServerName -fuzztime 30s
+	$(GO) test ./proxyproto -run '^$$' -fuzz FuzzParse -fuzztime 30s
 	$(GO) test ./rpcx -run '^$$' -fuzz FuzzDubboDecode -fuzztime 30s
 	$(GO) test ./rpcx -run '^$$' -fuzz FuzzBoltDecode -fuzztime 30s
 	$(GO) test ./rpcx/hessian2 -run '^$$' -fuzz FuzzReader -fuzztime 30s

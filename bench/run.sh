@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # velox side-by-side benchmark (issue 3): `make bench` or ./bench/run.sh.
 #
-# Installs what is missing (nginx, haproxy, wrk, h2load; ghz for the grpc
-# phase, with go install), builds the bench tools and velox, and runs
+# Installs what is missing (nginx, haproxy, wrk, h2load, iperf3; ghz for the
+# grpc phase, with go install), builds the bench tools and velox, and runs
 # bench/cmd/benchdrive, which starts every server on 127.0.0.1 only, on free
 # ports, pinned with taskset, and writes
 # bench/results/<date>-<sha>.md (+ .png, .json) and bench/results/latest.md.
@@ -16,7 +16,8 @@
 #   SCENARIOS=       comma-separated subset of get-12b,get-4k,get-64k,conns-1000,post-4k,close-12b
 #   PHASES=http,idle,engine  (also: h2, h2h2, h2idle, the HTTP/2 phases, and
 #                    grpc: ghz against a grpc-go server, direct and through
-#                    velox and HAProxy)
+#                    velox and HAProxy; tcp: iperf3 streams, direct and
+#                    through velox's tcp listener and HAProxy mode tcp)
 #   IDLE_CONNS=10000 idle connections per target
 #   QUICK=1          smoke test: 1 round of 3 s, 1,000 idle connections
 #   VELOX_BASE=REV   also build velox at git revision REV and measure it as
@@ -89,6 +90,7 @@ command -v nginx >/dev/null 2>&1 || missing+=(nginx)
 command -v haproxy >/dev/null 2>&1 || missing+=(haproxy)
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 command -v h2load >/dev/null 2>&1 || missing+=(nghttp2-client)
+command -v iperf3 >/dev/null 2>&1 || missing+=(iperf3)
 command -v taskset >/dev/null 2>&1 || missing+=(util-linux)
 if ((${#missing[@]})); then
 	log "installing ${missing[*]}"

@@ -66,6 +66,27 @@ type Listener struct {
 	// ListenerDubbo or ListenerBolt decodes frames and routes each request
 	// by its service through products, Cluster being the default.
 	RPC RPC `yaml:"rpc"`
+	// ProxyProtocol: connections from its trusted sources begin with a
+	// PROXY protocol header (v1 or v2, as HAProxy's accept-proxy and
+	// nginx's "listen ... proxy_protocol" take them) naming the real
+	// client, which velox then uses everywhere (logs, X-Forwarded-For,
+	// filters, a PROXY header it sends on). It cannot change on reload.
+	ProxyProtocol *ProxyProtocol `yaml:"proxy_protocol"`
+	// TLS terminates TLS on the listener (tls.go has the fields): on an
+	// http listener HTTP/1.1 and HTTP/2 share the port by ALPN; on a tcp
+	// listener the bytes inside TLS go to the cluster. Its certificate
+	// files are read again on every reload; its other settings cannot
+	// change on reload.
+	TLS *ListenerTLS `yaml:"tls"`
+}
+
+// ProxyProtocol says whom a listener takes PROXY protocol headers from.
+type ProxyProtocol struct {
+	// Trusted are the sources ("10.0.0.0/8", "127.0.0.1"), required:
+	// a connection from one must begin with a header (within
+	// timeouts.header_read) or is closed; a connection from any other
+	// source is taken as it is, a header it sends being only bytes.
+	Trusted []string `yaml:"trusted"`
 }
 
 // SNIRoute sends the TLS connections for ServerNames to Cluster.
@@ -154,6 +175,12 @@ type Cluster struct {
 	// ResolveInterval: how often backend host names are looked up again
 	// (IP addresses never are): 0 = 30s.
 	ResolveInterval Duration `yaml:"resolve_interval"`
+	// SendProxyProtocol: "v1" or "v2" sends a PROXY protocol header naming
+	// the client first on every connection to a backend (HAProxy's
+	// send-proxy, send-proxy-v2); "" = none. As a header names one client,
+	// such a connection serves that client alone: for HTTP it is not
+	// pooled (one request per connection). Not with protocol h2.
+	SendProxyProtocol string `yaml:"send_proxy_protocol"`
 }
 
 // Backend is one origin server, or every address of a host name.

@@ -102,6 +102,12 @@ func (v *checker) listenerClusters(c *Config) {
 	for i, l := range c.Listeners {
 		at := indexPath("listeners", i)
 		v.rpcOnHTTP(at, &l)
+		if pp := l.ProxyProtocol; pp != nil {
+			v.trusted(fieldPath(fieldPath(at, "proxy_protocol"), "trusted"), pp.Trusted)
+		}
+		if l.TLS != nil {
+			v.tls(fieldPath(at, "tls"), l.TLS)
+		}
 		switch l.Protocol {
 		case "", ListenerHTTP:
 			if l.Cluster != "" {
@@ -135,6 +141,35 @@ func (v *checker) sniRoutes(path string, rs []SNIRoute, cs []Cluster) {
 	}
 }
 
+// trusted checks a list of sources: IP addresses or CIDR prefixes.
+func (v *checker) trusted(path string, srcs []string) {
+	if len(srcs) == 0 {
+		v.add(path, "at least one source required (an IP address or a prefix like 10.0.0.0/8)")
+	}
+	for i, src := range srcs {
+		if _, err := ParsePrefix(src); err != nil {
+			v.add(indexPath(path, i), "%v", err)
+		}
+	}
+}
+
+// ParsePrefix reads a trusted source: a CIDR prefix ("10.0.0.0/8") or an
+// IP address (a prefix of one address).
+func ParsePrefix(s string) (netip.Prefix, error) {
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return netip.Prefix{}, fmt.Errorf("must be an IP address or a prefix like 10.0.0.0/8, got %q", s)
+		}
+		return p.Masked(), nil
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil || a.Zone() != "" {
+		return netip.Prefix{}, fmt.Errorf("must be an IP address or a prefix like 10.0.0.0/8, got %q", s)
+	}
+	return netip.PrefixFrom(a, a.BitLen()), nil
+}
+
 func (v *checker) tcpCluster(path, name string, cs []Cluster) {
 	if name == "" {
 		v.add(path, "required for a tcp listener")
@@ -165,6 +200,14 @@ func (v *checker) clusters(cs []Cluster) map[string]string {
 
 func (v *checker) cluster(p string, c *Cluster) {
 	v.backends(fieldPath(p, "backends"), c.Backends)
+	switch c.SendProxyProtocol {
+	case "", "v1", "v2":
+		if c.SendProxyProtocol != "" && c.Protocol == ProtocolH2 {
+			v.add(fieldPath(p, "send_proxy_protocol"), "not with protocol h2: a PROXY header names one client, and an HTTP/2 connection carries many")
+		}
+	default:
+		v.add(fieldPath(p, "send_proxy_protocol"), "must be v1 or v2, got %q", c.SendProxyProtocol)
+	}
 	if c.Protocol != "" && c.Protocol != ProtocolHTTP1 && c.Protocol != ProtocolH2 {
 		v.add(fieldPath(p, "protocol"), "unknown protocol %q, want %s or %s", c.Protocol, ProtocolHTTP1, ProtocolH2)
 	}

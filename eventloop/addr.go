@@ -7,6 +7,21 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// SetRemoteAddr makes a the peer's address for RemoteAddr and RemoteIP
+// from now on: for a connection from a proxy that named the real client
+// (a PROXY protocol header). The socket is not touched.
+func (c *Conn) SetRemoteAddr(a netip.AddrPort) { c.peer = a }
+
+// LocalAddr is the socket's own address (getsockname: a system call, for
+// what is not on a hot path, such as a PROXY protocol header to send).
+func (c *Conn) LocalAddr() netip.AddrPort {
+	sa, err := unix.Getsockname(c.fd)
+	if err != nil {
+		return netip.AddrPort{}
+	}
+	return addrPortOf(sa)
+}
+
 // RemoteIP appends the peer's IP in text form to dst (for X-Forwarded-For)
 // without allocating when dst has room. An IPv4-mapped IPv6 peer is written
 // as IPv4; an IPv6 zone is left out.

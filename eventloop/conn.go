@@ -41,6 +41,8 @@ type Conn struct {
 	overWater   bool       // queued output rose above lowWater since the last OnWritable
 	flushLinked bool       // in the loop's flush list (gather.go)
 	flushNext   *Conn      // next in that list
+	tr          Transform  // SetTransform (transform.go); nil = plain bytes
+	trBufs      [][]byte   // Writev's buffers, handed to tr.SealV (writevSealed)
 }
 
 // dialState is what only a connecting Conn needs; kept out of Conn so that
@@ -121,6 +123,8 @@ func (c *Conn) runPending() {
 	case c.closed:
 	case c.failErr != nil:
 		c.closeWith(c.failErr)
+	case c.redeliver && c.tr != nil:
+		c.redeliverTransformed()
 	case c.redeliver:
 		c.redeliver = false
 		if !c.paused && len(c.in) > 0 {
@@ -259,7 +263,7 @@ func (c *Conn) ResumeRead() {
 	}
 	c.paused = false
 	c.updateEvents()
-	if len(c.in) > 0 {
+	if len(c.in) > 0 || c.tr != nil {
 		c.redeliver = true
 		c.l.addPending(c)
 	}

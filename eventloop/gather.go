@@ -24,6 +24,14 @@ import "golang.org/x/sys/unix"
 // CloseWrite/CloseAfterFlush, or the socket error that doomed c.
 func (c *Conn) Gather(b []byte) error {
 	c.l.assertOwner()
+	if c.tr != nil {
+		return c.gatherSealed(b)
+	}
+	return c.gather(b)
+}
+
+// gather is Gather of socket bytes.
+func (c *Conn) gather(b []byte) error {
 	if err := c.writeErr(); err != nil {
 		return err
 	}

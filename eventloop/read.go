@@ -17,6 +17,10 @@ const minReadRoom = 4 << 10 // grow the kept buffer when less room is left
 
 // onReadable performs one read on c and hands the input to OnData.
 func (c *Conn) onReadable() {
+	if c.tr != nil {
+		c.readTransformed()
+		return
+	}
 	if len(c.in) == 0 {
 		c.readShared()
 		return

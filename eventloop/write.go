@@ -30,6 +30,14 @@ const maxIovecs = 64
 // CloseWrite/CloseAfterFlush, or the socket error that doomed c.
 func (c *Conn) Write(b []byte) error {
 	c.l.assertOwner()
+	if c.tr != nil {
+		return c.writeSealed(b)
+	}
+	return c.write(b)
+}
+
+// write is Write of socket bytes.
+func (c *Conn) write(b []byte) error {
 	if err := c.writeErr(); err != nil {
 		return err
 	}
@@ -59,6 +67,9 @@ func (c *Conn) Write(b []byte) error {
 // Writev is Write for several slices with one writev(2).
 func (c *Conn) Writev(bs ...[]byte) error {
 	c.l.assertOwner()
+	if c.tr != nil {
+		return c.writevSealed(bs)
+	}
 	if err := c.writeErr(); err != nil {
 		return err
 	}
@@ -217,6 +228,7 @@ func (c *Conn) CloseWrite() {
 	if c.closed || c.shutWr {
 		return
 	}
+	c.closeNotify()
 	c.shutWr = true
 	if c.out.n == 0 && !c.connecting {
 		c.shutdownWrite()
@@ -231,6 +243,7 @@ func (c *Conn) CloseAfterFlush() {
 	if c.closed {
 		return
 	}
+	c.closeNotify()
 	if c.out.n == 0 && !c.connecting {
 		c.Close()
 		return

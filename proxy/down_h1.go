@@ -10,6 +10,8 @@ var _ downSide = (*downConn)(nil)
 
 func (dc *downConn) clientIP(dst []byte) []byte { return dc.ec.RemoteIP(dst) }
 
+func (dc *downConn) clientConn() *downConn { return dc }
+
 // waitUpstream: no backend takes the request yet (a dial, a retry): the
 // client is not the one holding it up.
 func (dc *downConn) waitUpstream() {

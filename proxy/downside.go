@@ -17,6 +17,7 @@ package proxy
 // the fast path).
 type downSide interface {
 	clientIP(dst []byte) []byte
+	clientConn() *downConn // the client's connection (for a PROXY header naming it)
 
 	// Request side.
 	waitUpstream()         // no upstream connection yet: hold further request bytes

@@ -1,6 +1,8 @@
 package proxy
 
 import (
+	"net/netip"
+
 	"github.com/velox-proxy/velox/eventloop"
 	"github.com/velox-proxy/velox/h1"
 	"github.com/velox-proxy/velox/h2"
@@ -10,13 +12,14 @@ import (
 type connState uint8
 
 const (
-	stHead      connState = iota // waiting for (more of) a request head
-	stWaitUp                     // head parsed; waiting for an upstream connection
-	stReqBody                    // forwarding the request body
-	stAwaitResp                  // request sent; reading paused until the response ends
-	stTunnel                     // after 101: raw bytes both ways
-	stClosing                    // last response queued; closing after flush
-	stH2                         // speaking HTTP/2: h2 has the connection
+	stHead        connState = iota // waiting for (more of) a request head
+	stWaitUp                       // head parsed; waiting for an upstream connection
+	stReqBody                      // forwarding the request body
+	stAwaitResp                    // request sent; reading paused until the response ends
+	stTunnel                       // after 101: raw bytes both ways
+	stClosing                      // last response queued; closing after flush
+	stH2                           // speaking HTTP/2: h2 has the connection
+	stProxyHeader                  // a trusted source: its PROXY protocol header comes first (proxyheader.go)
 )
 
 // timerMode says what the client connection's timer is counting.
@@ -45,6 +48,8 @@ type downConn struct {
 	send       *sendClock      // timeouts.send, while output is queued (clock.go)
 	st         *Stream         // the request in progress, nil between requests
 	h2         *h2Down         // the HTTP/2 connection, once the preface came (stH2)
+	dest       netip.AddrPort  // the address the client connected to, when a PROXY header said it
+	listener   int             // the index of the listener that accepted it
 	lingering  bool            // written side shut down; reading what the peer still sends until EOF
 	prev, next *downConn
 }
@@ -63,7 +68,7 @@ func newDownConn(ls *loopState) *downConn {
 // its timer stays bound to it.
 func (dc *downConn) reset(c *eventloop.Conn) {
 	dc.ec, dc.state, dc.tmode, dc.inData, dc.nextID, dc.st = c, stHead, tmIdle, false, 0, nil
-	dc.peerDone, dc.h2, dc.lingering = false, nil, false
+	dc.peerDone, dc.h2, dc.lingering, dc.dest = false, nil, false, netip.AddrPort{}
 }
 
 // remoteIP formats the client's IP into the loop's scratch space; valid
@@ -74,7 +79,13 @@ func (dc *downConn) remoteIP() []byte { return dc.ec.RemoteIP(dc.ls.ipBuf[:0]) }
 func (dc *downConn) idle() bool { return dc.state == stHead && dc.st == nil }
 
 // OnOpen arms the idle timer: a client that sends nothing is closed.
-func (dc *downConn) OnOpen(c *eventloop.Conn) { dc.armTimer(tmIdle) }
+func (dc *downConn) OnOpen(c *eventloop.Conn) {
+	if dc.state == stProxyHeader {
+		dc.armTimer(tmHeaderRead)
+		return
+	}
+	dc.armTimer(tmIdle)
+}
 
 func (dc *downConn) armTimer(m timerMode) {
 	dc.tmode = m
@@ -93,6 +104,10 @@ func (dc *downConn) onTimer() {
 	}
 	if dc.h2 != nil {
 		dc.h2.onIdle()
+		return
+	}
+	if dc.state == stProxyHeader {
+		dc.ls.proxyHeaderMissing(dc.ec)
 		return
 	}
 	if dc.tmode == tmBody {
@@ -132,6 +147,8 @@ func (dc *downConn) step(data []byte) (n int, more bool) {
 	switch dc.state {
 	case stHead:
 		return dc.onHead(data)
+	case stProxyHeader:
+		return dc.onProxyHeader(data)
 	case stReqBody:
 		return dc.st.onRequestBody(data)
 	case stTunnel:
@@ -147,6 +164,22 @@ func (dc *downConn) step(data []byte) (n int, more bool) {
 	// saves two epoll_ctl calls per request.
 	dc.ec.PauseRead()
 	return 0, false
+}
+
+// onProxyHeader takes the PROXY header of a trusted source, then runs
+// the connection filters the header's client sees.
+func (dc *downConn) onProxyHeader(data []byte) (int, bool) {
+	n, dest, done := dc.ls.takeProxyHeader(dc.ec, data)
+	if !done {
+		return n, false
+	}
+	dc.dest, dc.state = dest, stHead
+	if !dc.ls.admit(dc) {
+		dc.ec.Close()
+		return len(data), false
+	}
+	dc.armTimer(tmIdle)
+	return n, true
 }
 
 // onHead parses a request head and starts its stream.

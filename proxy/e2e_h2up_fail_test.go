@@ -136,11 +136,7 @@ func TestH2UpOriginReset(t *testing.T) {
 		if err == nil {
 			t.Fatalf("reset after the head: the body %q ended cleanly", b)
 		}
-		resp, err = c.Get(tp.url("/fine"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if b := readAll(t, resp); string(b) != "ok" {
+		if b := getBody(t, c, tp.url("/fine")); b != "ok" {
 			t.Fatalf("after the resets: %q", b)
 		}
 	})
@@ -193,11 +189,7 @@ func TestH2UpClientCancel(t *testing.T) {
 		case <-time.After(10 * time.Second):
 			t.Fatal("the origin's request was not cancelled")
 		}
-		resp, err = c.Get(tp.url("/after"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if b := readAll(t, resp); string(b) != "ok" {
+		if b := getBody(t, c, tp.url("/after")); b != "ok" {
 			t.Fatalf("after the cancel: %q", b)
 		}
 	})
@@ -525,4 +517,14 @@ func newGatedH2Origin(t *testing.T, maxStreams, slow int) (o *h2Origin, started 
 		io.WriteString(w, r.URL.Path)
 	})
 	return o, started, release
+}
+
+// getBody GETs url with c and returns the body.
+func getBody(t *testing.T, c *http.Client, url string) string {
+	t.Helper()
+	resp, err := c.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(readAll(t, resp))
 }

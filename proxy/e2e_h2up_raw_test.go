@@ -7,7 +7,6 @@ package proxy
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -146,21 +145,7 @@ func TestH2UpRefusedForever(t *testing.T) {
 func TestH2UpDeadBackend(t *testing.T) {
 	tp := startH2Proxy(t, h2ClusterConfig(deadAddr(t)), 1)
 	c := tp.clientFor(modeH2C)
-	errs := concurrently(20, func(i int) error {
-		resp, err := c.Get(tp.url(fmt.Sprintf("/d/%d", i)))
-		if err != nil {
-			return err
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != 502 {
-			return fmt.Errorf("request %d: %d %q, want 502", i, resp.StatusCode, b)
-		}
-		return nil
-	}, nil)
-	for _, err := range errs {
-		t.Error(err)
-	}
+	burst(t, tp, c, 20, "GET", "d", 502)
 	eventually(t, "no upstream connection left", func() bool { return tp.h2UpConns() == 0 })
 }
 

@@ -365,6 +365,28 @@ func TestH2UpSharedConnection(t *testing.T) {
 	}
 }
 
+// burst sends n requests at once with c (method, /prefix/i) and fails t
+// for each that does not get status want.
+func burst(t *testing.T, tp *testProxy, c *http.Client, n int, method, prefix string, want int) {
+	t.Helper()
+	errs := concurrently(n, func(i int) error {
+		req, _ := http.NewRequest(method, tp.url(fmt.Sprintf("/%s/%d", prefix, i)), nil)
+		resp, err := c.Do(req)
+		if err != nil {
+			return err
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			return fmt.Errorf("request %d: %d %q, want %d", i, resp.StatusCode, b, want)
+		}
+		return nil
+	}, nil)
+	for _, err := range errs {
+		t.Error(err)
+	}
+}
+
 // concurrently runs f(0..n-1) in goroutines, then meanwhile, and returns
 // the errors.
 func concurrently(n int, f func(i int) error, meanwhile func()) []error {
@@ -415,21 +437,7 @@ func TestH2UpMaxConcurrentStreams(t *testing.T) {
 			}
 			readAll(t, warm)
 			c := tp.clientFor(modeH2C)
-			errs := concurrently(20, func(i int) error {
-				resp, err := c.Get(tp.url(fmt.Sprintf("/q/%d", i)))
-				if err != nil {
-					return err
-				}
-				b, _ := io.ReadAll(resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode != 200 {
-					return fmt.Errorf("request %d: %d %q", i, resp.StatusCode, b)
-				}
-				return nil
-			}, nil)
-			for _, err := range errs {
-				t.Error(err)
-			}
+			burst(t, tp, c, 20, "GET", "q", 200)
 			if n := o.conns.Load(); n > int64(maxConns) {
 				t.Fatalf("origin saw %d connections, max_conns is %d", n, maxConns)
 			}
@@ -449,21 +457,7 @@ func TestH2UpColdBurst(t *testing.T) {
 	o := newH2Origin(t, 0, h2SumHandler)
 	tp := startH2Proxy(t, h2ClusterConfig(o.addr()), 1)
 	c := tp.clientFor(modeH2C)
-	errs := concurrently(50, func(i int) error {
-		resp, err := c.Get(tp.url(fmt.Sprintf("/b/%d", i)))
-		if err != nil {
-			return err
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != 200 {
-			return fmt.Errorf("request %d: %d %q", i, resp.StatusCode, b)
-		}
-		return nil
-	}, nil)
-	for _, err := range errs {
-		t.Error(err)
-	}
+	burst(t, tp, c, 50, "GET", "b", 200)
 	if n := o.conns.Load(); n != 1 {
 		t.Fatalf("origin saw %d connections, want 1", n)
 	}
@@ -507,21 +501,7 @@ func TestH2UpColdBurstOverLimit(t *testing.T) {
 	cfg.Clusters[0].MaxConns = 1
 	tp := startH2Proxy(t, cfg, 1)
 	c := tp.clientFor(modeH2C)
-	errs := concurrently(20, func(i int) error {
-		resp, err := c.Post(tp.url(fmt.Sprintf("/c/%d", i)), "text/plain", nil)
-		if err != nil {
-			return err
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != 200 {
-			return fmt.Errorf("request %d: %d %q", i, resp.StatusCode, b)
-		}
-		return nil
-	}, nil)
-	for _, err := range errs {
-		t.Error(err)
-	}
+	burst(t, tp, c, 20, "POST", "c", 200)
 }
 
 // TestH2UpEarlyHints: a 103 from the origin reaches HTTP/1.1 and HTTP/2

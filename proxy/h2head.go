@@ -128,8 +128,11 @@ func splitTarget(t []byte) (path, query []byte) {
 	return t, nil
 }
 
-// responseFields maps an HTTP/1.1 response's fields to HTTP/2: hop-by-hop
-// and connection-specific fields, and those Connection names, are left out.
+// responseFields maps an HTTP/1.1 response's fields to HTTP/2: the fields
+// Connection names are left out here; the connection-specific ones (RFC
+// 9113 section 8.2.2: Connection, Keep-Alive, Proxy-Connection,
+// Transfer-Encoding, Upgrade, and TE but for "trailers") h2's HeadEncoder
+// never encodes.
 func responseFields(dst []h2.Field, hs []h1.Header) []h2.Field {
 	var conn []byte
 	for i := range hs {
@@ -139,30 +142,12 @@ func responseFields(dst []h2.Field, hs []h1.Header) []h2.Field {
 	}
 	for i := range hs {
 		f := &hs[i]
-		if f.Name == nil || hopByHop(f.Name) || (conn != nil && listed(conn, f.Name)) {
+		if f.Name == nil || (conn != nil && listed(conn, f.Name)) {
 			continue
 		}
 		dst = append(dst, h2.Field{Name: f.Name, Value: f.Value})
 	}
 	return dst
-}
-
-// hopByHop names the fields that never cross into HTTP/2 (RFC 9113 section
-// 8.2.2).
-func hopByHop(name []byte) bool {
-	switch len(name) {
-	case 2:
-		return codec.EqualFold(name, "te")
-	case 7:
-		return codec.EqualFold(name, "upgrade") // Trailer is end to end (RFC 9110 section 6.6.2): it goes on
-	case 10:
-		return codec.EqualFold(name, "connection") || codec.EqualFold(name, "keep-alive")
-	case 16:
-		return codec.EqualFold(name, "proxy-connection")
-	case 17:
-		return codec.EqualFold(name, "transfer-encoding")
-	}
-	return false
 }
 
 // listed reports whether name is an element of the Connection list v.

@@ -91,6 +91,8 @@ func (hs *h2Stream) conn() *h2.Conn { return hs.hd.conn }
 
 func (hs *h2Stream) clientIP(dst []byte) []byte { return hs.hd.dc.ec.RemoteIP(dst) }
 
+func (hs *h2Stream) clientConn() *downConn { return hs.hd.dc }
+
 // Request side.
 
 func (hs *h2Stream) waitUpstream() { hs.waiting = true }

@@ -116,11 +116,15 @@ func staggered(p upstream.Picker, n int) upstream.Picker {
 }
 
 // accept makes the handler of a new client connection of an http
-// listener (listenerAcceptor checked the limits).
-func (ls *loopState) accept(c *eventloop.Conn) eventloop.Handler {
+// listener (listenerAcceptor checked the limits). A connection that first
+// sends a PROXY header (proxied) runs the Accept and Handshake filters once
+// the header named its client (downConn.onProxyHeader).
+func (ls *loopState) accept(c *eventloop.Conn, listener int, proxied bool) eventloop.Handler {
 	dc := ls.getConn(c)
-	if ls.srv.connF[Accept].run(dc.session()) == CloseConn ||
-		ls.srv.connF[Handshake].run(dc.session()) == CloseConn {
+	dc.listener = listener
+	if proxied {
+		dc.state = stProxyHeader
+	} else if !ls.admit(dc) {
 		ls.putConn(dc)
 		return nil
 	}
@@ -128,6 +132,12 @@ func (ls *loopState) accept(c *eventloop.Conn) eventloop.Handler {
 	ls.stats.active.Add(1)
 	ls.conns.push(dc)
 	return dc
+}
+
+// admit runs the Accept and Handshake filters; false: a filter closes dc.
+func (ls *loopState) admit(dc *downConn) bool {
+	return ls.srv.connF[Accept].run(dc.session()) != CloseConn &&
+		ls.srv.connF[Handshake].run(dc.session()) != CloseConn
 }
 
 // getStream takes a stream from the free list (or makes one) for a request

@@ -6,19 +6,20 @@ import "sync/atomic"
 // Names are the snake_case keys of the JSON the admin listener serves; the
 // README lists them and metrics_test.go checks that list.
 type loopStats struct {
-	accepted         atomic.Uint64 // downstream_connections_total
-	active           atomic.Int64  // downstream_connections_active
-	requests         atomic.Uint64 // requests_total
-	inflight         atomic.Int64  // requests_active
-	status           [6]atomic.Uint64
-	upstreamConnects atomic.Uint64 // upstream_connects_total
-	upstreamReused   atomic.Uint64 // upstream_reused_total
-	retries          atomic.Uint64 // upstream_retries_total
-	clientAborts     atomic.Uint64 // client_aborts_total
-	badRequests      atomic.Uint64 // bad_requests_total
-	h2Stats                        // http2 (metrics_h2.go)
-	tcpStats                       // tcp (metrics_tcp.go)
-	rpcStats                       // rpc (metrics_rpc.go)
+	accepted          atomic.Uint64 // downstream_connections_total
+	active            atomic.Int64  // downstream_connections_active
+	requests          atomic.Uint64 // requests_total
+	inflight          atomic.Int64  // requests_active
+	status            [6]atomic.Uint64
+	upstreamConnects  atomic.Uint64 // upstream_connects_total
+	upstreamReused    atomic.Uint64 // upstream_reused_total
+	retries           atomic.Uint64 // upstream_retries_total
+	clientAborts      atomic.Uint64 // client_aborts_total
+	badRequests       atomic.Uint64 // bad_requests_total
+	proxyHeaderErrors atomic.Uint64 // proxy_protocol_errors_total: trusted sources closed for a missing or bad PROXY header
+	h2Stats                         // http2 (metrics_h2.go)
+	tcpStats                        // tcp (metrics_tcp.go)
+	rpcStats                        // rpc (metrics_rpc.go)
 }
 
 // LoopStats is the JSON form of loopStats.
@@ -38,6 +39,7 @@ type LoopStats struct {
 	UpstreamRetriesTotal  uint64   `json:"upstream_retries_total"`
 	ClientAbortsTotal     uint64   `json:"client_aborts_total"`
 	BadRequestsTotal      uint64   `json:"bad_requests_total"`
+	ProxyProtocolErrors   uint64   `json:"proxy_protocol_errors_total"`
 	HTTP2                 H2Stats  `json:"http2"`
 	TCP                   TCPStats `json:"tcp"`
 	RPC                   RPCStats `json:"rpc"`
@@ -66,6 +68,7 @@ func (st *loopStats) snapshot(id int) LoopStats {
 		UpstreamRetriesTotal:  st.retries.Load(),
 		ClientAbortsTotal:     st.clientAborts.Load(),
 		BadRequestsTotal:      st.badRequests.Load(),
+		ProxyProtocolErrors:   st.proxyHeaderErrors.Load(),
 		HTTP2:                 st.h2Stats.snapshot(),
 		TCP:                   st.tcpStats.snapshot(),
 		RPC:                   st.rpcStats.snapshot(),

@@ -62,7 +62,7 @@ func (a *autoDown) OnData(c *eventloop.Conn, data []byte) int {
 	case 0x01, 0x02:
 		h = a.ls.acceptRPC(c, a.r.bolt)
 	default:
-		h = a.ls.accept(c)
+		h = a.ls.accept(c, a.r.dubbo.listener, false)
 	}
 	if h == nil {
 		c.Close()

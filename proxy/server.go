@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/velox-proxy/velox/config"
 	"github.com/velox-proxy/velox/eventloop"
+	"github.com/velox-proxy/velox/tlsloop"
 	"github.com/velox-proxy/velox/upstream"
 )
 
@@ -34,8 +36,9 @@ type Server struct {
 	group     *eventloop.Group
 	loops     []*loopState
 	log       *Logger
-	listeners []string // what may not change on reload (listenerAddrs)
-	addrs     []string // the listeners' addresses, in config order
+	listeners []string          // what may not change on reload (listenerAddrs)
+	addrs     []string          // the listeners' addresses, in config order
+	tls       []*tlsloop.Server // by listener: its TLS terminator, nil for plain (tls.go)
 	lookup    config.LookupHost
 	res       resolver
 	// Shared (atomics): the conn filters, published whole by RegisterConn.
@@ -58,8 +61,18 @@ var ErrListenersChanged = errors.New("proxy: listeners cannot change on reload")
 // New validates nothing itself: cfg must have passed config.Validate.
 func New(cfg *config.Config, o Options) (*Server, error) {
 	s := &Server{log: o.Logger, listeners: listenerAddrs(cfg), cfg: cfg, lookup: o.LookupHost}
-	for _, l := range cfg.Listeners {
+	for i := range cfg.Listeners {
+		l := &cfg.Listeners[i]
 		s.addrs = append(s.addrs, l.Address)
+		var ts *tlsloop.Server
+		if l.TLS != nil {
+			var err error
+			if ts, err = s.newTLSServer(l); err != nil {
+				s.closeTLS()
+				return nil, fmt.Errorf("listeners[%d].tls: %w", i, err)
+			}
+		}
+		s.tls = append(s.tls, ts)
 	}
 	var err error
 	if s.hosts, err = s.resolve(cfg); err != nil {
@@ -85,11 +98,16 @@ func New(cfg *config.Config, o Options) (*Server, error) {
 }
 
 // listenerAddrs lists what is fixed of each listener for the life of the
-// process: its address and protocol.
+// process: its address, protocol and PROXY protocol sources.
 func listenerAddrs(cfg *config.Config) []string {
 	var a []string
 	for _, l := range cfg.Listeners {
-		a = append(a, l.Address+" "+cmp.Or(l.Protocol, config.ListenerHTTP))
+		id := l.Address + " " + cmp.Or(l.Protocol, config.ListenerHTTP)
+		if l.ProxyProtocol != nil {
+			id += " proxy_protocol " + strings.Join(l.ProxyProtocol.Trusted, ",")
+		}
+		id += l.TLS.Identity()
+		a = append(a, id)
 	}
 	return a
 }
@@ -137,7 +155,11 @@ func (s *Server) publish(t *table) {
 // Start opens the listeners and starts the loops.
 func (s *Server) Start() error {
 	for i, a := range s.addrs {
-		b, err := s.group.Listen(a, listenerAcceptor{s, i})
+		var acc eventloop.Acceptor = listenerAcceptor{s, i}
+		if s.tls[i] != nil {
+			acc = s.tls[i].Acceptor(acc) // the handshake first, off the loop
+		}
+		b, err := s.group.Listen(a, acc)
 		if err != nil {
 			s.group.Stop()
 			return fmt.Errorf("listen %s: %w", a, err)
@@ -167,13 +189,14 @@ func (a listenerAcceptor) Accept(c *eventloop.Conn) eventloop.Handler {
 	if ls.draining || ls.stats.active.Load() >= int64(t.limits.maxConns) {
 		return nil
 	}
+	proxied := t.trustsProxy(a.i, c.RemoteAddr())
 	if r := &t.tcp[a.i]; r.tcp {
-		return ls.acceptTCP(c, r)
+		return ls.acceptTCP(c, r, proxied)
 	}
 	if r := t.rpc[a.i]; r != nil {
 		return ls.acceptRPC(c, r)
 	}
-	return ls.accept(c)
+	return ls.accept(c, a.i, proxied)
 }
 
 // Reload switches every loop to cfg. cfg must be validated; its backend
@@ -196,7 +219,12 @@ func (s *Server) Reload(cfg *config.Config) error {
 	if err != nil {
 		return err
 	}
+	swapCerts, err := s.reloadCertificates(cfg)
+	if err != nil {
+		return err
+	}
 	s.cfg, s.hosts = cfg, hosts
+	swapCerts()
 	s.publish(t)
 	s.res.reloaded()
 	return nil
@@ -222,7 +250,17 @@ func (s *Server) Shutdown() bool {
 		time.Sleep(20 * time.Millisecond)
 	}
 	s.group.Stop()
+	s.closeTLS()
 	return drained
+}
+
+// closeTLS stops the TLS terminators' ticket key rotation.
+func (s *Server) closeTLS() {
+	for _, ts := range s.tls {
+		if ts != nil {
+			ts.Close()
+		}
+	}
 }
 
 func (s *Server) activeConns() int64 {
@@ -237,12 +275,13 @@ func (s *Server) activeConns() int64 {
 type Stats struct {
 	Loops    []LoopStats                 `json:"loops"`
 	Clusters map[string][]upstream.Stats `json:"clusters"`
+	TLS      []TLSStats                  `json:"tls"`
 	LogDrops uint64                      `json:"log_lines_dropped"`
 }
 
 // Stats snapshots the counters of every loop and backend. Safe from any goroutine.
 func (s *Server) Stats() Stats {
-	st := Stats{Clusters: map[string][]upstream.Stats{}, LogDrops: s.log.droppedLines()}
+	st := Stats{Clusters: map[string][]upstream.Stats{}, LogDrops: s.log.droppedLines(), TLS: s.tlsStats()}
 	for _, ls := range s.loops {
 		st.Loops = append(st.Loops, ls.stats.snapshot(ls.id))
 	}

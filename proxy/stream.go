@@ -45,6 +45,7 @@ type Stream struct {
 	ipBuf   [48]byte
 	hdrTmp  [2]h1.Header
 	path    []byte // the normalised path, when it is not the received one (target.go)
+	certBuf []byte // the client certificate header's value (tls.go)
 	// For an HTTP/2 backend (stream_h2up.go):
 	upFields []h2.Field // the request head's fields
 	xff      []byte     // X-Forwarded-For sent
@@ -88,6 +89,7 @@ type perRequest struct {
 	sent100     bool // velox answered Expect: 100-continue itself
 	lastWrite   bool // the bytes being written end the response (HTTP/2 sets END_STREAM on their frame)
 	upTrail     bool // request trailers wait behind upPend for an HTTP/2 backend
+	secure      bool // the client connection is TLS: X-Forwarded-Proto https
 	clock       streamClock
 	lastActive  int64 // loop time of the last tunnel byte (clockTunnel)
 
@@ -187,6 +189,9 @@ func (s *Stream) start() {
 	s.reqBody.Reset(s.req.Framing, s.req.ContentLength)
 	s.info = appendInfo(s.info[:0], &s.req)
 	s.ip = s.ds.clientIP(s.ipBuf[:0])
+	if dc := s.ds.clientConn(); dc.ec.Transform() != nil {
+		s.fromTLS(dc)
+	}
 	ls.stats.requests.Add(1)
 	ls.stats.inflight.Add(1)
 	s.ds.waitUpstream()
@@ -293,7 +298,7 @@ func (s *Stream) prepareHead() {
 	if s.cs.h2 != nil {
 		return // upH2.sendHead maps the head when the stream is open
 	}
-	o := h1.WriteOptions{ForwardedFor: s.ip, ForwardedProto: protoHTTP, Via: viaName}
+	o := h1.WriteOptions{ForwardedFor: s.ip, ForwardedProto: s.forwardedProto(), Via: viaName}
 	if s.dc == nil {
 		o.ViaProtocol = "2" // received over HTTP/2
 	}
@@ -303,6 +308,7 @@ func (s *Stream) prepareHead() {
 var (
 	continue100 = []byte("HTTP/1.1 100 Continue\r\n\r\n")
 	protoHTTP   = []byte("http")
+	protoHTTPS  = []byte("https")
 	viaName     = []byte("velox")
 )
 

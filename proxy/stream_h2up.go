@@ -67,7 +67,8 @@ func (u *upH2) sendHead() {
 }
 
 // upstreamHead maps the neutral request head to HTTP/2 (RFC 9113 section
-// 8.3.1): Host becomes :authority, hop-by-hop fields are left out (TE only
+// 8.3.1): Host becomes :authority, the fields Connection names are left out
+// (the connection-specific ones h2.HeadEncoder drops itself; TE only
 // as "trailers"), and X-Forwarded-For and X-Forwarded-Proto are set as the
 // HTTP/1.1 writer sets them.
 func (s *Stream) upstreamHead() h2.Head {
@@ -92,7 +93,7 @@ func (s *Stream) upstreamHead() h2.Head {
 			}
 			continue
 		case codec.EqualFold(f.Name, "host"), codec.EqualFold(f.Name, "x-forwarded-proto"),
-			hopByHop(f.Name), conn != nil && listed(conn, f.Name):
+			conn != nil && listed(conn, f.Name): // connection-specific fields: h2's HeadEncoder drops them
 			continue
 		case codec.EqualFold(f.Name, "x-forwarded-for"):
 			xff = f.Value // the last one wins; HTTP/1.1 clients send one
@@ -105,7 +106,7 @@ func (s *Stream) upstreamHead() h2.Head {
 		s.xff = append(append(s.xff, xff...), ", "...)
 	}
 	s.xff = append(s.xff, s.ip...)
-	fs = append(fs, h2.Field{Name: nameXFF, Value: s.xff}, h2.Field{Name: nameXFP, Value: schemeHTTP})
+	fs = append(fs, h2.Field{Name: nameXFF, Value: s.xff}, h2.Field{Name: nameXFP, Value: s.forwardedProto()})
 	proto := "1.1" // Via (RFC 9110 section 7.6.3): how the request reached velox
 	if s.dc == nil {
 		proto = "2"

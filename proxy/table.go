@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"fmt"
+	"net/netip"
 	"regexp"
 
 	"github.com/velox-proxy/velox/config"
@@ -13,14 +14,16 @@ import (
 // and each loop switches to it in a task handed over at once (Server.publish),
 // or at its next request if that comes first.
 type table struct {
-	gen      uint64
-	hosts    hostTable[*product]
-	clusters []*upstream.Cluster
-	points   [numPoints]chain // global request filters by point
-	limits   limits
-	routing  pathPolicy   // how paths are normalised (target.go)
-	tcp      []tcpRoutes  // by listener (tcp.go)
-	rpc      []*rpcRoutes // by listener; nil for one that is not dubbo or bolt (rpc.go)
+	gen       uint64
+	hosts     hostTable[*product]
+	clusters  []*upstream.Cluster
+	points    [numPoints]chain // global request filters by point
+	limits    limits
+	routing   pathPolicy       // how paths are normalised (target.go)
+	tcp       []tcpRoutes      // by listener (tcp.go)
+	proxyFrom [][]netip.Prefix // by listener: whom it takes PROXY headers from (proxyheader.go)
+	certHdr   []string         // by listener: the header of a verified client certificate, "" = none (tls.go)
+	rpc       []*rpcRoutes     // by listener; nil for one that is not dubbo, bolt or auto (rpc.go)
 }
 
 // tableFrom is what a table is built from besides its config.
@@ -58,6 +61,8 @@ func buildTable(cfg *config.Config, gen uint64, from tableFrom) (*table, error) 
 			return nil, fmt.Errorf("listeners[%d]: %w", i, err)
 		}
 		t.rpc = append(t.rpc, rr)
+		t.proxyFrom = append(t.proxyFrom, buildProxyFrom(&cfg.Listeners[i]))
+		t.certHdr = append(t.certHdr, tlsHeader(&cfg.Listeners[i]))
 	}
 	for p := range t.points {
 		t.points[p] = append(t.points[p], from.registered[p]...)

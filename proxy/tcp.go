@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"net/netip"
 	"time"
 
 	"github.com/velox-proxy/velox/eventloop"
@@ -44,10 +45,12 @@ type tcpConn struct {
 	up      *upstream.Conn // nil until dialled, and after it closed
 	backend *upstream.Backend
 	tries   int
-	open    bool // the backend connection is established
-	downFIN bool // the client sent its FIN (passed on to the backend)
-	upFIN   bool // the backend sent its FIN (passed on to the client)
-	done    bool // the pair is closing: no more retries, no more logs
+	open    bool           // the backend connection is established
+	downFIN bool           // the client sent its FIN (passed on to the backend)
+	upFIN   bool           // the backend sent its FIN (passed on to the client)
+	done    bool           // the pair is closing: no more retries, no more logs
+	proxied bool           // a trusted source's PROXY header is awaited (proxyheader.go)
+	dest    netip.AddrPort // the address the client connected to, when a PROXY header said it
 	last    int64
 	timer   eventloop.Timer
 	ip      []byte
@@ -68,8 +71,8 @@ var tcpInfo = []byte("TCP")
 
 // acceptTCP makes the handlers of a new connection of a tcp listener
 // whose cluster on this loop is cs.
-func (ls *loopState) acceptTCP(c *eventloop.Conn, r *tcpRoutes) eventloop.Handler {
-	t := &tcpConn{ls: ls, routes: r, down: c}
+func (ls *loopState) acceptTCP(c *eventloop.Conn, r *tcpRoutes, proxied bool) eventloop.Handler {
+	t := &tcpConn{ls: ls, routes: r, down: c, proxied: proxied}
 	if r.sni == nil {
 		t.cs = ls.clusters[r.cluster]
 	}
@@ -114,6 +117,9 @@ func (t *tcpConn) dial(b *upstream.Backend) {
 	}
 	t.ls.stats.upstreamConnects.Add(1)
 	t.up = uc
+	if v := t.cs.cluster.SendProxy; v > 0 {
+		uc.EC.Write(appendProxyHeader(nil, v, t.down, t.dest)) // first, once connected
+	}
 }
 
 // fail logs why the pair could not be made and closes the client.
@@ -169,6 +175,11 @@ func (t *tcpConn) halfClosed() {
 }
 
 func (t *tcpConn) onTimer() {
+	if t.proxied {
+		t.done = true
+		t.ls.proxyHeaderMissing(t.down)
+		return
+	}
 	if t.cs == nil {
 		t.ls.stats.tcpPrereadTimeouts.Add(1)
 		t.closeWith("no complete TLS ClientHello within timeouts.header_read, closed")
@@ -192,8 +203,8 @@ func (t *tcpConn) onTimer() {
 func (d *tcpDown) OnOpen(c *eventloop.Conn) {
 	t := (*tcpConn)(d)
 	t.last = t.ls.loop.Now()
-	if t.cs == nil {
-		t.timer.Reset(t.ls.tbl.limits.headerRead) // read the ClientHello first
+	if t.proxied || t.cs == nil {
+		t.timer.Reset(t.ls.tbl.limits.headerRead) // the PROXY header, the ClientHello first
 		return
 	}
 	c.PauseRead() // until the backend connection is up
@@ -202,16 +213,32 @@ func (d *tcpDown) OnOpen(c *eventloop.Conn) {
 
 func (d *tcpDown) OnData(c *eventloop.Conn, data []byte) int {
 	t := (*tcpConn)(d)
+	n := 0
+	if t.proxied {
+		k, dest, done := t.ls.takeProxyHeader(c, data)
+		if !done {
+			t.done = t.done || c.Closed()
+			return k
+		}
+		t.proxied, t.dest, n, data = false, dest, k, data[k:]
+		t.ip = c.RemoteIP(t.ipBuf[:0]) // the client the header named
+		if t.cs != nil {
+			t.timer.Stop()
+			c.PauseRead()
+			t.connect()
+			return n // what follows waits, kept, for the backend
+		}
+	}
 	if t.cs == nil {
 		t.preread(data)
-		return 0 // kept: the backend gets the ClientHello too
+		return n // kept: the backend gets the ClientHello too
 	}
 	if !t.open {
 		c.PauseRead()
-		return 0 // kept until the backend connection is up
+		return n // kept until the backend connection is up
 	}
 	t.pass(c, t.up.EC, data)
-	return len(data)
+	return n + len(data)
 }
 
 func (d *tcpDown) OnWritable(c *eventloop.Conn) {
@@ -223,6 +250,10 @@ func (d *tcpDown) OnWritable(c *eventloop.Conn) {
 func (d *tcpDown) OnReadEOF(c *eventloop.Conn) bool {
 	t := (*tcpConn)(d)
 	t.downFIN = true
+	if t.proxied && !t.done {
+		t.closeWith("closed before a complete PROXY protocol header")
+		return false
+	}
 	if t.cs == nil && !t.done {
 		t.closeWith("closed before a complete TLS ClientHello")
 		return false

@@ -173,6 +173,7 @@ func (tp *testProxy) totals() LoopStats {
 		t.UpstreamRetriesTotal += l.UpstreamRetriesTotal
 		t.ClientAbortsTotal += l.ClientAbortsTotal
 		t.BadRequestsTotal += l.BadRequestsTotal
+		t.ProxyProtocolErrors += l.ProxyProtocolErrors
 		t.DownstreamConnsTotal += l.DownstreamConnsTotal
 		t.DownstreamConnsActive += l.DownstreamConnsActive
 		t.RequestsActive += l.RequestsActive

@@ -72,6 +72,11 @@ func (s *Stream) attachH1(b *upstream.Backend) {
 	s.reused = false
 	s.up = upDialling
 	s.bindH1(uc)
+	if v := s.cs.cluster.SendProxy; v > 0 {
+		dc := s.ds.clientConn()
+		s.scratch = appendProxyHeader(s.scratch[:0], v, dc.ec, dc.dest)
+		uc.EC.Write(s.scratch) // the first bytes, once connected
+	}
 }
 
 func (s *Stream) bindH1(uc *upstream.Conn) {
@@ -208,7 +213,7 @@ func (u *upH1) release(reuse bool) {
 	uc := s.uc
 	s.uc = nil
 	s.ls.streams.unbindUp(uc.EC)
-	if reuse && !s.upPaused { // a pool a reload replaced closes what it is given
+	if reuse && !s.upPaused && s.cs.cluster.SendProxy == 0 { // a pool a reload replaced closes what it is given; a PROXY header named one client
 		s.cs.pool.Put(uc)
 		return
 	}

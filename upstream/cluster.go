@@ -33,6 +33,7 @@ type Cluster struct {
 	EjectBase          time.Duration
 	EjectMax           time.Duration
 	ResolveInterval    time.Duration
+	SendProxy          int // PROXY protocol version sent first on each connection; 0 = none
 
 	byAddr map[string]*Backend // Backends by Addr
 }
@@ -107,6 +108,7 @@ func newCluster(c *config.Cluster) *Cluster {
 		EjectBase:          c.EjectBase.Or(config.DefaultEjectBase),
 		EjectMax:           c.EjectMax.Or(config.DefaultEjectMax),
 		ResolveInterval:    c.ResolveInterval.Or(config.DefaultResolveInterval),
+		SendProxy:          map[string]int{"v1": 1, "v2": 2}[c.SendProxyProtocol],
 		byAddr:             map[string]*Backend{},
 	}
 }

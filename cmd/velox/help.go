@@ -21,8 +21,10 @@ Usage:
 SIGTERM or SIGINT drains requests in flight and exits 0. An address ":PORT"
 means every IPv4 address; write 127.0.0.1:PORT for loopback only. With
 --protocol tcp, each connection goes to a backend as bytes, nothing parsed
-(as nginx stream or HAProxy mode tcp). With --protocol dubbo or bolt, each
-RPC request goes to a backend, over multiplexed connections; auto takes
+(as nginx stream or HAProxy mode tcp). --cert and --key terminate TLS on
+--listen (HTTP/1.1 and HTTP/2 by ALPN; with --protocol tcp, the bytes
+inside TLS go to the backends). With --protocol dubbo or bolt, each RPC
+request goes to a backend, over multiplexed connections; auto takes
 HTTP, Dubbo and Bolt clients on one port.
 
 Flags:
@@ -34,6 +36,7 @@ const usageProxy = `Usage:
   velox proxy --listen ADDR --to h2c://ADDR[,h2c://ADDR...] [flags]
   velox proxy --protocol tcp --listen ADDR --to ADDR[,ADDR...] [flags]
   velox proxy --protocol dubbo|bolt|auto --listen ADDR --to ADDR[,ADDR...] [flags]
+  velox proxy --listen ADDR --cert FILE --key FILE --to ADDR[,ADDR...] [flags]
 
 Quick mode: every request accepted on --listen goes to the --to backends
 (IP:port), balanced, without a config file (like caddy reverse-proxy).
@@ -41,7 +44,9 @@ Backends written h2c://ADDR are spoken to in HTTP/2 without TLS (prior
 knowledge; gRPC servers): all of them or none. An address ":PORT" means
 every IPv4 address; write 127.0.0.1:PORT for loopback only. With
 --protocol tcp, each connection goes to a backend as bytes, nothing parsed
-(as nginx stream or HAProxy mode tcp).
+(as nginx stream or HAProxy mode tcp). --cert and --key terminate TLS on
+--listen (HTTP/1.1 and HTTP/2 by ALPN; with --protocol tcp, the bytes
+inside TLS go to the backends).
 
 Flags:
 `

@@ -24,17 +24,36 @@ func runQuick(args []string) error {
 	to := fs.String("to", "", "backends, comma-separated host:port (IP or name, e.g. localhost:3000); h2c://host:port for HTTP/2 backends")
 	balancer := fs.String("balancer", "round_robin", "round_robin or least_request")
 	protocol := fs.String("protocol", "http", "what --listen speaks: http (HTTP/1.x and h2c), tcp (bytes to the backends, a backend per connection), dubbo or bolt (RPC frames, a backend per request, multiplexed), auto (any of http, dubbo and bolt, told apart by the first byte)")
+	cert := fs.String("cert", "", "terminate TLS on --listen with this certificate chain (PEM; with --key): ALPN h2 and http/1.1 on an http listener")
+	key := fs.String("key", "", "the private key of --cert (PEM)")
 	if help, err := parseFlags(fs, usageProxy, args); help || err != nil {
 		return err
 	}
 	if *to == "" {
 		return errors.New("velox proxy: --to is required")
 	}
+	if (*cert == "") != (*key == "") {
+		return errors.New("velox proxy: --cert and --key go together")
+	}
 	cfg, err := quickConfig(*listen, strings.Split(*to, ","), *balancer, *protocol)
 	if err != nil {
 		return err
 	}
+	if err := quickTLS(cfg, *cert, *key); err != nil {
+		return err
+	}
 	return serve(cfg, &c, nil, nil)
+}
+
+// quickTLS makes quick mode's listener terminate TLS with the certificate
+// in certFile and keyFile ("" = plain), and validates the result (a file
+// that does not load is refused).
+func quickTLS(cfg *config.Config, certFile, keyFile string) error {
+	if certFile == "" {
+		return nil
+	}
+	cfg.Listeners[0].TLS = &config.ListenerTLS{Certificates: []config.CertFiles{{Cert: certFile, Key: keyFile}}}
+	return cfg.Validate()
 }
 
 // quickConfig builds and validates the config of quick mode.

@@ -4,13 +4,24 @@ package main
 // process (proxy.New on quickConfig's result, as `velox proxy` does).
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"io"
+	"math/big"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/velox-proxy/velox/config"
 	"github.com/velox-proxy/velox/proxy"
 )
 
@@ -27,6 +38,12 @@ func startQuickProtocol(t *testing.T, protocol string, to ...string) (*proxy.Ser
 	if err != nil {
 		t.Fatal(err)
 	}
+	return startConfig(t, cfg)
+}
+
+// startConfig runs cfg in process on one loop and returns its address.
+func startConfig(t *testing.T, cfg *config.Config) (*proxy.Server, string) {
+	t.Helper()
 	srv, err := proxy.New(cfg, proxy.Options{Loops: 1})
 	if err != nil {
 		t.Fatal(err)
@@ -182,4 +199,65 @@ func TestQuickModeTCP(t *testing.T) {
 	if _, err := quickConfig("127.0.0.1:0", []string{"127.0.0.1:1"}, "round_robin", "udp"); err == nil || !strings.Contains(err.Error(), "--protocol udp") {
 		t.Fatalf("--protocol udp: %v, want refused", err)
 	}
+}
+
+// TestQuickModeTLS: --cert and --key terminate TLS with ALPN h2 and
+// http/1.1; a key that does not load is refused with its field.
+func TestQuickModeTLS(t *testing.T) {
+	o := &fixedOrigin{t: t, addr: "127.0.0.1:0"}
+	o.start()
+	defer o.stop()
+	certFile, keyFile := selfSigned(t, "localhost")
+	cfg, err := quickConfig("127.0.0.1:0", []string{o.addr}, "round_robin", "http")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := quickTLS(cfg, certFile, keyFile); err != nil {
+		t.Fatal(err)
+	}
+	srv, _ := startConfig(t, cfg)
+	pool := x509.NewCertPool()
+	caPEM, _ := os.ReadFile(certFile)
+	pool.AppendCertsFromPEM(caPEM)
+	for _, h2 := range []bool{false, true} {
+		tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}, ForceAttemptHTTP2: h2}
+		if !h2 {
+			tr.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{}
+		}
+		resp, err := (&http.Client{Transport: tr, Timeout: 10 * time.Second}).Get("https://localhost:" + strings.Split(srv.Addrs()[0], ":")[1] + "/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		tr.CloseIdleConnections()
+		if string(body) != "up" || resp.ProtoMajor != map[bool]int{false: 1, true: 2}[h2] {
+			t.Fatalf("h2=%v: %s %q", h2, resp.Proto, body)
+		}
+	}
+	bad, _ := quickConfig("127.0.0.1:0", []string{o.addr}, "round_robin", "http")
+	if err := quickTLS(bad, certFile, certFile); err == nil || !strings.Contains(err.Error(), "listeners[0].tls.certificates[0]") {
+		t.Fatalf("a key file that is no key: %v", err)
+	}
+}
+
+// selfSigned writes a self-signed certificate for name and its key as
+// PEM files in a temporary directory.
+func selfSigned(t *testing.T, name string) (certFile, keyFile string) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: name}, DNSNames: []string{name},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kder, _ := x509.MarshalPKCS8PrivateKey(key)
+	dir := t.TempDir()
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
+	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder}), 0o600)
+	return certFile, keyFile
 }

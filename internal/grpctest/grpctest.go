@@ -18,6 +18,7 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	testpb "google.golang.org/grpc/interop/grpc_testing"
 	"google.golang.org/grpc/metadata"
@@ -82,7 +83,13 @@ func (sv *service) blockIfAsked(ctx context.Context) error {
 // credentials); its connection closes when t ends.
 func Dial(t testing.TB, addr string) testpb.TestServiceClient {
 	t.Helper()
-	cc, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	return DialWith(t, addr, insecure.NewCredentials())
+}
+
+// DialWith is Dial with the transport credentials creds (TLS, say).
+func DialWith(t testing.TB, addr string, creds credentials.TransportCredentials) testpb.TestServiceClient {
+	t.Helper()
+	cc, err := grpc.NewClient(addr, grpc.WithTransportCredentials(creds))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -46,6 +46,18 @@ var (
 // report; h2spec's own exit status (1 when any case fails) is not an error.
 func Run(t testing.TB, addr string, strict bool) (passed, failed []string) {
 	t.Helper()
+	return run(t, addr, strict, false)
+}
+
+// RunTLS is Run against an HTTP/2 server over TLS at addr (h2spec -t -k:
+// ALPN h2, the certificate not verified).
+func RunTLS(t testing.TB, addr string, strict bool) (passed, failed []string) {
+	t.Helper()
+	return run(t, addr, strict, true)
+}
+
+func run(t testing.TB, addr string, strict, tls bool) (passed, failed []string) {
+	t.Helper()
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		t.Fatalf("h2spec: address %q: %v", addr, err)
@@ -55,6 +67,9 @@ func Run(t testing.TB, addr string, strict bool) (passed, failed []string) {
 	args := []string{"-h", host, "-p", port, "-o", "2", "--junit-report", report}
 	if strict {
 		args = append(args, "-S")
+	}
+	if tls {
+		args = append(args, "-t", "-k")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), runTimeout)
 	defer cancel()

@@ -70,6 +70,7 @@ func chartPanels(r *Results) []panel {
 	units := map[string]string{"echo": "msg/s", "http": "req/s"}
 	ps = append(ps, h2ChartPanels(r)...)
 	ps = append(ps, grpcChartPanels(r)...)
+	ps = append(ps, tcpChartPanels(r)...)
 	if len(r.Engine) > 0 {
 		for _, mode := range engineModes {
 			p := panel{title: titles[mode], unit: units[mode]}

@@ -9,8 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -163,62 +161,16 @@ func (d *driver) grpcPhase() error {
 	if err := d.startGRPCServer(); err != nil {
 		return err
 	}
-	live := d.startGRPCTargets()
-	defer func() {
-		for _, r := range live {
-			if r.t.start != nil {
-				d.procs.Stop(r.p, 2*time.Second)
-			}
-			if r.t.Name == "velox" {
-				d.noteVeloxLog("grpc", r)
-			}
-		}
-	}()
-	set := d.res.Settings
-	d.retryBudget += retryBudget(set.Rounds * len(grpcScenarios) * len(live))
-	for round := range set.Rounds {
-		for _, s := range grpcScenarios {
-			for _, r := range rotate(live, round) {
-				if err := d.ctx.Err(); err != nil {
-					return err
-				}
-				run := d.ghzRun(round, s, r)
-				d.res.GRPCRuns = append(d.res.GRPCRuns, run)
-				if run.Err != "" {
-					log.Printf("round %d grpc %-10s %-8s error: %s", round+1, s.Name, r.t.Name, run.Err)
-					continue
-				}
-				g := run.Ghz
-				log.Printf("round %d grpc %-10s %-8s %10.0f calls/s  p50 %-9v p99 %-9v errors %d (+%d unmeasured)  upstream conns %d",
-					round+1, s.Name, r.t.Name, g.RPS, g.P50, g.P99, g.Errors(), run.UnmeasuredFailed, run.UpstreamConns)
-			}
-		}
-	}
-	return nil
-}
-
-// startGRPCTargets launches the proxies of the grpc phase, checked with
-// gRPC calls, and records which could not start; direct is grpcserve.
-func (d *driver) startGRPCTargets() []running {
-	var live []running
-	for _, t := range grpcTargets {
-		st := TargetStatus{Phase: "grpc", Name: t.Name, Desc: t.Desc, Available: true}
-		if t.start == nil {
-			live = append(live, running{t: t, p: d.grpcServer, addr: d.grpcAddr})
-			d.res.H2Targets = append(d.res.H2Targets, st)
-			continue
-		}
-		p, addr, err := d.launchChecked(t, checkServesGRPC)
-		if err != nil {
-			st.Available, st.Reason = false, firstLine(err.Error())
-			log.Printf("grpc %s not benchmarked: %v", t.Name, err)
-		} else {
-			live = append(live, running{t: t, p: p, addr: addr})
-			log.Printf("grpc %s listening on %s (pid %d)", t.Name, addr, p.Pid())
-		}
-		d.res.H2Targets = append(d.res.H2Targets, st)
-	}
-	return live
+	live := d.startPhaseTargets("grpc", grpcTargets, running{p: d.grpcServer, addr: d.grpcAddr}, checkServesGRPC)
+	defer d.stopPhaseTargets("grpc", live)
+	return eachRun(d, grpcScenarios, live, func(round int, s GRPCScenario, r running) {
+		run := d.ghzRun(round, s, r)
+		d.res.GRPCRuns = append(d.res.GRPCRuns, run)
+		g := run.Ghz
+		logRun(fmt.Sprintf("round %d grpc %-10s %-8s", round+1, s.Name, r.t.Name), run.Err,
+			"%10.0f calls/s  p50 %-9v p99 %-9v errors %d (+%d unmeasured)  upstream conns %d",
+			g.RPS, g.P50, g.P99, g.Errors(), run.UnmeasuredFailed, run.UpstreamConns)
+	})
 }
 
 // ghzRun runs the warm-up and the measured ghz run of s against r. The
@@ -238,7 +190,7 @@ func (d *driver) ghzRun(round int, s GRPCScenario, r running) GRPCRun {
 	if set.Warmup > 0 {
 		wargs := s.ghzArgs(r.addr, set.Warmup)
 		out, _, err := d.procs.Run(d.ctx, set.Warmup+30*time.Second, cpuLoad, nil, append([]string{ghz}, wargs...)...)
-		d.saveGhz(round, s, r, "warmup", "ghz "+shellJoin(wargs)+"\n"+out)
+		d.saveOutput(round, "grpc", s.Name, r.t.Name, "warmup", "ghz "+shellJoin(wargs)+"\n"+out)
 		if err != nil {
 			run.Err = "warm-up: " + err.Error()
 			return run
@@ -273,19 +225,14 @@ func (d *driver) ghzRun(round int, s GRPCScenario, r running) GRPCRun {
 		if proxy {
 			try.TargetCPU = u.Procs[r.p.Pid()]
 		}
-		d.saveGhz(round, s, r, "try"+strconv.Itoa(attempt), try.Command+"\n"+out)
+		d.saveOutput(round, "grpc", s.Name, r.t.Name, "try"+strconv.Itoa(attempt), try.Command+"\n"+out)
 		if err == nil {
 			try.Ghz, err = ParseGhz(out)
 		}
 		if err == nil && try.Ghz.Errors() > 0 {
 			failures += try.Ghz.Errors()
 		}
-		if err != nil {
-			try.Err = err.Error()
-		}
-		if r.p.Exited() {
-			try.Err = "process exited during the run: " + r.p.LogTail(3)
-		}
+		try.Err = attemptErr(r, err)
 		return try, try.Others, try.Err == "" || r.p.Exited()
 	})
 	best.Attempts = attempts
@@ -293,12 +240,6 @@ func (d *driver) ghzRun(round int, s GRPCScenario, r running) GRPCRun {
 		best.UnmeasuredFailed = failures - best.Ghz.Errors()
 	}
 	return best
-}
-
-// saveGhz keeps ghz's output of one run as WORK/wrk/ROUND-grpc-SCENARIO-TARGET-WHICH.txt.
-func (d *driver) saveGhz(round int, s GRPCScenario, r running, which, text string) {
-	name := fmt.Sprintf("%d-grpc-%s-%s-%s.txt", round+1, s.Name, r.t.Name, which)
-	_ = os.WriteFile(filepath.Join(d.workDir, "wrk", name), []byte(text), 0o644)
 }
 
 // ghzVersion is the module version built into binDir/ghz ("v0.121.0"),

@@ -123,11 +123,19 @@ func grpcChartPanels(r *Results) []panel {
 	if len(r.GRPCRuns) == 0 {
 		return nil
 	}
+	return phaseChartPanels(r, "grpc", "calls/s", grpcScenarios,
+		func(sc GRPCScenario) string { return "grpc " + sc.Name + ": " + sc.Desc },
+		func(sc GRPCScenario, target string) float64 { return r.SummarizeGRPC(sc.Name, target).Rate })
+}
+
+// phaseChartPanels are a panel per scenario of phase, titled by title, with
+// a bar of value for each target measured in phase.
+func phaseChartPanels[S any](r *Results, phase, unit string, scenarios []S, title func(S) string, value func(S, string) float64) []panel {
 	var ps []panel
-	for _, sc := range grpcScenarios {
-		pn := panel{title: "grpc " + sc.Name + ": " + sc.Desc, unit: "calls/s"}
-		for _, t := range r.h2TargetNames("grpc") {
-			pn.bars = append(pn.bars, bar{t, r.SummarizeGRPC(sc.Name, t).Rate})
+	for _, sc := range scenarios {
+		pn := panel{title: title(sc), unit: unit}
+		for _, t := range r.h2TargetNames(phase) {
+			pn.bars = append(pn.bars, bar{t, value(sc, t)})
 		}
 		ps = append(ps, pn)
 	}

@@ -166,56 +166,16 @@ func checkServesH2(addr string) error {
 // h2Phase runs every h2load scenario against every target of phase,
 // interleaved as the HTTP/1.1 phase is.
 func (d *driver) h2Phase(phase string) error {
-	live := d.startH2Targets(phase)
-	defer func() {
-		for _, r := range live {
-			d.procs.Stop(r.p, 2*time.Second)
-			if r.t.Name == "velox" {
-				d.noteVeloxLog(phase, r)
-			}
-		}
-	}()
-	set := d.res.Settings
-	d.retryBudget += retryBudget(set.Rounds * len(h2Scenarios) * len(live))
-	for round := range set.Rounds {
-		for _, s := range h2Scenarios {
-			for _, r := range rotate(live, round) {
-				if err := d.ctx.Err(); err != nil {
-					return err
-				}
-				run := d.h2loadRun(round, phase, s, r)
-				d.res.H2Runs = append(d.res.H2Runs, run)
-				if run.Err != "" {
-					log.Printf("round %d %s %-8s %-8s error: %s", round+1, phase, s.Name, r.t.Name, run.Err)
-					continue
-				}
-				h := run.H2load
-				log.Printf("round %d %-4s %-8s %-8s %10.0f req/s  mean %-9v max %-9v failed %d (+%d unmeasured)  upstream conns %d",
-					round+1, phase, s.Name, r.t.Name, h.RPS, h.ReqMean, h.ReqMax, h.Errors(), run.UnmeasuredFailed, run.UpstreamConns)
-			}
-		}
-	}
-	return nil
-}
-
-// startH2Targets launches the targets of phase, checked over h2c, and
-// records which could not start.
-func (d *driver) startH2Targets(phase string) []running {
-	var live []running
-	for _, t := range h2Targets(phase) {
-		st := TargetStatus{Phase: phase, Name: t.Name, Desc: t.Desc}
-		p, addr, err := d.launchChecked(t, checkServesH2)
-		if err != nil {
-			st.Reason = firstLine(err.Error())
-			log.Printf("%s %s not benchmarked: %v", phase, t.Name, err)
-		} else {
-			st.Available = true
-			live = append(live, running{t: t, p: p, addr: addr})
-			log.Printf("%s %s listening on %s (pid %d)", phase, t.Name, addr, p.Pid())
-		}
-		d.res.H2Targets = append(d.res.H2Targets, st)
-	}
-	return live
+	live := d.startPhaseTargets(phase, h2Targets(phase), running{}, checkServesH2)
+	defer d.stopPhaseTargets(phase, live)
+	return eachRun(d, h2Scenarios, live, func(round int, s H2Scenario, r running) {
+		run := d.h2loadRun(round, phase, s, r)
+		d.res.H2Runs = append(d.res.H2Runs, run)
+		h := run.H2load
+		logRun(fmt.Sprintf("round %d %-4s %-8s %-8s", round+1, phase, s.Name, r.t.Name), run.Err,
+			"%10.0f req/s  mean %-9v max %-9v failed %d (+%d unmeasured)  upstream conns %d",
+			h.RPS, h.ReqMean, h.ReqMax, h.Errors(), run.UnmeasuredFailed, run.UpstreamConns)
+	})
 }
 
 // phaseOrigin is the origin of phase and its address.
@@ -242,7 +202,7 @@ func (d *driver) h2loadRun(round int, phase string, s H2Scenario, r running) H2R
 	if set.Warmup > 0 {
 		wargs := s.h2loadArgs(r.addr, set.Warmup)
 		out, _, err := d.procs.Run(d.ctx, set.Warmup+30*time.Second, cpuLoad, nil, append([]string{"h2load"}, wargs...)...)
-		d.saveRaw(round, phase, s, r, "warmup", "h2load "+shellJoin(wargs)+"\n"+out)
+		d.saveOutput(round, phase, s.Name, r.t.Name, "warmup", "h2load "+shellJoin(wargs)+"\n"+out)
 		if err != nil {
 			run.Err = "warm-up: " + err.Error()
 			return run
@@ -267,17 +227,12 @@ func (d *driver) h2loadRun(round int, phase string, s H2Scenario, r running) H2R
 		try.UpstreamConns = <-counted
 		try.Others, try.TargetCPU = u.Others, u.Procs[r.p.Pid()]
 		try.LoadCPU = u.Inner + u.Procs[origin.Pid()]
-		d.saveRaw(round, phase, s, r, "try"+strconv.Itoa(attempt), try.Command+"\n"+out)
+		d.saveOutput(round, phase, s.Name, r.t.Name, "try"+strconv.Itoa(attempt), try.Command+"\n"+out)
 		if err == nil {
 			try.H2load, err = ParseH2load(out)
 			failures += try.H2load.failures()
 		}
-		if err != nil {
-			try.Err = err.Error()
-		}
-		if r.p.Exited() {
-			try.Err = "process exited during the run: " + r.p.LogTail(3)
-		}
+		try.Err = attemptErr(r, err)
 		return try, try.Others, try.Err == "" || r.p.Exited()
 	})
 	best.Attempts = attempts
@@ -340,10 +295,10 @@ func lineKinds(lines []string, n int) []string {
 	return out
 }
 
-// saveRaw keeps h2load's output of one run (the warm-up, or attempt N) as
-// WORK/wrk/ROUND-PHASE-SCENARIO-TARGET-WHICH.txt.
-func (d *driver) saveRaw(round int, phase string, s H2Scenario, r running, which, text string) {
-	name := fmt.Sprintf("%d-%s-%s-%s-%s.txt", round+1, phase, s.Name, r.t.Name, which)
+// saveOutput keeps a load generator's output of one run (the warm-up, or
+// attempt N) as WORK/wrk/ROUND-PHASE-SCENARIO-TARGET-WHICH.txt.
+func (d *driver) saveOutput(round int, phase, scenario, target, which, text string) {
+	name := fmt.Sprintf("%d-%s-%s-%s-%s.txt", round+1, phase, scenario, target, which)
 	_ = os.WriteFile(filepath.Join(d.workDir, "wrk", name), []byte(text), 0o644)
 }
 

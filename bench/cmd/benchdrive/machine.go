@@ -59,6 +59,9 @@ func versions(binDir string) map[string]string {
 	if g := ghzVersion(binDir); g != "" {
 		v["ghz"] = g
 	}
+	if i := iperfVersion(); i != "" {
+		v["iperf3"] = i
+	}
 	// The module versions compiled into the yardstick binary.
 	for line := range strings.Lines(output("go", "version", "-m", filepath.Join(binDir, "engineserve"))) {
 		f := strings.Fields(line)

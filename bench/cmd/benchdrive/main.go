@@ -2,8 +2,8 @@
 // writes its report: it starts an nginx origin, each proxy in front of it
 // (velox, nginx, HAProxy, Go's httputil.ReverseProxy) and the origin alone as
 // the ceiling, drives them with wrk in interleaved rounds, measures the
-// resident memory of idle connections, measures HTTP/2 (h2load) and gRPC
-// (ghz) through velox and HAProxy, runs the engine yardstick (velox's
+// resident memory of idle connections, measures HTTP/2 (h2load), gRPC
+// (ghz) and TCP streams (iperf3) through velox and HAProxy, runs the engine yardstick (velox's
 // eventloop, gnet, netpoll), and writes bench/results/<date>-<sha>.md, a PNG
 // chart, the raw JSON and bench/results/latest.md.
 //
@@ -45,8 +45,11 @@ type driver struct {
 	// The gRPC server of the grpc phase (grpcserve).
 	grpcServer *proc
 	grpcAddr   string
-	maxOthers  float64 // cores other work may use during a run before it is measured again
-	retries    int     // how many times a run is measured again at most
+	// The iperf3 server of the tcp phase.
+	iperfServer *proc
+	iperfAddr   string
+	maxOthers   float64 // cores other work may use during a run before it is measured again
+	retries     int     // how many times a run is measured again at most
 	// retryBudget is how many more measurements the phase may spend.
 	retryBudget int
 
@@ -260,6 +263,11 @@ func (d *driver) run(sel []Scenario, phases []string) error {
 	}
 	if want["grpc"] {
 		if err := d.grpcPhase(); err != nil {
+			return err
+		}
+	}
+	if want["tcp"] {
+		if err := d.tcpPhase(); err != nil {
 			return err
 		}
 	}

@@ -50,25 +50,15 @@ func (d *driver) httpPhase(sel []Scenario) error {
 			d.procs.Stop(r.p, 2*time.Second)
 		}
 	}()
-	set := d.res.Settings
-	d.retryBudget += retryBudget(set.Rounds * len(sel) * len(live))
-	for round := range set.Rounds {
-		for _, s := range sel {
-			for _, r := range rotate(live, round) {
-				if err := d.ctx.Err(); err != nil {
-					return err
-				}
-				run := d.wrkRun(round, s, r)
-				d.res.Runs = append(d.res.Runs, run)
-				if run.Err != "" {
-					log.Printf("round %d %-10s %-8s error: %s", round+1, s.Name, r.t.Name, run.Err)
-					continue
-				}
-				w := run.Wrk
-				log.Printf("round %d %-10s %-8s %10.0f req/s  p50 %-9v p99 %-9v errors %d",
-					round+1, s.Name, r.t.Name, w.RPS, w.P50, w.P99, w.Errors())
-			}
-		}
+	err := eachRun(d, sel, live, func(round int, s Scenario, r running) {
+		run := d.wrkRun(round, s, r)
+		d.res.Runs = append(d.res.Runs, run)
+		w := run.Wrk
+		logRun(fmt.Sprintf("round %d %-10s %-8s", round+1, s.Name, r.t.Name), run.Err,
+			"%10.0f req/s  p50 %-9v p99 %-9v errors %d", w.RPS, w.P50, w.P99, w.Errors())
+	})
+	if err != nil {
+		return err
 	}
 	if d.profile {
 		for _, r := range live {
@@ -149,16 +139,93 @@ func (d *driver) wrkRun(round int, s Scenario, r running) Run {
 		if err == nil {
 			try.Wrk, err = ParseWrk(out)
 		}
-		if err != nil {
-			try.Err = err.Error()
-		}
-		if r.p.Exited() {
-			try.Err = "process exited during the run: " + r.p.LogTail(3)
-		}
+		try.Err = attemptErr(r, err)
 		return try, try.Others, try.Err == "" || r.p.Exited()
 	})
 	best.Attempts = attempts
 	return best
+}
+
+// eachRun runs run once for every scenario against every target of live,
+// round by round (Settings.Rounds), the targets in an order rotated by one
+// each round, so that slow drifts of the machine spread over all of them;
+// it adds the phase's share to the retry budget and stops when the run's
+// context ends. Every phase with proxies in front of one server uses it.
+func eachRun[S any](d *driver, scenarios []S, live []running, run func(round int, s S, r running)) error {
+	rounds := d.res.Settings.Rounds
+	d.retryBudget += retryBudget(rounds * len(scenarios) * len(live))
+	for round := range rounds {
+		for _, s := range scenarios {
+			for _, r := range rotate(live, round) {
+				if err := d.ctx.Err(); err != nil {
+					return err
+				}
+				run(round, s, r)
+			}
+		}
+	}
+	return nil
+}
+
+// startPhaseTargets launches the targets ts of phase, each checked with
+// check, and records in Results.H2Targets which could not start. A target
+// without a start function is no process of its own (direct: the load
+// straight to the phase's server) and runs as direct.
+func (d *driver) startPhaseTargets(phase string, ts []Target, direct running, check func(addr string) error) []running {
+	var live []running
+	for _, t := range ts {
+		st := TargetStatus{Phase: phase, Name: t.Name, Desc: t.Desc, Available: true}
+		if t.start == nil {
+			live = append(live, running{t: t, p: direct.p, addr: direct.addr})
+			d.res.H2Targets = append(d.res.H2Targets, st)
+			continue
+		}
+		p, addr, err := d.launchChecked(t, check)
+		if err != nil {
+			st.Available, st.Reason = false, firstLine(err.Error())
+			log.Printf("%s %s not benchmarked: %v", phase, t.Name, err)
+		} else {
+			live = append(live, running{t: t, p: p, addr: addr})
+			log.Printf("%s %s listening on %s (pid %d)", phase, t.Name, addr, p.Pid())
+		}
+		d.res.H2Targets = append(d.res.H2Targets, st)
+	}
+	return live
+}
+
+// stopPhaseTargets stops the targets startPhaseTargets started (not
+// direct's server) and notes what velox logged in phase.
+func (d *driver) stopPhaseTargets(phase string, live []running) {
+	for _, r := range live {
+		if r.t.start != nil {
+			d.procs.Stop(r.p, 2*time.Second)
+		}
+		if r.t.Name == "velox" {
+			d.noteVeloxLog(phase, r)
+		}
+	}
+}
+
+// logRun logs one run of a phase, label naming it: its figures (format
+// and args), or errMsg when it failed.
+func logRun(label, errMsg, format string, args ...any) {
+	if errMsg != "" {
+		log.Printf("%s error: %s", label, errMsg)
+		return
+	}
+	log.Printf("%s "+format, append([]any{label}, args...)...)
+}
+
+// attemptErr is the error of a measured attempt against r: r's exit during
+// it, else err, else none.
+func attemptErr(r running, err error) string {
+	switch {
+	case r.p.Exited():
+		return "process exited during the run: " + r.p.LogTail(3)
+	case err != nil:
+		return err.Error()
+	}
+	return ""
 }
 
 // bestOf runs try until it succeeds while the rest of the machine used at
@@ -203,6 +270,8 @@ func isOK(v any) bool {
 	case H2Run:
 		return r.Err == ""
 	case GRPCRun:
+		return r.Err == ""
+	case TCPRun:
 		return r.Err == ""
 	}
 	return false

@@ -74,6 +74,7 @@ func renderMarkdown(w io.Writer, r *Results, chart string) {
 	renderH2(p, r)
 	renderH2Idle(p, r)
 	renderGRPC(p, r)
+	renderTCP(p, r)
 	renderEngine(p, r)
 	renderBar(p, r)
 	p("## Chart")
@@ -98,8 +99,9 @@ func renderSetup(p printer, r *Results) {
 	p("## Setup")
 	p("")
 	p("- Machine: %d cores, %s, kernel %s, %s memory.", m.Cores, orDash(m.CPU), orDash(m.Kernel), orDash(m.Memory))
-	p("- Versions: %s, %s, %s, %s, gnet %s, netpoll %s%s%s.",
-		orDash(v["go"]), orDash(v["nginx"]), orDash(v["haproxy"]), orDash(v["wrk"]), orDash(v["gnet"]), orDash(v["netpoll"]), h2loadVersion(v), ghzVersionNote(v))
+	p("- Versions: %s, %s, %s, %s, gnet %s, netpoll %s%s%s%s.",
+		orDash(v["go"]), orDash(v["nginx"]), orDash(v["haproxy"]), orDash(v["wrk"]), orDash(v["gnet"]), orDash(v["netpoll"]),
+		versionNote(v, "h2load"), versionNote(v, "ghz"), versionNote(v, "iperf3"))
 	p("- Load average (1, 5, 15 min) at start: %s; at end: %s. Anything above ~0.5 at start is other work sharing these %d cores:"+
 		" compare ratios within this run, not absolute figures across runs.", orDash(m.LoadStart), orDash(m.LoadEnd), m.Cores)
 	if s.Nice != 0 {
@@ -132,20 +134,12 @@ func renderSetup(p printer, r *Results) {
 	p("")
 }
 
-// h2loadVersion is ", h2load VERSION" when the run recorded one.
-func h2loadVersion(v map[string]string) string {
-	if v["h2load"] == "" {
+// versionNote is ", NAME VERSION" when the run recorded one.
+func versionNote(v map[string]string, name string) string {
+	if v[name] == "" {
 		return ""
 	}
-	return ", h2load " + v["h2load"]
-}
-
-// ghzVersionNote is ", ghz VERSION" when the run recorded one.
-func ghzVersionNote(v map[string]string) string {
-	if v["ghz"] == "" {
-		return ""
-	}
-	return ", ghz " + v["ghz"]
+	return ", " + name + " " + v[name]
 }
 
 func status(t TargetStatus) string {
@@ -470,6 +464,7 @@ func renderCommands(p printer, r *Results) {
 	}
 	renderH2Commands(p, r)
 	renderGRPCCommands(p, r)
+	renderTCPCommands(p, r)
 	for _, mode := range engineModes {
 		if len(r.Engine) > 0 {
 			p("# engine %s\n%s", mode, engineCommands(r.Settings)[mode])
@@ -485,6 +480,7 @@ func renderCommands(p printer, r *Results) {
 	}
 	failed = append(failed, h2FailedRuns(r)...)
 	failed = append(failed, grpcFailedRuns(r)...)
+	failed = append(failed, tcpFailedRuns(r)...)
 	if len(failed) > 0 {
 		p("Failed runs:")
 		p("")

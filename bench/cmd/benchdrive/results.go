@@ -26,10 +26,13 @@ type Results struct {
 	H2Idle    []IdleResult   `json:"h2_idle,omitempty"`
 	// The grpc phase (grpc.go): ghz runs; its targets are in H2Targets
 	// with Phase "grpc".
-	GRPCRuns []GRPCRun      `json:"grpc_runs,omitempty"`
-	Engines  []EngineStatus `json:"engines"`
-	Engine   []EngineRun    `json:"engine_runs"`
-	Notes    []string       `json:"notes"`
+	GRPCRuns []GRPCRun `json:"grpc_runs,omitempty"`
+	// The tcp phase (tcp.go): iperf3 runs; its targets are in H2Targets
+	// with Phase "tcp".
+	TCPRuns []TCPRun       `json:"tcp_runs,omitempty"`
+	Engines []EngineStatus `json:"engines"`
+	Engine  []EngineRun    `json:"engine_runs"`
+	Notes   []string       `json:"notes"`
 }
 
 // Machine describes where the run happened.
@@ -129,6 +132,30 @@ type GRPCRun struct {
 	// As in H2Run, to grpcserve; -1 for direct.
 	UpstreamConns    int   `json:"upstream_conns"`
 	UnmeasuredFailed int64 `json:"unmeasured_failed,omitempty"`
+}
+
+// TCPRun is one iperf3 run of one tcp scenario against one target.
+type TCPRun struct {
+	Round    int         `json:"round"`
+	Scenario string      `json:"scenario"`
+	Target   string      `json:"target"` // direct, velox, haproxy
+	Command  string      `json:"command"`
+	Iperf    IperfResult `json:"iperf"`
+	Err      string      `json:"error,omitempty"`
+	// As in Run; the load side is the iperf3 client and server; TargetCPU
+	// is 0 for direct (no proxy).
+	TargetCPU float64 `json:"target_cpu"`
+	LoadCPU   float64 `json:"load_cpu"`
+	Others    float64 `json:"others_cpu"`
+	Attempts  int     `json:"attempts"`
+	// Wall is how long the measurement took, seconds (the client's whole
+	// run): the proxy used TargetCPU × Wall CPU-seconds.
+	Wall float64 `json:"wall_seconds"`
+}
+
+// PerCPU is the bytes received per CPU-second of the proxy (NaN for direct).
+func (run TCPRun) PerCPU() float64 {
+	return ratio(float64(run.Iperf.Bytes), run.TargetCPU*run.Wall)
 }
 
 // IdleResult is the resident memory of one target before and after it holds

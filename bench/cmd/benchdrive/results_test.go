@@ -255,7 +255,7 @@ func TestWriteReport(t *testing.T) {
 	if !bytes.Equal(md, latest) {
 		t.Error("latest.md differs from the dated report")
 	}
-	for _, want := range []string{
+	reportHas(t, string(md),
 		"Command: `ROUNDS=2 DURATION=10s ./bench/run.sh`",
 		"| get-12b | **velox** | 110 | 18% | 750 µs | 3.00 ms | 1 | 0.50 | 220 | 0.90 | 0.00 | 2 |",
 		"| close-12b | **velox** | 50 | — | 250 µs | 1.00 ms | 0 | 0.50 | 100 | 0.90 | 0.00 | 1 (+1 failed) |",
@@ -271,11 +271,7 @@ func TestWriteReport(t *testing.T) {
 		"Each server ran capped at 0.50 of a core (cgroup v1 `cpu.cfs_quota_us` = 5000 per `cpu.cfs_period_us` = 10000, in a cgroup of its own)",
 		"![requests per second per scenario and proxy](2026-01-02-abc1234.png)",
 		"round 2, close-12b, velox: wrk: timed out",
-	} {
-		if !strings.Contains(string(md), want) {
-			t.Errorf("report lacks %q", want)
-		}
-	}
+	)
 	f, err := os.Open(filepath.Join(dir, "2026-01-02-abc1234.png"))
 	if err != nil {
 		t.Fatal(err)
@@ -288,9 +284,39 @@ func TestWriteReport(t *testing.T) {
 	if b := img.Bounds(); b.Dx() != chartWidth || b.Dy() < 200 {
 		t.Errorf("chart is %v", b)
 	}
-	// The JSON renders the same report again.
+	checkRerender(t, dir, "2026-01-02-abc1234")
+}
+
+// reportHas checks that report has every line of want.
+func reportHas(t *testing.T, report string, want ...string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(report, w) {
+			t.Errorf("report lacks %q:\n%s", w, report)
+		}
+	}
+}
+
+// rendered is what render writes of r.
+func rendered(render func(printer, *Results), r *Results) string {
+	var b strings.Builder
+	render(func(f string, args ...any) { fmt.Fprintf(&b, f+"\n", args...) }, r)
+	return b.String()
+}
+
+// checkRerender renders the report of dir's BASE.json again (-report-only)
+// and compares it with BASE.md, which must have no bad format verb.
+func checkRerender(t *testing.T, dir, base string) {
+	t.Helper()
+	md, err := os.ReadFile(filepath.Join(dir, base+".md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(md, []byte("%!")) {
+		t.Errorf("%s.md has a bad format verb:\n%s", base, md)
+	}
 	again := t.TempDir()
-	if _, err := rerender(filepath.Join(dir, "2026-01-02-abc1234.json"), again); err != nil {
+	if _, err := rerender(filepath.Join(dir, base+".json"), again); err != nil {
 		t.Fatal(err)
 	}
 	md2, _ := os.ReadFile(filepath.Join(again, "latest.md"))

@@ -137,8 +137,15 @@ func startHAProxy(d *driver, port int) (*proc, error) {
 	return d.startHAProxyWith(port, confData{Upstream: d.originAddr})
 }
 
-// startHAProxyWith runs HAProxy on port with data's upstream and options.
+// startHAProxyWith runs HAProxy on port from haproxy.cfg.tmpl (mode http)
+// with data's upstream and options.
 func (d *driver) startHAProxyWith(port int, data confData) (*proc, error) {
+	return d.startHAProxyFrom("haproxy.cfg.tmpl", port, data)
+}
+
+// startHAProxyFrom runs HAProxy on port from template tmpl, with data's
+// upstream and options, one process (-db) on cpuTarget.
+func (d *driver) startHAProxyFrom(tmpl string, port int, data confData) (*proc, error) {
 	name := "haproxy-" + strconv.Itoa(port)
 	dir := filepath.Join(d.workDir, name)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -146,7 +153,7 @@ func (d *driver) startHAProxyWith(port int, data confData) (*proc, error) {
 	}
 	cfg := filepath.Join(dir, "haproxy.cfg")
 	data.Dir, data.Listen = dir, addrOf(port)
-	if err := d.render("haproxy.cfg.tmpl", cfg, data); err != nil {
+	if err := d.render(tmpl, cfg, data); err != nil {
 		return nil, err
 	}
 	return d.procs.Start(name, cpuTarget, nil, "haproxy", "-db", "-f", cfg)
@@ -174,25 +181,33 @@ func withBase(ts []Target, bin string) []Target {
 }
 
 func (d *driver) startVeloxBin(bin string, port int) (*proc, error) {
-	if _, err := os.Stat(bin); err != nil {
-		return nil, fmt.Errorf("no velox binary: %w", err)
-	}
-	args := []string{bin, "proxy", "--listen", addrOf(port), "--to", d.originAddr,
-		"--loops", "1", "--pin-cpus", strconv.Itoa(cpuTarget)}
 	var admin string
+	var extra []string
 	if d.profile {
 		aport, err := freePort()
 		if err != nil {
 			return nil, err
 		}
 		admin = addrOf(aport)
-		args = append(args, "--admin", admin)
+		extra = append(extra, "--admin", admin)
 	}
-	p, err := d.procs.Start("velox-"+strconv.Itoa(port), cpuTarget, nil, args...)
+	p, err := d.startVeloxTo("velox-", bin, port, d.originAddr, extra...)
 	if err == nil && admin != "" && bin == d.veloxBin {
 		d.veloxAdmin = admin
 	}
 	return p, err
+}
+
+// startVeloxTo runs `bin proxy --listen PORT --to upstream --loops 1
+// --pin-cpus cpuTarget` with extra flags on cpuTarget; name prefixes its
+// log.
+func (d *driver) startVeloxTo(name, bin string, port int, upstream string, extra ...string) (*proc, error) {
+	if _, err := os.Stat(bin); err != nil {
+		return nil, fmt.Errorf("no velox binary: %w", err)
+	}
+	args := append([]string{bin, "proxy", "--listen", addrOf(port), "--to", upstream,
+		"--loops", "1", "--pin-cpus", strconv.Itoa(cpuTarget)}, extra...)
+	return d.procs.Start(name+strconv.Itoa(port), cpuTarget, nil, args...)
 }
 
 // maxConns is how many connections a target can be asked to hold: HAProxy

@@ -1,0 +1,196 @@
+package config
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"os"
+)
+
+// ListenerTLS is a listener's TLS termination (package tlsloop does it).
+type ListenerTLS struct {
+	// Certificates are PEM files, at least one. Each serves the names of
+	// its leaf (exact, and wildcards of one label; the most specific
+	// wins); the first also serves a ClientHello without a server name,
+	// or with a name none has, unless UnknownSNI is "reject".
+	Certificates []CertFiles `yaml:"certificates"`
+	// UnknownSNI: "default" (the first certificate, the default) or
+	// "reject" (an unrecognized_name alert, and the connection closes).
+	UnknownSNI string `yaml:"unknown_sni"`
+	// ALPN are the protocols offered, in order of preference: unset =
+	// [h2, http/1.1] on an http listener (HTTP/2 over TLS needs nothing
+	// more), none on a tcp listener; [] = none.
+	ALPN []string `yaml:"alpn"`
+	// MinVersion: "1.2" (default) or "1.3".
+	MinVersion string `yaml:"min_version"`
+	// CipherSuites are the TLS 1.2 suites allowed, by name
+	// (TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, ...); unset = Go's
+	// defaults. TLS 1.3's suites are not configurable.
+	CipherSuites []string `yaml:"cipher_suites"`
+	// ClientAuth asks clients for certificates (mutual TLS).
+	ClientAuth *ClientAuth `yaml:"client_auth"`
+	// TicketRotation: how often the session ticket key changes (the
+	// previous one still resumes): 0 = 1h. DisableTickets: no resumption.
+	TicketRotation Duration `yaml:"ticket_rotation"`
+	DisableTickets bool     `yaml:"disable_tickets"`
+	// HandshakeTimeout bounds a handshake, its queue time included:
+	// 0 = 10s. MaxHandshakes run at once (a goroutine each, off the
+	// loops), HandshakeQueue more wait: 0 = 256 and 4096; beyond, a new
+	// connection is closed at once.
+	HandshakeTimeout Duration `yaml:"handshake_timeout"`
+	MaxHandshakes    int      `yaml:"max_handshakes"`
+	HandshakeQueue   int      `yaml:"handshake_queue"`
+}
+
+// CertFiles are a certificate chain and its key, PEM.
+type CertFiles struct {
+	Cert string `yaml:"cert"`
+	Key  string `yaml:"key"`
+}
+
+// ClientAuth is mutual TLS on a listener.
+type ClientAuth struct {
+	// Mode: "require" (a certificate that verifies against CA, or the
+	// handshake fails) or "request" (verified if sent; a client without
+	// one goes on).
+	Mode string `yaml:"mode"`
+	// CA is a PEM bundle of the authorities client certificates must
+	// chain to, required.
+	CA string `yaml:"ca"`
+	// Header carries the verified client certificate to the backends, as
+	// Envoy's x-forwarded-client-cert ("Hash=<sha256 hex>;Subject=\"...\"");
+	// unset = x-forwarded-client-cert. A header of that name from the
+	// client is always removed. "-" = none is sent.
+	Header string `yaml:"header"`
+}
+
+// TLS versions (ListenerTLS.MinVersion).
+const (
+	TLSVersion12 = "1.2"
+	TLSVersion13 = "1.3"
+)
+
+// LoadCertificates reads the certificate files.
+func (t *ListenerTLS) LoadCertificates() ([]tls.Certificate, error) {
+	var certs []tls.Certificate
+	for i, f := range t.Certificates {
+		c, err := tls.LoadX509KeyPair(f.Cert, f.Key)
+		if err != nil {
+			return nil, fmt.Errorf("certificates[%d]: %v", i, err)
+		}
+		certs = append(certs, c)
+	}
+	return certs, nil
+}
+
+// LoadCA reads the client CA bundle; nil when there is no client_auth.
+func (t *ListenerTLS) LoadCA() (*x509.CertPool, error) {
+	if t.ClientAuth == nil {
+		return nil, nil
+	}
+	pem, err := os.ReadFile(t.ClientAuth.CA)
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("%s: no PEM certificate in it", t.ClientAuth.CA)
+	}
+	return pool, nil
+}
+
+// CipherSuiteIDs maps the configured suite names to their ids.
+func (t *ListenerTLS) CipherSuiteIDs() ([]uint16, error) {
+	var ids []uint16
+	for _, name := range t.CipherSuites {
+		id, ok := cipherSuite(name)
+		if !ok {
+			return nil, fmt.Errorf("unknown TLS 1.2 cipher suite %q", name)
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
+}
+
+func cipherSuite(name string) (uint16, bool) {
+	for _, cs := range tls.CipherSuites() {
+		if cs.Name == name && !tlsOnly13(cs) {
+			return cs.ID, true
+		}
+	}
+	return 0, false
+}
+
+func tlsOnly13(cs *tls.CipherSuite) bool {
+	return len(cs.SupportedVersions) == 1 && cs.SupportedVersions[0] == tls.VersionTLS13
+}
+
+// tls checks a listener's TLS section, reading its files so that a bad
+// one is refused with its field and line.
+func (v *checker) tls(path string, t *ListenerTLS) {
+	if len(t.Certificates) == 0 {
+		v.add(fieldPath(path, "certificates"), "at least one certificate required")
+	}
+	for i, f := range t.Certificates {
+		at := indexPath(fieldPath(path, "certificates"), i)
+		if f.Cert == "" || f.Key == "" {
+			v.add(at, "cert and key files required")
+			continue
+		}
+		if _, err := tls.LoadX509KeyPair(f.Cert, f.Key); err != nil {
+			v.add(at, "%v", err)
+		}
+	}
+	switch t.UnknownSNI {
+	case "", "default", "reject":
+	default:
+		v.add(fieldPath(path, "unknown_sni"), "must be default or reject, got %q", t.UnknownSNI)
+	}
+	switch t.MinVersion {
+	case "", TLSVersion12, TLSVersion13:
+	default:
+		v.add(fieldPath(path, "min_version"), "must be 1.2 or 1.3, got %q", t.MinVersion)
+	}
+	for i, name := range t.CipherSuites {
+		if _, ok := cipherSuite(name); !ok {
+			v.add(indexPath(fieldPath(path, "cipher_suites"), i), "unknown TLS 1.2 cipher suite %q (Go's names, as crypto/tls.CipherSuites lists them)", name)
+		}
+	}
+	for i, p := range t.ALPN {
+		if p == "" || len(p) > 255 {
+			v.add(indexPath(fieldPath(path, "alpn"), i), "must be 1 to 255 bytes, got %q", p)
+		}
+	}
+	v.durations(path, []namedDuration{{"ticket_rotation", t.TicketRotation}, {"handshake_timeout", t.HandshakeTimeout}})
+	if t.MaxHandshakes < 0 || t.HandshakeQueue < 0 {
+		v.add(path, "max_handshakes and handshake_queue must be >= 0")
+	}
+	if ca := t.ClientAuth; ca != nil {
+		at := fieldPath(path, "client_auth")
+		if ca.Mode != "require" && ca.Mode != "request" {
+			v.add(fieldPath(at, "mode"), "must be require or request, got %q", ca.Mode)
+		}
+		if ca.CA == "" {
+			v.add(fieldPath(at, "ca"), "required: the PEM bundle client certificates must chain to")
+		} else if _, err := t.LoadCA(); err != nil {
+			v.add(fieldPath(at, "ca"), "%v", err)
+		}
+		if ca.Header != "" && ca.Header != "-" && !isToken(ca.Header) {
+			v.add(fieldPath(at, "header"), "must be a header name, got %q", ca.Header)
+		}
+	}
+}
+
+// Identity is what of a listener's TLS cannot change on reload: all but
+// the certificate files' contents.
+func (t *ListenerTLS) Identity() string {
+	if t == nil {
+		return ""
+	}
+	ca := ClientAuth{}
+	if t.ClientAuth != nil {
+		ca = *t.ClientAuth
+	}
+	return fmt.Sprintf("tls %s %q %s %q %+v %v %t %v %d %d", t.UnknownSNI, t.ALPN, t.MinVersion, t.CipherSuites, ca,
+		t.TicketRotation, t.DisableTickets, t.HandshakeTimeout, t.MaxHandshakes, t.HandshakeQueue)
+}

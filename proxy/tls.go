@@ -1,0 +1,186 @@
+package proxy
+
+import (
+	"cmp"
+	"crypto/sha256"
+	"crypto/tls"
+	"encoding/hex"
+	"time"
+
+	"github.com/velox-proxy/velox/config"
+	"github.com/velox-proxy/velox/eventloop"
+	"github.com/velox-proxy/velox/tlsloop"
+)
+
+// TLS termination on a listener (config listeners[].tls): package tlsloop
+// runs the handshake off the loops in a bounded pool, then opens and seals
+// records on the loop, so every handler here sees plaintext: an http
+// listener's downConn finds HTTP/2 by its preface after ALPN h2 exactly as
+// over h2c, and a tcp listener forwards the plaintext. What velox adds:
+//
+//   - the Accept and Handshake filters of a TLS connection run once the
+//     handshake is done (Session.ServerName, ALPN, TLSVersion,
+//     ClientSubject tell them what it settled);
+//   - requests from it go upstream with X-Forwarded-Proto: https, and,
+//     with client_auth, the verified client certificate in
+//     x-forwarded-client-cert (client_auth.header), a header of that name
+//     from the client being dropped first (tlsHeader);
+//   - a failed handshake is a log line and a counter (/stats tls);
+//   - the certificate files are read again on every reload
+//     (Server.Reload); connections up keep their certificate.
+
+// newTLSServer builds the TLS terminator of listener l (validated).
+func (s *Server) newTLSServer(l *config.Listener) (*tlsloop.Server, error) {
+	t := l.TLS
+	certs, err := t.LoadCertificates()
+	if err != nil {
+		return nil, err
+	}
+	cas, err := t.LoadCA()
+	if err != nil {
+		return nil, err
+	}
+	suites, err := t.CipherSuiteIDs()
+	if err != nil {
+		return nil, err
+	}
+	c := tlsloop.Config{
+		Certificates:     certs,
+		StrictSNI:        t.UnknownSNI == "reject",
+		NextProtos:       t.ALPN,
+		CipherSuites:     suites,
+		ClientCAs:        cas,
+		TicketRotation:   time.Duration(t.TicketRotation),
+		DisableTickets:   t.DisableTickets,
+		HandshakeTimeout: time.Duration(t.HandshakeTimeout),
+		MaxHandshakes:    t.MaxHandshakes,
+		HandshakeQueue:   t.HandshakeQueue,
+		HandshakeError:   s.logHandshakeError,
+	}
+	if t.ALPN == nil && l.Protocol != config.ListenerTCP {
+		c.NextProtos = []string{"h2", "http/1.1"}
+	}
+	if t.MinVersion == config.TLSVersion13 {
+		c.MinVersion = tls.VersionTLS13
+	}
+	if ca := t.ClientAuth; ca != nil {
+		c.ClientAuth = tls.VerifyClientCertIfGiven
+		if ca.Mode == "require" {
+			c.ClientAuth = tls.RequireAndVerifyClientCert
+		}
+	}
+	return tlsloop.NewServer(c)
+}
+
+// logHandshakeError runs on the loop of a connection whose handshake
+// failed (tlsloop counts it).
+func (s *Server) logHandshakeError(c *eventloop.Conn, err error) {
+	s.log.conn("tls", c.RemoteIP(nil), 0, "TLS handshake failed: "+err.Error())
+}
+
+// reloadCertificates reads every TLS listener's certificate files of cfg;
+// swap installs them once the reload is sure to go ahead.
+func (s *Server) reloadCertificates(cfg *config.Config) (swap func(), err error) {
+	certs := make([][]tls.Certificate, len(cfg.Listeners))
+	for i, l := range cfg.Listeners {
+		if l.TLS == nil {
+			continue
+		}
+		if certs[i], err = l.TLS.LoadCertificates(); err != nil {
+			return nil, err
+		}
+	}
+	return func() {
+		for i, ts := range s.tls {
+			if ts != nil {
+				ts.SetCertificates(certs[i]...)
+			}
+		}
+	}, nil
+}
+
+// tlsHeader is the name of the header that carries a verified client
+// certificate for listener l's connections; "" for none.
+func tlsHeader(l *config.Listener) string {
+	if l.TLS == nil || l.TLS.ClientAuth == nil || l.TLS.ClientAuth.Header == "-" {
+		return ""
+	}
+	return cmp.Or(l.TLS.ClientAuth.Header, "x-forwarded-client-cert")
+}
+
+// appendClientCert appends the header value for a verified client
+// certificate, as Envoy's x-forwarded-client-cert writes it:
+// Hash=<sha256 of the leaf, hex>;Subject="<RFC 2253 subject>".
+func appendClientCert(b []byte, info *tlsloop.Info) []byte {
+	sum := sha256.Sum256(info.VerifiedChains[0][0].Raw)
+	b = append(b, "Hash="...)
+	b = hex.AppendEncode(b, sum[:])
+	b = append(b, `;Subject="`...)
+	for i := 0; i < len(info.ClientSubject); i++ {
+		if c := info.ClientSubject[i]; c == '"' || c == '\\' {
+			b = append(b, '\\')
+		}
+		b = append(b, info.ClientSubject[i])
+	}
+	return append(b, '"')
+}
+
+// fromTLS notes a request that came over TLS: X-Forwarded-Proto https,
+// and the client certificate header of the listener, if it has one, in
+// place of any the client sent (so no client can claim a certificate).
+func (s *Stream) fromTLS(dc *downConn) {
+	info := tlsloop.State(dc.ec)
+	if info == nil {
+		return
+	}
+	s.secure = true
+	name := s.tbl.certHdr[dc.listener]
+	if name == "" {
+		return
+	}
+	s.req.Del(name)
+	if len(info.VerifiedChains) > 0 {
+		s.certBuf = appendClientCert(s.certBuf[:0], info)
+		s.req.Add([]byte(name), s.certBuf)
+	}
+}
+
+// forwardedProto is the X-Forwarded-Proto the backend gets.
+func (s *Stream) forwardedProto() []byte {
+	if s.secure {
+		return protoHTTPS
+	}
+	return protoHTTP
+}
+
+// TLSStats is /stats tls: one entry per TLS listener.
+type TLSStats struct {
+	Listener    string `json:"listener"`
+	Handshakes  uint64 `json:"handshakes_total"`
+	Resumed     uint64 `json:"handshakes_resumed_total"`
+	InProgress  uint64 `json:"handshakes_in_progress"`
+	Queued      uint64 `json:"handshakes_queued"`
+	NotTLS      uint64 `json:"errors_not_tls_total"`
+	Timeouts    uint64 `json:"errors_timeout_total"`
+	UnknownSNI  uint64 `json:"errors_unknown_sni_total"`
+	ClientCert  uint64 `json:"errors_client_cert_total"`
+	QueueFull   uint64 `json:"errors_queue_full_total"`
+	Refused     uint64 `json:"errors_refused_total"`
+	Aborted     uint64 `json:"errors_aborted_total"`
+	OtherErrors uint64 `json:"errors_other_total"`
+}
+
+func (s *Server) tlsStats() []TLSStats {
+	var out []TLSStats
+	for i, ts := range s.tls {
+		if ts == nil {
+			continue
+		}
+		st := ts.Stats()
+		out = append(out, TLSStats{Listener: s.addrs[i], Handshakes: st.Handshakes, Resumed: st.Resumed,
+			InProgress: st.InProgress, Queued: st.Queued, NotTLS: st.NotTLS, Timeouts: st.Timeouts,
+			UnknownSNI: st.UnknownSNI, ClientCert: st.ClientCert, QueueFull: st.QueueFull,
+			Refused: st.Refused, Aborted: st.Aborted, OtherErrors: st.OtherErrors})
+	}
+	return out
+}
