@@ -1,6 +1,7 @@
 package config
 
 import (
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
@@ -182,15 +183,18 @@ func (v *checker) tls(path string, t *ListenerTLS) {
 }
 
 // Identity is what of a listener's TLS cannot change on reload: all but
-// the certificate files' contents.
+// the certificate files' contents (the client CA bundle's contents too:
+// a reload that changes it is refused, and takes a restart).
 func (t *ListenerTLS) Identity() string {
 	if t == nil {
 		return ""
 	}
-	ca := ClientAuth{}
+	ca, caSum := ClientAuth{}, [32]byte{}
 	if t.ClientAuth != nil {
 		ca = *t.ClientAuth
+		pem, _ := os.ReadFile(ca.CA) // its contents: a CA changed in place is a change too
+		caSum = sha256.Sum256(pem)
 	}
-	return fmt.Sprintf("tls %s %q %s %q %+v %v %t %v %d %d", t.UnknownSNI, t.ALPN, t.MinVersion, t.CipherSuites, ca,
+	return fmt.Sprintf("tls %s %q %s %q %+v %x %v %t %v %d %d", t.UnknownSNI, t.ALPN, t.MinVersion, t.CipherSuites, ca, caSum,
 		t.TicketRotation, t.DisableTickets, t.HandshakeTimeout, t.MaxHandshakes, t.HandshakeQueue)
 }

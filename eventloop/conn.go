@@ -42,7 +42,6 @@ type Conn struct {
 	flushLinked bool       // in the loop's flush list (gather.go)
 	flushNext   *Conn      // next in that list
 	tr          Transform  // SetTransform (transform.go); nil = plain bytes
-	trBufs      [][]byte   // Writev's buffers, handed to tr.SealV (writevSealed)
 }
 
 // dialState is what only a connecting Conn needs; kept out of Conn so that

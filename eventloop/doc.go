@@ -8,6 +8,8 @@
 // (per-loop timers), dial.go (non-blocking connect), listen.go and group.go
 // (SO_REUSEPORT listeners, start and stop), task.go (Execute), buffer.go
 // (pooled buffers), gather.go (gathered writes, flushed once an iteration).
+// transform.go (a Transform between a Conn's socket and its Handler, as
+// tlsloop's TLS) leaves the Handler's side unchanged.
 //
 // # Ownership
 //

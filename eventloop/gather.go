@@ -25,7 +25,7 @@ import "golang.org/x/sys/unix"
 func (c *Conn) Gather(b []byte) error {
 	c.l.assertOwner()
 	if c.tr != nil {
-		return c.gatherSealed(b)
+		return c.writeSealed(b, true)
 	}
 	return c.gather(b)
 }

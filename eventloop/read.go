@@ -17,11 +17,7 @@ const minReadRoom = 4 << 10 // grow the kept buffer when less room is left
 
 // onReadable performs one read on c and hands the input to OnData.
 func (c *Conn) onReadable() {
-	if c.tr != nil {
-		c.readTransformed()
-		return
-	}
-	if len(c.in) == 0 {
+	if len(c.in) == 0 || c.tr != nil {
 		c.readShared()
 		return
 	}
@@ -39,6 +35,11 @@ func (c *Conn) readShared() {
 	l.stats.Reads++
 	l.stats.ReadIn += uint64(n)
 	data := l.buf[:n]
+	if c.tr != nil {
+		c.tr.Feed(data) // kept input is decoded bytes (transform.go)
+		c.decodeAndDeliver()
+		return
+	}
 	used := c.deliver(data)
 	if used < n && !c.closed && c.failErr == nil {
 		c.keep(data[used:])

@@ -20,7 +20,9 @@ import "io"
 // PauseRead, ResumeRead and MaxInput work unchanged on plaintext.
 //
 // A plain Conn pays one nil check per read and per Write, Writev, Gather,
-// CloseWrite and CloseAfterFlush.
+// CloseWrite and CloseAfterFlush, and its escape analysis is unchanged: the
+// slices given to Write, Writev and Gather are copied before they reach the
+// Transform.
 
 // Transform encodes and decodes a Conn's bytes (see the comment above).
 // Every method is called on the Conn's loop.
@@ -35,15 +37,16 @@ type Transform interface {
 	// io.EOF for an orderly end (a TLS close_notify), which the Conn treats
 	// as the peer's EOF; anything else closes the Conn with that error.
 	Read(p []byte) (int, error)
-	// Seal encodes b for the socket; SealV encodes bs, in order. The result
-	// is taken with Output. An error closes the Conn as a failed write does.
+	// Seal encodes b for the socket; the result is taken with Output. b is
+	// the Conn's own copy of what was written (Writev's slices joined),
+	// valid only during the call. An error closes the Conn as a failed
+	// write does.
 	Seal(b []byte) error
-	SealV(bs [][]byte) error
 	// CloseNotify encodes the end of the output (a TLS close_notify), for
 	// CloseWrite and CloseAfterFlush.
 	CloseNotify()
 	// Output returns the socket bytes produced since the last call, by
-	// Seal, SealV, CloseNotify or by Read itself (a TLS KeyUpdate answer, an
+	// Seal, CloseNotify or by Read itself (a TLS KeyUpdate answer, an
 	// alert), and forgets them. The slice is valid until the next call of
 	// any method.
 	Output() []byte
@@ -75,20 +78,6 @@ func (c *Conn) SetTransform(t Transform) {
 
 // Transform returns the Transform installed on c, or nil.
 func (c *Conn) Transform() Transform { return c.tr }
-
-// readTransformed is onReadable for a Conn with a Transform.
-func (c *Conn) readTransformed() {
-	l := c.l
-	n, err := rawRead(c.fd, l.buf)
-	if n <= 0 {
-		c.readEnd(err)
-		return
-	}
-	l.stats.Reads++
-	l.stats.ReadIn += uint64(n)
-	c.tr.Feed(l.buf[:n])
-	c.decodeAndDeliver()
-}
 
 // redeliverTransformed is runPending's redelivery for a transformed Conn
 // (after SetTransform or ResumeRead): it pulls what was fed, then delivers.
@@ -147,52 +136,52 @@ func (c *Conn) writeTransformOutput() {
 	}
 }
 
-// writeSealed is Write through c.tr.
-func (c *Conn) writeSealed(b []byte) error {
+// writeSealed is Write (gather false) or Gather (gather true) through c.tr.
+// b is copied first: handing the caller's slice to an interface method
+// would make it escape, and every Write of a plain Conn with it.
+func (c *Conn) writeSealed(b []byte, gather bool) error {
 	if err := c.writeErr(); err != nil {
 		return err
 	}
 	if len(b) == 0 {
 		return nil
 	}
-	if err := c.tr.Seal(b); err != nil {
-		c.fail(err)
-		return err
-	}
-	return c.write(c.tr.Output())
+	return c.seal(append(getBuf(len(b)), b...), gather)
 }
 
-// writevSealed is Writev through c.tr.
+// writevSealed is Writev through c.tr: the slices joined (so a head and a
+// small body are one TLS record), as writeSealed copies.
 func (c *Conn) writevSealed(bs [][]byte) error {
 	if err := c.writeErr(); err != nil {
 		return err
 	}
-	// bs goes to an interface method through a slice of c's own: passed
-	// itself it would escape, and every Writev of a plain Conn, whose
-	// variadic slice is on the caller's stack, would allocate it.
-	c.trBufs = append(c.trBufs[:0], bs...)
-	err := c.tr.SealV(c.trBufs)
-	clear(c.trBufs) // keep no caller's buffer alive
+	n := 0
+	for _, b := range bs {
+		n += len(b)
+	}
+	if n == 0 {
+		return nil
+	}
+	p := getBuf(n)
+	for _, b := range bs {
+		p = append(p, b...)
+	}
+	return c.seal(p, false)
+}
+
+// seal encodes the pooled plain through c.tr, frees it, and writes (or
+// gathers) the result.
+func (c *Conn) seal(plain []byte, gather bool) error {
+	err := c.tr.Seal(plain)
+	putBuf(plain)
 	if err != nil {
 		c.fail(err)
 		return err
 	}
+	if gather {
+		return c.gather(c.tr.Output())
+	}
 	return c.write(c.tr.Output())
-}
-
-// gatherSealed is Gather through c.tr.
-func (c *Conn) gatherSealed(b []byte) error {
-	if err := c.writeErr(); err != nil {
-		return err
-	}
-	if len(b) == 0 {
-		return nil
-	}
-	if err := c.tr.Seal(b); err != nil {
-		c.fail(err)
-		return err
-	}
-	return c.gather(c.tr.Output())
 }
 
 // closeNotify writes c.tr's end of output before CloseWrite or

@@ -61,13 +61,6 @@ func (x *xorTransform) Read(p []byte) (int, error) {
 
 func (x *xorTransform) Seal(b []byte) error { x.out = xor(x.out, b); return nil }
 
-func (x *xorTransform) SealV(bs [][]byte) error {
-	for _, b := range bs {
-		x.out = xor(x.out, b)
-	}
-	return nil
-}
-
 func (x *xorTransform) CloseNotify() { x.out = append(x.out, 0^0x5a) }
 
 func (x *xorTransform) Output() []byte {

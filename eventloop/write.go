@@ -31,7 +31,7 @@ const maxIovecs = 64
 func (c *Conn) Write(b []byte) error {
 	c.l.assertOwner()
 	if c.tr != nil {
-		return c.writeSealed(b)
+		return c.writeSealed(b, false)
 	}
 	return c.write(b)
 }

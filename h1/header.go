@@ -1,6 +1,8 @@
 package h1
 
 import (
+	"encoding/binary"
+
 	"github.com/velox-proxy/velox/codec"
 	"github.com/velox-proxy/velox/head"
 )
@@ -77,14 +79,38 @@ func parseField(w []byte, i int) (Header, int, error) {
 		i++
 	}
 	vs := i
-	for i < len(w) && fieldValueTable[w[i]] {
-		i++
-	}
+	i = skipValue(w, i)
 	end, err := lineEnd(w, i, errBadFieldValue)
 	if err != nil {
 		return Header{}, 0, err
 	}
 	return Header{Name: name, Value: codec.TrimOWS(w[vs:i])}, end, nil
+}
+
+// skipValue returns the offset of the first byte at or after w[i] that
+// fieldValueTable refuses (or len(w)). It looks at eight bytes at a time
+// while none of them is a control byte (below SP, HTAB included, or DEL),
+// then byte by byte.
+func skipValue(w []byte, i int) int {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	for i+8 <= len(w) {
+		x := binary.LittleEndian.Uint64(w[i:])
+		// A byte below 0x20 (subtracting 0x20 borrows, and its high bit
+		// was clear) or equal to 0x7f (y is zero there) sets its high bit
+		// in below or del; a borrow can only flag a byte above a flagged
+		// one, so a word with none flagged has no such byte.
+		y := x ^ (0x7f * ones)
+		below := (x - 0x20*ones) &^ x
+		del := (y - ones) &^ y
+		if (below|del)&highs != 0 {
+			break
+		}
+		i += 8
+	}
+	for i < len(w) && fieldValueTable[w[i]] {
+		i++
+	}
+	return i
 }
 
 // lineEnd checks that w[i:] starts with CRLF and returns the offset after it.

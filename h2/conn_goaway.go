@@ -85,7 +85,7 @@ func (c *Conn) onGoAway(f Frame, _ ErrCode) error {
 // refuseAbove forgets our streams above last, reporting each as refused.
 func (c *Conn) refuseAbove(last uint32) {
 	c.ids = c.ids[:0]
-	for id := range c.streams.active {
+	for id := range c.streams.active.All() {
 		if id > last {
 			c.ids = append(c.ids, id)
 		}

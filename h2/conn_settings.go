@@ -76,7 +76,7 @@ func (c *Conn) applySetting(s Setting) error {
 // (section 6.9.2); a window beyond 2^31-1 is FLOW_CONTROL_ERROR.
 func (c *Conn) setPeerInitialWindow(v uint32) error {
 	delta := int64(v) - int64(c.peer.initialWindow)
-	for _, s := range c.streams.active {
+	for _, s := range c.streams.active.All() {
 		if !s.send.add(delta) {
 			return c.fail(ErrCodeFlowControl)
 		}
@@ -99,7 +99,7 @@ func (c *Conn) onSettingsAck() error {
 		c.hdec.SetMaxTableSize(c.cfg.HeaderTableSize)
 	}
 	delta := int64(c.cfg.InitialWindowSize) - c.recvInit
-	for _, s := range c.streams.active {
+	for _, s := range c.streams.active.All() {
 		s.recv.left += delta
 	}
 	c.recvInit = int64(c.cfg.InitialWindowSize)

@@ -236,10 +236,19 @@ func (d *HeadDecoder) pseudoField(name, value []byte) error {
 
 // pseudoIndex returns the index of a pseudo-header name, or -1.
 func pseudoIndex(name []byte) int {
-	for i, p := range pseudoNames {
-		if string(name) == p {
-			return i
-		}
+	switch string(name) { // by length, then bytes: cheaper than a loop over pseudoNames
+	case ":method":
+		return pseudoMethod
+	case ":scheme":
+		return pseudoScheme
+	case ":authority":
+		return pseudoAuthority
+	case ":path":
+		return pseudoPath
+	case ":protocol":
+		return pseudoProtocol
+	case ":status":
+		return pseudoStatus
 	}
 	return -1
 }
@@ -365,7 +374,15 @@ type HeadEncoder struct {
 	enc    hpack.Encoder
 	lower  []byte  // a lower-cased name
 	status [3]byte // :status digits
+	// memo[i] remembers how the i-th field of the last block was encoded
+	// (hpack.Encoder.AppendFieldMemo): the heads a proxy relays from one
+	// backend repeat their fields in the same order.
+	memo [memoFields]hpack.Memo
+	slot int // position of the next field in the block being appended
 }
+
+// memoFields is how many fields of a block HeadEncoder remembers.
+const memoFields = 16
 
 // Init sets the encoder up to use at most tableSize bytes of the peer's
 // dynamic table (capped at hpack.DefaultTableSize, which the peer allows
@@ -373,6 +390,7 @@ type HeadEncoder struct {
 func (e *HeadEncoder) Init(tableSize uint32) {
 	e.enc = *hpack.NewEncoder(min(tableSize, hpack.DefaultTableSize))
 	e.lower = make([]byte, 0, 64)
+	e.memo, e.slot = [memoFields]hpack.Memo{}, 0
 }
 
 // SetPeerMaxTableSize applies the peer's SETTINGS_HEADER_TABLE_SIZE
@@ -383,31 +401,56 @@ func (e *HeadEncoder) SetPeerMaxTableSize(n uint32) { e.enc.SetMaxTableSize(n) }
 // (:method, :scheme, :authority, :path, :protocol, each when non-nil, for a
 // request; :status when Status is not 0, for a response), then h.Fields.
 func (e *HeadEncoder) AppendBlock(dst []byte, h *Head) []byte {
+	e.slot = 0
 	pseudo := [...][]byte{h.Method, h.Scheme, h.Authority, h.Path, h.Protocol}
 	for i, v := range pseudo {
 		if v != nil {
-			dst = e.enc.AppendField(dst, pseudoBytes[i], v, false)
+			dst = e.appendMemo(dst, pseudoBytes[i], v, false)
 		}
 	}
 	if h.Status != 0 {
 		s := h.Status
 		e.status = [3]byte{byte('0' + s/100%10), byte('0' + s/10%10), byte('0' + s%10)}
-		dst = e.enc.AppendField(dst, pseudoBytes[pseudoStatus], e.status[:], false)
+		dst = e.appendMemo(dst, pseudoBytes[pseudoStatus], e.status[:], false)
 	}
-	return e.AppendTrailers(dst, h.Fields)
+	return e.appendFields(dst, h.Fields)
 }
 
 // AppendTrailers appends a trailers block (regular fields only) to dst.
 func (e *HeadEncoder) AppendTrailers(dst []byte, fields []Field) []byte {
+	e.slot = 0
+	return e.appendFields(dst, fields)
+}
+
+func (e *HeadEncoder) appendFields(dst []byte, fields []Field) []byte {
 	for i := range fields {
 		dst = e.appendField(dst, &fields[i])
 	}
 	return dst
 }
 
+// appendMemo appends the block's next field with the memo of its
+// position.
+func (e *HeadEncoder) appendMemo(dst, name, value []byte, sensitive bool) []byte {
+	var m *hpack.Memo
+	if e.slot < memoFields {
+		m = &e.memo[e.slot]
+	}
+	e.slot++
+	return e.enc.AppendFieldMemo(dst, name, value, sensitive, m)
+}
+
 // appendField appends one regular field, lower-cased, unless HTTP/2
 // forbids it.
 func (e *HeadEncoder) appendField(dst []byte, f *Field) []byte {
+	if e.slot < memoFields && !f.Sensitive && len(f.Name) > 0 && f.Name[0] != ':' {
+		// The field this position had last time, whatever the case of
+		// its name: it passed the checks below then.
+		if out, ok := e.enc.Recall(dst, &e.memo[e.slot], f.Name, f.Value); ok {
+			e.slot++
+			return out
+		}
+	}
 	name := f.Name
 	if hasUpper(name) {
 		e.lower = appendLower(e.lower[:0], name)
@@ -417,5 +460,5 @@ func (e *HeadEncoder) appendField(dst []byte, f *Field) []byte {
 		string(name) == "te" && !isTrailers(f.Value) {
 		return dst
 	}
-	return e.enc.AppendField(dst, name, f.Value, f.Sensitive)
+	return e.appendMemo(dst, name, f.Value, f.Sensitive)
 }

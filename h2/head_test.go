@@ -2,6 +2,7 @@ package h2
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/velox-proxy/velox/h2/hpack"
@@ -434,5 +435,81 @@ func BenchmarkHeadDecode(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		_, _ = d.Decode(indexed, HeadRequest)
+	}
+}
+
+// TestHeadEncoderMemo: heads relayed one after another, their names in
+// any case, their fields moving, one value changing, decode to the fields
+// given (lower-cased, the forbidden ones left out), and a repeated head
+// costs an index per field.
+func TestHeadEncoderMemo(t *testing.T) {
+	var e HeadEncoder
+	e.Init(hpack.DefaultTableSize)
+	d := newHeadDecoder()
+	fields := func(date string, swap bool) []Field {
+		fs := []Field{
+			{Name: []byte("Server"), Value: []byte("nginx")},
+			{Name: []byte("Date"), Value: []byte(date)},
+			{Name: []byte("Connection"), Value: []byte("keep-alive")},
+			{Name: []byte("content-LENGTH"), Value: []byte("12")},
+			{Name: []byte("TE"), Value: []byte("gzip")},
+		}
+		if swap {
+			fs[0], fs[3] = fs[3], fs[0]
+		}
+		return fs
+	}
+	var last int
+	for i := range 50 {
+		h := &Head{Status: 200, ContentLength: -1, Fields: fields(fmt.Sprint("day ", i/10), i%7 == 3)}
+		block := e.AppendBlock(nil, h)
+		got, err := d.Decode(block, HeadResponse)
+		if err != nil {
+			t.Fatalf("head %d: %v", i, err)
+		}
+		want := "[server: nginx; date: day " + fmt.Sprint(i/10) + "; content-length: 12; ]"
+		if i%7 == 3 {
+			want = "[content-length: 12; date: day " + fmt.Sprint(i/10) + "; server: nginx; ]"
+		}
+		if s := fieldsString(got.Fields); s != want || got.Status != 200 {
+			t.Fatalf("head %d: %d %s, want %s", i, got.Status, s, want)
+		}
+		last = len(block)
+	}
+	if last != 4 {
+		t.Errorf("a repeated head is %d bytes, want 4 (one index per field)", last)
+	}
+}
+
+// BenchmarkHeadEncodeResponse: the head velox relays from nginx, names
+// as nginx writes them.
+func BenchmarkHeadEncodeResponse(b *testing.B) {
+	var e HeadEncoder
+	e.Init(hpack.DefaultTableSize)
+	h := &Head{Status: 200, ContentLength: -1, Fields: []Field{
+		{Name: []byte("Server"), Value: []byte("nginx/1.22.1")},
+		{Name: []byte("Date"), Value: []byte("Tue, 01 Dec 2026 14:32:19 GMT")},
+		{Name: []byte("Content-Type"), Value: []byte("application/octet-stream")},
+		{Name: []byte("Content-Length"), Value: []byte("12")},
+		{Name: []byte("via"), Value: []byte("1.1 velox")},
+	}}
+	dst := make([]byte, 0, 512)
+	b.ReportAllocs()
+	for b.Loop() {
+		dst = e.AppendBlock(dst[:0], h)
+	}
+}
+
+// TestPseudoIndex: the switch agrees with pseudoNames.
+func TestPseudoIndex(t *testing.T) {
+	for i, n := range pseudoNames {
+		if got := pseudoIndex([]byte(n)); got != i {
+			t.Errorf("pseudoIndex(%q) = %d, want %d", n, got, i)
+		}
+	}
+	for _, n := range []string{":", ":Method", ":methods", "method", ""} {
+		if got := pseudoIndex([]byte(n)); got != -1 {
+			t.Errorf("pseudoIndex(%q) = %d, want -1", n, got)
+		}
 	}
 }

@@ -1,6 +1,6 @@
 package h2
 
-// streamTable holds the active streams in a map that is reused across
+// streamTable holds the active streams in a StreamMap that is reused across
 // streams and connections, and recycles stream structs through a free list,
 // so that a stream costs no allocation once the table has grown to the
 // connection's concurrency.
@@ -11,7 +11,7 @@ package h2
 // late frame of a stream we reset (ignored, section 5.4.2) from a frame on a
 // stream that ended normally or was never opened.
 type streamTable struct {
-	active map[uint32]*stream
+	active StreamMap[*stream]
 	free   []*stream
 	ring   [closedRingLen]uint32 // id<<1 | 1 if we reset it
 	next   int
@@ -20,19 +20,16 @@ type streamTable struct {
 const closedRingLen = 32
 
 func (t *streamTable) init() {
-	if t.active == nil {
-		t.active = make(map[uint32]*stream)
-	}
-	for _, s := range t.active {
+	for _, s := range t.active.All() {
 		t.free = append(t.free, s)
 	}
-	clear(t.active)
+	t.active.Clear()
 	t.ring, t.next = [closedRingLen]uint32{}, 0
 }
 
-func (t *streamTable) get(id uint32) *stream { return t.active[id] }
+func (t *streamTable) get(id uint32) *stream { return t.active.Get(id) }
 
-func (t *streamTable) len() int { return len(t.active) }
+func (t *streamTable) len() int { return t.active.Len() }
 
 // add makes a stream for id, from the free list when it can.
 func (t *streamTable) add(id uint32, send int64, recv uint32) *stream {
@@ -43,17 +40,17 @@ func (t *streamTable) add(id uint32, send int64, recv uint32) *stream {
 		s = new(stream)
 	}
 	s.reset(id, send, recv)
-	t.active[id] = s
+	t.active.Add(id, s)
 	return s
 }
 
 // remove forgets the stream id, remembering whether we reset it.
 func (t *streamTable) remove(id uint32, resetByUs bool) {
-	s := t.active[id]
+	s := t.active.Get(id)
 	if s == nil {
 		return
 	}
-	delete(t.active, id)
+	t.active.Delete(id)
 	t.free = append(t.free, s)
 	t.remember(id, resetByUs)
 }

@@ -25,13 +25,19 @@ type h2Down struct {
 	dc   *downConn
 	conn *h2.Conn
 	// Owned by the loop:
-	streams map[uint32]*h2Stream
+	streams h2.StreamMap[*h2Stream]
+	visit   []*h2Stream // a snapshot of streams for loops that may end some
 	resp    h1.Response // local responses re-read from Stream.out
 	fields  []h2.Field  // response fields being encoded
 	via     []byte      // their Via value
 	goaway  bool        // a GOAWAY went out (drain)
-	feeding bool        // inside conn.Feed: a close waits for it to return
-	closed  bool        // the socket closed: events that still come are dropped
+	// mayWait: a stream may be waiting for a window or for the socket:
+	// one had response bytes pending, or saw bytes buffered for the
+	// client (so checkDownFull may have paused its backend). Without it,
+	// onWritable and a connection WINDOW_UPDATE have no stream to visit.
+	mayWait bool
+	feeding bool // inside conn.Feed: a close waits for it to return
+	closed  bool // the socket closed: events that still come are dropped
 }
 
 var _ h2.Handler = (*h2Down)(nil)
@@ -53,12 +59,12 @@ func (ls *loopState) getH2(dc *downConn) *h2Down {
 		hd, ls.freeH2 = ls.freeH2[n-1], ls.freeH2[:n-1]
 		hd.conn.Reinit(h2.Server, &ls.tbl.limits.h2, hd)
 	} else {
-		hd = &h2Down{streams: map[uint32]*h2Stream{}}
+		hd = &h2Down{}
 		ls.madeH2++
 		hd.conn = h2.NewConn(h2.Server, &ls.tbl.limits.h2, hd)
 	}
-	hd.dc, hd.goaway, hd.closed = dc, false, false
-	clear(hd.streams)
+	hd.dc, hd.goaway, hd.closed, hd.mayWait = dc, false, false, false
+	hd.streams.Clear()
 	return hd
 }
 
@@ -129,7 +135,7 @@ func (hd *h2Down) checkDone() {
 		dc.lingerClose()
 		return
 	}
-	if len(hd.streams) == 0 {
+	if hd.streams.Len() == 0 {
 		if dc.tmode != tmIdle || !dc.timer.Armed() {
 			dc.armTimer(tmIdle)
 		}
@@ -140,7 +146,7 @@ func (hd *h2Down) checkDone() {
 
 // onIdle: no stream for timeouts.idle: GOAWAY(NO_ERROR) and close.
 func (hd *h2Down) onIdle() {
-	if len(hd.streams) > 0 {
+	if hd.streams.Len() > 0 {
 		return
 	}
 	hd.dc.ls.stats.h2GoAwaysOut.Add(1)
@@ -154,11 +160,21 @@ func (hd *h2Down) onIdle() {
 // onWritable: the socket drained; streams waiting on it go on, and the
 // backends paused for it resume.
 func (hd *h2Down) onWritable() {
-	for _, hs := range hd.streams {
-		hs.sendPending()
-		if s := hs.s; s != nil && s.upPaused && len(hs.pend) == 0 {
-			s.downstreamDrained()
+	if hd.mayWait {
+		wait := false
+		list, mark := hd.snapshot()
+		for _, hs := range list {
+			if hs.hd != hd { // released by an earlier one
+				continue
+			}
+			hs.sendPending()
+			if s := hs.s; s != nil && s.upPaused && len(hs.pend) == 0 {
+				s.downstreamDrained()
+			}
+			wait = wait || hs.waits()
 		}
+		hd.unsnapshot(mark)
+		hd.mayWait = wait
 	}
 	hd.flush()
 	hd.checkDone()
@@ -166,8 +182,10 @@ func (hd *h2Down) onWritable() {
 
 // closeAll cancels every stream of a connection that closed.
 func (hd *h2Down) closeAll() {
-	for id, hs := range hd.streams {
-		delete(hd.streams, id)
+	list, mark := hd.snapshot()
+	defer hd.unsnapshot(mark)
+	for _, hs := range list {
+		hd.streams.Delete(hs.id)
 		if s := hs.s; s != nil {
 			s.cancel()
 		}
@@ -186,7 +204,7 @@ func (hd *h2Down) OnHeaders(id uint32, h *h2.Head, trailers, endStream bool) {
 		return
 	}
 	if trailers {
-		if hs := hd.streams[id]; hs != nil {
+		if hs := hd.streams.Get(id); hs != nil {
 			hs.onTrailers(h.Fields)
 		}
 		return
@@ -194,7 +212,7 @@ func (hd *h2Down) OnHeaders(id uint32, h *h2.Head, trailers, endStream bool) {
 	ls := hd.dc.ls
 	ls.stats.h2Streams.Add(1)
 	hs := ls.getH2Stream(hd, id)
-	hd.streams[id] = hs
+	hd.streams.Put(id, hs)
 	hd.dc.nextID++
 	ls.current()
 	s := ls.getStreamFor(hs)
@@ -212,7 +230,7 @@ func (hd *h2Down) OnData(id uint32, data []byte, endStream bool) {
 	if hd.closed {
 		return
 	}
-	hs := hd.streams[id]
+	hs := hd.streams.Get(id)
 	if hs == nil {
 		hd.conn.Consume(id, len(data))
 		return
@@ -223,7 +241,7 @@ func (hd *h2Down) OnData(id uint32, data []byte, endStream bool) {
 // OnReset: the client reset the stream (or the state machine did, after a
 // stream error): the backend side is cancelled.
 func (hd *h2Down) OnReset(id uint32, code h2.ErrCode, remote bool) {
-	hs := hd.streams[id]
+	hs := hd.streams.Get(id)
 	if hs == nil {
 		return
 	}
@@ -238,14 +256,39 @@ func (hd *h2Down) OnReset(id uint32, code h2.ErrCode, remote bool) {
 
 func (hd *h2Down) OnSendWindow(id uint32) {
 	if id != 0 {
-		if hs := hd.streams[id]; hs != nil {
+		if hs := hd.streams.Get(id); hs != nil {
 			hs.sendPending()
 		}
 		return
 	}
-	for _, hs := range hd.streams {
-		hs.sendPending()
+	if !hd.mayWait {
+		return
 	}
+	list, mark := hd.snapshot()
+	for _, hs := range list {
+		if hs.hd == hd {
+			hs.sendPending()
+		}
+	}
+	hd.unsnapshot(mark)
+}
+
+// snapshot lists the streams at the end of hd.visit, for a loop whose
+// body may end some (a StreamMap must not change while it is ranged
+// over); unsnapshot(mark) drops the list after the loop, so that a loop
+// nested in another's body has its own. A stream released meanwhile has
+// hs.hd == nil; none starts during such a loop.
+func (hd *h2Down) snapshot() (list []*h2Stream, mark int) {
+	mark = len(hd.visit)
+	for _, hs := range hd.streams.All() {
+		hd.visit = append(hd.visit, hs)
+	}
+	return hd.visit[mark:], mark
+}
+
+func (hd *h2Down) unsnapshot(mark int) {
+	clear(hd.visit[mark:])
+	hd.visit = hd.visit[:mark]
 }
 
 func (hd *h2Down) OnGoAway(lastID uint32, code h2.ErrCode, debug []byte) {

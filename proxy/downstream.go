@@ -50,6 +50,7 @@ type downConn struct {
 	h2         *h2Down         // the HTTP/2 connection, once the preface came (stH2)
 	dest       netip.AddrPort  // the address the client connected to, when a PROXY header said it
 	listener   int             // the index of the listener that accepted it
+	admitted   bool            // its Accept and Handshake filters ran and let it in: Finish runs at its close
 	lingering  bool            // written side shut down; reading what the peer still sends until EOF
 	prev, next *downConn
 }
@@ -68,7 +69,7 @@ func newDownConn(ls *loopState) *downConn {
 // its timer stays bound to it.
 func (dc *downConn) reset(c *eventloop.Conn) {
 	dc.ec, dc.state, dc.tmode, dc.inData, dc.nextID, dc.st = c, stHead, tmIdle, false, 0, nil
-	dc.peerDone, dc.h2, dc.lingering, dc.dest = false, nil, false, netip.AddrPort{}
+	dc.peerDone, dc.h2, dc.lingering, dc.dest, dc.admitted = false, nil, false, netip.AddrPort{}, false
 }
 
 // remoteIP formats the client's IP into the loop's scratch space; valid
@@ -298,7 +299,9 @@ func (dc *downConn) OnClose(c *eventloop.Conn, err error) {
 	}
 	dc.ls.conns.remove(dc)
 	dc.ls.stats.active.Add(-1)
-	dc.ls.srv.connF[Finish].run(dc.session())
+	if dc.admitted {
+		dc.ls.srv.connF[Finish].run(dc.session())
+	}
 	dc.ls.putConn(dc)
 }
 

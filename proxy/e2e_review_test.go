@@ -327,7 +327,7 @@ func TestH2ReviewCloseConnInsideFeed(t *testing.T) {
 		ls.loop.Execute(func() {
 			defer close(done)
 			for _, hd := range ls.freeH2 {
-				stale += len(hd.streams)
+				stale += hd.streams.Len()
 			}
 		})
 		<-done

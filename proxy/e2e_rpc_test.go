@@ -167,15 +167,18 @@ func TestRPCUpstreamHeartbeatTimeout(t *testing.T) {
 		defer cont()
 		r := k.call(t, tp.addr, echoService, "1.0", 1, 1, 8*time.Second, "stuck")
 		st := tp.rpcTotals(k.name)
-		if r.Failed != 1 || st.UpstreamHBTimeout == 0 || st.UpstreamFailed != 1 {
+		if r.Failed != 1 || st.UpstreamHBTimeout == 0 || st.UpstreamFailed == 0 {
 			t.Fatalf("call on a stopped server: %+v; stats %+v: want an upstream failure after a heartbeat timeout", r, st)
 		}
 		cont()
 		if r := k.call(t, tp.addr, echoService, "1.0", 1, 1, 5*time.Second, "again"); r.OK != 1 {
 			t.Errorf("after SIGCONT: %+v", r)
 		}
-		if n := tp.totals().UpstreamConnectsTotal; n != 2 {
-			t.Errorf("upstream connects = %d, want 2", n)
+		// At least a second connection: a client may send more while the
+		// server is stopped (the kernel still accepts for it), which costs
+		// another connection closed the same way.
+		if n := tp.totals().UpstreamConnectsTotal; n < 2 {
+			t.Errorf("upstream connects = %d, want a new one after the heartbeat timeout", n)
 		}
 	})
 }

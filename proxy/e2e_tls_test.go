@@ -153,7 +153,7 @@ func TestTLSClientCertificates(t *testing.T) {
 			t.Fatal(err)
 		}
 		body := string(readAll(t, resp))
-		if !strings.HasPrefix(body, "Hash=") || !strings.HasSuffix(body, `;Subject="CN=client-1,O=velox tests"`) || strings.Contains(body, "admin") {
+		if !strings.HasPrefix(body, "Hash=") || !strings.HasSuffix(body, `;Subject="CN=client-1,O=velox test"`) || strings.Contains(body, "admin") {
 			t.Errorf("h2=%v: backend got x-forwarded-client-cert %q", h2, body)
 		}
 	}

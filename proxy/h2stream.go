@@ -69,7 +69,7 @@ func (hs *h2Stream) release() {
 	if hd == nil || hs.s != nil {
 		return
 	}
-	delete(hd.streams, hs.id)
+	hd.streams.Delete(hs.id)
 	hd.dc.ls.putH2Stream(hs)
 	hd.checkDone()
 }
@@ -269,6 +269,7 @@ func (hs *h2Stream) writeData(p []byte) {
 	}
 	n := hs.conn().WriteData(hs.id, p, last)
 	if n < len(p) {
+		hs.hd.mayWait = true
 		hs.pend = append(hs.pend, p[n:]...)
 		hs.pendEnd = hs.pendEnd || last
 		hs.watch()
@@ -356,7 +357,19 @@ func (hs *h2Stream) writeTrailers(fields []h2.Field) {
 // buffered is what waits for this client: the stream's pending bytes and
 // the connection's socket queue, which all its streams share (a client that
 // does not read its socket pauses every stream's backend).
-func (hs *h2Stream) buffered() int { return len(hs.pend) + hs.hd.dc.ec.Buffered() }
+func (hs *h2Stream) buffered() int {
+	n := len(hs.pend) + hs.hd.dc.ec.Buffered()
+	if n > 0 {
+		hs.hd.mayWait = true
+	}
+	return n
+}
+
+// waits reports whether the stream waits for a window or for the socket
+// (h2Down.mayWait).
+func (hs *h2Stream) waits() bool {
+	return len(hs.pend) > 0 || hs.pendEnd || (hs.s != nil && hs.s.upPaused)
+}
 
 func (hs *h2Stream) watchSend() { hs.hd.dc.watchSend() }
 

@@ -196,7 +196,7 @@ func (tp *testProxy) describeConns() string {
 				if dc.h2 != nil {
 					st := dc.h2.conn.Stats()
 					fmt.Fprintf(&b, "; h2.Conn: %d active, %d opened, resets sent %v received %v", dc.h2.conn.ActiveStreams(), st.StreamsOpened, st.ResetsSent, st.ResetsReceived)
-					for id, hs := range dc.h2.streams {
+					for id, hs := range dc.h2.streams.All() {
 						fmt.Fprintf(&b, "; h2 stream %d: %+v", id, *hs)
 					}
 				}
@@ -232,7 +232,7 @@ func (tp *testProxy) h2InUse(t testing.TB) h2InUse {
 			u := h2InUse{conns: ls.madeH2 - len(ls.freeH2), streams: ls.madeH2S - len(ls.freeH2S)}
 			ls.conns.each(func(dc *downConn) {
 				if dc.h2 != nil {
-					u.listed += len(dc.h2.streams)
+					u.listed += dc.h2.streams.Len()
 				}
 			})
 			done <- u

@@ -135,9 +135,32 @@ func (ls *loopState) accept(c *eventloop.Conn, listener int, proxied bool) event
 }
 
 // admit runs the Accept and Handshake filters; false: a filter closes dc.
+// Finish runs at the close of an admitted connection only.
 func (ls *loopState) admit(dc *downConn) bool {
-	return ls.srv.connF[Accept].run(dc.session()) != CloseConn &&
+	dc.admitted = ls.srv.connF[Accept].run(dc.session()) != CloseConn &&
 		ls.srv.connF[Handshake].run(dc.session()) != CloseConn
+	return dc.admitted
+}
+
+// admitTCP runs the connection filters for a tcp listener's connection c,
+// seen through a downConn lent for the call (a Session is one); the
+// returned one is for finishTCP, nil when a filter closed c.
+func (ls *loopState) admitTCP(c *eventloop.Conn) *downConn {
+	dc := ls.getConn(c)
+	if !ls.admit(dc) {
+		ls.putConn(dc)
+		return nil
+	}
+	return dc
+}
+
+// finishTCP runs the Finish filters of a tcp connection that admitTCP let
+// in, and gives its downConn back.
+func (ls *loopState) finishTCP(dc *downConn) {
+	if dc != nil {
+		ls.srv.connF[Finish].run(dc.session())
+		ls.putConn(dc)
+	}
 }
 
 // getStream takes a stream from the free list (or makes one) for a request

@@ -191,7 +191,7 @@ func (a listenerAcceptor) Accept(c *eventloop.Conn) eventloop.Handler {
 	}
 	proxied := t.trustsProxy(a.i, c.RemoteAddr())
 	if r := &t.tcp[a.i]; r.tcp {
-		return ls.acceptTCP(c, r, proxied)
+		return ls.acceptTCP(c, a.i, r, proxied)
 	}
 	if r := t.rpc[a.i]; r != nil {
 		return ls.acceptRPC(c, r)

@@ -189,6 +189,9 @@ func (s *Stream) start() {
 	s.reqBody.Reset(s.req.Framing, s.req.ContentLength)
 	s.info = appendInfo(s.info[:0], &s.req)
 	s.ip = s.ds.clientIP(s.ipBuf[:0])
+	for _, name := range s.tbl.certHdrs {
+		s.req.Del(name) // only velox says which client certificate verified (tls.go)
+	}
 	if dc := s.ds.clientConn(); dc.ec.Transform() != nil {
 		s.fromTLS(dc)
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"regexp"
+	"slices"
 
 	"github.com/velox-proxy/velox/config"
 	"github.com/velox-proxy/velox/upstream"
@@ -23,6 +24,7 @@ type table struct {
 	tcp       []tcpRoutes      // by listener (tcp.go)
 	proxyFrom [][]netip.Prefix // by listener: whom it takes PROXY headers from (proxyheader.go)
 	certHdr   []string         // by listener: the header of a verified client certificate, "" = none (tls.go)
+	certHdrs  []string         // every listener's: removed from every request, on every listener
 	rpc       []*rpcRoutes     // by listener; nil for one that is not dubbo, bolt or auto (rpc.go)
 }
 
@@ -63,6 +65,9 @@ func buildTable(cfg *config.Config, gen uint64, from tableFrom) (*table, error) 
 		t.rpc = append(t.rpc, rr)
 		t.proxyFrom = append(t.proxyFrom, buildProxyFrom(&cfg.Listeners[i]))
 		t.certHdr = append(t.certHdr, tlsHeader(&cfg.Listeners[i]))
+		if h := tlsHeader(&cfg.Listeners[i]); h != "" && !slices.Contains(t.certHdrs, h) {
+			t.certHdrs = append(t.certHdrs, h)
+		}
 	}
 	for p := range t.points {
 		t.points[p] = append(t.points[p], from.registered[p]...)

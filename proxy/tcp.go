@@ -38,23 +38,25 @@ import (
 // A tcpConn is the handler of both its sockets: tcpDown of the client's,
 // tcpUp of the backend's (the same struct, two method sets).
 type tcpConn struct {
-	ls      *loopState
-	routes  *tcpRoutes    // the listener's, in the table of the accept
-	cs      *clusterState // nil while the ClientHello is awaited (tcp_sni.go)
-	down    *eventloop.Conn
-	up      *upstream.Conn // nil until dialled, and after it closed
-	backend *upstream.Backend
-	tries   int
-	open    bool           // the backend connection is established
-	downFIN bool           // the client sent its FIN (passed on to the backend)
-	upFIN   bool           // the backend sent its FIN (passed on to the client)
-	done    bool           // the pair is closing: no more retries, no more logs
-	proxied bool           // a trusted source's PROXY header is awaited (proxyheader.go)
-	dest    netip.AddrPort // the address the client connected to, when a PROXY header said it
-	last    int64
-	timer   eventloop.Timer
-	ip      []byte
-	ipBuf   [48]byte
+	ls       *loopState
+	routes   *tcpRoutes    // the listener's, in the table of the accept
+	listener int           // the listener's index (tcp_sni.go routes by the current table's)
+	session  *downConn     // what the connection filters saw, for Finish (admitTCP)
+	cs       *clusterState // nil while the ClientHello is awaited (tcp_sni.go)
+	down     *eventloop.Conn
+	up       *upstream.Conn // nil until dialled, and after it closed
+	backend  *upstream.Backend
+	tries    int
+	open     bool           // the backend connection is established
+	downFIN  bool           // the client sent its FIN (passed on to the backend)
+	upFIN    bool           // the backend sent its FIN (passed on to the client)
+	done     bool           // the pair is closing: no more retries, no more logs
+	proxied  bool           // a trusted source's PROXY header is awaited (proxyheader.go)
+	dest     netip.AddrPort // the address the client connected to, when a PROXY header said it
+	last     int64
+	timer    eventloop.Timer
+	ip       []byte
+	ipBuf    [48]byte
 }
 
 type (
@@ -71,8 +73,13 @@ var tcpInfo = []byte("TCP")
 
 // acceptTCP makes the handlers of a new connection of a tcp listener
 // whose cluster on this loop is cs.
-func (ls *loopState) acceptTCP(c *eventloop.Conn, r *tcpRoutes, proxied bool) eventloop.Handler {
-	t := &tcpConn{ls: ls, routes: r, down: c, proxied: proxied}
+func (ls *loopState) acceptTCP(c *eventloop.Conn, listener int, r *tcpRoutes, proxied bool) eventloop.Handler {
+	t := &tcpConn{ls: ls, routes: r, listener: listener, down: c, proxied: proxied}
+	if !proxied { // else once the PROXY header named the client
+		if t.session = ls.admitTCP(c); t.session == nil {
+			return nil
+		}
+	}
 	if r.sni == nil {
 		t.cs = ls.clusters[r.cluster]
 	}
@@ -185,6 +192,12 @@ func (t *tcpConn) onTimer() {
 		t.closeWith("no complete TLS ClientHello within timeouts.header_read, closed")
 		return
 	}
+	if t.down.Closed() { // both FINs in; the backend never took the client's last bytes
+		if t.up != nil {
+			t.up.EC.Close()
+		}
+		return
+	}
 	idle := time.Duration(t.ls.loop.Now() - t.last)
 	if left := t.ls.tbl.limits.tunnelIdle - idle; left > 0 {
 		t.timer.Reset(left)
@@ -222,6 +235,11 @@ func (d *tcpDown) OnData(c *eventloop.Conn, data []byte) int {
 		}
 		t.proxied, t.dest, n, data = false, dest, k, data[k:]
 		t.ip = c.RemoteIP(t.ipBuf[:0]) // the client the header named
+		if t.session = t.ls.admitTCP(c); t.session == nil {
+			t.done = true
+			c.Close()
+			return len(data) + n
+		}
 		if t.cs != nil {
 			t.timer.Stop()
 			c.PauseRead()
@@ -267,20 +285,23 @@ func (d *tcpDown) OnReadEOF(c *eventloop.Conn) bool {
 
 func (d *tcpDown) OnClose(c *eventloop.Conn, err error) {
 	t := (*tcpConn)(d)
-	t.timer.Stop()
-	if t.up != nil {
-		if t.done && t.downFIN && t.upFIN {
-			t.up.EC.CloseAfterFlush() // both sides ended: what the client sent last still goes
-		} else {
+	ended := t.done && t.downFIN && t.upFIN
+	t.done = true // before closing the backend: its OnClose must not retry or report
+	if t.up != nil && ended {
+		t.up.EC.CloseAfterFlush() // both sides ended: what the client sent last still goes, under tunnel_idle
+	} else {
+		t.timer.Stop()
+		if t.up != nil {
 			t.up.EC.Close() // its OnClose forgets it
 		}
 	}
-	t.done = true
 	if t.backend != nil {
 		t.cs.picker.Done(t.backend)
 		t.backend = nil
 	}
 	t.ls.stats.active.Add(-1)
+	t.ls.finishTCP(t.session)
+	t.session = nil
 }
 
 // The backend's socket.
@@ -325,6 +346,9 @@ func (u *tcpUp) OnClose(c *eventloop.Conn, err error) {
 	uc := t.up
 	t.up = nil
 	t.cs.pool.Forget(uc)
+	if t.down.Closed() {
+		t.timer.Stop()
+	}
 	if t.done {
 		return
 	}

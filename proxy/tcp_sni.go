@@ -62,9 +62,12 @@ func (t *tcpConn) preread(data []byte) {
 	if err == tlshello.ErrNeedMore {
 		return // the header_read clock runs
 	}
-	ci := t.routes.cluster
-	if err == nil {
-		ci = t.routes.sni.lookup(name)
+	// The current table's routes: a reload since the accept may have
+	// changed them, and ls.clusters is the current table's.
+	r := &t.ls.current().tcp[t.listener]
+	ci := r.cluster
+	if err == nil && r.sni != nil {
+		ci = r.sni.lookup(name)
 	}
 	if ci < 0 {
 		t.ls.stats.tcpNoRoute.Add(1)

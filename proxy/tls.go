@@ -126,8 +126,9 @@ func appendClientCert(b []byte, info *tlsloop.Info) []byte {
 }
 
 // fromTLS notes a request that came over TLS: X-Forwarded-Proto https,
-// and the client certificate header of the listener, if it has one, in
-// place of any the client sent (so no client can claim a certificate).
+// and the client certificate header of the listener, if it has one. Any
+// header of that name the client sent is gone already, on every listener
+// (Stream.start): no client can claim a certificate.
 func (s *Stream) fromTLS(dc *downConn) {
 	info := tlsloop.State(dc.ec)
 	if info == nil {
@@ -138,7 +139,6 @@ func (s *Stream) fromTLS(dc *downConn) {
 	if name == "" {
 		return
 	}
-	s.req.Del(name)
 	if len(info.VerifiedChains) > 0 {
 		s.certBuf = appendClientCert(s.certBuf[:0], info)
 		s.req.Add([]byte(name), s.certBuf)

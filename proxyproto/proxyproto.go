@@ -29,11 +29,13 @@ import (
 // Header is what a PROXY protocol header says about the connection.
 type Header struct {
 	Version int
-	// Local: the sender speaks for itself (v2 LOCAL, as a health check
-	// sends; v1 UNKNOWN): no client address, the connection's own is it.
+	// Local: no client address to use, the connection's own is it: the
+	// sender speaks for itself (v2 LOCAL, as a health check sends), or
+	// names no IP (v1 UNKNOWN; v2 AF_UNSPEC or AF_UNIX, for which the
+	// specification says to use the real connection endpoints).
 	Local bool
 	// Source is the client, Dest the address it connected to; zero when
-	// Local, or for address families other than IPv4 and IPv6.
+	// Local.
 	Source, Dest netip.AddrPort
 }
 
@@ -167,6 +169,7 @@ func parseV2(data []byte) (Header, int, error) {
 		h.Source = netip.AddrPortFrom(netip.AddrFrom16([16]byte(body[0:16])).Unmap(), binary.BigEndian.Uint16(body[32:34]))
 		h.Dest = netip.AddrPortFrom(netip.AddrFrom16([16]byte(body[16:32])).Unmap(), binary.BigEndian.Uint16(body[34:36]))
 	default: // AF_UNSPEC, AF_UNIX: a proxied connection with no IP to tell
+		h.Local = true
 	}
 	return h, n, nil
 }

@@ -43,6 +43,7 @@ const (
 	recordHeader     = 5
 	recordHandshake  = 22
 	maxRecord        = 1<<14 + 2048 // a TLSCiphertext's bound (RFC 8446 section 5.2); a plaintext is smaller
+	maxRecords       = 4            // records a ClientHello may span (one, from every client seen)
 	typeClientHello  = 1
 	extServerName    = 0
 	nameTypeHostName = 0
@@ -71,8 +72,11 @@ func handshakeMessage(data []byte) ([]byte, error) {
 	if frag[0] != typeClientHello {
 		return nil, ErrNotTLS
 	}
-	msg := frag
-	for {
+	msg, copied := frag, false
+	for records := 1; ; records++ {
+		if records > maxRecords {
+			return nil, ErrMalformed // no client splits its hello so; parsing such input again on every read would cost
+		}
 		if len(msg) >= 4 {
 			need := 4 + bodyLen(msg)
 			if need > MaxHello {
@@ -86,8 +90,10 @@ func handshakeMessage(data []byte) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		// A full slice: the first append copies, and data is never written.
-		msg, rest = append(msg[:len(msg):len(msg)], next...), r
+		if !copied { // data is never written: the first record moves to a buffer of our own, once
+			msg, copied = append(make([]byte, 0, 2*(len(msg)+len(next))), msg...), true
+		}
+		msg, rest = append(msg, next...), r
 	}
 }
 

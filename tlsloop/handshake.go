@@ -2,6 +2,7 @@ package tlsloop
 
 import (
 	"crypto/tls"
+	"errors"
 	"net"
 	"sync"
 
@@ -61,8 +62,20 @@ func (h *handshaker) OnOpen(c *eventloop.Conn) {
 	h.timer.Reset(h.s.cfg.HandshakeTimeout)
 }
 
+// maxHandshakeInput bounds what a handshake may have waiting unread (a
+// queued one reads nothing): a ClientHello, even with a post-quantum key
+// share, and a client's certificate chain fit many times over.
+const maxHandshakeInput = 256 << 10
+
+// errHandshakeInput is the cause of an ErrHandshake for a client that sent
+// more than maxHandshakeInput before the handshake took it.
+var errHandshakeInput = errors.New("tlsloop: handshake input over 256 KiB")
+
 func (h *handshaker) OnData(c *eventloop.Conn, data []byte) int {
-	h.t.feed(data)
+	if h.t.feed(data) > maxHandshakeInput {
+		h.fail(&HandshakeError{Kind: ErrHandshake, Err: errHandshakeInput})
+		return len(data)
+	}
 	if !h.started {
 		h.started = true
 		if !h.s.pool.submit(h) {

@@ -7,9 +7,10 @@ import (
 
 // memPair is a server Session and a client tls.Conn joined in memory, no
 // socket, no loop: both transports pump straight into each other during
-// the handshake, then both run in loop mode on the caller's goroutine. The
-// benchmarks and the record-layer tests use it.
+// the handshake, then both run in loop mode on the caller's goroutine. It
+// is tlsbench's Pair for the benchmarks, and the record-layer tests use it.
 type memPair struct {
+	t       testing.TB
 	srv     *Session
 	cli     *tls.Conn
 	ct      *transport
@@ -31,32 +32,48 @@ func newMemPair(t testing.TB, s *Server, ccfg *tls.Config) *memPair {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	p := &memPair{cli: cli, ct: ct}
+	p := &memPair{t: t, cli: cli, ct: ct}
 	st.toLoop(&loopBufs{})
 	ct.toLoop(&p.cliBufs)
 	p.srv = &Session{tc: stc, t: st, info: newInfo(stc.ConnectionState())}
 	return p
 }
 
-// toServer seals b on the client and returns the records.
-func (p *memPair) toServer(t testing.TB, b []byte) []byte {
-	t.Helper()
-	if _, err := p.cli.Write(b); err != nil {
-		t.Fatal(err)
-	}
+func (p *memPair) Client() *tls.Conn { return p.cli }
+func (p *memPair) Resumed() bool     { return p.srv.info.Resumed }
+
+// ClientIn is a view, as Session.Feed: read up before the next Seal.
+func (p *memPair) ClientIn(records []byte) { p.ct.in = records }
+
+func (p *memPair) ClientOut() []byte {
 	out := p.cliBufs.out
 	p.cliBufs.out = out[:0]
 	return out
 }
 
+func (p *memPair) Echo(records, buf []byte) []byte {
+	p.srv.Feed(records)
+	if err := p.srv.Seal(buf[:p.readAll(buf)]); err != nil {
+		p.t.Fatal(err)
+	}
+	return p.srv.Output()
+}
+
+// toServer seals b on the client and returns the records.
+func (p *memPair) toServer(b []byte) []byte {
+	if _, err := p.cli.Write(b); err != nil {
+		p.t.Fatal(err)
+	}
+	return p.ClientOut()
+}
+
 // readAll pulls everything the server Session decodes now.
-func (p *memPair) readAll(t testing.TB, buf []byte) int {
-	t.Helper()
+func (p *memPair) readAll(buf []byte) int {
 	got := 0
 	for {
 		n, err := p.srv.Read(buf[got:])
 		if err != nil {
-			t.Fatal(err)
+			p.t.Fatal(err)
 		}
 		if n == 0 {
 			return got
@@ -75,7 +92,7 @@ func TestDryErrorNotSticky(t *testing.T) {
 		cfg := ts.client("localhost")
 		cfg.MinVersion, cfg.MaxVersion = v, v
 		p := newMemPair(t, ts.srv, cfg)
-		rec := p.toServer(t, []byte("hello, records"))
+		rec := p.toServer([]byte("hello, records"))
 		buf := make([]byte, 64)
 		for cut := range len(rec) { // every split: header, body, tag
 			// tls.Conn itself, not Session.Read, so the error is seen as is.
@@ -90,11 +107,11 @@ func TestDryErrorNotSticky(t *testing.T) {
 			p.srv.t.in = nil
 			// The rest of the record.
 			p.srv.Feed(rec[cut:])
-			if n := p.readAll(t, buf); string(buf[:n]) != "hello, records" {
+			if n := p.readAll(buf); string(buf[:n]) != "hello, records" {
 				t.Fatalf("version %x cut %d: read %q after the dry error", v, cut, buf[:n])
 			}
 			if cut < len(rec)-1 {
-				rec = p.toServer(t, []byte("hello, records"))
+				rec = p.toServer([]byte("hello, records"))
 			}
 		}
 	}
@@ -104,7 +121,7 @@ func TestDryErrorNotSticky(t *testing.T) {
 func TestSessionSmallReads(t *testing.T) {
 	ts := startServer(t, Config{}, echo)
 	p := newMemPair(t, ts.srv, ts.client("localhost"))
-	p.srv.Feed(p.toServer(t, []byte("0123456789")))
+	p.srv.Feed(p.toServer([]byte("0123456789")))
 	var got []byte
 	one := make([]byte, 3)
 	for {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/velox-proxy/velox/eventloop"
+	"github.com/velox-proxy/velox/internal/testcert"
 )
 
 // Real peers: openssl s_client and curl against an eventloop server with a
@@ -47,7 +48,7 @@ const closeReq = "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n
 // output once the server closed.
 func sClient(t *testing.T, ts *testServer, stdin string, args ...string) string {
 	t.Helper()
-	args = append([]string{"s_client", "-connect", ts.addr, "-CAfile", ts.ca.file,
+	args = append([]string{"s_client", "-connect", ts.addr, "-CAfile", ts.ca.File,
 		"-verify_return_error", "-ign_eof"}, args...)
 	cmd := exec.Command("openssl", args...)
 	cmd.Stdin = strings.NewReader(stdin)
@@ -98,10 +99,10 @@ func TestOpenSSLResumption(t *testing.T) {
 
 func TestOpenSSLClientCert(t *testing.T) {
 	need(t, "openssl")
-	clientCA := newCA(t, "client-ca")
-	_, cert, key := clientCA.issue(t, "carol", nil, true)
-	ts := startServer(t, Config{ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: clientCA.pool}, responder)
-	out := sClient(t, ts, closeReq, "-servername", "localhost", "-cert", cert, "-key", key)
+	clientCA := testcert.NewCA(t, "client-ca")
+	carol := clientCA.Client("carol")
+	ts := startServer(t, Config{ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: clientCA.Pool}, responder)
+	out := sClient(t, ts, closeReq, "-servername", "localhost", "-cert", carol.CertFile, "-key", carol.KeyFile)
 	if !strings.Contains(out, "CN=carol,O=velox test") {
 		t.Fatalf("subject not seen by the server:\n%s", out)
 	}
@@ -114,7 +115,7 @@ func TestOpenSSLClientCert(t *testing.T) {
 func TestOpenSSLKeyUpdate(t *testing.T) {
 	need(t, "openssl")
 	ts := startServer(t, Config{}, responder)
-	cmd := exec.Command("openssl", "s_client", "-connect", ts.addr, "-CAfile", ts.ca.file,
+	cmd := exec.Command("openssl", "s_client", "-connect", ts.addr, "-CAfile", ts.ca.File,
 		"-servername", "localhost", "-tls1_3", "-crlf")
 	in, _ := cmd.StdinPipe()
 	outp, outw := io.Pipe()
@@ -164,7 +165,7 @@ func TestCurl(t *testing.T) {
 	ts := startServer(t, Config{NextProtos: []string{"h2", "http/1.1"}}, responder)
 	port := ts.addr[strings.LastIndex(ts.addr, ":")+1:]
 	url := "https://localhost:" + port + "/"
-	out, err := exec.Command("curl", "--http1.1", "-sS", "--max-time", "10", "--cacert", ts.ca.file,
+	out, err := exec.Command("curl", "--http1.1", "-sS", "--max-time", "10", "--cacert", ts.ca.File,
 		"--resolve", "localhost:"+port+":127.0.0.1", url, url).CombinedOutput()
 	if err != nil {
 		t.Fatalf("curl: %v\n%s", err, out)

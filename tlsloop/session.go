@@ -93,39 +93,11 @@ func (s *Session) Read(p []byte) (int, error) {
 	return 0, err
 }
 
-// Seal implements eventloop.Transform.
+// Seal implements eventloop.Transform: up to 16 KiB of b per record (the
+// eventloop joins a Writev's slices, so a head and a small body are one).
 func (s *Session) Seal(b []byte) error {
 	_, err := s.tc.Write(b)
 	return err
-}
-
-// maxJoin is the most SealV copies to send several slices as one record.
-const maxJoin = 16 << 10
-
-// SealV implements eventloop.Transform: slices that fit one record together
-// are joined first, so a head and a small body are one record.
-func (s *Session) SealV(bs [][]byte) error {
-	total := 0
-	for _, b := range bs {
-		total += len(b)
-	}
-	if total == 0 {
-		return nil
-	}
-	if total > maxJoin || len(bs) == 1 {
-		for _, b := range bs {
-			if err := s.Seal(b); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	lb := s.t.shared
-	lb.cat = lb.cat[:0]
-	for _, b := range bs {
-		lb.cat = append(lb.cat, b...)
-	}
-	return s.Seal(lb.cat)
 }
 
 // CloseNotify implements eventloop.Transform: a close_notify alert.

@@ -8,10 +8,12 @@ import (
 	"net"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/velox-proxy/velox/eventloop"
+	"github.com/velox-proxy/velox/internal/testcert"
 )
 
 // echoOnce writes msg through c and reads it back.
@@ -96,10 +98,10 @@ func TestALPN(t *testing.T) {
 }
 
 func TestSNI(t *testing.T) {
-	ca := newCA(t, "sni-ca")
-	def, _, _ := ca.issue(t, "default", []string{"default.test"}, false)
-	exact, _, _ := ca.issue(t, "exact", []string{"a.wild.test"}, false)
-	wild, _, _ := ca.issue(t, "wild", []string{"*.wild.test"}, false)
+	ca := testcert.NewCA(t, "sni-ca")
+	def := ca.Server("default", "default.test").TLS
+	exact := ca.Server("exact", "a.wild.test").TLS
+	wild := ca.Server("wild", "*.wild.test").TLS
 	for _, strict := range []bool{false, true} {
 		ts := startServer(t, Config{Certificates: []tls.Certificate{def, wild, exact}, StrictSNI: strict}, echo)
 		for name, want := range map[string]string{
@@ -140,8 +142,7 @@ func TestCertificateReload(t *testing.T) {
 		t.Fatal(err)
 	}
 	echoOnce(t, old, []byte("before"))
-	next, _, _ := ts.ca.issue(t, "reloaded", []string{"localhost"}, false)
-	if err := ts.srv.SetCertificates(next); err != nil {
+	if err := ts.srv.SetCertificates(ts.ca.Server("reloaded", "localhost").TLS); err != nil {
 		t.Fatal(err)
 	}
 	c, err := ts.dial(t, ts.client("localhost"))
@@ -194,11 +195,10 @@ func TestResumption(t *testing.T) {
 }
 
 func TestMTLS(t *testing.T) {
-	clientCA := newCA(t, "client-ca")
-	otherCA := newCA(t, "other-ca")
-	good, _, _ := clientCA.issue(t, "alice", nil, true)
-	bad, _, _ := otherCA.issue(t, "mallory", nil, true)
-	ts := startServer(t, Config{ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: clientCA.pool}, echo)
+	clientCA := testcert.NewCA(t, "client-ca")
+	good := clientCA.Client("alice").TLS
+	bad := testcert.NewCA(t, "other-ca").Client("mallory").TLS
+	ts := startServer(t, Config{ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: clientCA.Pool}, echo)
 	cfg := ts.client("localhost")
 	cfg.Certificates = []tls.Certificate{good}
 	c, err := ts.dial(t, cfg)
@@ -226,8 +226,7 @@ func TestMTLS(t *testing.T) {
 // RequestClientCert: a certificate is optional, not verified, and exposed
 // without a verified subject.
 func TestMTLSRequest(t *testing.T) {
-	ca := newCA(t, "any-ca")
-	cert, _, _ := ca.issue(t, "bob", nil, true)
+	cert := testcert.NewCA(t, "any-ca").Client("bob").TLS
 	ts := startServer(t, Config{ClientAuth: tls.RequestClientCert}, echo)
 	for _, certs := range [][]tls.Certificate{nil, {cert}} {
 		cfg := ts.client("localhost")
@@ -325,6 +324,14 @@ func TestQueueFull(t *testing.T) {
 	if e := recv(t, ts.errs); !errors.Is(e, ErrQueueFull) {
 		t.Fatalf("third handshake: %v", e)
 	}
+	// What a queued handshake holds unread is bounded.
+	ts = startServer(t, Config{MaxHandshakes: 1, HandshakeTimeout: time.Minute}, echo)
+	rawDial(t, ts.addr).Write([]byte{0x16, 0x03, 0x01})
+	flood := rawDial(t, ts.addr)
+	go flood.Write(make([]byte, 1<<20))
+	if e := recv(t, ts.errs); !errors.Is(e, ErrHandshake) || !errors.Is(e, errHandshakeInput) {
+		t.Fatalf("flooded queued handshake: %v", e)
+	}
 }
 
 func TestRefused(t *testing.T) {
@@ -403,4 +410,59 @@ func TestCloseNotify(t *testing.T) {
 
 func TestStatsNames(t *testing.T) {
 	checkMetricNames(t, Stats{})
+}
+
+// firstTicket is a client session cache that keeps only the first ticket it
+// is given, so that resuming does not refresh it.
+type firstTicket struct {
+	mu sync.Mutex
+	cs *tls.ClientSessionState
+}
+
+func (f *firstTicket) Get(string) (*tls.ClientSessionState, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.cs, f.cs != nil
+}
+
+func (f *firstTicket) Put(_ string, cs *tls.ClientSessionState) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.cs == nil {
+		f.cs = cs
+	}
+}
+
+// Config.TicketRotation rotates on its own: a ticket that resumed stops
+// resuming once two rotations have passed (polled, no timing asserted; a
+// ticket that was already stale when first tried is replaced).
+func TestTicketRotationInterval(t *testing.T) {
+	ts := startServer(t, Config{TicketRotation: 100 * time.Millisecond}, echo)
+	cfg := ts.client("localhost")
+	cfg.MaxVersion = tls.VersionTLS12 // the ticket comes with the handshake
+	resumes := func() bool {
+		c, err := ts.dial(t, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		return c.ConnectionState().DidResume
+	}
+	for attempt := 0; ; attempt++ {
+		cfg.ClientSessionCache = &firstTicket{}
+		resumes()
+		if resumes() {
+			break
+		}
+		if attempt == 50 {
+			t.Fatal("a fresh ticket never resumed")
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for resumes() {
+		if time.Now().After(deadline) {
+			t.Fatal("the ticket still resumes: keys not rotated")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }

@@ -103,12 +103,15 @@ func (t *transport) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 
-// feed gives the handshake goroutine bytes from the socket (loop side).
-func (t *transport) feed(raw []byte) {
+// feed gives the handshake goroutine bytes from the socket (loop side)
+// and returns how many wait unread.
+func (t *transport) feed(raw []byte) int {
 	t.mu.Lock()
 	t.in = append(t.in, raw...)
+	n := len(t.in)
 	t.mu.Unlock()
 	t.cond.Signal()
+	return n
 }
 
 // takeOut hands the loop the handshake output written so far.
@@ -146,10 +149,9 @@ func (t *transport) SetWriteDeadline(time.Time) error { return nil }
 
 var _ net.Conn = (*transport)(nil)
 
-// loopBufs are one loop's scratch buffers, shared by its Sessions: only one
+// loopBufs are one loop's scratch buffer, shared by its Sessions: only one
 // runs at a time, and what they hold is handed to the eventloop before the
 // next one runs. So an idle Session holds no output buffer of its own.
 type loopBufs struct {
 	out []byte // sealed records, until Output
-	cat []byte // SealV's joined plaintext
 }

@@ -106,30 +106,127 @@ func (e *Encoder) SetMaxTableSize(n uint32) {
 // allocate when dst has room (the table allocates only in NewEncoder and
 // when SetMaxTableSize raises its limit).
 func (e *Encoder) AppendField(dst, name, value []byte, sensitive bool) []byte {
+	return e.AppendFieldMemo(dst, name, value, sensitive, nil)
+}
+
+// AppendFieldMemo is AppendField with a memo (nil: none): m remembers how
+// the field was encoded (the static or dynamic entry it matched or
+// entered), and the next call with the same m and the same name and value
+// checks that entry first, skipping the searches of both tables. A proxy
+// keeps one Memo per position in a block: a backend sends the same fields
+// in the same order, response after response. The output is a valid
+// encoding either way, not always the same bytes: the remembered entry
+// may be an older duplicate of the one a search finds.
+func (e *Encoder) AppendFieldMemo(dst, name, value []byte, sensitive bool, m *Memo) []byte {
 	if e.pending {
 		dst = e.appendSizeUpdates(dst)
 	}
 	if e.maxUse == 0 {
 		return AppendField(dst, name, value, sensitive)
 	}
+	if m == nil {
+		m = &Memo{}
+	} else if !sensitive {
+		if idx, ok := e.recall(m, name, value, false); ok {
+			return appendInt(dst, 0x80, 7, uint64(idx))
+		}
+	}
 	idx, exact := staticFind(name, value)
 	pos, dexact := e.table.find(name, value)
 	switch {
 	case sensitive:
+		m.kind = memoNone
 	case exact:
+		m.kind, m.v = memoStatic, uint32(idx)
 		return appendInt(dst, 0x80, 7, uint64(idx))
 	case dexact:
+		m.kind, m.v = memoDynamic, e.table.seqOf(pos)
 		return appendInt(dst, 0x80, 7, uint64(staticLen+1+pos))
 	}
 	if idx == 0 && pos >= 0 {
 		idx = staticLen + 1 + pos
 	}
 	if sensitive || uint64(len(name))+uint64(len(value))+entryOverhead > uint64(e.table.limit) {
+		m.kind = memoNone
 		return appendLiteral(dst, literalFirst(sensitive), 4, idx, name, value)
 	}
 	dst = appendLiteral(dst, 0x40, 6, idx, name, value)
 	e.table.add(name, value)
+	m.kind, m.v = memoDynamic, e.table.seqOf(0)
 	return dst
+}
+
+// Memo is AppendFieldMemo's memory of one field: the static index it
+// matched, or the insertion number of the dynamic entry it matched or
+// entered. The zero Memo remembers nothing. A Memo belongs to one Encoder.
+type Memo struct {
+	v    uint32
+	kind uint8
+}
+
+const (
+	memoNone uint8 = iota
+	memoStatic
+	memoDynamic
+)
+
+// Recall appends the indexed field m remembers if its entry is still
+// (name, value), with name compared ASCII case-insensitively (the entry's
+// is lower-case): a caller that would lower-case the name first may try
+// it before. ok false: nothing was appended; encode the field with
+// AppendFieldMemo.
+func (e *Encoder) Recall(dst []byte, m *Memo, name, value []byte) (_ []byte, ok bool) {
+	if e.pending || e.maxUse == 0 {
+		return dst, false
+	}
+	idx, ok := e.recall(m, name, value, true)
+	if !ok {
+		return dst, false
+	}
+	return appendInt(dst, 0x80, 7, uint64(idx)), true
+}
+
+// recall returns the index m remembers if that entry is still (name,
+// value): a dynamic entry may have been evicted since. fold compares the
+// name ASCII case-insensitively.
+func (e *Encoder) recall(m *Memo, name, value []byte, fold bool) (int, bool) {
+	var idx int
+	var n, v []byte
+	switch m.kind {
+	case memoStatic:
+		s := &staticTable[m.v-1]
+		idx, n, v = int(m.v), stringBytes(s.name), stringBytes(s.value)
+	case memoDynamic:
+		pos, ok := e.table.posOf(m.v)
+		if !ok {
+			return 0, false
+		}
+		n, v = e.table.entry(pos)
+		idx = staticLen + 1 + pos
+	default:
+		return 0, false
+	}
+	if string(v) != string(value) {
+		return 0, false
+	}
+	if fold {
+		return idx, equalLower(name, n)
+	}
+	return idx, string(n) == string(name)
+}
+
+// equalLower reports whether b, lower-cased (ASCII), is the lower-case
+// lower.
+func equalLower(b, lower []byte) bool {
+	if len(b) != len(lower) {
+		return false
+	}
+	for i, c := range lower {
+		if d := b[i]; d != c && (c < 'a' || c > 'z' || d|0x20 != c) {
+			return false
+		}
+	}
+	return true
 }
 
 // appendSizeUpdates appends the pending dynamic table size update. If the

@@ -103,6 +103,7 @@ type dynamicTable struct {
 	n     int
 	size  uint32 // section 4.1 size of the entries
 	limit uint32 // maximum size, set by size updates
+	added uint32 // entries ever added (wrapping): the newest is number added-1
 	// hashed: entries carry their name's hash for find (the encoder's
 	// table; a decoder never searches, and does not pay for it).
 	hashed bool
@@ -113,7 +114,11 @@ func (t *dynamicTable) len() int { return t.n }
 
 // entry returns the i-th newest entry (0 is the newest, index 62).
 func (t *dynamicTable) entry(i int) (name, value []byte) {
-	e := t.ents[(t.head+t.n-1-i)%len(t.ents)]
+	j := t.head + t.n - 1 - i
+	if j >= len(t.ents) {
+		j -= len(t.ents) // head < len(ents) and n <= len(ents): one wrap at most
+	}
+	e := t.ents[j]
 	v := t.buf[e.off : e.off+e.nameLen+e.valueLen]
 	return v[:e.nameLen:e.nameLen], v[e.nameLen:]
 }
@@ -194,6 +199,21 @@ func (t *dynamicTable) add(name, value []byte) {
 	t.ents[(t.head+t.n)%len(t.ents)] = dynEntry{uint32(off), uint32(len(name)), uint32(len(value)), h}
 	t.n++
 	t.size += uint32(sz)
+	t.added++
+}
+
+// seqOf returns the insertion number of the entry at dynamic position pos
+// (0 = newest).
+func (t *dynamicTable) seqOf(pos int) uint32 { return t.added - 1 - uint32(pos) }
+
+// posOf returns the dynamic position of the entry with insertion number
+// seq, if it is still in the table.
+func (t *dynamicTable) posOf(seq uint32) (int, bool) {
+	d := t.added - 1 - seq
+	if d >= uint32(t.n) {
+		return 0, false
+	}
+	return int(d), true
 }
 
 // find returns the dynamic position (0 = newest) of (name, value), or of an
