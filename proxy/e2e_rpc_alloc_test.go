@@ -111,12 +111,11 @@ func BenchmarkProxiedRPCRoundTrip(b *testing.B) {
 		b.Run(proto.Name(), func(b *testing.B) {
 			fr := frames[proto.Name()]
 			roundTrip := rpcRoundTripper(b, proto, fr[0], fr[1])
-			for i := 0; i < 100; i++ {
+			for range 100 { // warm
 				roundTrip()
 			}
 			b.ReportAllocs()
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
+			for b.Loop() {
 				roundTrip()
 			}
 		})

@@ -126,17 +126,25 @@ func TestRPCServerKilledMidCall(t *testing.T) {
 	})
 }
 
+// heartbeating starts a server and a proxy that heartbeats its upstream
+// connections every 100ms, with timeout, and makes a first call.
+func (k rpcKind) heartbeating(t *testing.T, timeout time.Duration) (*peerProc, *testProxy) {
+	t.Helper()
+	srv := k.server(t, echoService, "1.0", "hb")
+	cfg := k.config(srv.addr)
+	cfg.Listeners[0].RPC = config.RPC{HeartbeatInterval: config.Duration(100 * time.Millisecond), HeartbeatTimeout: config.Duration(timeout)}
+	tp := startRPCProxy(t, cfg, k.name)
+	if r := k.call(t, tp.addr, echoService, "1.0", 1, 1, 5*time.Second, "first"); r.OK != 1 {
+		t.Fatalf("first call: %+v", r)
+	}
+	return srv, tp
+}
+
 // velox's heartbeats keep an idle upstream connection: the server answers
 // each, and the connection carries calls after them.
 func TestRPCUpstreamHeartbeats(t *testing.T) {
 	runRPC(t, func(t *testing.T, k rpcKind) {
-		srv := k.server(t, echoService, "1.0", "hb")
-		cfg := k.config(srv.addr)
-		cfg.Listeners[0].RPC = config.RPC{HeartbeatInterval: config.Duration(100 * time.Millisecond), HeartbeatTimeout: config.Duration(2 * time.Second)}
-		tp := startRPCProxy(t, cfg, k.name)
-		if r := k.call(t, tp.addr, echoService, "1.0", 1, 1, 5*time.Second, "first"); r.OK != 1 {
-			t.Fatalf("first call: %+v", r)
-		}
+		_, tp := k.heartbeating(t, 2*time.Second)
 		eventually(t, "3 heartbeats sent", func() bool { return tp.rpcTotals(k.name).UpstreamHeartbeat >= 3 })
 		if r := k.call(t, tp.addr, echoService, "1.0", 1, 1, 5*time.Second, "after"); r.OK != 1 {
 			t.Fatalf("call after heartbeats: %+v", r)
@@ -153,13 +161,7 @@ func TestRPCUpstreamHeartbeats(t *testing.T) {
 // go on a new connection.
 func TestRPCUpstreamHeartbeatTimeout(t *testing.T) {
 	runRPC(t, func(t *testing.T, k rpcKind) {
-		srv := k.server(t, echoService, "1.0", "frozen")
-		cfg := k.config(srv.addr)
-		cfg.Listeners[0].RPC = config.RPC{HeartbeatInterval: config.Duration(100 * time.Millisecond), HeartbeatTimeout: config.Duration(500 * time.Millisecond)}
-		tp := startRPCProxy(t, cfg, k.name)
-		if r := k.call(t, tp.addr, echoService, "1.0", 1, 1, 5*time.Second, "first"); r.OK != 1 {
-			t.Fatalf("first call: %+v", r)
-		}
+		srv, tp := k.heartbeating(t, 500*time.Millisecond)
 		if err := srv.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
 			t.Fatal(err)
 		}
