@@ -62,6 +62,10 @@ type Listener struct {
 	// the bytes go to the backend untouched. The ClientHello must arrive
 	// within timeouts.header_read.
 	SNIRoutes []SNIRoute `yaml:"sni_routes"`
+	// RPC are the options of a dubbo or bolt listener (rpc.go): protocol
+	// ListenerDubbo or ListenerBolt decodes frames and routes each request
+	// by its service through products, Cluster being the default.
+	RPC RPC `yaml:"rpc"`
 	// ProxyProtocol: connections from its trusted sources begin with a
 	// PROXY protocol header (v1 or v2, as HAProxy's accept-proxy and
 	// nginx's "listen ... proxy_protocol" take them) naming the real

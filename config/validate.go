@@ -101,6 +101,7 @@ func (v *checker) listeners(ls []Listener) {
 func (v *checker) listenerClusters(c *Config) {
 	for i, l := range c.Listeners {
 		at := indexPath("listeners", i)
+		v.rpcOnHTTP(at, &l)
 		if pp := l.ProxyProtocol; pp != nil {
 			v.trusted(fieldPath(fieldPath(at, "proxy_protocol"), "trusted"), pp.Trusted)
 		}
@@ -123,8 +124,10 @@ func (v *checker) listenerClusters(c *Config) {
 				v.tcpCluster(fieldPath(at, "cluster"), l.Cluster, c.Clusters)
 			}
 			v.sniRoutes(fieldPath(at, "sni_routes"), l.SNIRoutes, c.Clusters)
+		case ListenerDubbo, ListenerBolt, ListenerAuto:
+			v.rpcListener(at, &c.Listeners[i], c.Clusters)
 		default:
-			v.add(fieldPath(at, "protocol"), "must be %s or %s, got %q", ListenerHTTP, ListenerTCP, l.Protocol)
+			v.add(fieldPath(at, "protocol"), "must be %s, %s, %s, %s or %s, got %q", ListenerHTTP, ListenerTCP, ListenerDubbo, ListenerBolt, ListenerAuto, l.Protocol)
 		}
 	}
 }

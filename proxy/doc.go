@@ -13,7 +13,8 @@
 // tunnel.go and upgrade.go (after 101), route.go, filter.go, status.go;
 // for HTTP/2: down_h2.go, h2stream.go, h2clock.go, h2head.go (client
 // side), up_h2.go, stream_h2up.go (backend side), trailers.go; tcp.go
-// for tcp listeners (bytes both ways, no stream).
+// for tcp listeners (bytes both ways, no stream); rpc.go for dubbo, bolt
+// and auto listeners (RPC streams of their own, routed by the products).
 //
 // # Protocols on each side
 //

@@ -31,6 +31,7 @@ type loopState struct {
 	conns    connList     // client connections, for draining
 	draining bool
 	req      h1.Request // where heads are parsed; handed to the stream that takes the request
+	rpc      rpcLoop    // RPC listeners' clients, pools and streams (rpc_loop.go)
 	// Scratch space, valid until the loop's next use of it:
 	scratch, out []byte   // local responses on connections without a stream
 	ipBuf        [64]byte // client IPs for logs and filters
@@ -232,6 +233,7 @@ func (ls *loopState) putConn(dc *downConn) {
 // busy ones close after their current response.
 func (ls *loopState) startDrain() {
 	ls.draining = true
+	ls.rpc.drain()
 	ls.conns.each(func(dc *downConn) {
 		if dc.h2 != nil {
 			dc.h2.drain() // GOAWAY: streams in flight finish, then it closes

@@ -19,6 +19,7 @@ type loopStats struct {
 	proxyHeaderErrors atomic.Uint64 // proxy_protocol_errors_total: trusted sources closed for a missing or bad PROXY header
 	h2Stats                         // http2 (metrics_h2.go)
 	tcpStats                        // tcp (metrics_tcp.go)
+	rpcStats                        // rpc (metrics_rpc.go)
 }
 
 // LoopStats is the JSON form of loopStats.
@@ -41,6 +42,7 @@ type LoopStats struct {
 	ProxyProtocolErrors   uint64   `json:"proxy_protocol_errors_total"`
 	HTTP2                 H2Stats  `json:"http2"`
 	TCP                   TCPStats `json:"tcp"`
+	RPC                   RPCStats `json:"rpc"`
 }
 
 func (st *loopStats) countStatus(code int) {
@@ -69,5 +71,6 @@ func (st *loopStats) snapshot(id int) LoopStats {
 		ProxyProtocolErrors:   st.proxyHeaderErrors.Load(),
 		HTTP2:                 st.h2Stats.snapshot(),
 		TCP:                   st.tcpStats.snapshot(),
+		RPC:                   st.rpcStats.snapshot(),
 	}
 }

@@ -193,6 +193,9 @@ func (a listenerAcceptor) Accept(c *eventloop.Conn) eventloop.Handler {
 	if r := &t.tcp[a.i]; r.tcp {
 		return ls.acceptTCP(c, a.i, r, proxied)
 	}
+	if r := t.rpc[a.i]; r != nil {
+		return ls.acceptRPC(c, r)
+	}
 	return ls.accept(c, a.i, proxied)
 }
 

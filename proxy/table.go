@@ -25,6 +25,7 @@ type table struct {
 	proxyFrom [][]netip.Prefix // by listener: whom it takes PROXY headers from (proxyheader.go)
 	certHdr   []string         // by listener: the header of a verified client certificate, "" = none (tls.go)
 	certHdrs  []string         // every listener's: removed from every request, on every listener
+	rpc       []*rpcRoutes     // by listener; nil for one that is not dubbo, bolt or auto (rpc.go)
 }
 
 // tableFrom is what a table is built from besides its config.
@@ -57,6 +58,11 @@ func buildTable(cfg *config.Config, gen uint64, from tableFrom) (*table, error) 
 			return nil, fmt.Errorf("listeners[%d]: %w", i, err)
 		}
 		t.tcp = append(t.tcp, r)
+		rr, err := buildRPCRoutes(i, &cfg.Listeners[i], cfg, byName)
+		if err != nil {
+			return nil, fmt.Errorf("listeners[%d]: %w", i, err)
+		}
+		t.rpc = append(t.rpc, rr)
 		t.proxyFrom = append(t.proxyFrom, buildProxyFrom(&cfg.Listeners[i]))
 		t.certHdr = append(t.certHdr, tlsHeader(&cfg.Listeners[i]))
 		if h := tlsHeader(&cfg.Listeners[i]); h != "" && !slices.Contains(t.certHdrs, h) {

@@ -23,7 +23,9 @@ means every IPv4 address; write 127.0.0.1:PORT for loopback only. With
 --protocol tcp, each connection goes to a backend as bytes, nothing parsed
 (as nginx stream or HAProxy mode tcp). --cert and --key terminate TLS on
 --listen (HTTP/1.1 and HTTP/2 by ALPN; with --protocol tcp, the bytes
-inside TLS go to the backends).
+inside TLS go to the backends). With --protocol dubbo or bolt, each RPC
+request goes to a backend, over multiplexed connections; auto takes
+HTTP, Dubbo and Bolt clients on one port.
 
 Flags:
 `
@@ -33,6 +35,7 @@ const usageProxy = `Usage:
   velox proxy --listen ADDR --to ADDR[,ADDR...] [flags]
   velox proxy --listen ADDR --to h2c://ADDR[,h2c://ADDR...] [flags]
   velox proxy --protocol tcp --listen ADDR --to ADDR[,ADDR...] [flags]
+  velox proxy --protocol dubbo|bolt|auto --listen ADDR --to ADDR[,ADDR...] [flags]
   velox proxy --listen ADDR --cert FILE --key FILE --to ADDR[,ADDR...] [flags]
 
 Quick mode: every request accepted on --listen goes to the --to backends

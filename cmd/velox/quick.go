@@ -13,7 +13,9 @@ import (
 // on ADDR goes to the backends, round robin, like `caddy reverse-proxy`.
 // Backends written h2c://ADDR make the cluster speak HTTP/2 to them (with
 // prior knowledge, cluster protocol h2); all or none must be. With
-// --protocol tcp the listener forwards bytes, nothing parsed.
+// --protocol tcp the listener forwards bytes, nothing parsed; with dubbo or
+// bolt it proxies RPC requests, each to a backend (proxy/rpc.go); auto
+// takes HTTP, Dubbo and Bolt clients on one port.
 func runQuick(args []string) error {
 	fs := flag.NewFlagSet("velox proxy", flag.ContinueOnError)
 	var c common
@@ -21,7 +23,7 @@ func runQuick(args []string) error {
 	listen := fs.String("listen", "127.0.0.1:8080", "address to accept on (:PORT = every IPv4 address)")
 	to := fs.String("to", "", "backends, comma-separated host:port (IP or name, e.g. localhost:3000); h2c://host:port for HTTP/2 backends")
 	balancer := fs.String("balancer", "round_robin", "round_robin or least_request")
-	protocol := fs.String("protocol", "http", "what --listen speaks: http (HTTP/1.x and h2c) or tcp (bytes to the backends, a backend per connection)")
+	protocol := fs.String("protocol", "http", "what --listen speaks: http (HTTP/1.x and h2c), tcp (bytes to the backends, a backend per connection), dubbo or bolt (RPC frames, a backend per request, multiplexed), auto (any of http, dubbo and bolt, told apart by the first byte)")
 	cert := fs.String("cert", "", "terminate TLS on --listen with this certificate chain (PEM; with --key): ALPN h2 and http/1.1 on an http listener")
 	key := fs.String("key", "", "the private key of --cert (PEM)")
 	if help, err := parseFlags(fs, usageProxy, args); help || err != nil {
@@ -76,11 +78,13 @@ func quickConfig(listen string, to []string, balancer, protocol string) (*config
 		Clusters:       []config.Cluster{cl},
 		DefaultProduct: "default",
 	}
-	if protocol == config.ListenerTCP {
+	if protocol == config.ListenerAuto {
+		cfg.Listeners[0] = config.Listener{Address: listen, Protocol: protocol, Cluster: cl.Name}
+	} else if protocol == config.ListenerTCP || config.IsRPC(protocol) {
 		cfg.Listeners[0] = config.Listener{Address: listen, Protocol: protocol, Cluster: cl.Name}
 		cfg.Products, cfg.DefaultProduct = nil, ""
 	} else if protocol != config.ListenerHTTP {
-		return nil, fmt.Errorf("velox proxy: --protocol %s: want http or tcp", protocol)
+		return nil, fmt.Errorf("velox proxy: --protocol %s: want http, tcp, dubbo, bolt or auto", protocol)
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err

@@ -1,0 +1,76 @@
+package proxy
+
+import "github.com/velox-proxy/velox/upstream"
+
+// rpcPool is one loop's multiplexed connections of one RPC listener to one
+// cluster's backends: up to rpc.upstream_conns per backend, each carrying
+// up to rpc.max_in_flight requests at once. Owned by the loop.
+type rpcPool struct {
+	ls      *loopState
+	r       *rpcRoutes
+	cs      *clusterState
+	conns   [][]*rpcUp // by Backend.Index
+	retired bool
+}
+
+// conn returns the connection to b a new request goes on: the least
+// loaded open one with room, a new one while fewer than upstream_conns are
+// open and every open one has requests in flight, or nil when all are full
+// or no connection can be dialled.
+func (p *rpcPool) conn(b *upstream.Backend) *rpcUp {
+	var best *rpcUp
+	usable := 0 // a closing connection (readonly event, retired) does not count
+	for _, u := range p.conns[b.Index] {
+		if !u.usable() {
+			continue
+		}
+		usable++
+		if len(u.pending) < p.r.opts.maxInFlight && (best == nil || len(u.pending) < len(best.pending)) {
+			best = u
+		}
+	}
+	if best != nil && len(best.pending) == 0 || usable >= p.r.opts.upstreamConns {
+		return best
+	}
+	if u := p.dial(b); u != nil {
+		return u
+	}
+	return best
+}
+
+// dial opens a new connection to b; nil when the pool refuses (max_conns)
+// or the socket cannot be made.
+func (p *rpcPool) dial(b *upstream.Backend) *rpcUp {
+	u := newRPCUp(p, b)
+	uc, err := p.cs.pool.Dial(b, u)
+	if err != nil {
+		return nil
+	}
+	u.uc = uc
+	p.ls.stats.upstreamConnects.Add(1)
+	p.conns[b.Index] = append(p.conns[b.Index], u)
+	return u
+}
+
+// remove forgets u, which closed.
+func (p *rpcPool) remove(u *rpcUp) {
+	list := p.conns[u.b.Index]
+	for i, v := range list {
+		if v == u {
+			p.conns[u.b.Index] = append(list[:i], list[i+1:]...)
+			return
+		}
+	}
+}
+
+// retire closes the pool's connections as their pending requests end: a
+// reload replaced its cluster.
+func (p *rpcPool) retire() {
+	p.retired = true
+	for _, list := range p.conns {
+		for _, u := range list {
+			u.closing = true
+			u.idleCheck()
+		}
+	}
+}

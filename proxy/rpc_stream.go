@@ -1,0 +1,74 @@
+package proxy
+
+import (
+	"time"
+
+	"github.com/velox-proxy/velox/eventloop"
+	"github.com/velox-proxy/velox/rpcx"
+	"github.com/velox-proxy/velox/upstream"
+)
+
+// rpcStream is one request waiting for its response: in its upstream
+// connection's pending map by upID and in its client's set. Owned by the
+// loop; recycled through rpcLoop.free.
+type rpcStream struct {
+	down    *rpcDown
+	downID  uint64 // the client's request id
+	up      *rpcUp
+	upID    uint64 // the id on the upstream connection
+	backend *upstream.Backend
+	cs      *clusterState
+	version uint8 // of the request frame, for AppendError
+	codec   uint8
+	tries   int             // backends tried (connect failures retry, rpc_retry.go)
+	raw     []byte          // a copy of the request while its connection is connecting; else empty
+	timer   eventloop.Timer // the cluster's response_timeout
+}
+
+func (st *rpcStream) reset() {
+	st.down, st.up, st.backend, st.cs = nil, nil, nil, nil
+	st.downID, st.upID, st.version, st.codec, st.tries = 0, 0, 0, 0, 0
+	st.raw = st.raw[:0]
+}
+
+// errFrame is what AppendError needs of the request.
+func (st *rpcStream) errFrame() rpcx.Frame {
+	return rpcx.Frame{ID: st.downID, Version: st.version, Codec: st.codec}
+}
+
+// end takes st out of both tables and recycles it; the picker hears the
+// request is done.
+func (st *rpcStream) end() {
+	st.timer.Stop()
+	if st.up != nil {
+		delete(st.up.pending, st.upID)
+		st.up.ls.stats.rpcOf(st.up.pool.r).inflight.Add(-1)
+		st.up.idleCheck()
+	}
+	st.cs.picker.Done(st.backend)
+	ls := st.up.ls
+	if d := st.down; d != nil {
+		delete(d.streams, st)
+		d.streamEnded()
+	}
+	ls.rpc.putStream(st)
+}
+
+// fail answers st's client with the protocol's error for f and ends st.
+func (st *rpcStream) fail(f rpcx.Failure) {
+	if d := st.down; d != nil {
+		fr := st.errFrame()
+		d.answerError(&fr, f)
+	}
+	st.end()
+}
+
+// onTimeout: no response within the cluster's response_timeout.
+func (st *rpcStream) onTimeout() {
+	ls := st.up.ls
+	st.backend.ReportFailure(time.Now())
+	if ls.srv.log.Verbose() {
+		ls.srv.log.request(st.up.pool.r.proto.Name(), st.down.ipOrNil(), nil, 0, "no response within response_timeout", st.cs.cluster.Name, st.backend.Addr)
+	}
+	st.fail(rpcx.FailTimeout)
+}
