@@ -1,5 +1,6 @@
-// Package tlsloop terminates TLS on velox's event loops without a goroutine
-// per connection. It is built on crypto/tls, and nothing in it implements
+// Package tlsloop terminates TLS on velox's event loops, and originates it
+// on dialled connections to upstreams, without a goroutine per connection.
+// It is built on crypto/tls, and nothing in it implements
 // the TLS protocol: the handshake runs off the loop in a bounded pool, and
 // afterwards records are opened and sealed on the loop, through the
 // eventloop.Transform hook, so a Handler sees plaintext and calls the same
@@ -10,8 +11,9 @@
 // happens when a handshake ends), session.go (the record layer on the loop,
 // Info), transport.go (the in-memory net.Conn under each tls.Conn and why
 // its "ran dry" error is safe), server.go (Config, certificates by SNI,
-// ticket keys), errors.go and metrics.go; eventloop/transform.go for the
-// hook.
+// ticket keys), client.go (the dialling side: ClientConfig, a session
+// cache shared by all loops), errors.go and metrics.go;
+// eventloop/transform.go for the hook.
 //
 // # How it works
 //
@@ -25,6 +27,14 @@
 // any handshake, queued or running. When it ends, the loop installs the
 // Session as the connection's Transform and the next Acceptor's Handler,
 // and the goroutine takes the next queued handshake or exits.
+//
+// A Client is the same machinery the other way round (one handshaker, the
+// side interface says what differs): Client.Handler wraps the Handler of a
+// connection being dialled, the handshake is submitted to the pool when the
+// connect succeeds (the client speaks first), and when it is done the
+// Session is installed and the wrapped Handler's OnOpen runs; a failure
+// reaches its OnClose as a *HandshakeError. One tls.ClientSessionCache
+// serves every loop, so a session made on one loop resumes on another.
 //
 // After the handshake the transport's Read returns what the loop fed and
 // then a net.Error whose Temporary() is true. crypto/tls returns it from

@@ -22,6 +22,9 @@ var (
 	// ErrClientCert: a client certificate was required and missing, or did
 	// not verify against Config.ClientCAs.
 	ErrClientCert = errors.New("tlsloop: client certificate refused")
+	// ErrServerCert: (a Client) the server's certificate did not verify
+	// against ClientConfig.RootCAs, or not for the server name.
+	ErrServerCert = errors.New("tlsloop: server certificate refused")
 	// ErrQueueFull: Config.MaxHandshakes are in progress and
 	// Config.HandshakeQueue more wait; the connection is closed at once.
 	ErrQueueFull = errors.New("tlsloop: handshake queue full")
@@ -58,8 +61,10 @@ func (e *HandshakeError) Unwrap() []error {
 	return []error{e.Kind, e.Err}
 }
 
-// classify names the cause of a failed tls.Conn.Handshake.
-func classify(err error, t *transport) *HandshakeError {
+// classify names the cause of a failed tls.Conn.Handshake; certKind is
+// what a certificate that did not verify means on this side (ErrClientCert
+// on a Server, ErrServerCert on a Client).
+func classify(err error, t *transport, certKind error) *HandshakeError {
 	var rh tls.RecordHeaderError
 	var cv *tls.CertificateVerificationError
 	kind := ErrHandshake
@@ -68,10 +73,11 @@ func classify(err error, t *transport) *HandshakeError {
 		kind = ErrUnknownSNI
 	case errors.As(err, &rh):
 		kind = ErrNotTLS
-	case errors.As(err, &cv),
-		// crypto/tls has no typed error for a missing certificate; the
-		// message is checked by TestMTLSMissing.
-		strings.Contains(err.Error(), "client didn't provide a certificate"):
+	case errors.As(err, &cv):
+		kind = certKind
+	// crypto/tls has no typed error for a missing certificate; the
+	// message is checked by TestMTLSMissing.
+	case strings.Contains(err.Error(), "client didn't provide a certificate"):
 		kind = ErrClientCert
 	}
 	return &HandshakeError{Kind: kind, Err: err}

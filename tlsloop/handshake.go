@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"sync"
+	"time"
 
 	"github.com/velox-proxy/velox/eventloop"
 )
@@ -34,32 +35,108 @@ type acceptor struct {
 }
 
 func (a acceptor) Accept(c *eventloop.Conn) eventloop.Handler {
-	h := &handshaker{s: a.s, next: a.next, c: c}
+	t := newTransport(nil, net.TCPAddrFromAddrPort(c.RemoteAddr()), nil)
+	return newHandshaker(&a.s.core, serverSide(a), c, t, tls.Server(t, a.s.tls))
+}
+
+// core is what the handshakes of a Server or a Client share: the pool,
+// the timeout, the counters and each loop's buffers.
+type core struct {
+	// Immutable:
+	timeout  time.Duration
+	certKind error // ErrClientCert or ErrServerCert: see classify
+
+	// Shared, synchronised:
+	pool   pool
+	count  counters
+	bufsMu sync.Mutex
+	bufs   map[*eventloop.Loop]*loopBufs
+}
+
+func newCore(certKind error, timeout time.Duration, maxHS, queue int) core {
+	return core{certKind: certKind, timeout: timeout, pool: pool{max: maxHS, maxQueue: queue}, bufs: map[*eventloop.Loop]*loopBufs{}}
+}
+
+// loopBufs returns l's shared buffers (made on l's first TLS connection).
+func (e *core) loopBufs(l *eventloop.Loop) *loopBufs {
+	e.bufsMu.Lock()
+	defer e.bufsMu.Unlock()
+	b := e.bufs[l]
+	if b == nil {
+		b = &loopBufs{}
+		e.bufs[l] = b
+	}
+	return b
+}
+
+// side is what differs between the two ends of a handshake. All three run
+// on the loop.
+type side interface {
+	// opened runs from OnOpen: a client starts its handshake here.
+	opened(h *handshaker)
+	// done runs after a successful handshake, with the Session installed;
+	// it returns the connection's next Handler, or why it is refused.
+	done(c *eventloop.Conn, sess *Session) (eventloop.Handler, *HandshakeError)
+	// failed runs once when the handshake cannot finish (counted already,
+	// c possibly closed already); err is a *HandshakeError, or for a
+	// connection that never opened (a failed dial) the eventloop's error.
+	failed(c *eventloop.Conn, err error)
+}
+
+// serverSide is the accepting end.
+type serverSide acceptor
+
+func (serverSide) opened(*handshaker) {}
+
+func (a serverSide) done(c *eventloop.Conn, sess *Session) (eventloop.Handler, *HandshakeError) {
+	if cb := a.s.cfg.Handshake; cb != nil {
+		if err := cb(c, sess.info); err != nil {
+			return nil, &HandshakeError{Kind: ErrRefused, Err: err}
+		}
+	}
+	next := a.next.Accept(c)
+	if next == nil {
+		return nil, &HandshakeError{Kind: ErrRefused}
+	}
+	return next, nil
+}
+
+func (a serverSide) failed(c *eventloop.Conn, err error) {
+	if f := a.s.cfg.HandshakeError; f != nil {
+		f(c, err)
+	}
+	c.Close()
+}
+
+func newHandshaker(e *core, sd side, c *eventloop.Conn, t *transport, tc *tls.Conn) *handshaker {
+	h := &handshaker{e: e, side: sd, c: c, t: t, tc: tc}
 	h.flush = h.flushOut
-	h.t = newTransport(nil, net.TCPAddrFromAddrPort(c.RemoteAddr()), h.notify)
-	h.tc = tls.Server(h.t, a.s.tls)
+	t.notify = h.notify
 	return h
 }
 
 // handshaker is the Handler of a connection during its handshake.
 type handshaker struct {
 	// Immutable:
-	s     *Server
-	next  eventloop.Acceptor
-	c     *eventloop.Conn
+	e     *core
+	side  side
+	c     *eventloop.Conn // a dialled one's is set by OnOpen
 	t     *transport
 	tc    *tls.Conn
 	flush func() // flushOut, made once
 
 	// Owned by the loop:
 	timer   eventloop.Timer
+	opened  bool // OnOpen ran
 	started bool // submitted to the pool
 	over    bool // finished, failed or closed: nothing more to do
 }
 
 func (h *handshaker) OnOpen(c *eventloop.Conn) {
+	h.c, h.opened = c, true
 	h.timer.Init(c.Loop(), h.timeout)
-	h.timer.Reset(h.s.cfg.HandshakeTimeout)
+	h.timer.Reset(h.e.timeout)
+	h.side.opened(h)
 }
 
 // maxHandshakeInput bounds what a handshake may have waiting unread (a
@@ -67,7 +144,7 @@ func (h *handshaker) OnOpen(c *eventloop.Conn) {
 // share, and a client's certificate chain fit many times over.
 const maxHandshakeInput = 256 << 10
 
-// errHandshakeInput is the cause of an ErrHandshake for a client that sent
+// errHandshakeInput is the cause of an ErrHandshake for a peer that sent
 // more than maxHandshakeInput before the handshake took it.
 var errHandshakeInput = errors.New("tlsloop: handshake input over 256 KiB")
 
@@ -76,13 +153,20 @@ func (h *handshaker) OnData(c *eventloop.Conn, data []byte) int {
 		h.fail(&HandshakeError{Kind: ErrHandshake, Err: errHandshakeInput})
 		return len(data)
 	}
-	if !h.started {
-		h.started = true
-		if !h.s.pool.submit(h) {
-			h.fail(&HandshakeError{Kind: ErrQueueFull})
-		}
-	}
+	h.start()
 	return len(data)
+}
+
+// start submits the handshake to the pool, once: a server's on the first
+// bytes of its client, a client's when connected.
+func (h *handshaker) start() {
+	if h.started || h.over {
+		return
+	}
+	h.started = true
+	if !h.e.pool.submit(h) {
+		h.fail(&HandshakeError{Kind: ErrQueueFull})
+	}
 }
 
 func (h *handshaker) OnWritable(*eventloop.Conn) {}
@@ -94,6 +178,10 @@ func (h *handshaker) OnClose(c *eventloop.Conn, err error) {
 	h.over = true
 	h.timer.Stop()
 	h.t.Close()
+	if !h.opened { // a dial that failed: no handshake to count
+		h.side.failed(c, err)
+		return
+	}
 	h.report(&HandshakeError{Kind: ErrAborted, Err: err})
 }
 
@@ -127,29 +215,23 @@ func (h *handshaker) finish(err error) {
 	}
 	h.flushOut()
 	if err != nil {
-		h.fail(classify(err, h.t))
+		h.fail(classify(err, h.t, h.e.certKind))
 		return
 	}
 	h.over = true
 	h.timer.Stop()
 	c := h.c
-	h.t.toLoop(h.s.loopBufs(c.Loop()))
+	h.t.toLoop(h.e.loopBufs(c.Loop()))
 	sess := &Session{tc: h.tc, t: h.t, info: newInfo(h.tc.ConnectionState())}
 	c.SetTransform(sess) // from here State(c) works and a Write is sealed
-	if cb := h.s.cfg.Handshake; cb != nil {
-		if err := cb(c, sess.info); err != nil {
-			h.fail(&HandshakeError{Kind: ErrRefused, Err: err})
-			return
-		}
-	}
-	next := h.next.Accept(c)
-	if next == nil {
-		h.fail(&HandshakeError{Kind: ErrRefused})
+	next, herr := h.side.done(c, sess)
+	if herr != nil {
+		h.fail(herr)
 		return
 	}
-	h.s.count.handshakes.Add(1)
+	h.e.count.handshakes.Add(1)
 	if sess.info.Resumed {
-		h.s.count.resumed.Add(1)
+		h.e.count.resumed.Add(1)
 	}
 	c.SetHandler(next)
 	next.OnOpen(c)
@@ -161,14 +243,12 @@ func (h *handshaker) fail(e *HandshakeError) {
 	h.timer.Stop()
 	h.t.Close()
 	h.report(e)
-	h.c.Close()
 }
 
+// report counts e and hands it to the side, which closes the connection.
 func (h *handshaker) report(e *HandshakeError) {
-	h.s.count.kindCounter(e.Kind).Add(1)
-	if f := h.s.cfg.HandshakeError; f != nil {
-		f(h.c, e)
-	}
+	h.e.count.kindCounter(e.Kind).Add(1)
+	h.side.failed(h.c, e)
 }
 
 // pool runs handshakes: up to max goroutines at once, each taking the next

@@ -72,13 +72,10 @@ type Server struct {
 	done sync.WaitGroup
 
 	// Shared, synchronised:
+	core
 	certs    atomic.Pointer[certIndex]
-	pool     pool
-	count    counters
 	keysMu   sync.Mutex
 	keys     [][32]byte // newest first
-	bufsMu   sync.Mutex
-	bufs     map[*eventloop.Loop]*loopBufs
 	stopOnce sync.Once
 }
 
@@ -100,8 +97,8 @@ func NewServer(cfg Config) (*Server, error) {
 	if err := cfg.withDefaults(); err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, stop: make(chan struct{}), bufs: map[*eventloop.Loop]*loopBufs{}}
-	s.pool.max, s.pool.maxQueue = cfg.MaxHandshakes, cfg.HandshakeQueue
+	s := &Server{cfg: cfg, stop: make(chan struct{})}
+	s.core = newCore(ErrClientCert, cfg.HandshakeTimeout, cfg.MaxHandshakes, cfg.HandshakeQueue)
 	if err := s.SetCertificates(cfg.Certificates...); err != nil {
 		return nil, err
 	}
@@ -184,18 +181,6 @@ func (s *Server) RotateTicketKeys() {
 		s.keys = s.keys[:ticketKeysKept]
 	}
 	s.tls.SetSessionTicketKeys(s.keys)
-}
-
-// loopBufs returns l's shared buffers (made on l's first TLS connection).
-func (s *Server) loopBufs(l *eventloop.Loop) *loopBufs {
-	s.bufsMu.Lock()
-	defer s.bufsMu.Unlock()
-	b := s.bufs[l]
-	if b == nil {
-		b = &loopBufs{}
-		s.bufs[l] = b
-	}
-	return b
 }
 
 // certIndex finds a certificate by server name.

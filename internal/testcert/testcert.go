@@ -14,6 +14,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"math/big"
+	"net"
 	"os"
 	"path/filepath"
 	"sync/atomic"
@@ -64,7 +65,8 @@ type Leaf struct {
 	KeyFile  string
 }
 
-// Server issues a server certificate with subject CN cn for the DNS names.
+// Server issues a server certificate with subject CN cn for the names: DNS
+// names, and IP addresses for those that parse as one.
 func (ca *CA) Server(cn string, names ...string) Leaf {
 	return ca.issue(cn, names, x509.ExtKeyUsageServerAuth)
 }
@@ -77,7 +79,14 @@ func (ca *CA) issue(cn string, names []string, usage x509.ExtKeyUsage) Leaf {
 	t.Helper()
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	tmpl := template(cn)
-	tmpl.DNSNames, tmpl.KeyUsage = names, x509.KeyUsageDigitalSignature
+	tmpl.KeyUsage = x509.KeyUsageDigitalSignature
+	for _, n := range names {
+		if ip := net.ParseIP(n); ip != nil {
+			tmpl.IPAddresses = append(tmpl.IPAddresses, ip)
+			continue
+		}
+		tmpl.DNSNames = append(tmpl.DNSNames, n)
+	}
 	tmpl.ExtKeyUsage = []x509.ExtKeyUsage{usage}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, &key.PublicKey, ca.Key)
 	if err != nil {
