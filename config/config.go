@@ -181,6 +181,11 @@ type Cluster struct {
 	// such a connection serves that client alone: for HTTP it is not
 	// pooled (one request per connection). Not with protocol h2.
 	SendProxyProtocol string `yaml:"send_proxy_protocol"`
+	// TLS, if set, speaks TLS to the backends (verified by default). ALPN
+	// follows Protocol: h2 offers and requires "h2", http1 offers
+	// "http/1.1"; a tcp listener's connections offer none. A PROXY protocol
+	// header still goes first, in plaintext.
+	TLS *UpstreamTLS `yaml:"tls"`
 }
 
 // Backend is one origin server, or every address of a host name.

@@ -3,11 +3,14 @@ package config
 import (
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/velox-proxy/velox/internal/testcert"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/bad/*.err from the current output")
@@ -235,5 +238,38 @@ func TestParentPath(t *testing.T) {
 		if got := parentPath(in); got != want {
 			t.Errorf("parentPath(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// A cluster's tls with real files (made by the test) validates and loads.
+func TestUpstreamTLSFiles(t *testing.T) {
+	ca := testcert.NewCA(t, "backends")
+	leaf := ca.Client("velox")
+	yaml := fmt.Sprintf(`listeners: [{address: 127.0.0.1:0}]
+products: [{name: p, default_cluster: a}]
+default_product: p
+clusters:
+  - name: a
+    backends: [{address: "api.internal:443"}]
+    tls: {server_name: api.internal, ca: %q, cert: %q, key: %q}
+`, ca.File, leaf.CertFile, leaf.KeyFile)
+	c, err := Parse("tls.yaml", []byte(yaml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tl := c.Clusters[0].TLS
+	pool, err := tl.LoadCA()
+	if err != nil || pool == nil {
+		t.Fatalf("LoadCA: %v, %v", pool, err)
+	}
+	if certs, err := tl.LoadCertificates(); err != nil || len(certs) != 1 {
+		t.Fatalf("LoadCertificates: %d, %v", len(certs), err)
+	}
+	before := tl.Identity()
+	if err := os.WriteFile(ca.File, []byte("changed"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if tl.Identity() == before {
+		t.Fatal("Identity did not change with the CA file's contents")
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
+	"net/netip"
 	"os"
 )
 
@@ -65,6 +66,104 @@ type ClientAuth struct {
 	Header string `yaml:"header"`
 }
 
+// UpstreamTLS is TLS to a cluster's backends (package tlsloop's Client):
+// every connection is verified, sessions are resumed across connections
+// and loops.
+type UpstreamTLS struct {
+	// ServerName is sent as SNI and verified against the backends'
+	// certificates; unset = each backend's host name as configured, or for
+	// a backend given by IP address that address, verified against the
+	// certificate's IP SANs (and no SNI sent).
+	ServerName string `yaml:"server_name"`
+	// CA is a PEM bundle the backends' certificates must chain to; unset =
+	// the system's roots.
+	CA string `yaml:"ca"`
+	// Cert and Key are a client certificate (PEM), both or neither, for
+	// backends that ask for one.
+	Cert string `yaml:"cert"`
+	Key  string `yaml:"key"`
+	// InsecureSkipVerify accepts any certificate (no verification at all):
+	// for tests only; not with ca.
+	InsecureSkipVerify bool `yaml:"insecure_skip_verify"`
+}
+
+// LoadCA reads the CA bundle; nil (the system's roots) when there is none.
+func (t *UpstreamTLS) LoadCA() (*x509.CertPool, error) { return loadPool(t.CA) }
+
+// LoadCertificates reads the client certificate; none when there is none.
+func (t *UpstreamTLS) LoadCertificates() ([]tls.Certificate, error) {
+	if t.Cert == "" {
+		return nil, nil
+	}
+	c, err := tls.LoadX509KeyPair(t.Cert, t.Key)
+	if err != nil {
+		return nil, err
+	}
+	return []tls.Certificate{c}, nil
+}
+
+// Identity is the settings and the files' contents: a reload keeps a
+// cluster's TLS sessions only when it is the same.
+func (t *UpstreamTLS) Identity() string {
+	if t == nil {
+		return ""
+	}
+	return fmt.Sprintf("%+v %x %x %x", *t, fileSum(t.CA), fileSum(t.Cert), fileSum(t.Key))
+}
+
+func fileSum(path string) [32]byte {
+	if path == "" {
+		return [32]byte{}
+	}
+	b, _ := os.ReadFile(path)
+	return sha256.Sum256(b)
+}
+
+// loadPool reads a PEM bundle of certificates; nil for no file.
+func loadPool(file string) (*x509.CertPool, error) {
+	if file == "" {
+		return nil, nil
+	}
+	pem, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("%s: no PEM certificate in it", file)
+	}
+	return pool, nil
+}
+
+// upstreamTLS checks a cluster's TLS section, reading its files so that a
+// bad one is refused with its field and line.
+func (v *checker) upstreamTLS(path string, t *UpstreamTLS) {
+	if t.ServerName != "" && !validServerName(t.ServerName) {
+		v.add(fieldPath(path, "server_name"), "must be a host name or an IP address, got %q", t.ServerName)
+	}
+	if t.CA != "" {
+		if t.InsecureSkipVerify {
+			v.add(fieldPath(path, "ca"), "not with insecure_skip_verify: nothing is verified")
+		} else if _, err := t.LoadCA(); err != nil {
+			v.add(fieldPath(path, "ca"), "%v", err)
+		}
+	}
+	switch {
+	case (t.Cert == "") != (t.Key == ""):
+		v.add(path, "cert and key go together: both files or neither")
+	case t.Cert != "":
+		if _, err := t.LoadCertificates(); err != nil {
+			v.add(fieldPath(path, "cert"), "%v", err)
+		}
+	}
+}
+
+// validServerName: an IP address or a host name (no port, no scheme).
+func validServerName(n string) bool {
+	_, err := netip.ParseAddr(n)
+	return err == nil || isHostname(n)
+}
+
 // TLS versions (ListenerTLS.MinVersion).
 const (
 	TLSVersion12 = "1.2"
@@ -89,15 +188,7 @@ func (t *ListenerTLS) LoadCA() (*x509.CertPool, error) {
 	if t.ClientAuth == nil {
 		return nil, nil
 	}
-	pem, err := os.ReadFile(t.ClientAuth.CA)
-	if err != nil {
-		return nil, err
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("%s: no PEM certificate in it", t.ClientAuth.CA)
-	}
-	return pool, nil
+	return loadPool(t.ClientAuth.CA)
 }
 
 // CipherSuiteIDs maps the configured suite names to their ids.
@@ -192,8 +283,7 @@ func (t *ListenerTLS) Identity() string {
 	ca, caSum := ClientAuth{}, [32]byte{}
 	if t.ClientAuth != nil {
 		ca = *t.ClientAuth
-		pem, _ := os.ReadFile(ca.CA) // its contents: a CA changed in place is a change too
-		caSum = sha256.Sum256(pem)
+		caSum = fileSum(ca.CA) // its contents: a CA changed in place is a change too
 	}
 	return fmt.Sprintf("tls %s %q %s %q %+v %x %v %t %v %d %d", t.UnknownSNI, t.ALPN, t.MinVersion, t.CipherSuites, ca, caSum,
 		t.TicketRotation, t.DisableTickets, t.HandshakeTimeout, t.MaxHandshakes, t.HandshakeQueue)

@@ -203,6 +203,9 @@ func (v *checker) clusters(cs []Cluster) map[string]string {
 
 func (v *checker) cluster(p string, c *Cluster) {
 	v.backends(fieldPath(p, "backends"), c.Backends)
+	if c.TLS != nil {
+		v.upstreamTLS(fieldPath(p, "tls"), c.TLS)
+	}
 	switch c.SendProxyProtocol {
 	case "", "v1", "v2":
 		if c.SendProxyProtocol != "" && c.Protocol == ProtocolH2 {
