@@ -70,8 +70,10 @@ func IsRPC(protocol string) bool {
 // an RPC listener speaks its own protocol to any cluster, whatever the
 // cluster's protocol says for HTTP) and its rpc options.
 func (v *checker) rpcListener(at string, l *Listener, cs []Cluster) {
-	if l.Cluster != "" && !slices.ContainsFunc(cs, func(c Cluster) bool { return c.Name == l.Cluster }) {
+	if i := slices.IndexFunc(cs, func(c Cluster) bool { return c.Name == l.Cluster }); l.Cluster != "" && i < 0 {
 		v.add(fieldPath(at, "cluster"), "unknown cluster %q", l.Cluster)
+	} else if i >= 0 && cs[i].TLS != nil {
+		v.add(fieldPath(at, "cluster"), "cluster %q has tls: an RPC listener does not speak TLS to backends yet", l.Cluster)
 	}
 	if len(l.SNIRoutes) > 0 {
 		v.add(fieldPath(at, "sni_routes"), "only a tcp listener routes by SNI")

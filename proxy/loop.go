@@ -44,7 +44,8 @@ type clusterState struct {
 	cluster *upstream.Cluster
 	pool    *upstream.Pool
 	picker  upstream.Picker
-	h2      *h2Pool // the HTTP/2 connections, for protocol h2; else nil
+	h2      *h2Pool      // the HTTP/2 connections, for protocol h2; else nil
+	tls     *upstreamTLS // TLS to the backends; nil = none (tls_upstream.go)
 }
 
 func newLoopState(s *Server, l *eventloop.Loop, id int) *loopState {
@@ -65,10 +66,10 @@ func (ls *loopState) current() *table {
 	}
 	old := ls.clusters
 	ls.clusters = make([]*clusterState, 0, len(t.clusters))
-	for _, c := range t.clusters {
-		cs := takeUnchanged(old, c)
+	for i, c := range t.clusters {
+		cs := takeUnchanged(old, c, t.upTLS[i])
 		if cs == nil {
-			cs = &clusterState{cluster: c, pool: upstream.NewPool(ls.loop, c), picker: staggered(upstream.NewPicker(c), ls.id)}
+			cs = &clusterState{cluster: c, pool: upstream.NewPool(ls.loop, c), picker: staggered(upstream.NewPicker(c), ls.id), tls: t.upTLS[i]}
 			if c.Protocol == config.ProtocolH2 {
 				cs.h2 = newH2Pool(ls, cs)
 			}
@@ -87,11 +88,11 @@ func (ls *loopState) current() *table {
 	return t
 }
 
-// takeUnchanged finds the state of c's cluster in old if c is unchanged,
-// and takes it out of old (so that it is not closed).
-func takeUnchanged(old []*clusterState, c *upstream.Cluster) *clusterState {
+// takeUnchanged finds the state of c's cluster in old if c and its TLS
+// are unchanged, and takes it out of old (so that it is not closed).
+func takeUnchanged(old []*clusterState, c *upstream.Cluster, tls *upstreamTLS) *clusterState {
 	for i, cs := range old {
-		if cs != nil && cs.cluster.Name == c.Name && cs.cluster.Unchanged(c) {
+		if cs != nil && cs.cluster.Name == c.Name && cs.tls == tls && cs.cluster.Unchanged(c) {
 			old[i] = nil
 			return cs
 		}

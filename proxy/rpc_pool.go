@@ -41,6 +41,9 @@ func (p *rpcPool) conn(b *upstream.Backend) *rpcUp {
 // dial opens a new connection to b; nil when the pool refuses (max_conns)
 // or the socket cannot be made.
 func (p *rpcPool) dial(b *upstream.Backend) *rpcUp {
+	if p.cs.tls != nil {
+		return nil // never plaintext to a TLS cluster: RPC does not speak TLS to backends yet
+	}
 	u := newRPCUp(p, b)
 	uc, err := p.cs.pool.Dial(b, u)
 	if err != nil {

@@ -78,7 +78,7 @@ func New(cfg *config.Config, o Options) (*Server, error) {
 	if s.hosts, err = s.resolve(cfg); err != nil {
 		return nil, err
 	}
-	t, err := buildTable(cfg, 1, tableFrom{registered: &s.registered, hosts: s.hosts})
+	t, err := buildTable(cfg, 1, tableFrom{registered: &s.registered, hosts: s.hosts, tlsLog: s.logUpstreamTLSError})
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +135,7 @@ func (s *Server) RegisterConn(p Point, f ConnFilter) {
 // generation (the config is the one in use). s.mu is held.
 func (s *Server) rebuild(cfg *config.Config, hosts config.Hosts) {
 	old := s.table.Load()
-	t, err := buildTable(cfg, old.gen, tableFrom{registered: &s.registered, hosts: hosts, prev: old})
+	t, err := buildTable(cfg, old.gen, tableFrom{registered: &s.registered, hosts: hosts, prev: old, tlsLog: s.logUpstreamTLSError})
 	if err != nil {
 		panic("proxy: config that built once fails to build: " + err.Error())
 	}
@@ -215,7 +215,7 @@ func (s *Server) Reload(cfg *config.Config) error {
 		return err
 	}
 	old := s.table.Load()
-	t, err := buildTable(cfg, old.gen+1, tableFrom{registered: &s.registered, hosts: hosts, prev: old})
+	t, err := buildTable(cfg, old.gen+1, tableFrom{registered: &s.registered, hosts: hosts, prev: old, tlsLog: s.logUpstreamTLSError})
 	if err != nil {
 		return err
 	}

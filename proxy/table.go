@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/velox-proxy/velox/config"
+	"github.com/velox-proxy/velox/eventloop"
 	"github.com/velox-proxy/velox/upstream"
 )
 
@@ -18,6 +19,7 @@ type table struct {
 	gen       uint64
 	hosts     hostTable[*product]
 	clusters  []*upstream.Cluster
+	upTLS     []*upstreamTLS   // by cluster: its TLS to backends, nil = none (tls_upstream.go)
 	points    [numPoints]chain // global request filters by point
 	limits    limits
 	routing   pathPolicy       // how paths are normalised (target.go)
@@ -30,9 +32,10 @@ type table struct {
 
 // tableFrom is what a table is built from besides its config.
 type tableFrom struct {
-	registered *[numPoints]chain // Go filters registered on the Server
-	hosts      config.Hosts      // addresses of the backend host names
-	prev       *table            // the table replaced: its backends' health is kept; nil = none
+	registered *[numPoints]chain            // Go filters registered on the Server
+	hosts      config.Hosts                 // addresses of the backend host names
+	prev       *table                       // the table replaced: its backends' health is kept; nil = none
+	tlsLog     func(*eventloop.Conn, error) // logs a failed handshake with a backend
 }
 
 // buildTable turns a validated config into a table. Go filters registered on
@@ -49,8 +52,13 @@ func buildTable(cfg *config.Config, gen uint64, from tableFrom) (*table, error) 
 		if err != nil {
 			return nil, fmt.Errorf("clusters[%d]: %w", i, err)
 		}
+		tl, err := buildUpstreamTLS(&cfg.Clusters[i], from.prev.upstreamTLS(c.Name), from.tlsLog)
+		if err != nil {
+			return nil, fmt.Errorf("clusters[%d].tls: %w", i, err)
+		}
 		byName[c.Name] = len(t.clusters)
 		t.clusters = append(t.clusters, c)
+		t.upTLS = append(t.upTLS, tl)
 	}
 	for i := range cfg.Listeners {
 		r, err := buildTCPRoutes(&cfg.Listeners[i], byName)
@@ -102,6 +110,19 @@ func (t *table) cluster(name string) *upstream.Cluster {
 	for _, c := range t.clusters {
 		if c.Name == name {
 			return c
+		}
+	}
+	return nil
+}
+
+// upstreamTLS returns the TLS of the cluster named name, or nil.
+func (t *table) upstreamTLS(name string) *upstreamTLS {
+	if t == nil {
+		return nil
+	}
+	for i, c := range t.clusters {
+		if c.Name == name {
+			return t.upTLS[i]
 		}
 	}
 	return nil

@@ -117,7 +117,7 @@ func (t *tcpConn) retry() bool {
 func (t *tcpConn) dial(b *upstream.Backend) {
 	t.backend = b
 	t.tries++
-	uc, err := t.cs.pool.Dial(b, (*tcpUp)(t))
+	uc, err := t.cs.dial(b, (*tcpUp)(t), true)
 	if err != nil {
 		t.fail(pickFailure(err), b)
 		return

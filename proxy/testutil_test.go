@@ -39,6 +39,15 @@ func newOriginAt(t *testing.T, addr string, h http.HandlerFunc) *origin {
 // (nil: as it comes) before it starts.
 func newOriginWith(t *testing.T, addr string, conf func(*http.Server), h http.HandlerFunc) *origin {
 	t.Helper()
+	o := unstartedOrigin(t, addr, conf, h)
+	o.Start()
+	t.Cleanup(o.Close)
+	return o
+}
+
+// unstartedOrigin is newOriginWith's origin before Start (or StartTLS).
+func unstartedOrigin(t *testing.T, addr string, conf func(*http.Server), h http.HandlerFunc) *origin {
+	t.Helper()
 	o := &origin{}
 	o.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		o.reqs.Add(1)
@@ -64,8 +73,6 @@ func newOriginWith(t *testing.T, addr string, conf func(*http.Server), h http.Ha
 			o.open.Add(-1)
 		}
 	}
-	o.Start()
-	t.Cleanup(o.Close)
 	return o
 }
 

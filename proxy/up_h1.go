@@ -59,11 +59,12 @@ func (s *Stream) attachH1(b *upstream.Backend) {
 	if uc := s.cs.pool.Get(b); uc != nil {
 		ls.stats.upstreamReused.Add(1)
 		s.reused = true
+		uc.EC.SetHandler(&ls.up) // from the pool's idling handler
 		s.bindH1(uc)
 		(*upH1)(s).sendHead()
 		return
 	}
-	uc, err := s.cs.pool.Dial(b, &ls.up)
+	uc, err := s.cs.dial(b, &ls.up, false)
 	if err != nil {
 		s.fail(pickFailure(err))
 		return
@@ -79,10 +80,12 @@ func (s *Stream) attachH1(b *upstream.Backend) {
 	}
 }
 
+// bindH1 makes uc the stream's. Its handler is the loop's upstreamHandler
+// already: set by attachH1 for a pooled one, given to dial for a new one
+// (where, with TLS, the handshaker holds it until the handshake is done).
 func (s *Stream) bindH1(uc *upstream.Conn) {
 	s.uc = uc
 	s.ls.streams.bindUp(uc.EC, s)
-	uc.EC.SetHandler(&s.ls.up)
 }
 
 // sendHead writes the request head upstream and lets the body follow.

@@ -123,7 +123,7 @@ func (p *h2Pool) dial(b *upstream.Backend) (*h2Up, error) {
 		return nil, upstream.ErrConnLimit
 	}
 	hu := &h2Up{pool: p, streams: map[uint32]*Stream{}, connecting: true}
-	uc, err := p.cs.pool.Dial(b, hu)
+	uc, err := p.cs.dial(b, hu, false)
 	if err != nil {
 		return nil, err
 	}

@@ -45,6 +45,10 @@ type ClientConfig struct {
 	HandshakeTimeout time.Duration
 	MaxHandshakes    int
 	HandshakeQueue   int
+	// HandshakeError, if set, runs on the loop with why a handshake failed
+	// (a *HandshakeError), just before its connection is closed and the
+	// Handler's OnClose runs; not for a connect that failed.
+	HandshakeError func(c *eventloop.Conn, err error)
 }
 
 // Client originates TLS on dialled connections, for any number of loops:
@@ -148,6 +152,11 @@ func (s *clientSide) done(c *eventloop.Conn, sess *Session) (eventloop.Handler, 
 }
 
 func (s *clientSide) failed(c *eventloop.Conn, err error) {
+	if f := s.c.cfg.HandshakeError; f != nil {
+		if _, ok := err.(*HandshakeError); ok {
+			f(c, err)
+		}
+	}
 	c.Close()
 	s.next.OnClose(c, err)
 }
