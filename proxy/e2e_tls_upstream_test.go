@@ -211,4 +211,3 @@ func TestUpstreamTLSTCP(t *testing.T) {
 		t.Fatalf("ALPN %q on a tcp listener's connection, want none", p)
 	}
 }
-

@@ -15,7 +15,8 @@ Usage:
   velox [flags]                             demo: 127.0.0.1:8080 in front of two demo origins on loopback
   velox -config FILE [flags]                serve a YAML config file (see examples/); SIGHUP reloads it
   velox proxy --listen ADDR --to ADDR,...   quick reverse proxy, no config file (velox proxy -h;
-                                            h2c://ADDR for HTTP/2 backends)
+                                            h2c://ADDR for HTTP/2 backends,
+                                            https://ADDR for TLS backends)
   velox help                                this text
 
 SIGTERM or SIGINT drains requests in flight and exits 0. An address ":PORT"
@@ -34,6 +35,7 @@ Flags:
 const usageProxy = `Usage:
   velox proxy --listen ADDR --to ADDR[,ADDR...] [flags]
   velox proxy --listen ADDR --to h2c://ADDR[,h2c://ADDR...] [flags]
+  velox proxy --listen ADDR --to https://ADDR[,https://ADDR...] [--to-ca FILE] [flags]
   velox proxy --protocol tcp --listen ADDR --to ADDR[,ADDR...] [flags]
   velox proxy --protocol dubbo|bolt|auto --listen ADDR --to ADDR[,ADDR...] [flags]
   velox proxy --listen ADDR --cert FILE --key FILE --to ADDR[,ADDR...] [flags]
@@ -41,7 +43,10 @@ const usageProxy = `Usage:
 Quick mode: every request accepted on --listen goes to the --to backends
 (IP:port), balanced, without a config file (like caddy reverse-proxy).
 Backends written h2c://ADDR are spoken to in HTTP/2 without TLS (prior
-knowledge; gRPC servers): all of them or none. An address ":PORT" means
+knowledge; gRPC servers), https://ADDR over TLS (HTTP/1.1 by ALPN; the
+certificate verified for the host name, or for an IP address against its
+IP SANs, by the system's roots or the CA bundle --to-ca): all of them or
+none. An address ":PORT" means
 every IPv4 address; write 127.0.0.1:PORT for loopback only. With
 --protocol tcp, each connection goes to a backend as bytes, nothing parsed
 (as nginx stream or HAProxy mode tcp). --cert and --key terminate TLS on

@@ -11,10 +11,12 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"fmt"
 	"io"
 	"math/big"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,6 +24,7 @@ import (
 	"time"
 
 	"github.com/velox-proxy/velox/config"
+	"github.com/velox-proxy/velox/internal/testcert"
 	"github.com/velox-proxy/velox/proxy"
 )
 
@@ -260,4 +263,44 @@ func selfSigned(t *testing.T, name string) (certFile, keyFile string) {
 	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
 	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder}), 0o600)
 	return certFile, keyFile
+}
+
+// TestQuickModeHTTPS: `--to https://ADDR --to-ca FILE` speaks TLS to the
+// backend, verified by that CA (for the IP address, against its IP SANs);
+// without --to-ca the system's roots refuse the test CA: 502 saying why.
+func TestQuickModeHTTPS(t *testing.T) {
+	ca := testcert.NewCA(t, "quick-backends")
+	o := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "tls=%t", r.TLS != nil)
+	}))
+	o.TLS = &tls.Config{Certificates: []tls.Certificate{ca.Server("127.0.0.1", "127.0.0.1").TLS}}
+	o.StartTLS()
+	defer o.Close()
+	to := []string{"https://" + o.Listener.Addr().String()}
+	cfg, err := quickConfig("127.0.0.1:0", to, "round_robin", "http")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := quickUpstreamCA(cfg, ca.File); err != nil {
+		t.Fatal(err)
+	}
+	_, addr := startConfig(t, cfg)
+	if code, body := getStatus(t, addr); code != 200 || body != "tls=true" {
+		t.Fatalf("with --to-ca: %d %q", code, body)
+	}
+	_, addr = startQuick(t, to...)
+	if code, body := getStatus(t, addr); code != 502 || !strings.Contains(body, "certificate did not verify") {
+		t.Fatalf("without --to-ca: %d %q", code, body)
+	}
+	plain, _ := quickConfig("127.0.0.1:0", []string{"127.0.0.1:1"}, "round_robin", "http")
+	if err := quickUpstreamCA(plain, ca.File); err == nil || !strings.Contains(err.Error(), "--to-ca is for https://") {
+		t.Fatalf("--to-ca with plain backends: %v", err)
+	}
+	if err := quickUpstreamCA(cfg, o.Listener.Addr().String()); err == nil || !strings.Contains(err.Error(), "clusters[0].tls.ca") {
+		t.Fatalf("--to-ca of a file that is not there: %v", err)
+	}
+	if _, err := quickConfig("127.0.0.1:0", []string{"https://127.0.0.1:1", "127.0.0.1:2"}, "round_robin", "http"); err == nil ||
+		!strings.Contains(err.Error(), "mixes https:// and plain backends") {
+		t.Fatalf("https:// and plain: %v", err)
+	}
 }
