@@ -122,6 +122,9 @@ func TestUpstreamTLSResumption(t *testing.T) {
 	if n := o.resumed.Load(); n != 3 {
 		t.Fatalf("%d handshakes resumed, want 3 (all but the first)", n)
 	}
+	if st := tp.Stats().UpTLS; len(st) != 1 || st[0].Cluster != "c" || st[0].Handshakes != 4 || st[0].Resumed != 3 {
+		t.Fatalf("/stats upstream_tls %+v", st)
+	}
 }
 
 // A backend whose certificate does not verify (another CA) gets no
@@ -140,6 +143,9 @@ func testUpstreamTLSWrongCA(t *testing.T, m mode) {
 	}
 	if n := o.reqs.Load(); n != 0 {
 		t.Fatalf("origin got %d requests", n)
+	}
+	if st := tp.Stats().UpTLS; len(st) != 1 || st[0].ServerCert != 1 || st[0].Handshakes != 0 {
+		t.Fatalf("/stats upstream_tls %+v", st)
 	}
 	eventually(t, "the log line", func() bool {
 		return strings.Contains(tp.log.String(), "TLS handshake with backend failed: tlsloop: server certificate refused: tls: failed to verify certificate")

@@ -276,6 +276,7 @@ type Stats struct {
 	Loops    []LoopStats                 `json:"loops"`
 	Clusters map[string][]upstream.Stats `json:"clusters"`
 	TLS      []TLSStats                  `json:"tls"`
+	UpTLS    []UpstreamTLSStats          `json:"upstream_tls"`
 	LogDrops uint64                      `json:"log_lines_dropped"`
 }
 
@@ -286,7 +287,9 @@ func (s *Server) Stats() Stats {
 		st.Loops = append(st.Loops, ls.stats.snapshot(ls.id))
 	}
 	now := time.Now()
-	for _, c := range s.table.Load().clusters {
+	t := s.table.Load()
+	st.UpTLS = t.upstreamTLSStats()
+	for _, c := range t.clusters {
 		for _, b := range c.Backends {
 			st.Clusters[c.Name] = append(st.Clusters[c.Name], b.Stats(now))
 		}

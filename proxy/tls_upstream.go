@@ -117,3 +117,35 @@ func (cs *clusterState) dial(b *upstream.Backend, h eventloop.Handler, raw bool)
 func (s *Server) logUpstreamTLSError(c *eventloop.Conn, err error) {
 	s.log.conn("upstream", c.RemoteIP(nil), 0, "TLS handshake with backend failed: "+err.Error())
 }
+
+// UpstreamTLSStats is /stats upstream_tls: one entry per cluster with tls,
+// its handshakes with the backends (every loop's, since the cluster's TLS
+// was made: a reload that changes it starts again from 0).
+type UpstreamTLSStats struct {
+	Cluster     string `json:"cluster"`
+	Handshakes  uint64 `json:"handshakes_total"`
+	Resumed     uint64 `json:"handshakes_resumed_total"`
+	InProgress  uint64 `json:"handshakes_in_progress"`
+	ServerCert  uint64 `json:"errors_server_cert_total"`
+	Timeouts    uint64 `json:"errors_timeout_total"`
+	QueueFull   uint64 `json:"errors_queue_full_total"`
+	Aborted     uint64 `json:"errors_aborted_total"`
+	OtherErrors uint64 `json:"errors_other_total"`
+}
+
+func (t *table) upstreamTLSStats() []UpstreamTLSStats {
+	var out []UpstreamTLSStats
+	for i, u := range t.upTLS {
+		if u == nil {
+			continue
+		}
+		a, b := u.http.Stats(), u.raw.Stats()
+		out = append(out, UpstreamTLSStats{Cluster: t.clusters[i].Name,
+			Handshakes: a.Handshakes + b.Handshakes, Resumed: a.Resumed + b.Resumed,
+			InProgress: a.InProgress + b.InProgress, ServerCert: a.ServerCert + b.ServerCert,
+			Timeouts: a.Timeouts + b.Timeouts, QueueFull: a.QueueFull + b.QueueFull,
+			Aborted:     a.Aborted + b.Aborted,
+			OtherErrors: a.OtherErrors + b.OtherErrors + a.NotTLS + b.NotTLS})
+	}
+	return out
+}

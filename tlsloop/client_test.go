@@ -155,7 +155,9 @@ func TestClientVerify(t *testing.T) {
 		{"wrong-ip", "127.0.0.2", o.ca.Pool, false, ErrServerCert},
 		{"insecure", "other.test", other.Pool, true, nil},
 	} {
-		cl := newClient(t, ClientConfig{RootCAs: tc.roots, InsecureSkipVerify: tc.insecure})
+		logged := make(chan error, 1)
+		cl := newClient(t, ClientConfig{RootCAs: tc.roots, InsecureSkipVerify: tc.insecure,
+			HandshakeError: func(_ *eventloop.Conn, err error) { logged <- err }})
 		r := ping(t, l, cl, o.addr, tc.server)
 		if tc.kind == nil {
 			if r.echo != "ping" || r.info == nil {
@@ -169,6 +171,9 @@ func TestClientVerify(t *testing.T) {
 		}
 		if got := cl.Stats().ServerCert; got != 1 {
 			t.Errorf("%s: server_cert counter %d", tc.name, got)
+		}
+		if err := recv(t, logged); err != r.err {
+			t.Errorf("%s: HandshakeError got %v, OnClose %v", tc.name, err, r.err)
 		}
 	}
 }
