@@ -90,6 +90,17 @@ type UpstreamTLS struct {
 // LoadCA reads the CA bundle; nil (the system's roots) when there is none.
 func (t *UpstreamTLS) LoadCA() (*x509.CertPool, error) { return loadPool(t.CA) }
 
+// Load reads the CA bundle and the client certificate (see LoadCA and
+// LoadCertificates).
+func (t *UpstreamTLS) Load() (*x509.CertPool, []tls.Certificate, error) {
+	roots, err := t.LoadCA()
+	if err != nil {
+		return nil, nil, err
+	}
+	certs, err := t.LoadCertificates()
+	return roots, certs, err
+}
+
 // LoadCertificates reads the client certificate; none when there is none.
 func (t *UpstreamTLS) LoadCertificates() ([]tls.Certificate, error) {
 	if t.Cert == "" {

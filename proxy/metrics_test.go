@@ -18,7 +18,7 @@ func TestStatsNamesAreListedInREADME(t *testing.T) {
 	}
 	snake := regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 	for _, typ := range []reflect.Type{reflect.TypeOf(LoopStats{}), reflect.TypeOf(upstream.Stats{}), reflect.TypeOf(Stats{}),
-		reflect.TypeOf(RPCStats{}), reflect.TypeOf(RPCProtoStats{}), reflect.TypeOf(UpstreamTLSStats{})} {
+		reflect.TypeOf(RPCStats{}), reflect.TypeOf(RPCProtoStats{}), reflect.TypeOf(TLSStats{})} {
 		for i := 0; i < typ.NumField(); i++ {
 			name, _, _ := strings.Cut(typ.Field(i).Tag.Get("json"), ",")
 			if !snake.MatchString(name) {

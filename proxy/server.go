@@ -276,7 +276,7 @@ type Stats struct {
 	Loops    []LoopStats                 `json:"loops"`
 	Clusters map[string][]upstream.Stats `json:"clusters"`
 	TLS      []TLSStats                  `json:"tls"`
-	UpTLS    []UpstreamTLSStats          `json:"upstream_tls"`
+	UpTLS    []TLSStats                  `json:"upstream_tls"`
 	LogDrops uint64                      `json:"log_lines_dropped"`
 }
 

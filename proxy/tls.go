@@ -153,9 +153,13 @@ func (s *Stream) forwardedProto() []byte {
 	return protoHTTP
 }
 
-// TLSStats is /stats tls: one entry per TLS listener.
+// TLSStats is /stats tls, one entry per TLS listener, and /stats
+// upstream_tls, one per cluster with tls (its handshakes with the
+// backends, every loop's; a reload that changes the cluster's tls starts
+// from 0). Each side's errors that cannot happen on it stay 0.
 type TLSStats struct {
-	Listener    string `json:"listener"`
+	Listener    string `json:"listener,omitempty"`
+	Cluster     string `json:"cluster,omitempty"`
 	Handshakes  uint64 `json:"handshakes_total"`
 	Resumed     uint64 `json:"handshakes_resumed_total"`
 	InProgress  uint64 `json:"handshakes_in_progress"`
@@ -164,10 +168,32 @@ type TLSStats struct {
 	Timeouts    uint64 `json:"errors_timeout_total"`
 	UnknownSNI  uint64 `json:"errors_unknown_sni_total"`
 	ClientCert  uint64 `json:"errors_client_cert_total"`
+	ServerCert  uint64 `json:"errors_server_cert_total"`
 	QueueFull   uint64 `json:"errors_queue_full_total"`
 	Refused     uint64 `json:"errors_refused_total"`
 	Aborted     uint64 `json:"errors_aborted_total"`
 	OtherErrors uint64 `json:"errors_other_total"`
+}
+
+// tlsStatsOf sums the counters of one or more tlsloop Servers or Clients.
+func tlsStatsOf(sts ...tlsloop.Stats) TLSStats {
+	var o TLSStats
+	for _, st := range sts {
+		o.Handshakes += st.Handshakes
+		o.Resumed += st.Resumed
+		o.InProgress += st.InProgress
+		o.Queued += st.Queued
+		o.NotTLS += st.NotTLS
+		o.Timeouts += st.Timeouts
+		o.UnknownSNI += st.UnknownSNI
+		o.ClientCert += st.ClientCert
+		o.ServerCert += st.ServerCert
+		o.QueueFull += st.QueueFull
+		o.Refused += st.Refused
+		o.Aborted += st.Aborted
+		o.OtherErrors += st.OtherErrors
+	}
+	return o
 }
 
 func (s *Server) tlsStats() []TLSStats {
@@ -176,11 +202,9 @@ func (s *Server) tlsStats() []TLSStats {
 		if ts == nil {
 			continue
 		}
-		st := ts.Stats()
-		out = append(out, TLSStats{Listener: s.addrs[i], Handshakes: st.Handshakes, Resumed: st.Resumed,
-			InProgress: st.InProgress, Queued: st.Queued, NotTLS: st.NotTLS, Timeouts: st.Timeouts,
-			UnknownSNI: st.UnknownSNI, ClientCert: st.ClientCert, QueueFull: st.QueueFull,
-			Refused: st.Refused, Aborted: st.Aborted, OtherErrors: st.OtherErrors})
+		st := tlsStatsOf(ts.Stats())
+		st.Listener = s.addrs[i]
+		out = append(out, st)
 	}
 	return out
 }

@@ -56,11 +56,7 @@ func buildUpstreamTLS(c *config.Cluster, prev *upstreamTLS, logf func(*eventloop
 
 func newUpstreamTLS(c *config.Cluster, logf func(*eventloop.Conn, error)) (*upstreamTLS, error) {
 	t := c.TLS
-	roots, err := t.LoadCA()
-	if err != nil {
-		return nil, err
-	}
-	certs, err := t.LoadCertificates()
+	roots, certs, err := t.Load()
 	if err != nil {
 		return nil, err
 	}
@@ -118,34 +114,15 @@ func (s *Server) logUpstreamTLSError(c *eventloop.Conn, err error) {
 	s.log.conn("upstream", c.RemoteIP(nil), 0, "TLS handshake with backend failed: "+err.Error())
 }
 
-// UpstreamTLSStats is /stats upstream_tls: one entry per cluster with tls,
-// its handshakes with the backends (every loop's, since the cluster's TLS
-// was made: a reload that changes it starts again from 0).
-type UpstreamTLSStats struct {
-	Cluster     string `json:"cluster"`
-	Handshakes  uint64 `json:"handshakes_total"`
-	Resumed     uint64 `json:"handshakes_resumed_total"`
-	InProgress  uint64 `json:"handshakes_in_progress"`
-	ServerCert  uint64 `json:"errors_server_cert_total"`
-	Timeouts    uint64 `json:"errors_timeout_total"`
-	QueueFull   uint64 `json:"errors_queue_full_total"`
-	Aborted     uint64 `json:"errors_aborted_total"`
-	OtherErrors uint64 `json:"errors_other_total"`
-}
-
-func (t *table) upstreamTLSStats() []UpstreamTLSStats {
-	var out []UpstreamTLSStats
+func (t *table) upstreamTLSStats() []TLSStats {
+	var out []TLSStats
 	for i, u := range t.upTLS {
 		if u == nil {
 			continue
 		}
-		a, b := u.http.Stats(), u.raw.Stats()
-		out = append(out, UpstreamTLSStats{Cluster: t.clusters[i].Name,
-			Handshakes: a.Handshakes + b.Handshakes, Resumed: a.Resumed + b.Resumed,
-			InProgress: a.InProgress + b.InProgress, ServerCert: a.ServerCert + b.ServerCert,
-			Timeouts: a.Timeouts + b.Timeouts, QueueFull: a.QueueFull + b.QueueFull,
-			Aborted:     a.Aborted + b.Aborted,
-			OtherErrors: a.OtherErrors + b.OtherErrors + a.NotTLS + b.NotTLS})
+		st := tlsStatsOf(u.http.Stats(), u.raw.Stats())
+		st.Cluster = t.clusters[i].Name
+		out = append(out, st)
 	}
 	return out
 }

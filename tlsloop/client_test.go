@@ -41,11 +41,7 @@ func startOrigin(t *testing.T, cfg *tls.Config) *origin {
 	t.Cleanup(func() { ln.Close() })
 	o.addr = ln.Addr().String()
 	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
+		for c, err := ln.Accept(); err == nil; c, err = ln.Accept() {
 			o.conns.Add(1)
 			go o.serve(c.(*tls.Conn))
 		}
