@@ -33,8 +33,8 @@ type tlsOrigin struct {
 
 // newTLSOrigin starts an origin that speaks TLS only, with a certificate
 // for 127.0.0.1 from its own CA; h2 makes it offer "h2" only (ALPN),
-// else "http/1.1" only.
-func newTLSOrigin(t *testing.T, h2 bool, h http.HandlerFunc) *tlsOrigin {
+// else "http/1.1" only; conf, if given, changes its tls.Config first.
+func newTLSOrigin(t *testing.T, h2 bool, h http.HandlerFunc, conf ...func(*tls.Config)) *tlsOrigin {
 	t.Helper()
 	o := &tlsOrigin{ca: newTestCA(t)}
 	o.origin = unstartedOrigin(t, "", nil, h)
@@ -46,6 +46,9 @@ func newTLSOrigin(t *testing.T, h2 bool, h http.HandlerFunc) *tlsOrigin {
 			}
 			return nil
 		},
+	}
+	for _, f := range conf {
+		f(o.TLS)
 	}
 	o.EnableHTTP2 = h2
 	o.StartTLS()
@@ -212,5 +215,24 @@ func TestUpstreamTLSTCP(t *testing.T) {
 	}
 	if p := <-alpn; p != "" {
 		t.Fatalf("ALPN %q on a tcp listener's connection, want none", p)
+	}
+}
+
+// A backend that requires a client certificate gets the cluster's cert
+// and key; without them the request is answered 502.
+func TestUpstreamTLSClientCert(t *testing.T) {
+	clients := newTestCA(t)
+	o := newTLSOrigin(t, false, func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "client=%s", r.TLS.PeerCertificates[0].Subject.CommonName)
+	}, func(c *tls.Config) { c.ClientAuth, c.ClientCAs = tls.RequireAndVerifyClientCert, clients.pool })
+	with := tlsClusterConfig(o.addr(), o.ca, "")
+	leaf := clients.Client("velox-upstream")
+	with.Clusters[0].TLS.Cert, with.Clusters[0].TLS.Key = leaf.CertFile, leaf.KeyFile
+	if code, body := startProxy(t, with, 1).get(t, modeH1, "/"); code != 200 || body != "client=velox-upstream" {
+		t.Fatalf("with a client certificate: %d %q", code, body)
+	}
+	without := startProxy(t, tlsClusterConfig(o.addr(), o.ca, ""), 1)
+	if code, body := without.get(t, modeH1, "/"); code != 502 {
+		t.Fatalf("without a client certificate: %d %q", code, body)
 	}
 }

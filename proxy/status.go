@@ -16,48 +16,48 @@ import (
 type failure uint8
 
 const (
-	failNone               failure = iota
-	failNoRoute                    // 404: no product or no cluster
-	failNoHealthy                  // 503: every backend drained (weight 0); ejected ones are used anyway
-	failConnLimit                  // 503: per-backend connection limit
-	failConnectRefused             // 502: connect refused or reset
-	failConnectTimeout             // 504
-	failUpstreamReset              // 502: closed or reset before a complete response head
-	failBadResponse                // 502: malformed response
-	failResponseTimeout            // 504: no response head in time
-	failClientGone                 // 499: the client closed first (logged only)
-	failConnect                    // 405: CONNECT is for forward proxies
-	failBadUpgrade                 // 502: 101 to a request that did not ask for that protocol
-	failNoFiles                    // 503: socket(2) failed with EMFILE or ENFILE
-	failNoSocketMem                // 503: socket(2) failed with ENOBUFS or ENOMEM
-	failSocket                     // 503: socket(2) failed otherwise, or the loop is stopping
-	failUpstreamCert               // 502: the backend's TLS certificate did not verify
-	failUpstreamTLS                // 502: the TLS handshake with the backend failed otherwise
-	failUpstreamTLSTimeout         // 504: the TLS handshake with the backend took too long
+	failNone            failure = iota
+	failNoRoute                 // 404: no product or no cluster
+	failNoHealthy               // 503: every backend drained (weight 0); ejected ones are used anyway
+	failConnLimit               // 503: per-backend connection limit
+	failConnectRefused          // 502: connect refused or reset
+	failConnectTimeout          // 504
+	failUpstreamReset           // 502: closed or reset before a complete response head
+	failBadResponse             // 502: malformed response
+	failResponseTimeout         // 504: no response head in time
+	failClientGone              // 499: the client closed first (logged only)
+	failConnect                 // 405: CONNECT is for forward proxies
+	failBadUpgrade              // 502: 101 to a request that did not ask for that protocol
+	failNoFiles                 // 503: socket(2) failed with EMFILE or ENFILE
+	failNoSocketMem             // 503: socket(2) failed with ENOBUFS or ENOMEM
+	failSocket                  // 503: socket(2) failed otherwise, or the loop is stopping
+	failTLSCert                 // 502: the backend's TLS certificate did not verify
+	failTLS                     // 502: the TLS handshake with the backend failed otherwise
+	failTLSTimeout              // 504: the TLS handshake with the backend took too long
 )
 
 var failures = [...]struct {
 	status int
 	why    string
 }{
-	failNone:               {200, ""},
-	failNoRoute:            {404, "no route for this host and path"},
-	failNoHealthy:          {503, "no backend to send to: every backend of the cluster is drained (weight 0)"},
-	failConnLimit:          {503, "backend connection limit reached"},
-	failConnectRefused:     {502, "could not connect to backend"},
-	failConnectTimeout:     {504, "timed out connecting to backend"},
-	failUpstreamReset:      {502, "backend closed the connection before a complete response"},
-	failBadResponse:        {502, "backend sent a malformed response"},
-	failResponseTimeout:    {504, "timed out waiting for the backend's response"},
-	failClientGone:         {499, "client closed the connection"},
-	failConnect:            {405, "CONNECT is not supported by a reverse proxy"},
-	failBadUpgrade:         {502, "backend switched to a protocol the request did not ask for"},
-	failNoFiles:            {503, "could not open a socket: too many open files (the proxy is out of file descriptors)"},
-	failNoSocketMem:        {503, "could not open a socket: out of kernel memory for sockets"},
-	failSocket:             {503, "could not open a socket"},
-	failUpstreamCert:       {502, "TLS handshake with backend failed: its certificate did not verify"},
-	failUpstreamTLS:        {502, "TLS handshake with backend failed"},
-	failUpstreamTLSTimeout: {504, "timed out in the TLS handshake with backend"},
+	failNone:            {200, ""},
+	failNoRoute:         {404, "no route for this host and path"},
+	failNoHealthy:       {503, "no backend to send to: every backend of the cluster is drained (weight 0)"},
+	failConnLimit:       {503, "backend connection limit reached"},
+	failConnectRefused:  {502, "could not connect to backend"},
+	failConnectTimeout:  {504, "timed out connecting to backend"},
+	failUpstreamReset:   {502, "backend closed the connection before a complete response"},
+	failBadResponse:     {502, "backend sent a malformed response"},
+	failResponseTimeout: {504, "timed out waiting for the backend's response"},
+	failClientGone:      {499, "client closed the connection"},
+	failConnect:         {405, "CONNECT is not supported by a reverse proxy"},
+	failBadUpgrade:      {502, "backend switched to a protocol the request did not ask for"},
+	failNoFiles:         {503, "could not open a socket: too many open files (the proxy is out of file descriptors)"},
+	failNoSocketMem:     {503, "could not open a socket: out of kernel memory for sockets"},
+	failSocket:          {503, "could not open a socket"},
+	failTLSCert:         {502, "TLS handshake with backend failed: its certificate did not verify"},
+	failTLS:             {502, "TLS handshake with backend failed"},
+	failTLSTimeout:      {504, "timed out in the TLS handshake with backend"},
 }
 
 func statusOf(f failure) int    { return failures[f].status }
@@ -83,11 +83,11 @@ func connectFailure(err error) failure {
 	case !errors.As(err, &he):
 		return failConnectRefused
 	case he.Kind == tlsloop.ErrServerCert:
-		return failUpstreamCert
+		return failTLSCert
 	case he.Kind == tlsloop.ErrHandshakeTimeout:
-		return failUpstreamTLSTimeout
+		return failTLSTimeout
 	}
-	return failUpstreamTLS
+	return failTLS
 }
 
 // pickFailure classifies an error from a Picker or Pool.Dial. Dial fails
