@@ -1,0 +1,364 @@
+package proxy
+
+// WebSocket over HTTP/2 (RFC 8441, ws_h2.go): an extended CONNECT from an
+// HTTP/2 client (wsh2client_test.go) bridged to real WebSocket servers
+// (gorilla/websocket, coder/websocket) and to raw HTTP/1.1 backends that
+// show what velox sends.
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha1"
+	"encoding/base64"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"golang.org/x/net/http2"
+
+	"github.com/velox-proxy/velox/config"
+)
+
+// wsEchoMessages checks text, binary and 1 MiB echoes, a ping's pong and
+// a close code over one tunnelled stream.
+func wsEchoMessages(t *testing.T, st *wsh2Stream, closeCode bool) {
+	t.Helper()
+	big := bytes.Repeat([]byte("0123456789abcdef"), 1<<16) // 1 MiB
+	for _, m := range []struct {
+		op   byte
+		data []byte
+	}{{wsText, []byte("hello")}, {wsBinary, []byte{0, 1, 2, 255}}, {wsBinary, big}, {wsText, []byte("après")}} {
+		if err := wsWrite(st, m.op, true, m.data); err != nil {
+			t.Fatal(err)
+		}
+		op, got, err := wsReadMessage(st)
+		if err != nil || op != m.op || !bytes.Equal(got, m.data) {
+			t.Fatalf("echo of %d bytes (op %d): %d bytes (op %d), %v", len(m.data), m.op, len(got), op, err)
+		}
+	}
+	if err := wsWrite(st, wsPing, true, []byte("are you there")); err != nil {
+		t.Fatal(err)
+	}
+	if op, got, err := wsReadMessage(st); err != nil || op != wsPong || string(got) != "are you there" {
+		t.Fatalf("ping: op %d %q %v, want the pong", op, got, err)
+	}
+	if !closeCode {
+		return
+	}
+	wsWrite(st, wsText, true, []byte("close:4001"))
+	op, got, err := wsReadMessage(st)
+	if code, reason := wsCloseCode(got); err != nil || op != wsClose || code != 4001 || reason != "bye" {
+		t.Fatalf("close: op %d code %d %q %v, want 4001 \"bye\"", op, code, reason, err)
+	}
+}
+
+// TestWebSocketH2Settings: velox advertises SETTINGS_ENABLE_CONNECT_PROTOCOL
+// (RFC 8441 section 3), and with http2.disable_connect_protocol it does not
+// and an extended CONNECT is reset with PROTOCOL_ERROR (section 4) while
+// the connection goes on.
+func TestWebSocketH2Settings(t *testing.T) {
+	o := coderEcho(t)
+	tp := startProxy(t, clusterConfig(o.addr()), 1)
+	if v, ok := dialWSH2(t, tp.addr).serverSettings()[http2.SettingEnableConnectProtocol]; !ok || v != 1 {
+		t.Fatalf("SETTINGS_ENABLE_CONNECT_PROTOCOL %d %v, want 1", v, ok)
+	}
+	cfg := clusterConfig(o.addr())
+	cfg.HTTP2.DisableConnectProtocol = true
+	tp2 := startProxy(t, cfg, 1)
+	h := dialWSH2(t, tp2.addr)
+	if _, ok := h.serverSettings()[http2.SettingEnableConnectProtocol]; ok {
+		t.Fatal("SETTINGS_ENABLE_CONNECT_PROTOCOL advertised when disabled")
+	}
+	if code, err := h.connect("websocket", "/ws").waitReset(); err != nil || code != http2.ErrCodeProtocol {
+		t.Fatalf("extended CONNECT when disabled: %v %v, want RST_STREAM(PROTOCOL_ERROR)", code, err)
+	}
+	if st, _, err := h.get("/plain").response(); err != nil || st != 200 {
+		t.Fatalf("GET after the reset: %d %v", st, err)
+	}
+}
+
+// TestWebSocketH2Gorilla: a gorilla/websocket server behind velox; text,
+// binary, 1 MiB, ping/pong and a close code over an HTTP/2 stream.
+func TestWebSocketH2Gorilla(t *testing.T) {
+	o := wsEcho(t)
+	tp := startProxy(t, clusterConfig(o.addr()), 1)
+	st := dialWSH2(t, tp.addr).connect("websocket", "/ws")
+	status, fs, err := st.response()
+	if err != nil || status != 200 {
+		t.Fatalf("extended CONNECT: %d %v %s", status, err, fieldsString(fs))
+	}
+	if !strings.Contains(fs["via"], "velox") || fs["sec-websocket-accept"] != "" {
+		t.Fatalf("200 fields: %s", fieldsString(fs))
+	}
+	wsEchoMessages(t, st, true)
+	wsWrite(st, wsClose, true, wsCloseFrame(1000, ""))
+	st.closeWrite()
+	if _, err := io.ReadAll(st); err != nil { // gorilla closes after the close: END_STREAM
+		t.Fatalf("after close: %v", err)
+	}
+}
+
+// coderEcho is a coder/websocket echo server choosing subprotocol "chat",
+// echoing each message in fragments.
+func coderEcho(t *testing.T) *origin {
+	return newOrigin(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/plain" {
+			io.WriteString(w, "plain")
+			return
+		}
+		c, err := websocket.Accept(w, r, &websocket.AcceptOptions{Subprotocols: []string{"chat"}})
+		if err != nil {
+			return
+		}
+		defer c.CloseNow()
+		c.SetReadLimit(32 << 20)
+		ctx := r.Context()
+		for {
+			typ, msg, err := c.Read(ctx)
+			if err != nil {
+				return
+			}
+			wr, err := c.Writer(ctx, typ)
+			if err != nil {
+				return
+			}
+			for len(msg) > 0 {
+				k := min(len(msg), 100<<10)
+				wr.Write(msg[:k])
+				msg = msg[k:]
+			}
+			if wr.Close() != nil {
+				return
+			}
+		}
+	})
+}
+
+// TestWebSocketH2Coder: a coder/websocket server (fragmented echoes) with
+// a negotiated subprotocol; then two WebSocket streams and a GET on the
+// same connection at once.
+func TestWebSocketH2Coder(t *testing.T) {
+	o := coderEcho(t)
+	tp := startProxy(t, clusterConfig(o.addr()), 1)
+	h := dialWSH2(t, tp.addr)
+	a := h.connect("websocket", "/a", "sec-websocket-protocol", "superchat, chat")
+	b := h.connect("websocket", "/b", "sec-websocket-protocol", "chat")
+	for _, st := range []*wsh2Stream{a, b} {
+		status, fs, err := st.response()
+		if err != nil || status != 200 || fs["sec-websocket-protocol"] != "chat" {
+			t.Fatalf("stream %d: %d %v %s", st.id, status, err, fieldsString(fs))
+		}
+	}
+	wsEchoMessages(t, a, false)
+	g := h.get("/plain")
+	// Both tunnels and the GET interleave on the one connection.
+	for i := range 20 {
+		for _, st := range []*wsh2Stream{a, b} {
+			msg := bytes.Repeat([]byte{byte('a' + i)}, 1000*(i+1)+int(st.id))
+			wsWrite(st, wsBinary, true, msg)
+			if op, got, err := wsReadMessage(st); err != nil || op != wsBinary || !bytes.Equal(got, msg) {
+				t.Fatalf("stream %d message %d: op %d %d bytes %v", st.id, i, op, len(got), err)
+			}
+		}
+	}
+	if body, err := g.body(); err != nil || body != "plain" {
+		t.Fatalf("GET beside the tunnels: %q %v", body, err)
+	}
+	for _, st := range []*wsh2Stream{a, b} {
+		wsWrite(st, wsClose, true, wsCloseFrame(1000, "done"))
+		op, got, err := wsReadMessage(st)
+		if code, _ := wsCloseCode(got); err != nil || op != wsClose || code != 1000 {
+			t.Fatalf("stream %d close: op %d code %d %v", st.id, op, code, err)
+		}
+		st.closeWrite()
+		if _, err := io.ReadAll(st); err != nil {
+			t.Fatalf("stream %d end: %v", st.id, err)
+		}
+	}
+}
+
+// rawUpgradeOrigin accepts one connection, hands its request head to check
+// and answers with what answer returns (then, after a 101, runs tunnel).
+func rawUpgradeOrigin(t *testing.T, answer func(req *http.Request) string, tunnel func(c net.Conn, r *bufio.Reader)) (string, chan *http.Request) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	reqs := make(chan *http.Request, 4)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				br := bufio.NewReader(c)
+				req, err := http.ReadRequest(br)
+				if err != nil {
+					return
+				}
+				reqs <- req
+				io.WriteString(c, answer(req))
+				if tunnel != nil {
+					tunnel(c, br)
+				}
+			}()
+		}
+	}()
+	return ln.Addr().String(), reqs
+}
+
+func acceptFor(key string) string {
+	sum := sha1.Sum([]byte(key + wsGUID))
+	return base64.StdEncoding.EncodeToString(sum[:])
+}
+
+// TestWebSocketH2Bridge: the request an HTTP/1.1 backend gets (a GET with
+// Connection: Upgrade, Upgrade: websocket, version 13, a fresh key of
+// velox's, the client's subprotocols and extensions, not its own key);
+// raw bytes both ways after the 101; the client's END_STREAM reaches the
+// backend as a half-close, and the backend's close ends the stream.
+func TestWebSocketH2Bridge(t *testing.T) {
+	addr, reqs := rawUpgradeOrigin(t, func(req *http.Request) string {
+		return "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " +
+			acceptFor(req.Header.Get("Sec-WebSocket-Key")) + "\r\nSec-WebSocket-Protocol: chat\r\n\r\n"
+	}, func(c net.Conn, r *bufio.Reader) {
+		b, _ := io.ReadAll(r) // until the client's half-close
+		c.Write(append([]byte("got:"), b...))
+	})
+	tp := startProxy(t, clusterConfig(addr), 1)
+	h := dialWSH2(t, tp.addr)
+	st := h.connect("websocket", "/chat?room=1", "sec-websocket-protocol", "chat", "sec-websocket-extensions", "permessage-deflate",
+		"sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==")
+	status, fs, err := st.response()
+	if err != nil || status != 200 || fs["sec-websocket-protocol"] != "chat" {
+		t.Fatalf("response: %d %v %s", status, err, fieldsString(fs))
+	}
+	req := <-reqs
+	key := req.Header.Get("Sec-WebSocket-Key")
+	raw, _ := base64.StdEncoding.DecodeString(key)
+	switch {
+	case req.Method != "GET" || req.RequestURI != "/chat?room=1" || req.Host != "example.com":
+		t.Errorf("request line %s %s host %s", req.Method, req.RequestURI, req.Host)
+	case !strings.EqualFold(req.Header.Get("Connection"), "upgrade") || req.Header.Get("Upgrade") != "websocket":
+		t.Errorf("Connection %q Upgrade %q", req.Header.Get("Connection"), req.Header.Get("Upgrade"))
+	case req.Header.Get("Sec-WebSocket-Version") != "13":
+		t.Errorf("Sec-WebSocket-Version %q", req.Header.Get("Sec-WebSocket-Version"))
+	case len(raw) != 16 || key == "dGhlIHNhbXBsZSBub25jZQ==" || len(req.Header.Values("Sec-WebSocket-Key")) != 1:
+		t.Errorf("Sec-WebSocket-Key %q", req.Header.Values("Sec-WebSocket-Key"))
+	case req.Header.Get("Sec-WebSocket-Protocol") != "chat" || req.Header.Get("Sec-WebSocket-Extensions") != "permessage-deflate":
+		t.Errorf("subprotocols %q extensions %q", req.Header.Get("Sec-WebSocket-Protocol"), req.Header.Get("Sec-WebSocket-Extensions"))
+	case req.ContentLength > 0 || len(req.TransferEncoding) > 0:
+		t.Errorf("a body: %d %q", req.ContentLength, req.TransferEncoding)
+	}
+	st.Write([]byte("raw bytes, "))
+	st.Write([]byte("both ways"))
+	st.closeWrite()
+	if body, err := st.body(); err != nil || body != "got:raw bytes, both ways" {
+		t.Fatalf("tunnel: %q %v", body, err)
+	}
+	// A second one on the same connection: the client resets it, the
+	// backend's connection closes.
+	closed := make(chan struct{})
+	addr2, _ := rawUpgradeOrigin(t, func(req *http.Request) string {
+		return "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " +
+			acceptFor(req.Header.Get("Sec-WebSocket-Key")) + "\r\n\r\n"
+	}, func(c net.Conn, r *bufio.Reader) {
+		io.Copy(io.Discard, r)
+		close(closed)
+	})
+	tp2 := startProxy(t, clusterConfig(addr2), 1)
+	st = dialWSH2(t, tp2.addr).connect("websocket", "/")
+	if status, _, err := st.response(); err != nil || status != 200 {
+		t.Fatalf("second: %d %v", status, err)
+	}
+	st.Write([]byte("x"))
+	st.resetStream()
+	select {
+	case <-closed:
+	case <-time.After(3 * testWait):
+		t.Fatal("RST_STREAM did not close the backend connection")
+	}
+}
+
+// TestWebSocketH2Refused: before the 101 everything is an ordinary HTTP/2
+// response: a backend's 403 as it is, a wrong Sec-WebSocket-Accept 502, a
+// :protocol not on the upgrades list (and websocket when the list is
+// empty) 501 without reaching the backend.
+func TestWebSocketH2Refused(t *testing.T) {
+	addr, reqs := rawUpgradeOrigin(t, func(req *http.Request) string {
+		if req.URL.Path == "/forbidden" {
+			return "HTTP/1.1 403 Forbidden\r\nContent-Length: 6\r\n\r\nno way"
+		}
+		return "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " +
+			acceptFor("not the key") + "\r\n\r\n"
+	}, nil)
+	tp := startProxy(t, clusterConfig(addr), 1)
+	h := dialWSH2(t, tp.addr)
+	st := h.connect("websocket", "/forbidden")
+	if status, _, err := st.response(); err != nil || status != 403 {
+		t.Fatalf("403 backend: %d %v", status, err)
+	}
+	if body, err := st.body(); err != nil || body != "no way" {
+		t.Fatalf("403 body %q %v", body, err)
+	}
+	<-reqs
+	st = h.connect("websocket", "/bad-accept")
+	if status, _, err := st.response(); err != nil || status != 502 {
+		t.Fatalf("wrong Sec-WebSocket-Accept: %d %v, want 502", status, err)
+	}
+	st.body()
+	<-reqs
+	st = h.connect("mqtt", "/")
+	if status, _, err := st.response(); err != nil || status != 501 {
+		t.Fatalf(":protocol mqtt: %d %v, want 501", status, err)
+	}
+	st.body()
+	cfg := clusterConfig(addr)
+	cfg.Upgrades = []string{}
+	tp2 := startProxy(t, cfg, 1)
+	st = dialWSH2(t, tp2.addr).connect("websocket", "/")
+	if status, _, err := st.response(); err != nil || status != 501 {
+		t.Fatalf("websocket with upgrades: []: %d %v, want 501", status, err)
+	}
+	st.body()
+	select {
+	case r := <-reqs:
+		t.Fatalf("a refused extended CONNECT reached the backend: %s %s", r.Method, r.URL)
+	default:
+	}
+}
+
+// TestWebSocketH2TunnelIdle: a tunnel with no byte either way for
+// tunnel_idle is closed: the stream is reset, the backend closed.
+func TestWebSocketH2TunnelIdle(t *testing.T) {
+	closed := make(chan struct{})
+	addr, _ := rawUpgradeOrigin(t, func(req *http.Request) string {
+		return "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " +
+			acceptFor(req.Header.Get("Sec-WebSocket-Key")) + "\r\n\r\n"
+	}, func(c net.Conn, r *bufio.Reader) {
+		io.Copy(io.Discard, r)
+		close(closed)
+	})
+	cfg := clusterConfig(addr)
+	cfg.Timeouts.TunnelIdle = config.Duration(300 * time.Millisecond)
+	tp := startProxy(t, cfg, 1)
+	st := dialWSH2(t, tp.addr).connect("websocket", "/")
+	if status, _, err := st.response(); err != nil || status != 200 {
+		t.Fatalf("%d %v", status, err)
+	}
+	if code, err := st.waitReset(); err != nil || code != http2.ErrCodeCancel {
+		t.Fatalf("idle tunnel: %v %v, want RST_STREAM(CANCEL)", code, err)
+	}
+	select {
+	case <-closed:
+	case <-time.After(3 * testWait):
+		t.Fatal("the backend connection stayed open")
+	}
+}
