@@ -183,7 +183,7 @@ func TestWebSocketH2Coder(t *testing.T) {
 
 // rawUpgradeOrigin accepts one connection, hands its request head to check
 // and answers with what answer returns (then, after a 101, runs tunnel).
-func rawUpgradeOrigin(t *testing.T, answer func(req *http.Request) string, tunnel func(c net.Conn, r *bufio.Reader)) (string, chan *http.Request) {
+func rawUpgradeOrigin(t *testing.T, answer func(req *http.Request) string, tunnel func(req *http.Request, c net.Conn, r *bufio.Reader)) (string, chan *http.Request) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -206,7 +206,7 @@ func rawUpgradeOrigin(t *testing.T, answer func(req *http.Request) string, tunne
 				reqs <- req
 				io.WriteString(c, answer(req))
 				if tunnel != nil {
-					tunnel(c, br)
+					tunnel(req, c, br)
 				}
 			}()
 		}
@@ -228,7 +228,7 @@ func TestWebSocketH2Bridge(t *testing.T) {
 	addr, reqs := rawUpgradeOrigin(t, func(req *http.Request) string {
 		return "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " +
 			acceptFor(req.Header.Get("Sec-WebSocket-Key")) + "\r\nSec-WebSocket-Protocol: chat\r\n\r\n"
-	}, func(c net.Conn, r *bufio.Reader) {
+	}, func(req *http.Request, c net.Conn, r *bufio.Reader) {
 		b, _ := io.ReadAll(r) // until the client's half-close
 		c.Write(append([]byte("got:"), b...))
 	})
@@ -269,7 +269,7 @@ func TestWebSocketH2Bridge(t *testing.T) {
 	addr2, _ := rawUpgradeOrigin(t, func(req *http.Request) string {
 		return "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " +
 			acceptFor(req.Header.Get("Sec-WebSocket-Key")) + "\r\n\r\n"
-	}, func(c net.Conn, r *bufio.Reader) {
+	}, func(req *http.Request, c net.Conn, r *bufio.Reader) {
 		io.Copy(io.Discard, r)
 		close(closed)
 	})
@@ -342,7 +342,7 @@ func TestWebSocketH2TunnelIdle(t *testing.T) {
 	addr, _ := rawUpgradeOrigin(t, func(req *http.Request) string {
 		return "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " +
 			acceptFor(req.Header.Get("Sec-WebSocket-Key")) + "\r\n\r\n"
-	}, func(c net.Conn, r *bufio.Reader) {
+	}, func(req *http.Request, c net.Conn, r *bufio.Reader) {
 		io.Copy(io.Discard, r)
 		close(closed)
 	})
@@ -361,4 +361,106 @@ func TestWebSocketH2TunnelIdle(t *testing.T) {
 	case <-time.After(3 * testWait):
 		t.Fatal("the backend connection stayed open")
 	}
+}
+
+// TestWebSocketH2Backpressure: flow control is the backpressure both ways.
+// A client that does not credit what it gets pauses the backend (it
+// cannot write 64 MiB; nothing piles up in velox), and a backend that does
+// not read has velox withhold WINDOW_UPDATE (the client cannot send 64
+// MiB); meanwhile a GET on the same connection is answered. Both recover.
+func TestWebSocketH2Backpressure(t *testing.T) {
+	const total = 64 << 20
+	written := make(chan int64, 1)
+	read := make(chan int64, 1)
+	addr, _ := rawUpgradeOrigin(t, func(req *http.Request) string {
+		if req.URL.Path == "/plain" {
+			return "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nplain"
+		}
+		return "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " +
+			acceptFor(req.Header.Get("Sec-WebSocket-Key")) + "\r\n\r\n"
+	}, func(req *http.Request, c net.Conn, r *bufio.Reader) {
+		if req.URL.Path == "/plain" {
+			return
+		}
+		var w int64
+		buf := make([]byte, 64<<10)
+		for w < total {
+			c.SetWriteDeadline(time.Now().Add(time.Second))
+			n, err := c.Write(buf)
+			w += int64(n)
+			if err != nil {
+				break
+			}
+		}
+		written <- w
+		c.SetWriteDeadline(time.Time{})
+		// Then it reads nothing for a while, then everything.
+		time.Sleep(time.Second)
+		n, err := io.Copy(io.Discard, r)
+		if err != nil {
+			t.Logf("backend read: %v", err)
+		}
+		read <- n
+	})
+	tp := startProxy(t, clusterConfig(addr), 1)
+	h := dialWSH2(t, tp.addr)
+	h.setHold(true)
+	st := h.connect("websocket", "/")
+	if status, _, err := st.response(); err != nil || status != 200 {
+		t.Fatalf("%d %v", status, err)
+	}
+	// The client credits nothing: the backend stalls well short of 64 MiB.
+	w := <-written
+	if w >= total/2 {
+		t.Fatalf("the backend wrote %d bytes to a client that credits nothing", w)
+	}
+	if got := st.buffered(); got > 2<<20 {
+		t.Fatalf("the client got %d bytes beyond its 1 MiB window", got)
+	}
+	if body, err := h.get("/plain").body(); err != nil || body != "plain" {
+		t.Fatalf("GET beside the stalled tunnel: %q %v", body, err)
+	}
+	h.setHold(false)
+	n := int64(0)
+	for n < w {
+		k, err := st.Read(make([]byte, 1<<20))
+		if err != nil {
+			t.Fatalf("after %d of %d bytes: %v", n, w, err)
+		}
+		n += int64(k)
+	}
+	// Now the backend does not read: the client's send stalls.
+	sent := make(chan int64, 1)
+	go func() {
+		buf := make([]byte, 1<<20)
+		var s int64
+		for s < total {
+			k, err := st.Write(buf)
+			s += int64(k)
+			if err != nil {
+				break
+			}
+		}
+		sent <- s
+	}()
+	time.Sleep(time.Second / 2)
+	st.c.mu.Lock()
+	win := st.win
+	st.c.mu.Unlock()
+	select {
+	case s := <-sent:
+		t.Fatalf("the client sent all %d bytes to a backend that does not read", s)
+	default:
+	}
+	if win > 0 {
+		t.Logf("stream send window still %d", win)
+	}
+	if got := <-sent; got != total {
+		t.Fatalf("sent %d of %d once the backend read", got, total)
+	}
+	st.closeWrite()
+	if got := <-read; got != total {
+		t.Fatalf("the backend read %d of %d; log: %s", got, total, tp.log.String())
+	}
+	st.resetStream()
 }

@@ -41,6 +41,8 @@ type wsh2Conn struct {
 	streamWin int64 // its initial stream window
 	streams   map[uint32]*wsh2Stream
 	readErr   error
+	hold      bool // DATA received is not credited back (a client that does not read)
+	owedConn  uint32
 }
 
 // wsh2Stream is one stream: its response head, its DATA, its end.
@@ -52,6 +54,7 @@ type wsh2Stream struct {
 	fields map[string]string
 	head   bool
 	data   bytes.Buffer
+	owed   uint32        // credit withheld while hold
 	ended  bool          // END_STREAM received
 	reset  http2.ErrCode // RST_STREAM received
 	rst    bool
@@ -146,13 +149,19 @@ func (h *wsh2Conn) file(f http2.Frame) {
 			st.ended = true
 		}
 	case *http2.DataFrame:
-		if n := len(f.Data()); n > 0 {
-			h.fr.WriteWindowUpdate(0, uint32(n))
+		st := h.streams[f.StreamID]
+		if n := uint32(len(f.Data())); n > 0 && h.hold {
+			h.owedConn += n
+			if st != nil {
+				st.owed += n
+			}
+		} else if n > 0 {
+			h.fr.WriteWindowUpdate(0, n)
 			if !f.StreamEnded() {
-				h.fr.WriteWindowUpdate(f.StreamID, uint32(n))
+				h.fr.WriteWindowUpdate(f.StreamID, n)
 			}
 		}
-		if st := h.streams[f.StreamID]; st != nil {
+		if st != nil {
 			st.data.Write(f.Data())
 			if f.StreamEnded() {
 				st.ended = true
@@ -163,6 +172,33 @@ func (h *wsh2Conn) file(f http2.Frame) {
 			st.rst, st.reset = true, f.ErrCode
 		}
 	}
+}
+
+// setHold stops crediting DATA back, or (false) gives back what was withheld.
+func (h *wsh2Conn) setHold(hold bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.hold = hold
+	if hold {
+		return
+	}
+	if h.owedConn > 0 {
+		h.fr.WriteWindowUpdate(0, h.owedConn)
+		h.owedConn = 0
+	}
+	for id, st := range h.streams {
+		if st.owed > 0 && !st.ended {
+			h.fr.WriteWindowUpdate(id, st.owed)
+		}
+		st.owed = 0
+	}
+}
+
+// buffered is how many DATA bytes st holds unread.
+func (st *wsh2Stream) buffered() int {
+	st.c.mu.Lock()
+	defer st.c.mu.Unlock()
+	return st.data.Len()
 }
 
 // wait blocks until cond holds (h.mu held) or testWait passes.
