@@ -61,7 +61,7 @@ func wsEchoMessages(t *testing.T, st *wsh2Stream, closeCode bool) {
 // and an extended CONNECT is reset with PROTOCOL_ERROR (section 4) while
 // the connection goes on.
 func TestWebSocketH2Settings(t *testing.T) {
-	o := coderEcho(t)
+	o := coderEcho(t, nil)
 	tp := startProxy(t, clusterConfig(o.addr()), 1)
 	if v, ok := dialWSH2(t, tp.addr).serverSettings()[http2.SettingEnableConnectProtocol]; !ok || v != 1 {
 		t.Fatalf("SETTINGS_ENABLE_CONNECT_PROTOCOL %d %v, want 1", v, ok)
@@ -102,47 +102,11 @@ func TestWebSocketH2Gorilla(t *testing.T) {
 	}
 }
 
-// coderEcho is a coder/websocket echo server choosing subprotocol "chat",
-// echoing each message in fragments.
-func coderEcho(t *testing.T) *origin {
-	return newOrigin(t, func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/plain" {
-			io.WriteString(w, "plain")
-			return
-		}
-		c, err := websocket.Accept(w, r, &websocket.AcceptOptions{Subprotocols: []string{"chat"}})
-		if err != nil {
-			return
-		}
-		defer c.CloseNow()
-		c.SetReadLimit(32 << 20)
-		ctx := r.Context()
-		for {
-			typ, msg, err := c.Read(ctx)
-			if err != nil {
-				return
-			}
-			wr, err := c.Writer(ctx, typ)
-			if err != nil {
-				return
-			}
-			for len(msg) > 0 {
-				k := min(len(msg), 100<<10)
-				wr.Write(msg[:k])
-				msg = msg[k:]
-			}
-			if wr.Close() != nil {
-				return
-			}
-		}
-	})
-}
-
 // TestWebSocketH2Coder: a coder/websocket server (fragmented echoes) with
 // a negotiated subprotocol; then two WebSocket streams and a GET on the
 // same connection at once.
 func TestWebSocketH2Coder(t *testing.T) {
-	o := coderEcho(t)
+	o := coderEcho(t, &websocket.AcceptOptions{Subprotocols: []string{"chat"}})
 	tp := startProxy(t, clusterConfig(o.addr()), 1)
 	h := dialWSH2(t, tp.addr)
 	a := h.connect("websocket", "/a", "sec-websocket-protocol", "superchat, chat")
@@ -181,37 +145,41 @@ func TestWebSocketH2Coder(t *testing.T) {
 	}
 }
 
-// rawUpgradeOrigin accepts one connection, hands its request head to check
-// and answers with what answer returns (then, after a 101, runs tunnel).
+// rawUpgradeOrigin hands each request head it gets to reqs and answers
+// with what answer returns; then tunnel, if any, has the connection.
 func rawUpgradeOrigin(t *testing.T, answer func(req *http.Request) string, tunnel func(req *http.Request, c net.Conn, r *bufio.Reader)) (string, chan *http.Request) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
 	reqs := make(chan *http.Request, 4)
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				br := bufio.NewReader(c)
-				req, err := http.ReadRequest(br)
-				if err != nil {
-					return
-				}
-				reqs <- req
-				io.WriteString(c, answer(req))
-				if tunnel != nil {
-					tunnel(req, c, br)
-				}
-			}()
+	addr := serveRaw(t, func(c net.Conn) {
+		br := bufio.NewReader(c)
+		req, err := http.ReadRequest(br)
+		if err != nil {
+			return
 		}
-	}()
-	return ln.Addr().String(), reqs
+		reqs <- req
+		io.WriteString(c, answer(req))
+		if tunnel != nil {
+			tunnel(req, c, br)
+		}
+	})
+	return addr, reqs
+}
+
+// switched is a backend's correct 101 to req, with more header lines.
+func switched(req *http.Request, more string) string {
+	return "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " +
+		acceptFor(req.Header.Get("Sec-WebSocket-Key")) + "\r\n" + more + "\r\n"
+}
+
+// sinkOrigin switches to websocket, reads until the connection ends, and
+// then closes closed.
+func sinkOrigin(t *testing.T) (addr string, closed chan struct{}) {
+	closed = make(chan struct{})
+	addr, _ = rawUpgradeOrigin(t, func(req *http.Request) string { return switched(req, "") },
+		func(req *http.Request, c net.Conn, r *bufio.Reader) {
+			io.Copy(io.Discard, r)
+			close(closed)
+		})
+	return addr, closed
 }
 
 func acceptFor(key string) string {
@@ -226,8 +194,7 @@ func acceptFor(key string) string {
 // backend as a half-close, and the backend's close ends the stream.
 func TestWebSocketH2Bridge(t *testing.T) {
 	addr, reqs := rawUpgradeOrigin(t, func(req *http.Request) string {
-		return "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " +
-			acceptFor(req.Header.Get("Sec-WebSocket-Key")) + "\r\nSec-WebSocket-Protocol: chat\r\n\r\n"
+		return switched(req, "Sec-WebSocket-Protocol: chat\r\n")
 	}, func(req *http.Request, c net.Conn, r *bufio.Reader) {
 		b, _ := io.ReadAll(r) // until the client's half-close
 		c.Write(append([]byte("got:"), b...))
@@ -265,14 +232,7 @@ func TestWebSocketH2Bridge(t *testing.T) {
 	}
 	// A second one on the same connection: the client resets it, the
 	// backend's connection closes.
-	closed := make(chan struct{})
-	addr2, _ := rawUpgradeOrigin(t, func(req *http.Request) string {
-		return "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " +
-			acceptFor(req.Header.Get("Sec-WebSocket-Key")) + "\r\n\r\n"
-	}, func(req *http.Request, c net.Conn, r *bufio.Reader) {
-		io.Copy(io.Discard, r)
-		close(closed)
-	})
+	addr2, closed := sinkOrigin(t)
 	tp2 := startProxy(t, clusterConfig(addr2), 1)
 	st = dialWSH2(t, tp2.addr).connect("websocket", "/")
 	if status, _, err := st.response(); err != nil || status != 200 {
@@ -338,14 +298,7 @@ func TestWebSocketH2Refused(t *testing.T) {
 // TestWebSocketH2TunnelIdle: a tunnel with no byte either way for
 // tunnel_idle is closed: the stream is reset, the backend closed.
 func TestWebSocketH2TunnelIdle(t *testing.T) {
-	closed := make(chan struct{})
-	addr, _ := rawUpgradeOrigin(t, func(req *http.Request) string {
-		return "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " +
-			acceptFor(req.Header.Get("Sec-WebSocket-Key")) + "\r\n\r\n"
-	}, func(req *http.Request, c net.Conn, r *bufio.Reader) {
-		io.Copy(io.Discard, r)
-		close(closed)
-	})
+	addr, closed := sinkOrigin(t)
 	cfg := clusterConfig(addr)
 	cfg.Timeouts.TunnelIdle = config.Duration(300 * time.Millisecond)
 	tp := startProxy(t, cfg, 1)
@@ -376,8 +329,7 @@ func TestWebSocketH2Backpressure(t *testing.T) {
 		if req.URL.Path == "/plain" {
 			return "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nplain"
 		}
-		return "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " +
-			acceptFor(req.Header.Get("Sec-WebSocket-Key")) + "\r\n\r\n"
+		return switched(req, "")
 	}, func(req *http.Request, c net.Conn, r *bufio.Reader) {
 		if req.URL.Path == "/plain" {
 			return
