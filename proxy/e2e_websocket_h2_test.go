@@ -143,6 +143,10 @@ func TestWebSocketH2Coder(t *testing.T) {
 			t.Fatalf("stream %d end: %v", st.id, err)
 		}
 	}
+	// The connection stays open; no stream of it is left on the loop.
+	eventually(t, "the tunnels' streams released", func() bool {
+		return tp.totals().RequestsActive == 0 && tp.h2InUse(t) == h2InUse{conns: 1}
+	})
 }
 
 // rawUpgradeOrigin hands each request head it gets to reqs and answers
