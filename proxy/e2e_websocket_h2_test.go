@@ -420,3 +420,50 @@ func TestWebSocketH2Backpressure(t *testing.T) {
 	}
 	st.resetStream()
 }
+
+// TestWebSocketH2Routing: filters and routes see an extended CONNECT as a
+// GET of its :path with Upgrade: websocket: a route on method GET and that
+// header picks the WebSocket cluster, a filter's own answer is an ordinary
+// HTTP/2 response.
+func TestWebSocketH2Routing(t *testing.T) {
+	ws := wsEcho(t)
+	other := newOrigin(t, func(w http.ResponseWriter, r *http.Request) { http.Error(w, "not here", http.StatusTeapot) })
+	cfg := clusterConfig(other.addr())
+	cfg.Clusters = append(cfg.Clusters, config.Cluster{Name: "ws", Backends: []config.Backend{{Address: ws.addr()}}})
+	cfg.Products[0].Routes = []config.Route{{Prefix: "/ws", Methods: []string{"GET"}, Headers: []config.HeaderMatch{{Name: "Upgrade", Value: "websocket"}}, Cluster: "ws"}}
+	seen := make(chan string, 8)
+	tp := startProxySetup(t, cfg, Options{Loops: 1}, func(srv *Server) {
+		srv.Register(BeforeLocation, RequestFilterFunc(func(s *Stream) Verdict {
+			r := s.Request()
+			seen <- string(r.Method) + " " + string(r.Target) + " upgrade=" + string(r.Get("Upgrade"))
+			if string(r.Path) == "/ws/deny" {
+				return s.Respond(401, "text/plain", nil, []byte("who are you\n"))
+			}
+			return Continue
+		}))
+	})
+	h := dialWSH2(t, tp.addr)
+	st := h.connect("websocket", "/ws/chat")
+	if status, _, err := st.response(); err != nil || status != 200 {
+		t.Fatalf("/ws/chat: %d %v", status, err)
+	}
+	if got := <-seen; got != "GET /ws/chat upgrade=websocket" {
+		t.Fatalf("the filter saw %q", got)
+	}
+	wsWrite(st, wsText, true, []byte("routed"))
+	if op, got, err := wsReadMessage(st); err != nil || op != wsText || string(got) != "routed" {
+		t.Fatalf("echo: %d %q %v", op, got, err)
+	}
+	for _, c := range []struct {
+		path   string
+		status int
+	}{{"/elsewhere", http.StatusTeapot}, {"/ws/deny", 401}} {
+		st := h.connect("websocket", c.path)
+		if status, _, err := st.response(); err != nil || status != c.status {
+			t.Fatalf("%s: %d %v, want %d", c.path, status, err, c.status)
+		}
+		st.body()
+		<-seen
+	}
+	st.resetStream()
+}
