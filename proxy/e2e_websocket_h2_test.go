@@ -9,6 +9,7 @@ import (
 	"bufio"
 	"bytes"
 	"crypto/sha1"
+	"crypto/tls"
 	"encoding/base64"
 	"io"
 	"net"
@@ -465,5 +466,26 @@ func TestWebSocketH2Routing(t *testing.T) {
 		st.body()
 		<-seen
 	}
+	st.resetStream()
+}
+
+// TestWebSocketH2TLS: the same over TLS (ALPN h2) to a gorilla server.
+func TestWebSocketH2TLS(t *testing.T) {
+	o := wsEcho(t)
+	e := newTLSEnv(t, o.addr(), []string{"localhost"})
+	tp := startProxy(t, e.cfg, 1)
+	c, err := tls.Dial("tcp", tp.addr, &tls.Config{RootCAs: e.ca.pool, ServerName: "localhost", NextProtos: []string{"h2"}})
+	if err != nil || c.ConnectionState().NegotiatedProtocol != "h2" {
+		t.Fatalf("TLS: %v", err)
+	}
+	h := newWSH2(t, c)
+	if h.serverSettings()[http2.SettingEnableConnectProtocol] != 1 {
+		t.Fatal("no SETTINGS_ENABLE_CONNECT_PROTOCOL over TLS")
+	}
+	st := h.connect("websocket", "/wss")
+	if status, fs, err := st.response(); err != nil || status != 200 {
+		t.Fatalf("%d %v %s", status, err, fieldsString(fs))
+	}
+	wsEchoMessages(t, st, true)
 	st.resetStream()
 }

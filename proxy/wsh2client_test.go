@@ -67,6 +67,11 @@ func dialWSH2(t testing.TB, addr string) *wsh2Conn {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return newWSH2(t, c)
+}
+
+// newWSH2 speaks HTTP/2 on c (h2c, or TLS that negotiated h2).
+func newWSH2(t testing.TB, c net.Conn) *wsh2Conn {
 	h := &wsh2Conn{t: t, c: c, next: 1, settings: map[http2.SettingID]uint32{}, connWin: 65535, streamWin: 65535, streams: map[uint32]*wsh2Stream{}}
 	h.cv = sync.NewCond(&h.mu)
 	h.fr = http2.NewFramer(c, c)
