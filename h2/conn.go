@@ -121,6 +121,7 @@ func (c *Conn) Reinit(role Role, cfg *Config, h Handler) {
 	c.out, c.ctrlOut, c.hbuf, c.block = c.out[:0], 0, c.hbuf[:0], c.block[:0]
 	c.blk, c.fr, c.err, c.preface, c.settings = blockState{}, Decoder{MaxFrameSize: c.cfg.MaxFrameSize}, nil, role == Client, false
 	c.hdec.Init(c.cfg.MaxHeaderListSize, max(c.cfg.HeaderTableSize, DefaultHeaderTableSize))
+	c.hdec.ExtendedConnect = c.extendedConnect()
 	c.henc.Init(DefaultHeaderTableSize)
 	c.streams.init()
 	c.peer = peerSettings{DefaultMaxConcurrentStreams, initialWindow, DefaultMaxFrameSize, 0}

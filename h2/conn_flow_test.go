@@ -20,7 +20,8 @@ func TestRFC9113_6_5_OurSettings(t *testing.T) {
 		got[f.Setting(i).ID] = f.Setting(i).Val
 	}
 	want := map[SettingID]uint32{SettingEnablePush: 0, SettingMaxConcurrentStreams: 7, SettingInitialWindowSize: DefaultInitialWindowSize,
-		SettingMaxFrameSize: DefaultMaxFrameSize, SettingMaxHeaderListSize: DefaultMaxHeaderListSize, SettingHeaderTableSize: 100}
+		SettingMaxFrameSize: DefaultMaxFrameSize, SettingMaxHeaderListSize: DefaultMaxHeaderListSize, SettingHeaderTableSize: 100,
+		SettingEnableConnectProtocol: 1}
 	if len(got) != len(want) {
 		t.Fatalf("settings %v", got)
 	}

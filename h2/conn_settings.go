@@ -4,21 +4,32 @@ package h2
 // peer's, applied and acknowledged.
 
 // appendOurSettings appends our SETTINGS: ENABLE_PUSH=0 always, our
-// limits, and HEADER_TABLE_SIZE when not the default.
+// limits, HEADER_TABLE_SIZE when not the default, and, server role,
+// ENABLE_CONNECT_PROTOCOL=1 unless disabled (RFC 8441 section 3).
 func (c *Conn) appendOurSettings(dst []byte) []byte {
-	s := [...]Setting{
+	var s [7]Setting
+	n := copy(s[:], []Setting{
 		{SettingEnablePush, 0},
 		{SettingMaxConcurrentStreams, c.cfg.MaxConcurrentStreams},
 		{SettingInitialWindowSize, c.cfg.InitialWindowSize},
 		{SettingMaxFrameSize, c.cfg.MaxFrameSize},
 		{SettingMaxHeaderListSize, c.cfg.MaxHeaderListSize},
-		{SettingHeaderTableSize, c.cfg.HeaderTableSize},
+	})
+	if c.cfg.HeaderTableSize != DefaultHeaderTableSize {
+		s[n] = Setting{SettingHeaderTableSize, c.cfg.HeaderTableSize}
+		n++
 	}
-	n := len(s)
-	if c.cfg.HeaderTableSize == DefaultHeaderTableSize {
-		n--
+	if c.extendedConnect() {
+		s[n] = Setting{SettingEnableConnectProtocol, 1}
+		n++
 	}
 	return AppendSettings(dst, s[:n])
+}
+
+// extendedConnect reports whether we advertise
+// SETTINGS_ENABLE_CONNECT_PROTOCOL and so accept extended CONNECT.
+func (c *Conn) extendedConnect() bool {
+	return c.role == Server && !c.cfg.DisableConnectProtocol
 }
 
 // onSettings applies the peer's SETTINGS and acknowledges them, or takes

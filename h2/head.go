@@ -114,6 +114,11 @@ type fieldRef struct {
 // and does not allocate in the steady state: names and values are copied
 // into one reused arena, and the Head and its Fields are reused.
 type HeadDecoder struct {
+	// ExtendedConnect accepts an extended CONNECT (RFC 8441 section 4): set
+	// it when SETTINGS_ENABLE_CONNECT_PROTOCOL = 1 was advertised. When
+	// false, a request with :protocol is malformed. Init keeps it.
+	ExtendedConnect bool
+
 	// Owned by the loop:
 	dec    hpack.Decoder
 	emitFn func(name, value []byte, sensitive bool) // d.emit, bound once
@@ -155,8 +160,10 @@ func (d *HeadDecoder) SetMaxTableSize(n uint32) { d.dec.SetMaxTableSize(n) }
 //     malformed (section 8.1.1); the caller fills in the stream id and
 //     resets the stream.
 //
-// A :protocol pseudo-header (RFC 8441 extended CONNECT) is accepted whether
-// or not we advertised SETTINGS_ENABLE_CONNECT_PROTOCOL: the caller checks.
+// A :protocol pseudo-header (RFC 8441 extended CONNECT) is accepted only
+// with ExtendedConnect, and only on a CONNECT that also has :scheme, :path
+// and :authority; a plain CONNECT (RFC 9113 section 8.5) has :authority
+// only.
 // The Head is the decoder's own and valid until the next Decode.
 func (d *HeadDecoder) Decode(block []byte, kind HeadKind) (*Head, error) {
 	if d.emitFn == nil {
@@ -328,7 +335,7 @@ func (d *HeadDecoder) checkRequest() error {
 	connect := string(method) == "CONNECT"
 	switch {
 	case p[pseudoProtocol].set: // extended CONNECT
-		if !connect || !p[pseudoScheme].set || !p[pseudoPath].set || !p[pseudoAuthority].set {
+		if !d.ExtendedConnect || !connect || len(d.bytes(p[pseudoProtocol])) == 0 || !p[pseudoScheme].set || !p[pseudoPath].set || !p[pseudoAuthority].set {
 			return errMalformed
 		}
 	case connect:

@@ -160,11 +160,11 @@ func FuzzHeadDecode(f *testing.F) {
 			return
 		}
 		kind, block := HeadKind(data[0]%3), data[1:]
-		d := &HeadDecoder{}
+		d := &HeadDecoder{ExtendedConnect: true}
 		d.Init(0, hpack.DefaultTableSize)
 		var e HeadEncoder
 		e.Init(hpack.DefaultTableSize)
-		re := &HeadDecoder{}
+		re := &HeadDecoder{ExtendedConnect: true}
 		re.Init(0, hpack.DefaultTableSize)
 		for range 2 {
 			h, err := d.Decode(block, kind)

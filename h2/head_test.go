@@ -21,7 +21,7 @@ func blockOf(kv ...string) []byte {
 }
 
 func newHeadDecoder() *HeadDecoder {
-	d := &HeadDecoder{}
+	d := &HeadDecoder{ExtendedConnect: true}
 	d.Init(16<<10, hpack.DefaultTableSize)
 	return d
 }
@@ -188,6 +188,28 @@ func TestRFC8441_4_ExtendedConnect(t *testing.T) {
 	wantMalformed(t, HeadRequest, ":method", "CONNECT", ":protocol", "websocket", ":authority", "a")
 	wantMalformed(t, HeadRequest, ":method", "CONNECT", ":protocol", "websocket", ":scheme", "https", ":path", "/chat")
 	wantMalformed(t, HeadRequest, request(":protocol", "websocket")...) // not CONNECT
+	wantMalformed(t, HeadRequest, ":method", "CONNECT", ":protocol", "", ":scheme", "https", ":path", "/chat", ":authority", "a")
+	wantMalformed(t, HeadRequest, ":method", "CONNECT", ":protocol", "websocket", ":scheme", "https", ":path", "chat", ":authority", "a")
+}
+
+// TestRFC8441_4_ExtendedConnectNotAdvertised: without
+// SETTINGS_ENABLE_CONNECT_PROTOCOL, a request with :protocol is malformed;
+// a plain CONNECT (RFC 9113 section 8.5) is still a request.
+func TestRFC8441_4_ExtendedConnectNotAdvertised(t *testing.T) {
+	d := &HeadDecoder{}
+	d.Init(16<<10, hpack.DefaultTableSize)
+	ext := blockOf(":method", "CONNECT", ":protocol", "websocket", ":scheme", "https", ":path", "/chat", ":authority", "a")
+	var se StreamError
+	if _, err := d.Decode(ext, HeadRequest); !errors.As(err, &se) || se.Code != ErrCodeProtocol {
+		t.Fatalf("extended CONNECT not advertised: %v, want PROTOCOL_ERROR", err)
+	}
+	if h, err := d.Decode(blockOf(":method", "CONNECT", ":authority", "a:443"), HeadRequest); err != nil || h.Protocol != nil {
+		t.Fatalf("plain CONNECT: %v %+v", err, h)
+	}
+	d.ExtendedConnect = true
+	if h, err := d.Decode(ext, HeadRequest); err != nil || string(h.Protocol) != "websocket" {
+		t.Fatalf("extended CONNECT advertised: %v %+v", err, h)
+	}
 }
 
 func TestRFC9113_8_1_1_ContentLength(t *testing.T) {

@@ -77,6 +77,14 @@ type Config struct {
 	// that (MadeYouReset, CVE-2025-8671); each stream that ends normally
 	// gives 1 back. Below zero: GOAWAY(ENHANCE_YOUR_CALM). Default 100.
 	MaxRapidResets int `yaml:"max_rapid_resets"`
+
+	// DisableConnectProtocol, server role, stops advertising
+	// SETTINGS_ENABLE_CONNECT_PROTOCOL = 1 (RFC 8441 section 3): an extended
+	// CONNECT (a request with :protocol) is then malformed, reset with
+	// PROTOCOL_ERROR (RFC 8441 section 4). Default false: advertised, and a
+	// HEADERS with :method CONNECT, :protocol, :scheme, :path and
+	// :authority is a request; the Handler decides what to do with it.
+	DisableConnectProtocol bool `yaml:"disable_connect_protocol"`
 }
 
 // The defaults of Config's zero fields.

@@ -106,6 +106,10 @@ func (s *Stream) onTunnelTimer() {
 	if s.ls.srv.log.Verbose() {
 		s.ls.srv.log.request("proxy", s.ip, s.info, 0, "tunnel idle for timeouts.tunnel_idle, closed", "", "")
 	}
+	if s.dc == nil {
+		s.closeH2Tunnel()
+		return
+	}
 	s.dc.ec.Close() // OnClose cancels the stream and closes the upstream side
 }
 

@@ -12,7 +12,8 @@
 // flow.go (backpressure), clock.go (timeouts and whom they blame),
 // tunnel.go and upgrade.go (after 101), route.go, filter.go, status.go;
 // for HTTP/2: down_h2.go, h2stream.go, h2clock.go, h2head.go (client
-// side), up_h2.go, stream_h2up.go (backend side), trailers.go; tcp.go
+// side), ws_h2.go (WebSocket over HTTP/2, RFC 8441, bridged to an
+// HTTP/1.1 Upgrade), up_h2.go, stream_h2up.go (backend side), trailers.go; tcp.go
 // for tcp listeners (bytes both ways, no stream); rpc.go for dubbo, bolt
 // and auto listeners (RPC streams of their own, routed by the products).
 //
@@ -37,7 +38,8 @@
 // arrives: bytes parsed by response.go for HTTP/1.1 (passed through with
 // their framing when the client speaks HTTP/1.1 too, the fast path),
 // events from h2.Conn for HTTP/2 (stream_h2up.go); and the tunnel after
-// 101 (tunnel.go), which only HTTP/1.1 has.
+// 101 (tunnel.go), which only an HTTP/1.1 backend has (an HTTP/2 client's
+// extended CONNECT reaches it too, ws_h2.go).
 //
 // # Callback points, in order
 //

@@ -109,9 +109,16 @@ func TestWebSocketGorilla(t *testing.T) {
 
 // TestWebSocketCoder: coder/websocket client and server (another
 // implementation, with fragmented writes) through velox.
-func TestWebSocketCoder(t *testing.T) {
-	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request) {
-		c, err := websocket.Accept(w, r, nil)
+// coderEcho is a coder/websocket echo server (accepting with opts) that
+// echoes each message in pieces, each a frame of a fragmented message; a
+// request for /plain gets "plain" without an upgrade.
+func coderEcho(t *testing.T, opts *websocket.AcceptOptions) *origin {
+	return newOrigin(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/plain" {
+			io.WriteString(w, "plain")
+			return
+		}
+		c, err := websocket.Accept(w, r, opts)
 		if err != nil {
 			return
 		}
@@ -149,6 +156,10 @@ func TestWebSocketCoder(t *testing.T) {
 			}
 		}
 	})
+}
+
+func TestWebSocketCoder(t *testing.T) {
+	o := coderEcho(t, nil)
 	tp := startProxy(t, clusterConfig(o.addr()), 1)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*testWait)
 	defer cancel()

@@ -37,7 +37,7 @@ func (a *arena) put(b []byte) []byte {
 // buildRequest fills s.req from an HTTP/2 request head, copying what it
 // keeps into s.reqBuf. end says the head had END_STREAM (no body).
 func buildRequest(s *Stream, h *h2.Head, end bool) error {
-	size, cookies := len(h.Method)+len(h.Path)+len(h.Authority), 0
+	size, cookies := len(h.Method)+len(h.Path)+len(h.Authority)+len(h.Protocol), 0
 	for i := range h.Fields {
 		f := &h.Fields[i]
 		size += len(f.Name) + len(f.Value)
@@ -77,6 +77,10 @@ func buildRequest(s *Stream, h *h2.Head, end bool) error {
 			continue
 		case "expect":
 			r.Expect100 = codec.EqualFold(f.Value, "100-continue")
+		case "sec-websocket-key":
+			if dropClientKey(h, f.Name) {
+				continue
+			}
 		}
 		r.Headers = append(r.Headers, h1.Header{Name: a.put(f.Name), Value: a.put(f.Value)})
 	}
@@ -89,6 +93,11 @@ func buildRequest(s *Stream, h *h2.Head, end bool) error {
 	}
 	if !h1.ValidHost(r.Host) {
 		return errBadAuthority
+	}
+	if h.Protocol != nil {
+		s.extendedConnect(&a, h)
+		s.reqBuf = a.buf
+		return nil
 	}
 	switch {
 	case end:

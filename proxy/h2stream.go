@@ -39,6 +39,7 @@ type h2StreamState struct {
 	trailBuf []byte
 	sent     int64 // pending bytes sent, and at the last clock tick
 	sentMark int64
+	tunnel   bool // after an extended CONNECT's 200 (ws_h2.go)
 }
 
 var _ downSide = (*h2Stream)(nil)
@@ -121,6 +122,10 @@ func (hs *h2Stream) onData(data []byte, end bool) {
 	hs.recv += int64(len(data))
 	if end {
 		hs.reqEnded = true
+	}
+	if s := hs.s; s != nil && hs.tunnel && s.up == upTunnel {
+		hs.tunnelData(s, data, end)
+		return
 	}
 	if hs.s == nil || hs.s.reqDone {
 		hs.conn().Consume(hs.id, len(data)) // nobody wants them any more
@@ -421,6 +426,10 @@ func (hs *h2Stream) closeConn() { hs.hd.dc.ec.Close() }
 func (hs *h2Stream) streamEnded() {
 	hs.dropBody()
 	hs.s = nil
+	if hs.tunnel && !hs.ended && !hs.reset && hs.hd != nil && !hs.hd.closed {
+		hs.finishResponse() // the backend closed the tunnel: END_STREAM after what is pending
+		return
+	}
 	if hs.ended || hs.reset {
 		hs.release()
 	}

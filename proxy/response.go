@@ -90,6 +90,9 @@ func (s *Stream) onInformational(data []byte, n int) (int, bool) {
 			s.fail(failBadUpgrade)
 			return len(data), false
 		}
+		if s.extConnect {
+			return s.acceptExtConnect(n)
+		}
 		o := h1.WriteOptions{Via: viaName}
 		s.out = h1.AppendResponseHead(s.out[:0], &s.resp, &o)
 		s.startTunnel()

@@ -28,6 +28,8 @@ const (
 	failClientGone              // 499: the client closed first (logged only)
 	failConnect                 // 405: CONNECT is for forward proxies
 	failBadUpgrade              // 502: 101 to a request that did not ask for that protocol
+	failBadAccept               // 502: a 101 whose Sec-WebSocket-Accept does not match velox's key
+	failExtConnect              // 501: an extended CONNECT velox does not bridge
 	failNoFiles                 // 503: socket(2) failed with EMFILE or ENFILE
 	failNoSocketMem             // 503: socket(2) failed with ENOBUFS or ENOMEM
 	failSocket                  // 503: socket(2) failed otherwise, or the loop is stopping
@@ -52,6 +54,8 @@ var failures = [...]struct {
 	failClientGone:      {499, "client closed the connection"},
 	failConnect:         {405, "CONNECT is not supported by a reverse proxy"},
 	failBadUpgrade:      {502, "backend switched to a protocol the request did not ask for"},
+	failBadAccept:       {502, "backend's Sec-WebSocket-Accept does not match the key sent"},
+	failExtConnect:      {501, "extended CONNECT: protocol not on the upgrades list, or the cluster is not HTTP/1.1"},
 	failNoFiles:         {503, "could not open a socket: too many open files (the proxy is out of file descriptors)"},
 	failNoSocketMem:     {503, "could not open a socket: out of kernel memory for sockets"},
 	failSocket:          {503, "could not open a socket"},

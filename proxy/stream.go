@@ -44,8 +44,9 @@ type Stream struct {
 	ip      []byte // the client's IP, for X-Forwarded-For and logs (points into ipBuf)
 	ipBuf   [48]byte
 	hdrTmp  [2]h1.Header
-	path    []byte // the normalised path, when it is not the received one (target.go)
-	certBuf []byte // the client certificate header's value (tls.go)
+	path    []byte   // the normalised path, when it is not the received one (target.go)
+	certBuf []byte   // the client certificate header's value (tls.go)
+	wsKey   [24]byte // the Sec-WebSocket-Key velox sent for an extended CONNECT (ws_h2.go)
 	// For an HTTP/2 backend (stream_h2up.go):
 	upFields []h2.Field // the request head's fields
 	xff      []byte     // X-Forwarded-For sent
@@ -92,6 +93,7 @@ type perRequest struct {
 	secure      bool // the client connection is TLS: X-Forwarded-Proto https
 	clock       streamClock
 	lastActive  int64 // loop time of the last tunnel byte (clockTunnel)
+	extConnect  bool  // an HTTP/2 extended CONNECT, bridged to an HTTP/1.1 Upgrade (ws_h2.go)
 
 	routePath []byte // the normalised path, for forward_path: original (target.go)
 
@@ -226,6 +228,9 @@ func (s *Stream) locate() bool {
 	if string(s.req.Method) == "CONNECT" {
 		return s.fail(failConnect) // a reverse proxy does not open tunnels to any host
 	}
+	if s.extConnect && !s.upgrade {
+		return s.fail(failExtConnect) // its :protocol is not on the upgrades list
+	}
 	if !s.routeTarget() {
 		return false
 	}
@@ -253,6 +258,9 @@ func (s *Stream) locate() bool {
 	}
 	if ci < 0 {
 		return s.fail(failNoRoute)
+	}
+	if s.extConnect && s.cs.h2 != nil {
+		return s.fail(failExtConnect) // bridged to HTTP/1.1 Upgrade only
 	}
 	if !s.checkBody() {
 		return false

@@ -19,6 +19,11 @@ func (s *Stream) startTunnel() {
 
 func (s *Stream) tunnelUp(data []byte) int {
 	s.lastActive = s.ls.loop.Now()
+	if s.dc == nil { // an HTTP/2 stream (ws_h2.go): DATA frames, its window is the backpressure
+		s.ds.writeData(data)
+		s.checkDownFull()
+		return len(data)
+	}
 	s.dc.ec.Write(data)
 	s.dc.watchSend()
 	s.checkDownFull()
