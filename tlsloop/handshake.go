@@ -127,9 +127,11 @@ type handshaker struct {
 
 	// Owned by the loop:
 	timer   eventloop.Timer
-	opened  bool // OnOpen ran
-	started bool // submitted to the pool
-	over    bool // finished, failed or closed: nothing more to do
+	opened  bool  // OnOpen ran
+	started bool  // submitted to the pool
+	closed  bool  // the connection closed while its handshake was in the pool: finish reports
+	closeE  error // why it closed
+	over    bool  // finished, failed or closed: nothing more to do
 }
 
 func (h *handshaker) OnOpen(c *eventloop.Conn) {
@@ -175,13 +177,21 @@ func (h *handshaker) OnClose(c *eventloop.Conn, err error) {
 	if h.over {
 		return
 	}
-	h.over = true
 	h.timer.Stop()
-	h.t.Close()
+	h.t.Close()    // a handshake blocked reading gets net.ErrClosed
 	if !h.opened { // a dial that failed: no handshake to count
+		h.over = true
 		h.side.failed(c, err)
 		return
 	}
+	if h.started {
+		// The handshake goroutine has it: it may have failed already (a
+		// peer closes right after the alert it got), and its cause, not
+		// "aborted", is the one to report. finish does, once.
+		h.closed, h.closeE = true, err
+		return
+	}
+	h.over = true
 	h.report(&HandshakeError{Kind: ErrAborted, Err: err})
 }
 
@@ -211,6 +221,15 @@ func (h *handshaker) timeout() {
 // finish runs on the loop when the handshake goroutine is done.
 func (h *handshaker) finish(err error) {
 	if h.over {
+		return
+	}
+	if h.closed { // the connection is gone: report why the handshake ended
+		h.over = true
+		if err == nil || errors.Is(err, net.ErrClosed) {
+			h.report(&HandshakeError{Kind: ErrAborted, Err: h.closeE})
+		} else {
+			h.report(classify(err, h.t, h.e.certKind))
+		}
 		return
 	}
 	h.flushOut()
