@@ -267,9 +267,6 @@ func (dc *downConn) lingerClose() {
 }
 
 func (dc *downConn) closeAfterFlush() {
-	if dc == nil {
-		return // the tunnel of an HTTP/2 stream (ws_h2.go): its h2Stream ends the stream
-	}
 	dc.state = stClosing
 	dc.timer.Stop()
 	dc.ec.CloseAfterFlush()

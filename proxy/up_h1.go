@@ -254,7 +254,9 @@ func (s *Stream) onUpstreamClose(err error) {
 		s.fail(failUpstreamReset)
 	case upTunnel:
 		s.up = upDone
-		s.dc.closeAfterFlush()
+		if s.dc != nil {
+			s.dc.closeAfterFlush()
+		} // an HTTP/2 stream's tunnel (ws_h2.go): end() ends it, END_STREAM after what is pending (h2Stream.streamEnded)
 		s.end()
 	}
 }
