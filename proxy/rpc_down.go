@@ -113,9 +113,15 @@ func (d *rpcDown) answerError(f *rpcx.Frame, fail rpcx.Failure) {
 	if f.Kind == rpcx.KindOneway {
 		return
 	}
+	d.write(d.errorAnswer(f, fail))
+}
+
+// errorAnswer counts fail and returns the protocol's error response for
+// f, in d's scratch (valid until the next frame).
+func (d *rpcDown) errorAnswer(f *rpcx.Frame, fail rpcx.Failure) []byte {
 	d.ls.stats.rpcOf(d.r).count(fail)
 	d.scratch = d.r.proto.AppendError(d.scratch[:0], f, fail, "")
-	d.write(d.scratch)
+	return d.scratch
 }
 
 // write sends p to the client; a client that does not read its responses
@@ -149,7 +155,7 @@ func (d *rpcDown) OnClose(c *eventloop.Conn, err error) {
 	d.closed = true
 	for st := range d.streams {
 		st.down = nil
-		st.end()
+		st.end(nil)
 	}
 	clear(d.streams)
 	delete(d.ls.rpc.clients, d)

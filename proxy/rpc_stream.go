@@ -36,9 +36,12 @@ func (st *rpcStream) errFrame() rpcx.Frame {
 	return rpcx.Frame{ID: st.downID, Version: st.version, Codec: st.codec}
 }
 
-// end takes st out of both tables and recycles it; the picker hears the
-// request is done.
-func (st *rpcStream) end() {
+// end takes st out of both tables, writes answer (if any) to its client,
+// and recycles st; the picker hears the request is done. The counts change
+// before the answer is written: the write may reach the client at once,
+// and a client that reads its answer then /stats must not find the
+// request still in flight.
+func (st *rpcStream) end(answer []byte) {
 	st.timer.Stop()
 	if st.up != nil {
 		delete(st.up.pending, st.upID)
@@ -49,6 +52,9 @@ func (st *rpcStream) end() {
 	ls := st.up.ls
 	if d := st.down; d != nil {
 		delete(d.streams, st)
+		if answer != nil {
+			d.write(answer)
+		}
 		d.streamEnded()
 	}
 	ls.rpc.putStream(st)
@@ -56,11 +62,12 @@ func (st *rpcStream) end() {
 
 // fail answers st's client with the protocol's error for f and ends st.
 func (st *rpcStream) fail(f rpcx.Failure) {
+	var answer []byte
 	if d := st.down; d != nil {
 		fr := st.errFrame()
-		d.answerError(&fr, f)
+		answer = d.errorAnswer(&fr, f)
 	}
-	st.end()
+	st.end(answer)
 }
 
 // onTimeout: no response within the cluster's response_timeout.

@@ -138,7 +138,11 @@ func (u *rpcUp) response(f *rpcx.Frame) {
 	stats := u.ls.stats.rpcOf(u.pool.r)
 	st := u.pending[f.ID]
 	if st == nil {
-		stats.late.Add(1) // its stream timed out or its client closed
+		// Its stream timed out or its client closed; or it answers a
+		// one-way request (sofa-rpc-node's server answers those too).
+		// Ids go round before they are reused, so such an answer never
+		// finds a later request.
+		stats.late.Add(1)
 		return
 	}
 	u.b.ReportSuccess()
@@ -148,8 +152,7 @@ func (u *rpcUp) response(f *rpcx.Frame) {
 		stats.responsesErr.Add(1)
 	}
 	u.pool.r.proto.SetID(f.Raw, st.downID)
-	st.down.write(f.Raw)
-	st.end()
+	st.end(f.Raw)
 }
 
 func (u *rpcUp) OnWritable(c *eventloop.Conn) {
