@@ -1,8 +1,11 @@
 package rpcx
 
 import (
+	"bytes"
 	"encoding/binary"
 	"hash/crc32"
+
+	"github.com/velox-proxy/velox/rpcx/hessian2"
 )
 
 // Bolt is the SOFA Bolt protocol (sofa-bolt, RpcProtocol and RpcProtocolV2),
@@ -216,6 +219,12 @@ func (*Bolt) SetID(raw []byte, id uint64) {
 
 // Head implements Protocol: the class name and the header map, whose
 // "service" and "sofa_head_method_name" are Service and Method.
+//
+// A hessian2 request whose class is SofaRequest names its service and
+// method again in the content, and that is what the server calls
+// (sofa-bolt-node reads targetServiceUniqueName and methodName from it):
+// Head reads both from the content, and a header that names another
+// service or method gives ErrHeadMismatch.
 func (*Bolt) Head(f *Frame, h *Head) error {
 	if f.Kind != KindRequest && f.Kind != KindOneway {
 		return ErrNoHead
@@ -230,8 +239,47 @@ func (*Bolt) Head(f *Frame, h *Head) error {
 	if h.Service, _, err = boltLookup(h.meta, BoltHeaderService); err != nil {
 		return err
 	}
-	h.Method, _, err = boltLookup(h.meta, BoltHeaderMethod)
-	return err
+	if h.Method, _, err = boltLookup(h.meta, BoltHeaderMethod); err != nil {
+		return err
+	}
+	if f.Codec != BoltHessian2 || string(h.Class) != BoltSofaRequest {
+		return nil
+	}
+	return h.agreeWithSofaRequest(f.Raw[at+f.class+f.meta:])
+}
+
+// BoltSofaRequest is the class name of a SOFARPC call's content.
+const BoltSofaRequest = "com.alipay.sofa.rpc.core.request.SofaRequest"
+
+// BoltHeaderTargetService is the header some SOFA clients name the
+// service with besides "service".
+const BoltHeaderTargetService = "sofa_head_target_service"
+
+var sofaRequestFields = []string{"targetServiceUniqueName", "methodName"}
+
+// agreeWithSofaRequest sets Service and Method from the SofaRequest at the
+// start of content, after checking the headers that name them agree.
+func (h *Head) agreeWithSofaRequest(content []byte) error {
+	var r hessian2.Reader
+	r.Reset(content)
+	var vals [2][]byte
+	if _, err := r.ReadObjectStrings(sofaRequestFields, vals[:]); err != nil {
+		if err == hessian2.ErrNotString {
+			return ErrBadBody
+		}
+		return bodyError(err)
+	}
+	target, method := vals[0], vals[1]
+	alt, hasAlt, err := boltLookup(h.meta, BoltHeaderTargetService)
+	if err != nil {
+		return err
+	}
+	if (h.Service != nil && !bytes.Equal(h.Service, target)) || (hasAlt && !bytes.Equal(alt, target)) ||
+		(h.Method != nil && !bytes.Equal(h.Method, method)) {
+		return ErrHeadMismatch
+	}
+	h.Service, h.Method = target, method
+	return nil
 }
 
 // boltLookup finds key in a SimpleMapSerializer map.

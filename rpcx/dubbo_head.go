@@ -1,6 +1,8 @@
 package rpcx
 
 import (
+	"bytes"
+
 	"github.com/velox-proxy/velox/rpcx/hessian2"
 )
 
@@ -17,6 +19,15 @@ import (
 //
 // Head reads the four strings, counts the descriptors, steps over the
 // arguments without building them and keeps the attachments' bytes.
+//
+// A provider finds the service by the attachments, not by the leading
+// strings: Java's DecodeableRpcInvocation puts the leading path and
+// version into the attachments and lets the map that follows replace
+// them, and dubbo-go reads "path" (else "interface"), "version" and
+// "group" from that map alone. So Head's Service and Version are what the
+// attachments say when they carry them, and a request whose attachments
+// name another service or version than its leading strings is refused
+// (ErrHeadMismatch): routing must see the service the provider will call.
 
 // Head implements Protocol for requests with a hessian2 body.
 func (*Dubbo) Head(f *Frame, h *Head) error {
@@ -53,12 +64,94 @@ func (*Dubbo) Head(f *Frame, h *Head) error {
 		}
 	}
 	h.meta = r.Rest()
-	group, _, err := dubboLookup(h.meta, "group")
-	if err != nil {
+	return h.agreeWithAttachments()
+}
+
+// The attachments that name the call, by index in dubboCallKeys.
+const (
+	attPath = iota
+	attInterface
+	attVersion
+	attGroup
+)
+
+var dubboCallKeys = []string{attPath: "path", attInterface: "interface", attVersion: "version", attGroup: "group"}
+
+// agreeWithAttachments sets Service, Version and Group to what the
+// provider will read, or returns ErrHeadMismatch when the leading strings
+// say otherwise.
+func (h *Head) agreeWithAttachments() error {
+	var vals [4][]byte
+	var has [4]bool
+	if err := dubboAttachments(h.meta, dubboCallKeys, vals[:], has[:]); err != nil {
 		return err
 	}
-	h.Group = group
+	svc, has1 := vals[attPath], has[attPath]
+	if !has1 {
+		svc, has1 = vals[attInterface], has[attInterface]
+	}
+	if has1 {
+		if len(h.Service) > 0 && !bytes.Equal(svc, h.Service) {
+			return ErrHeadMismatch
+		}
+		h.Service = svc
+	}
+	if has[attVersion] {
+		if len(h.Version) > 0 && !bytes.Equal(vals[attVersion], h.Version) {
+			return ErrHeadMismatch
+		}
+		h.Version = vals[attVersion]
+	}
+	h.Group = vals[attGroup]
 	return nil
+}
+
+// dubboAttachments reads the attachments named keys from the hessian2 map
+// m in one pass: vals[i] is the string value of keys[i] (empty for null),
+// has[i] whether the map has that key. A value of one of keys that is not
+// a string gives ErrValueType.
+func dubboAttachments(m []byte, keys []string, vals [][]byte, has []bool) error {
+	if len(m) == 0 {
+		return nil
+	}
+	var r hessian2.Reader
+	r.Reset(m)
+	if r.MapStart() != nil {
+		return ErrBadBody
+	}
+	for {
+		more, err := r.MapNext()
+		if err != nil {
+			return ErrBadBody
+		}
+		if !more {
+			return nil
+		}
+		k, _, err := r.ReadString()
+		if err != nil && r.Skip() != nil { // a key of another type, or chunked
+			return ErrBadBody
+		}
+		i := -1
+		for j, key := range keys {
+			if err == nil && hessian2.EqualString(k, key) {
+				i = j
+			}
+		}
+		if i < 0 {
+			if r.Skip() != nil {
+				return ErrBadBody
+			}
+			continue
+		}
+		v, _, err := r.ReadString()
+		if err == hessian2.ErrNotString {
+			return ErrValueType
+		}
+		if err != nil {
+			return bodyError(err)
+		}
+		vals[i], has[i] = v, true
+	}
 }
 
 // dubboLookup finds key in a hessian2 map of attachments (a missing map,

@@ -186,6 +186,12 @@ var (
 	// chunks strings over 4096 characters): it is not one slice of the
 	// frame, so it is not read in place.
 	ErrChunkedString = errors.New("rpcx: chunked hessian2 string is not read in place")
+	// ErrHeadMismatch is returned by Head for a request that names its
+	// service or method twice, differently (Dubbo: the leading strings and
+	// the attachments; Bolt: the header map and the SofaRequest in the
+	// content): a proxy that routed on one while the server calls the
+	// other could be bypassed.
+	ErrHeadMismatch = errors.New("rpcx: request names two different services or methods")
 	// ErrValueType is returned by Head.Lookup for a Dubbo attachment whose
 	// value is not a string (Java and apache-dubbo-js send "timeout" as
 	// an int).

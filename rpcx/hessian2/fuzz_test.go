@@ -19,7 +19,10 @@ func FuzzReader(f *testing.F) {
 		for r.Offset() < len(data) {
 			before := r.Offset()
 			var err error
-			switch data[before] % 3 {
+			switch data[before] % 4 {
+			case 3:
+				var vals [2][]byte
+				_, err = r.ReadObjectStrings([]string{"a", "methodName"}, vals[:])
 			case 0:
 				_, _, err = r.ReadString()
 			case 1:
