@@ -118,3 +118,14 @@ func (ch connChain) run(c *Session) Verdict {
 	}
 	return Continue
 }
+
+// hasConnFilters reports whether any ConnFilter is registered: a
+// connection that keeps no Session otherwise (RPC) keeps one then.
+func (s *Server) hasConnFilters() bool {
+	for p := range s.connF {
+		if s.connF[p].ch.Load() != nil {
+			return true
+		}
+	}
+	return false
+}

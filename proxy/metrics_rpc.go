@@ -22,6 +22,7 @@ type rpcProtoStats struct {
 	timeouts     atomic.Uint64 // timeouts_total: velox's timeout errors (response_timeout)
 	overload     atomic.Uint64 // overload_total: velox's overload errors (max_in_flight, max_client_in_flight)
 	badRequest   atomic.Uint64 // bad_request_total: velox's bad-request errors (head unreadable)
+	refused      atomic.Uint64 // refused_total: answers of filters (Stream.Respond), by the status they map to
 	upstreamLost atomic.Uint64 // upstream_failed_total: velox's errors for requests pending on a connection that closed
 	heartbeats   atomic.Uint64 // heartbeats_total: client heartbeats velox answered
 	upHeartbeats atomic.Uint64 // upstream_heartbeats_total: heartbeats velox sent to backends
@@ -48,6 +49,7 @@ type RPCProtoStats struct {
 	Overload          uint64 `json:"overload_total"`
 	BadRequest        uint64 `json:"bad_request_total"`
 	UpstreamFailed    uint64 `json:"upstream_failed_total"`
+	Refused           uint64 `json:"refused_total"`
 	Heartbeats        uint64 `json:"heartbeats_total"`
 	UpstreamHeartbeat uint64 `json:"upstream_heartbeats_total"`
 	UpstreamHBTimeout uint64 `json:"upstream_heartbeat_timeouts_total"`
@@ -73,7 +75,7 @@ func (p *rpcProtoStats) snapshot() RPCProtoStats {
 		Requests: p.requests.Load(), Oneway: p.oneway.Load(),
 		ResponsesOK: p.responsesOK.Load(), ResponsesError: p.responsesErr.Load(),
 		NoBackend: p.noBackend.Load(), Timeouts: p.timeouts.Load(), Overload: p.overload.Load(),
-		BadRequest: p.badRequest.Load(), UpstreamFailed: p.upstreamLost.Load(),
+		BadRequest: p.badRequest.Load(), UpstreamFailed: p.upstreamLost.Load(), Refused: p.refused.Load(),
 		Heartbeats: p.heartbeats.Load(), UpstreamHeartbeat: p.upHeartbeats.Load(),
 		UpstreamHBTimeout: p.upHBTimeouts.Load(), LateDropped: p.late.Load(),
 		FrameErrors: p.frameErrors.Load(), InFlight: p.inflight.Load(),
@@ -93,5 +95,7 @@ func (p *rpcProtoStats) count(f rpcx.Failure) {
 		p.badRequest.Add(1)
 	case rpcx.FailUpstream:
 		p.upstreamLost.Add(1)
+	case rpcx.FailRefused:
+		p.refused.Add(1)
 	}
 }

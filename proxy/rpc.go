@@ -23,9 +23,11 @@ import (
 //     "group" and any attachment (Dubbo) or header (Bolt) a route names.
 //     So products match services by host, routes by path, methods and
 //     headers, with the config of HTTP. The listener's cluster is the
-//     default. Filters and the Stream callback points do not run for RPC
-//     requests yet (the HTTP Stream core is not used): a route's filters
-//     are ignored.
+//     default. The filters of HTTP run on that head, at the same callback
+//     points, through a Stream lent for the call (rpc_filter.go); their
+//     answers become the protocol's error responses. The head is what the
+//     server will read (rpcx.Head: Dubbo attachments, Bolt's SofaRequest);
+//     a request that names two services is refused.
 //   - The balancer picks a backend per request. Each loop keeps, per RPC
 //     listener, cluster and backend, up to rpc.upstream_conns multiplexed
 //     connections (rpc_pool.go); the request goes on the least loaded one
@@ -141,6 +143,11 @@ func (ls *loopState) acceptRPC(c *eventloop.Conn, r *rpcRoutes) eventloop.Handle
 		return ls.acceptAuto(c, r.auto)
 	}
 	d := &rpcDown{ls: ls, r: r, ec: c, streams: map[*rpcStream]struct{}{}}
+	if ls.srv.hasConnFilters() { // a Session for them, kept for Finish
+		if d.session = ls.admitTCP(c); d.session == nil {
+			return nil
+		}
+	}
 	d.ip = c.RemoteIP(d.ipBuf[:0])
 	ls.stats.accepted.Add(1)
 	ls.stats.active.Add(1)

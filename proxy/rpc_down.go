@@ -18,7 +18,8 @@ type rpcDown struct {
 	streams  map[*rpcStream]struct{} // requests waiting for their response
 	closed   bool
 	draining bool
-	waiting  bool // paused until an upstream connection drains (rpcUp.waiters)
+	waiting  bool      // paused until an upstream connection drains (rpcUp.waiters)
+	session  *downConn // what the connection filters saw, for Finish (admitTCP); nil when none are registered
 	ip       []byte
 	ipBuf    [48]byte
 	// Scratch, valid until the next frame:
@@ -26,6 +27,9 @@ type rpcDown struct {
 	head    rpcx.Head
 	req     h1.Request
 	fields  []head.Field
+	orig    []head.Field // the fields before the filters ran (rpc_filter.go)
+	product *product     // where the filters and routes sent the frame
+	rt      *route
 	path    []byte
 	scratch []byte
 }
@@ -73,6 +77,9 @@ func (d *rpcDown) handle(f *rpcx.Frame) {
 		d.write(d.scratch)
 	case rpcx.KindRequest, rpcx.KindOneway:
 		st.requests.Add(1)
+		if d.session != nil {
+			d.session.nextID++ // Session.Requests
+		}
 		if f.Kind == rpcx.KindOneway {
 			st.oneway.Add(1)
 		}
@@ -88,6 +95,9 @@ func (d *rpcDown) request(f *rpcx.Frame) {
 		return
 	}
 	ci, fail := d.route(f)
+	if fail == failHandled {
+		return
+	}
 	if fail != 0 {
 		d.answerError(f, fail)
 		return
@@ -105,6 +115,9 @@ func (d *rpcDown) request(f *rpcx.Frame) {
 		return
 	}
 	up.send(d, f, cs, b)
+	if f.Kind == rpcx.KindOneway {
+		d.finishLocal(d.ls.tbl, 200) // it ends when written
+	}
 }
 
 // answerError writes the protocol's error response for f (nothing for a
@@ -114,6 +127,7 @@ func (d *rpcDown) answerError(f *rpcx.Frame, fail rpcx.Failure) {
 		return
 	}
 	d.write(d.errorAnswer(f, fail))
+	d.finishLocal(d.ls.tbl, failureStatus(fail))
 }
 
 // errorAnswer counts fail and returns the protocol's error response for
@@ -160,6 +174,8 @@ func (d *rpcDown) OnClose(c *eventloop.Conn, err error) {
 	clear(d.streams)
 	delete(d.ls.rpc.clients, d)
 	d.ls.stats.active.Add(-1)
+	d.ls.finishTCP(d.session)
+	d.session = nil
 }
 
 // streamEnded closes a draining client once nothing is pending.

@@ -7,6 +7,7 @@ type rpcLoop struct {
 	clients map[*rpcDown]struct{}
 	pools   map[rpcPoolKey]*rpcPool
 	free    []*rpcStream
+	fs      *Stream // lent to the filters of RPC requests (rpc_filter.go)
 }
 
 // rpcPoolKey: each RPC listener has its own connections to each cluster

@@ -9,8 +9,9 @@ import (
 )
 
 // route finds the cluster of request f (a table cluster index), or the
-// failure to answer it with. The request is presented to products and
-// routes as a neutral head (d.req, valid until the next frame):
+// failure to answer it with (failHandled: a filter answered it). The
+// request is presented to filters, products and routes as a neutral head
+// (d.req, valid until the next frame; rpc_filter.go runs them):
 //
 //	Host    the service (Dubbo: the service path; Bolt: header "service")
 //	Method  the RPC method
@@ -26,18 +27,8 @@ func (d *rpcDown) route(f *rpcx.Frame) (int, rpcx.Failure) {
 	if err := d.r.proto.Head(f, &d.head); err != nil {
 		return -1, rpcx.FailBadRequest
 	}
-	req := d.neutral(&d.head)
-	ci := d.r.cluster
-	if p := t.hosts.lookup(req.Host); p != nil {
-		ci = p.defaultCluster
-		if rt := p.match(req.Path, req); rt != nil {
-			ci = rt.cluster
-		}
-	}
-	if ci < 0 || ci >= len(d.ls.clusters) {
-		return -1, rpcx.FailNoBackend
-	}
-	return ci, 0
+	d.neutral(&d.head)
+	return d.filtered(t, f)
 }
 
 // in returns r's listener's routes of the same protocol in table t.

@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"github.com/velox-proxy/velox/eventloop"
+	"github.com/velox-proxy/velox/h1"
+	"github.com/velox-proxy/velox/head"
 	"github.com/velox-proxy/velox/rpcx"
 	"github.com/velox-proxy/velox/upstream"
 )
@@ -23,12 +25,24 @@ type rpcStream struct {
 	tries   int             // backends tried (connect failures retry, rpc_retry.go)
 	raw     []byte          // a copy of the request while its connection is connecting; else empty
 	timer   eventloop.Timer // the cluster's response_timeout
+	// For read_response and request_finish filters (rpc_filter.go); tbl
+	// is nil when the request has none:
+	tbl       *table
+	product   *product
+	route     *route
+	status    int        // what filters see of the answer
+	req       h1.Request // the head, in headBuf
+	headBuf   []byte
+	fields    []head.Field
+	statusBuf []byte
+	respField [1]head.Field
 }
 
 func (st *rpcStream) reset() {
 	st.down, st.up, st.backend, st.cs = nil, nil, nil, nil
 	st.downID, st.upID, st.version, st.codec, st.tries = 0, 0, 0, 0, 0
 	st.raw = st.raw[:0]
+	st.tbl, st.product, st.route, st.status = nil, nil, nil, 0
 }
 
 // errFrame is what AppendError needs of the request.
@@ -43,6 +57,9 @@ func (st *rpcStream) errFrame() rpcx.Frame {
 // request still in flight.
 func (st *rpcStream) end(answer []byte) {
 	st.timer.Stop()
+	if st.tbl != nil {
+		st.requestFinish()
+	}
 	if st.up != nil {
 		delete(st.up.pending, st.upID)
 		st.up.ls.stats.rpcOf(st.up.pool.r).inflight.Add(-1)
@@ -63,6 +80,7 @@ func (st *rpcStream) end(answer []byte) {
 // fail answers st's client with the protocol's error for f and ends st.
 func (st *rpcStream) fail(f rpcx.Failure) {
 	var answer []byte
+	st.status = failureStatus(f)
 	if d := st.down; d != nil {
 		fr := st.errFrame()
 		answer = d.errorAnswer(&fr, f)

@@ -72,6 +72,10 @@ func (u *rpcUp) send(d *rpcDown, f *rpcx.Frame, cs *clusterState, b *upstream.Ba
 		st := u.ls.rpc.getStream(u.ls)
 		st.down, st.downID, st.up, st.upID, st.backend, st.cs = d, downID, u, id, b, cs
 		st.version, st.codec, st.tries = f.Version, f.Codec, 1
+		if t := u.ls.tbl; respFilters(t, d.product, d.rt) {
+			st.tbl, st.product, st.route = t, d.product, d.rt
+			st.keepHead(&d.req)
+		}
 		if !u.open {
 			st.raw = append(st.raw[:0], f.Raw...) // for a retry if the connect fails
 		}
@@ -152,7 +156,16 @@ func (u *rpcUp) response(f *rpcx.Frame) {
 		stats.responsesErr.Add(1)
 	}
 	u.pool.r.proto.SetID(f.Raw, st.downID)
-	st.end(f.Raw)
+	if st.tbl == nil {
+		st.end(f.Raw)
+		return
+	}
+	answer, closeClient := st.readResponse(f)
+	d := st.down
+	st.end(answer)
+	if closeClient {
+		d.closeNow()
+	}
 }
 
 func (u *rpcUp) OnWritable(c *eventloop.Conn) {

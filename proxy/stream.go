@@ -94,6 +94,7 @@ type perRequest struct {
 	clock       streamClock
 	lastActive  int64 // loop time of the last tunnel byte (clockTunnel)
 	extConnect  bool  // an HTTP/2 extended CONNECT, bridged to an HTTP/1.1 Upgrade (ws_h2.go)
+	rpc         bool  // a view of an RPC request lent to filters (rpc_filter.go): Respond keeps status and body
 
 	routePath []byte // the normalised path, for forward_path: original (target.go)
 
@@ -143,6 +144,10 @@ func (s *Stream) Cluster() string {
 func (s *Stream) Respond(status int, contentType string, headers []head.Field, body []byte) Verdict {
 	if s.respSent {
 		return Continue
+	}
+	if s.rpc { // the RPC side writes the protocol's error with body as its message
+		s.status, s.out = status, append(s.out[:0], body...)
+		return Responded
 	}
 	if !s.reqDone {
 		s.keepAlive = false // the body was not read: the connection cannot go on

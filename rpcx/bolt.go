@@ -84,6 +84,7 @@ var boltFailStatus = [...]BoltStatus{
 	FailOverload:   BoltServerThreadpoolBusy,
 	FailBadRequest: BoltCodecException,
 	FailUpstream:   BoltConnectionClosed,
+	FailRefused:    BoltServerException,
 }
 
 // boltLayout says where a fixed header keeps its fields.

@@ -67,6 +67,7 @@ var dubboFailStatus = [...]DubboStatus{
 	FailOverload:   DubboThreadpoolExhausted,
 	FailBadRequest: DubboBadRequest,
 	FailUpstream:   DubboServerError,
+	FailRefused:    DubboServiceError,
 }
 
 // Name returns "dubbo".

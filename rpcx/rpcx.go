@@ -146,6 +146,7 @@ const (
 	FailOverload                      // a limit on requests in flight was hit
 	FailBadRequest                    // the request could not be read or routed
 	FailUpstream                      // the upstream connection failed with the request pending
+	FailRefused                       // a filter answered the request itself (a deny, say)
 )
 
 var failureText = [...]string{
@@ -154,6 +155,7 @@ var failureText = [...]string{
 	FailOverload:   "velox: overloaded",
 	FailBadRequest: "velox: bad request",
 	FailUpstream:   "velox: upstream connection failed",
+	FailRefused:    "velox: refused",
 }
 
 func (f Failure) String() string {

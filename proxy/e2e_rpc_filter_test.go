@@ -1,0 +1,190 @@
+package proxy
+
+import (
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	hessian "github.com/apache/dubbo-go-hessian2"
+
+	"github.com/velox-proxy/velox/config"
+	"github.com/velox-proxy/velox/head"
+	"github.com/velox-proxy/velox/internal/rpcpeer"
+	"github.com/velox-proxy/velox/rpcx"
+)
+
+// Filters on RPC requests: the products/routes config filters and the Go
+// API's callback points, with real clients and servers.
+
+// A deny filter on a route answers the call itself in the protocol's
+// terms, with the filter's body as the message; calls to another route
+// of the product are served.
+func TestRPCDenyFilterOnARoute(t *testing.T) {
+	runRPC(t, func(t *testing.T, k rpcKind) {
+		srv := k.server(t, echoService, "1.0", "a")
+		other := k.server(t, "org.velox.Other", "1.0", "o")
+		cfg := versionRoutes(k.name, srv.addr, srv.addr, other.addr, k.otherRoute)
+		cfg.Products[0].Routes = append(cfg.Products[0].Routes, config.Route{Prefix: "/" + echoService + "/", Cluster: "v1",
+			Filters: []config.Filter{{Type: config.FilterDeny, Status: 403, Body: "echo is closed today"}}})
+		tp := startRPCProxy(t, cfg, k.name)
+		r := k.call(t, tp.addr, echoService, "1.0", 3, 1, 5*time.Second, "x")
+		if r.Failed != 3 {
+			t.Fatalf("denied calls: %+v, want 3 failures", r)
+		}
+		if k.name == config.ListenerDubbo && !strings.Contains(r.Errors[0], "echo is closed today") {
+			t.Errorf("dubbo-go says %q, want the filter's message", r.Errors[0])
+		}
+		if r := k.call(t, tp.addr, "org.velox.Other", "1.0", 3, 1, 5*time.Second, "x"); r.OK != 3 || r.Servers["o"] != 3 {
+			t.Errorf("another product: %+v, want 3 answers from o", r)
+		}
+		if st := tp.rpcTotals(k.name); st.Refused != 3 || st.ResponsesOK != 3 {
+			t.Errorf("stats %+v: want 3 refused, 3 ok", st)
+		}
+	})
+}
+
+// The Bolt answer of a deny filter carries the status it maps to and the
+// message, as sofa-bolt-node reads them.
+func TestRPCBoltFilterAnswerReadByLibrary(t *testing.T) {
+	peer := rpcpeer.Node(t)
+	srv := boltServer(t, echoService, "1.0", "a")
+	cfg := boltConfig(srv.addr)
+	cfg.Filters = []config.Filter{{Type: config.FilterDeny, Point: "before_location", Status: 429, Body: "slow down"}}
+	tp := startRPCProxy(t, cfg, "bolt")
+	conn := dialRPC(t, tp.addr, &rpcx.Bolt{})
+	frame, err := peer.Encode(map[string]any{"op": "request", "id": 5, "service": echoService + ":1.0", "method": "echo", "args": []any{"x"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Write(frame); err != nil {
+		t.Fatal(err)
+	}
+	raw, f, err := conn.readFrame()
+	if err != nil || f.Kind != rpcx.KindResponse || f.ID != 5 || f.OK {
+		t.Fatalf("answer: kind %v id %d ok %v, %v", f.Kind, f.ID, f.OK, err)
+	}
+	d, err := peer.Decode(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rpcx.BoltStatus(f.Status) != rpcx.BoltServerThreadpoolBusy || d.PacketType != "response" || d.Header[rpcx.BoltHeaderError] != "slow down" {
+		t.Errorf("status %#x; sofa-bolt-node reads %s with header %v; want threadpool busy (429) and the message", f.Status, d.PacketType, d.Header)
+	}
+}
+
+// The Go API's callback points run for RPC calls with the neutral head:
+// before_location sees the service, method and version; read_response
+// sees the backend's status; request_finish runs once per call; accept
+// and finish once per connection. A read_response filter may replace the
+// answer.
+func TestRPCCallbackPoints(t *testing.T) {
+	runRPC(t, func(t *testing.T, k rpcKind) {
+		srv := k.server(t, echoService, "1.0", "a")
+		tp := startRPCProxy(t, k.config(srv.addr), k.name)
+		var mu sync.Mutex
+		var seen []string
+		var finished, accepted, closed, responses atomic.Int32
+		tp.Register(BeforeLocation, RequestFilterFunc(func(s *Stream) Verdict {
+			r := s.Request()
+			mu.Lock()
+			seen = append(seen, string(r.Host)+" "+string(r.Path)+" "+string(headerValue(r.Headers, "version")))
+			mu.Unlock()
+			return Continue
+		}))
+		tp.Register(ReadResponse, RequestFilterFunc(func(s *Stream) Verdict {
+			resp := s.Response()
+			if resp == nil || resp.Status != 200 || len(headerValue(resp.Headers, "rpc-status")) == 0 || s.Cluster() != "c" {
+				t.Errorf("read_response sees %+v cluster %q", resp, s.Cluster())
+			}
+			if responses.Add(1) == 3 {
+				return s.Respond(503, "", nil, []byte("third answer replaced"))
+			}
+			return Continue
+		}))
+		tp.Register(RequestFinish, RequestFilterFunc(func(s *Stream) Verdict {
+			if string(s.Request().Host) != echoService {
+				t.Errorf("request_finish sees host %q", s.Request().Host)
+			}
+			finished.Add(1)
+			return Continue
+		}))
+		tp.RegisterConn(Accept, ConnFilterFunc(func(c *Session) Verdict { accepted.Add(1); return Continue }))
+		tp.RegisterConn(Finish, ConnFilterFunc(func(c *Session) Verdict { closed.Add(1); return Continue }))
+		r := k.call(t, tp.addr, echoService, "1.0", 4, 1, 5*time.Second, "x")
+		if r.OK != 3 || r.Failed != 1 {
+			t.Errorf("calls: %+v, want 3 answers and the replaced one failed", r)
+		}
+		mu.Lock()
+		if len(seen) != 4 || !strings.EqualFold(seen[0], echoService+" /"+echoService+"/echo 1.0") {
+			t.Errorf("before_location saw %q", seen)
+		}
+		mu.Unlock()
+		eventually(t, "finish filters", func() bool { return closed.Load() >= 1 && closed.Load() == accepted.Load() })
+		if finished.Load() != 4 {
+			t.Errorf("request_finish ran %d times, want 4", finished.Load())
+		}
+	})
+}
+
+func headerValue(fs []head.Field, name string) []byte {
+	for _, f := range fs {
+		if string(f.Name) == name {
+			return f.Value
+		}
+	}
+	return nil
+}
+
+// A filter that changes an RPC request's head would route on what the
+// backend does not see (the frame goes as received): such a call is
+// refused with the bad-request error and a log line. An Accept filter
+// that closes a connection closes it before any frame is read.
+func TestRPCHeadChangeAndCloseConn(t *testing.T) {
+	srv := dubboServer(t, echoService, "1.0", "a")
+	cfg := dubboConfig(srv.addr)
+	cfg.Filters = []config.Filter{{Type: config.FilterSetRequestHeader, Point: "before_location", Name: "version", Value: "9.9"}}
+	tp := startRPCProxy(t, cfg, "dubbo")
+	if r := dubboCall(t, tp.addr, echoService, "1.0", 2, 1, 5*time.Second, "x"); r.Failed != 2 {
+		t.Errorf("calls whose head a filter changed: %+v, want 2 failures", r)
+	}
+	if st := tp.rpcTotals("dubbo"); st.BadRequest != 2 || st.ResponsesOK != 0 {
+		t.Errorf("stats %+v, want 2 bad requests", st)
+	}
+	eventually(t, "the log line", func() bool { return strings.Contains(tp.log.String(), "a filter changed the head") })
+
+	tp.RegisterConn(Accept, ConnFilterFunc(func(c *Session) Verdict { return CloseConn }))
+	conn := dialRPC(t, tp.addr, &rpcx.Dubbo{})
+	if _, _, err := conn.readFrame(); err == nil {
+		t.Errorf("a connection an Accept filter closed read a frame")
+	}
+}
+
+// A Dubbo call whose attachments name another service than its leading
+// path (the provider calls the attachments' one) is refused: routing must
+// not see one service while the backend calls another.
+func TestRPCDubboTwoServicesInOneCallRefused(t *testing.T) {
+	srv := dubboServer(t, echoService, "1.0", "a")
+	tp := startRPCProxy(t, dubboConfig(srv.addr), "dubbo")
+	e := hessian.NewEncoder()
+	for _, v := range []any{"2.0.2", "org.velox.Public", "1.0", "Echo", "Ljava/lang/String;", "x",
+		map[string]any{"path": echoService, "version": "1.0"}} {
+		if err := e.Encode(v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	body := e.Buffer()
+	frame := append([]byte{0xda, 0xbb, 0xc2, 0, 0, 0, 0, 0, 0, 0, 0, 7}, byte(len(body)>>24), byte(len(body)>>16), byte(len(body)>>8), byte(len(body)))
+	conn := dialRPC(t, tp.addr, &rpcx.Dubbo{})
+	if _, err := conn.Write(append(frame, body...)); err != nil {
+		t.Fatal(err)
+	}
+	_, f, err := conn.readFrame()
+	if err != nil || f.Kind != rpcx.KindResponse || f.ID != 7 || rpcx.DubboStatus(f.Status) != rpcx.DubboBadRequest {
+		t.Fatalf("answer: kind %v id %d status %d, %v; want bad request", f.Kind, f.ID, f.Status, err)
+	}
+	if st := tp.rpcTotals("dubbo"); st.BadRequest != 1 || st.ResponsesOK != 0 {
+		t.Errorf("stats %+v: want 1 bad request, nothing forwarded", st)
+	}
+}
