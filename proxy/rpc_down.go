@@ -28,7 +28,9 @@ type rpcDown struct {
 	req     h1.Request
 	fields  []head.Field
 	orig    []head.Field // the fields before the filters ran (rpc_filter.go)
-	product *product     // where the filters and routes sent the frame
+	changes []rpcx.Change
+	rewrite []byte   // the frame with the filters' changes, when they made some
+	product *product // where the filters and routes sent the frame
 	rt      *route
 	path    []byte
 	scratch []byte

@@ -29,12 +29,15 @@ import (
 // client gets; the request is counted in refused_total. CloseConn closes
 // the client connection.
 //
-// The frame is forwarded as the client wrote it: a filter that changes
-// the request head (set/add/remove_request_header) would make routing see
-// what the backend does not, so such a request is answered with the
-// protocol's bad-request error and a log line. Response head changes have
-// no effect on the frame either (its status and attachments are the
-// backend's).
+// Routing must see what the backend will: the fields filters change
+// (set/add/remove_request_header) are written into the frame before it
+// goes (rpcx AppendWithFields: Dubbo attachments, and the leading version
+// with the "version" attachment; Bolt header-map entries), a copy of the
+// frame then. A change the frame cannot carry (the fields that name the
+// call: Dubbo's path and interface, Bolt's service, method and version)
+// refuses the request with the bad-request error and a log line. Response
+// head changes have no effect on the frame (its status and attachments
+// are the backend's).
 
 // failHandled is the failure route returns when a filter answered the
 // request or closed the connection: nothing is left to do.
@@ -229,10 +232,10 @@ func (d *rpcDown) filtered(t *table, f *rpcx.Frame) (int, rpcx.Failure) {
 	if !d.runPoint(v, f, t.points[AfterLocation]) || (v.route != nil && !d.runPoint(v, f, v.route.filters)) {
 		return -1, failHandled
 	}
-	if headChanged(d.orig, v.req.Headers) {
-		d.ls.srv.log.request(d.r.proto.Name(), d.ip, v.req.Path, 0, "a filter changed the head of an RPC request (the frame is forwarded as received), refused", v.Cluster(), "")
+	if !d.applyChanges(f, v) {
 		return -1, rpcx.FailBadRequest
 	}
+	d.req = v.req // as the filters left it, for read_response and request_finish
 	if v.cs == nil {
 		return -1, rpcx.FailNoBackend
 	}
@@ -277,18 +280,65 @@ func (d *rpcDown) closeNow() {
 	}
 }
 
-// headChanged reports whether the fields a filter left (deleted ones are
-// zeroed in place) differ from those the frame gave.
-func headChanged(orig, now []head.Field) bool {
-	i := 0
-	for _, fl := range now {
-		if fl.Name == nil {
+// applyChanges writes the fields the filters changed into the frame (a
+// copy of it in d.rewrite, which f then is): routing saw the changed head,
+// so the backend must get it too. A change the frame cannot carry (a
+// field that names the call, rpcx.ErrFieldFixed) refuses the request with
+// a log line; false then.
+func (d *rpcDown) applyChanges(f *rpcx.Frame, v *Stream) bool {
+	d.changes = fieldChanges(d.changes[:0], d.orig, v.req.Headers)
+	if len(d.changes) == 0 {
+		return true
+	}
+	out, err := d.r.proto.AppendWithFields(d.rewrite[:0], f, &d.head, d.changes)
+	if err == nil {
+		d.rewrite = out
+		if _, err = d.r.proto.Decode(out, f); err == nil {
+			err = d.r.proto.Head(f, &d.head) // what the backend reads agrees with what was routed
+		}
+	}
+	if err != nil {
+		d.ls.srv.log.request(d.r.proto.Name(), d.ip, v.req.Path, 0, "a filter's change to the request cannot be written into the frame ("+err.Error()+"), refused", v.Cluster(), "")
+		return false
+	}
+	return true
+}
+
+// fieldChanges appends to dst what turns the fields orig (the frame's)
+// into now (after the filters; deleted ones are zeroed in place, and a
+// name set twice keeps its last value).
+func fieldChanges(dst []rpcx.Change, orig, now []head.Field) []rpcx.Change {
+	for i, o := range orig {
+		if v, ok := lastValue(now, o.Name); !ok {
+			dst = append(dst, rpcx.Change{Key: o.Name, Remove: true})
+		} else if !bytes.Equal(v, o.Value) && firstOf(orig, o.Name) == i {
+			dst = append(dst, rpcx.Change{Key: o.Name, Value: v})
+		}
+	}
+	for i, n := range now {
+		if n.Name == nil || firstOf(orig, n.Name) >= 0 || firstOf(now, n.Name) != i {
 			continue
 		}
-		if i == len(orig) || !codec.EqualFoldBytes(orig[i].Name, fl.Name) || !bytes.Equal(orig[i].Value, fl.Value) {
-			return true
-		}
-		i++
+		v, _ := lastValue(now, n.Name)
+		dst = append(dst, rpcx.Change{Key: n.Name, Value: v})
 	}
-	return i != len(orig)
+	return dst
+}
+
+func lastValue(fs []head.Field, name []byte) ([]byte, bool) {
+	for i := len(fs) - 1; i >= 0; i-- {
+		if fs[i].Name != nil && codec.EqualFoldBytes(fs[i].Name, name) {
+			return fs[i].Value, true
+		}
+	}
+	return nil, false
+}
+
+func firstOf(fs []head.Field, name []byte) int {
+	for i := range fs {
+		if fs[i].Name != nil && codec.EqualFoldBytes(fs[i].Name, name) {
+			return i
+		}
+	}
+	return -1
 }

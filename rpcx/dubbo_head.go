@@ -38,12 +38,18 @@ func (*Dubbo) Head(f *Frame, h *Head) error {
 	r.Reset(f.Body())
 	*h = Head{}
 	fields := [...]*[]byte{&h.DubboVersion, &h.Service, &h.Version, &h.Method}
-	for _, p := range fields {
+	for i, p := range fields {
+		if i == 2 {
+			h.verAt = r.Offset()
+		}
 		s, _, err := r.ReadString()
 		if err != nil {
 			return bodyError(err)
 		}
 		*p = s
+		if i == 2 {
+			h.verEnd = r.Offset()
+		}
 	}
 	desc, _, err := r.ReadString()
 	if err == hessian2.ErrNotString { // dubbox: an int before the types

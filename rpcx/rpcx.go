@@ -53,6 +53,13 @@ type Protocol interface {
 	// are read, so a Frame holding just those (kept in a stream entry)
 	// is enough; zero values mean the protocol's defaults.
 	AppendError(dst []byte, req *Frame, fail Failure, msg string) []byte
+
+	// AppendWithFields appends to dst request f, whose Head is h, with
+	// the changes made to the fields a proxy routes on (rewrite.go): Dubbo
+	// attachments, Bolt header-map entries. The rest of the frame is
+	// copied as it is. A change it cannot make so that the server reads
+	// it (see each protocol's) gives ErrFieldFixed.
+	AppendWithFields(dst []byte, f *Frame, h *Head, changes []Change) ([]byte, error)
 }
 
 var (
@@ -121,6 +128,8 @@ type Head struct {
 
 	meta   []byte // Dubbo: the hessian2 attachments map; Bolt: the header map
 	isBolt bool
+	// Dubbo: where the leading version string is in the body.
+	verAt, verEnd int
 }
 
 // Lookup returns the value of a Dubbo attachment or a Bolt header named
@@ -194,6 +203,9 @@ var (
 	// content): a proxy that routed on one while the server calls the
 	// other could be bypassed.
 	ErrHeadMismatch = errors.New("rpcx: request names two different services or methods")
+	// ErrFieldFixed is returned by AppendWithFields for a change of a
+	// field that names the call in more than one place in the frame.
+	ErrFieldFixed = errors.New("rpcx: field cannot be changed")
 	// ErrValueType is returned by Head.Lookup for a Dubbo attachment whose
 	// value is not a string (Java and apache-dubbo-js send "timeout" as
 	// an int).
