@@ -22,6 +22,7 @@ type rpcStream struct {
 	cs      *clusterState
 	version uint8 // of the request frame, for AppendError
 	codec   uint8
+	draft   bool            // the request's content is in the Hessian 2.0 draft (rpcx.Frame.HessianDraft)
 	tries   int             // backends tried (connect failures retry, rpc_retry.go)
 	raw     []byte          // a copy of the request while its connection is connecting; else empty
 	timer   eventloop.Timer // the cluster's response_timeout
@@ -40,14 +41,14 @@ type rpcStream struct {
 
 func (st *rpcStream) reset() {
 	st.down, st.up, st.backend, st.cs = nil, nil, nil, nil
-	st.downID, st.upID, st.version, st.codec, st.tries = 0, 0, 0, 0, 0
+	st.downID, st.upID, st.version, st.codec, st.tries, st.draft = 0, 0, 0, 0, 0, false
 	st.raw = st.raw[:0]
 	st.tbl, st.product, st.route, st.status = nil, nil, nil, 0
 }
 
 // errFrame is what AppendError needs of the request.
 func (st *rpcStream) errFrame() rpcx.Frame {
-	return rpcx.Frame{ID: st.downID, Version: st.version, Codec: st.codec}
+	return rpcx.Frame{ID: st.downID, Version: st.version, Codec: st.codec, HessianDraft: st.draft}
 }
 
 // end takes st out of both tables, writes answer (if any) to its client,

@@ -71,7 +71,7 @@ func (u *rpcUp) send(d *rpcDown, f *rpcx.Frame, cs *clusterState, b *upstream.Ba
 	} else {
 		st := u.ls.rpc.getStream(u.ls)
 		st.down, st.downID, st.up, st.upID, st.backend, st.cs = d, downID, u, id, b, cs
-		st.version, st.codec, st.tries = f.Version, f.Codec, 1
+		st.version, st.codec, st.tries, st.draft = f.Version, f.Codec, 1, f.HessianDraft
 		if t := u.ls.tbl; respFilters(t, d.product, d.rt) {
 			st.tbl, st.product, st.route = t, d.product, d.rt
 			st.keepHead(&d.req)

@@ -136,6 +136,9 @@ func (b *Bolt) Decode(buf []byte, f *Frame) (int, error) {
 		f.OK = BoltStatus(f.Status) == BoltSuccess
 	} else {
 		f.Timeout = binary.BigEndian.Uint32(buf[l.timeout:])
+		if c := l.hdrLen + f.class + f.meta; c < size && buf[c] == 'O' {
+			f.HessianDraft = true // a class definition of the draft: no final-grammar content starts so
+		}
 	}
 	return size, nil
 }
@@ -334,8 +337,8 @@ func (*Bolt) AppendHeartbeatReply(dst []byte, hb *Frame) []byte {
 }
 
 // AppendError implements Protocol: a response with the failure's status,
-// no class and no content, and the message in the header map under
-// BoltHeaderError (Bolt clients raise their exception from the status).
+// no class, the message in the header map under BoltHeaderError and as
+// the content, an RpcServerException as Bolt servers send it.
 func (*Bolt) AppendError(dst []byte, req *Frame, fail Failure, msg string) []byte {
 	if msg == "" {
 		msg = fail.String()
@@ -382,12 +385,49 @@ func appendBolt(dst []byte, like *Frame, typ byte, cmd uint16, st BoltStatus, ms
 	}
 	dst = binary.BigEndian.AppendUint16(dst, 0) // classLen
 	dst = binary.BigEndian.AppendUint16(dst, uint16(meta))
+	lenAt := len(dst)
 	dst = binary.BigEndian.AppendUint32(dst, 0) // contentLen
 	if msg != nil {
 		dst = appendBoltField(dst, BoltHeaderError)
 		dst = appendBoltField(dst, *msg)
+		// The content is the message as the RpcServerException that Bolt
+		// servers send (hessian2, its detailMessage only): sofa-bolt-node
+		// makes the caller's error of it.
+		at := len(dst)
+		dst = appendServerException(dst, *msg, like.HessianDraft)
+		binary.BigEndian.PutUint32(dst[lenAt:], uint32(len(dst)-at))
 	}
 	return dst
+}
+
+// boltServerException is the class of an error response's content.
+const boltServerException = "com.alipay.remoting.rpc.exception.RpcServerException"
+
+// appendServerException appends an RpcServerException whose detailMessage
+// is msg and whose stackTrace is null: its class definition ('C', the
+// name, two fields), then the instance (0x60: of definition 0); in the
+// Hessian 2.0 draft when draft is set ('O', the name's length and
+// characters, the fields, then 'o' and definition 0), as sofa-bolt-node
+// reads by default.
+func appendServerException(dst []byte, msg string, draft bool) []byte {
+	if draft {
+		n := len(boltServerException) // ASCII: characters are bytes
+		dst = append(dst, 'O', 0xc8+byte(n>>8), byte(n))
+		dst = append(dst, boltServerException...)
+	} else {
+		dst = append(dst, 'C')
+		dst = appendHessianString(dst, boltServerException)
+	}
+	dst = append(dst, 0x92) // two fields: hessian.js makes an Error of an object with both
+	dst = appendHessianString(dst, "detailMessage")
+	dst = appendHessianString(dst, "stackTrace")
+	if draft {
+		dst = append(dst, 'o', 0x90)
+	} else {
+		dst = append(dst, 0x60)
+	}
+	dst = appendHessianString(dst, msg)
+	return append(dst, 'N') // no stack trace
 }
 
 // maxBoltErrorLen bounds the message of an error response: the header

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	hessian "github.com/apache/dubbo-go-hessian2"
+
 	"github.com/velox-proxy/velox/codec/codectest"
 	"github.com/velox-proxy/velox/internal/rpcpeer"
 )
@@ -123,9 +125,11 @@ func TestBoltErrorsReadByLibrary(t *testing.T) {
 	p := rpcpeer.Node(t)
 	var b Bolt
 	for _, ver := range []uint8{0, BoltV1, BoltV2} {
-		for fail := FailNoBackend; fail <= FailUpstream; fail++ {
+		for fail := FailNoBackend; fail <= FailRefused; fail++ {
+			// sofa-bolt-node reads the content in the Hessian 2.0 draft
+			// (its default), which its own requests use.
 			msg := []string{"", "no route to com.velox.Svc é"}[int(fail)%2]
-			req := Frame{ID: 0xfffffff0 + uint64(fail), Version: ver}
+			req := Frame{ID: 0xfffffff0 + uint64(fail), Version: ver, HessianDraft: true}
 			frame := b.AppendError(nil, &req, fail, msg)
 			var f Frame
 			if _, err := b.Decode(frame, &f); err != nil || f.Kind != KindResponse || f.OK || f.Status != uint16(boltFailStatus[fail]) {
@@ -136,7 +140,8 @@ func TestBoltErrorsReadByLibrary(t *testing.T) {
 			if want == "" {
 				want = fail.String()
 			}
-			if lib.PacketType != "response" || uint64(lib.PacketID) != req.ID || lib.Error == "" || lib.Header[BoltHeaderError] != want {
+			// The caller's error is velox's message (the content).
+			if lib.PacketType != "response" || uint64(lib.PacketID) != req.ID || !strings.Contains(lib.Error, want) || lib.Header[BoltHeaderError] != want {
 				t.Errorf("%v v%d: library reads %+v", fail, ver, lib)
 			}
 		}
@@ -232,5 +237,25 @@ func TestBoltProtobufHeaders(t *testing.T) {
 		if _, ok, err := h.Lookup("zone"); ok || err != nil {
 			t.Errorf("Lookup(zone) found a flattened prefix")
 		}
+	}
+}
+
+// The error content in the final Hessian 2.0 grammar (for a request that
+// was in it, as Java's are) is read by dubbo-go-hessian2 as an object
+// with velox's message.
+func TestBoltErrorContentFinalGrammar(t *testing.T) {
+	var b Bolt
+	frame := b.AppendError(nil, &Frame{ID: 3, Version: BoltV1}, FailTimeout, "slow backend")
+	var f Frame
+	if _, err := b.Decode(frame, &f); err != nil {
+		t.Fatal(err)
+	}
+	content := f.Raw[f.hdrLen+f.class+f.meta:]
+	v, err := hessian.NewDecoder(content).Decode()
+	if err != nil {
+		t.Fatalf("dubbo-go-hessian2 reads the content: %v", err)
+	}
+	if s := fmt.Sprint(v); !strings.Contains(s, "slow backend") {
+		t.Errorf("dubbo-go-hessian2 reads %s, want the message", s)
 	}
 }

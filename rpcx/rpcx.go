@@ -49,8 +49,8 @@ type Protocol interface {
 
 	// AppendError appends to dst a response to req that fails it with the
 	// protocol's status for fail and msg as its message (the failure's
-	// own text when msg is empty). Only req.ID, req.Version and req.Codec
-	// are read, so a Frame holding just those (kept in a stream entry)
+	// own text when msg is empty). Only req.ID, req.Version, req.Codec
+	// and req.HessianDraft are read, so a Frame holding just those (kept in a stream entry)
 	// is enough; zero values mean the protocol's defaults.
 	AppendError(dst []byte, req *Frame, fail Failure, msg string) []byte
 
@@ -101,6 +101,10 @@ type Frame struct {
 	Version uint8  // Bolt: the proto byte (1 or 2); Dubbo: 0
 	Codec   uint8  // Dubbo serialization id, Bolt codec byte
 	Timeout uint32 // Bolt request timeout in milliseconds; Dubbo: 0 (it is an attachment)
+	// HessianDraft: a Bolt request whose content is in the Hessian 2.0
+	// draft grammar (sofa-bolt-node's default) rather than the final one
+	// (Java's); the content of velox's error response to it follows.
+	HessianDraft bool
 
 	hdrLen int   // length of the fixed header
 	class  int   // Bolt: class name length, after the fixed header
