@@ -230,9 +230,9 @@ func TestRPCDubboTwoServicesInOneCallRefused(t *testing.T) {
 	}
 }
 
-// rawRPCBackend serves Dubbo frames on a socket of its own: each request
-// is shown to seen and answered OK with the string answer (hessian2
-// RESPONSE_VALUE, a string under 32 bytes).
+// rawRPCBackend serves proto frames on a socket of its own: each request
+// (one-way too) is shown to seen; a Dubbo request is answered OK with the
+// string answer (hessian2 RESPONSE_VALUE, a string under 32 bytes).
 func rawRPCBackend(t *testing.T, proto rpcx.Protocol, answer string, seen func(*rpcx.Frame, *rpcx.Head)) string {
 	return serveRaw(t, func(c net.Conn) {
 		var buf []byte
@@ -252,11 +252,13 @@ func rawRPCBackend(t *testing.T, proto rpcx.Protocol, answer string, seen func(*
 				if err != nil {
 					return
 				}
-				if f.Kind == rpcx.KindRequest {
+				if f.Kind == rpcx.KindRequest || f.Kind == rpcx.KindOneway {
 					var h rpcx.Head
 					if proto.Head(&f, &h) == nil {
 						seen(&f, &h)
 					}
+				}
+				if f.Kind == rpcx.KindRequest && proto.Name() == "dubbo" {
 					body := append([]byte{0x91, byte(len(answer))}, answer...)
 					out := []byte{0xda, 0xbb, rpcx.DubboHessian2, byte(rpcx.DubboOK), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, byte(len(body))}
 					proto.SetID(out, f.ID)
@@ -268,4 +270,45 @@ func rawRPCBackend(t *testing.T, proto rpcx.Protocol, answer string, seen func(*
 			}
 		}
 	})
+}
+
+// One-way requests written while their upstream connection connects go to
+// the next backend when that connect is refused, like two-way ones: each
+// of them reaches the live backend once, and none stays in flight.
+func TestRPCOnewayConnectFailureRetried(t *testing.T) {
+	peer := rpcpeer.Node(t)
+	got := make(chan uint64, 16)
+	live := rawRPCBackend(t, &rpcx.Bolt{}, "", func(f *rpcx.Frame, h *rpcx.Head) {
+		if f.Kind == rpcx.KindOneway {
+			got <- f.ID
+		}
+	})
+	tp := startRPCProxy(t, boltConfig(deadAddr(t), live), "bolt")
+	conn := dialRPC(t, tp.addr, &rpcx.Bolt{})
+	const n = 4
+	for i := range n {
+		frame, err := peer.Encode(map[string]any{"op": "request", "id": i + 1, "service": echoService + ":1.0", "method": "echo", "args": []any{"fire"}, "oneway": true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := conn.Write(frame); err != nil {
+			t.Fatal(err)
+		}
+	}
+	seen := map[uint64]bool{}
+	for len(seen) < n {
+		select {
+		case id := <-got:
+			if seen[id] {
+				t.Fatalf("upstream id %d arrived twice", id)
+			}
+			seen[id] = true
+		case <-time.After(testWait):
+			t.Fatalf("%d of %d one-way requests reached the live backend", len(seen), n)
+		}
+	}
+	eventually(t, "nothing in flight", func() bool { return tp.rpcTotals("bolt").InFlight == 0 })
+	if st := tp.rpcTotals("bolt"); st.Oneway != n || tp.totals().UpstreamRetriesTotal == 0 {
+		t.Errorf("stats %+v, retries %d: want %d one-way requests and the refused connect retried", st, tp.totals().UpstreamRetriesTotal, n)
+	}
 }

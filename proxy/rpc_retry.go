@@ -4,7 +4,8 @@ package proxy
 // of its cluster, within the cluster's retries (the rule of HTTP and tcp:
 // clusterState.nextBackend). Only requests written while the connection
 // was connecting have their bytes (st.raw); a request already on an open
-// connection is never sent twice. It reports whether st went on.
+// connection is never sent twice. One-way requests too: they are streams
+// until their connection is open. It reports whether st went on.
 func (st *rpcStream) retry() bool {
 	if len(st.raw) == 0 {
 		return false
@@ -30,5 +31,8 @@ func (st *rpcStream) retry() bool {
 		st.raw = st.raw[:0]
 	}
 	up.pending[st.upID] = st
+	if st.oneway && up.open {
+		st.end(nil) // written: a one-way request is done
+	}
 	return true
 }

@@ -23,6 +23,7 @@ type rpcStream struct {
 	version uint8 // of the request frame, for AppendError
 	codec   uint8
 	draft   bool            // the request's content is in the Hessian 2.0 draft (rpcx.Frame.HessianDraft)
+	oneway  bool            // a one-way request waiting for its connection's connect (rpcUp.send)
 	tries   int             // backends tried (connect failures retry, rpc_retry.go)
 	raw     []byte          // a copy of the request while its connection is connecting; else empty
 	timer   eventloop.Timer // the cluster's response_timeout
@@ -41,7 +42,7 @@ type rpcStream struct {
 
 func (st *rpcStream) reset() {
 	st.down, st.up, st.backend, st.cs = nil, nil, nil, nil
-	st.downID, st.upID, st.version, st.codec, st.tries, st.draft = 0, 0, 0, 0, 0, false
+	st.downID, st.upID, st.version, st.codec, st.tries, st.draft, st.oneway = 0, 0, 0, 0, 0, false, false
 	st.raw = st.raw[:0]
 	st.tbl, st.product, st.route, st.status = nil, nil, nil, 0
 }
@@ -82,7 +83,7 @@ func (st *rpcStream) end(answer []byte) {
 func (st *rpcStream) fail(f rpcx.Failure) {
 	var answer []byte
 	st.status = failureStatus(f)
-	if d := st.down; d != nil {
+	if d := st.down; d != nil && !st.oneway {
 		fr := st.errFrame()
 		answer = d.errorAnswer(&fr, f)
 	}

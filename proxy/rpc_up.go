@@ -66,13 +66,17 @@ func (u *rpcUp) send(d *rpcDown, f *rpcx.Frame, cs *clusterState, b *upstream.Ba
 	u.uc.EC.Write(f.Raw)
 	b.CountRequest()
 	u.uc.Requests++
-	if f.Kind == rpcx.KindOneway {
+	oneway := f.Kind == rpcx.KindOneway
+	if oneway && u.open {
 		cs.picker.Done(b) // ends when written
 	} else {
+		// A one-way request written while u is connecting is a stream
+		// until the connect is done: a failed connect sends it on.
 		st := u.ls.rpc.getStream(u.ls)
 		st.down, st.downID, st.up, st.upID, st.backend, st.cs = d, downID, u, id, b, cs
 		st.version, st.codec, st.tries, st.draft = f.Version, f.Codec, 1, f.HessianDraft
-		if t := u.ls.tbl; respFilters(t, d.product, d.rt) {
+		st.oneway = oneway
+		if t := u.ls.tbl; !oneway && respFilters(t, d.product, d.rt) {
 			st.tbl, st.product, st.route = t, d.product, d.rt
 			st.keepHead(&d.req)
 		}
@@ -82,7 +86,9 @@ func (u *rpcUp) send(d *rpcDown, f *rpcx.Frame, cs *clusterState, b *upstream.Ba
 		u.pending[id] = st
 		d.streams[st] = struct{}{}
 		u.ls.stats.rpcOf(u.pool.r).inflight.Add(1)
-		st.timer.Reset(cs.cluster.ResponseTimeout)
+		if !oneway {
+			st.timer.Reset(cs.cluster.ResponseTimeout)
+		}
 	}
 	if u.uc.EC.Buffered() > u.ls.tbl.limits.streamBuffer && !d.waiting {
 		d.waiting = true
@@ -95,6 +101,9 @@ func (u *rpcUp) OnOpen(c *eventloop.Conn) {
 	u.open = true
 	for _, st := range u.pending {
 		st.raw = st.raw[:0] // sent: no retry from here on
+		if st.oneway {
+			st.end(nil) // and a one-way request is done
+		}
 	}
 	u.lastRead = u.ls.loop.Now()
 	u.timer.Reset(u.pool.r.opts.hbInterval)
