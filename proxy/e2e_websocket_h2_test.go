@@ -252,6 +252,31 @@ func TestWebSocketH2Bridge(t *testing.T) {
 	}
 }
 
+// TestWebSocketH2EarlyData: DATA the client sends right after its
+// extended CONNECT, before the 200, is not lost: it reaches the backend
+// first when the tunnel opens, then what follows the 200.
+func TestWebSocketH2EarlyData(t *testing.T) {
+	addr, reqs := rawUpgradeOrigin(t, func(req *http.Request) string {
+		time.Sleep(50 * time.Millisecond) // the early DATA is at velox before the 101
+		return switched(req, "")
+	}, func(req *http.Request, c net.Conn, r *bufio.Reader) {
+		b, _ := io.ReadAll(r) // until the client's half-close
+		c.Write(append([]byte("got:"), b...))
+	})
+	tp := startProxy(t, clusterConfig(addr), 1)
+	st := dialWSH2(t, tp.addr).connect("websocket", "/early")
+	st.Write([]byte("sent before the 200, "))
+	if status, _, err := st.response(); err != nil || status != 200 {
+		t.Fatalf("response: %d %v", status, err)
+	}
+	<-reqs
+	st.Write([]byte("then after it"))
+	st.closeWrite()
+	if body, err := st.body(); err != nil || body != "got:sent before the 200, then after it" {
+		t.Fatalf("tunnel: %q %v", body, err)
+	}
+}
+
 // TestWebSocketH2Refused: before the 101 everything is an ordinary HTTP/2
 // response: a backend's 403 as it is, a wrong Sec-WebSocket-Accept 502, a
 // :protocol not on the upgrades list (and websocket when the list is

@@ -127,6 +127,14 @@ func (hs *h2Stream) onData(data []byte, end bool) {
 		hs.tunnelData(s, data, end)
 		return
 	}
+	if s := hs.s; s != nil && s.extConnect && !hs.tunnel {
+		// DATA right after an extended CONNECT, before its 200: the
+		// tunnel's first bytes, held (within the stream window velox has
+		// not credited) until the backend's 101 opens it (ws_h2.go).
+		hs.held = append(hs.held, data...)
+		hs.heldEnd = hs.heldEnd || end
+		return
+	}
 	if hs.s == nil || hs.s.reqDone {
 		hs.conn().Consume(hs.id, len(data)) // nobody wants them any more
 		return

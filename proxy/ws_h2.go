@@ -23,7 +23,9 @@ import (
 // HEADERS; from then on the stream's DATA and the backend connection's
 // bytes are one tunnel (tunnel.go), with the stream's flow control as the
 // backpressure toward the client, END_STREAM as half-close and RST_STREAM
-// as close. Before the 101 everything is an ordinary HTTP/2 response.
+// as close. Before the 101 everything is an ordinary HTTP/2 response; DATA
+// the client sends before the 200 is held (within the stream's window,
+// not credited) and goes to the backend first when the tunnel opens.
 
 // wsGUID is RFC 6455 section 1.3's magic string.
 const wsGUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
@@ -97,6 +99,14 @@ func (s *Stream) acceptExtConnect(n int) (int, bool) {
 	s.up = upTunnel
 	s.reqDone = true
 	s.startTunnelClock()
+	if len(hs.held) > 0 { // what the client sent before the 200 goes first
+		held := hs.held
+		hs.held, hs.heldEnd = hs.held[:0], false
+		hs.tunnelData(s, held, false)
+		if hs.s != s {
+			return n, false // the write failed and ended the stream
+		}
+	}
 	if hs.reqEnded {
 		s.tunnelHalfClose()
 	}
