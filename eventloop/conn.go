@@ -42,6 +42,7 @@ type Conn struct {
 	flushLinked bool       // in the loop's flush list (gather.go)
 	flushNext   *Conn      // next in that list
 	tr          Transform  // SetTransform (transform.go); nil = plain bytes
+	plainG      []byte     // plaintext gathered for c.tr, sealed at once at the flush (transform.go)
 }
 
 // dialState is what only a connecting Conn needs; kept out of Conn so that
@@ -100,6 +101,7 @@ func (c *Conn) closeWith(err error) {
 		c.freeIn()
 	}
 	c.out.reset()
+	c.freePlainG()
 	c.l.removeConn(c)
 	unix.Close(c.fd)
 	if c.h != nil {

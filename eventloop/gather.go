@@ -53,6 +53,7 @@ func (c *Conn) gather(b []byte) error {
 // a pending CloseWrite or CloseAfterFlush follow at the end of the iteration.
 func (c *Conn) Flush() {
 	c.l.assertOwner()
+	c.sealGathered()
 	if !c.flushLinked || !c.gatheredWaiting() {
 		return
 	}
@@ -100,6 +101,7 @@ func (c *Conn) flushGathered() {
 	if c.closed || c.failErr != nil {
 		return
 	}
+	c.sealGathered()
 	if c.gatheredWaiting() {
 		if err := c.writeGathered(); err != nil {
 			c.closeWith(err)

@@ -131,6 +131,7 @@ func (c *Conn) pullInput() error {
 
 // writeTransformOutput writes what c.tr has produced, as socket bytes.
 func (c *Conn) writeTransformOutput() {
+	c.sealGathered()
 	if out := c.tr.Output(); len(out) > 0 && !c.closed {
 		c.write(out)
 	}
@@ -146,7 +147,69 @@ func (c *Conn) writeSealed(b []byte, gather bool) error {
 	if len(b) == 0 {
 		return nil
 	}
-	return c.seal(append(getBuf(len(b)), b...), gather)
+	if gather && !c.connecting {
+		c.gatherPlain(b)
+		return nil
+	}
+	c.sealGathered()
+	return c.seal(append(getBuf(len(b)), b...), false)
+}
+
+// Gather on a transformed Conn: the plaintext of every Gather of an
+// iteration is joined in c.plainG and sealed at once when the Conn is
+// flushed (the end of the iteration, or Flush; while c connects, each
+// Gather is sealed on its own, as the queue then waits for the connect), so the frames an HTTP/2
+// connection gathers become as few TLS records as their size allows
+// instead of one record each. Whatever else writes to the Conn (Write,
+// Writev, CloseWrite, CloseAfterFlush, the Transform's own output) seals
+// what was gathered first, so the bytes keep their order; Buffered counts
+// it.
+
+// gatherPlain joins b to the plaintext waiting to be sealed and links c for
+// the end-of-iteration flush.
+func (c *Conn) gatherPlain(b []byte) {
+	if c.plainG == nil {
+		c.plainG = getBuf(len(b))
+	}
+	if len(c.plainG)+len(b) > cap(c.plainG) {
+		grown := append(getBuf(len(c.plainG)+len(b)), c.plainG...)
+		putBuf(c.plainG)
+		c.plainG = grown
+	}
+	c.plainG = append(c.plainG, b...)
+	c.l.linkFlush(c)
+}
+
+// sealGathered seals the gathered plaintext onto the output queue, without
+// writing: c is linked for the flush, which writes it (or whoever called
+// this queues behind it, keeping the order).
+func (c *Conn) sealGathered() {
+	if len(c.plainG) == 0 {
+		return
+	}
+	plain := c.plainG
+	c.plainG = nil
+	if c.closed || c.failErr != nil {
+		putBuf(plain)
+		return
+	}
+	err := c.tr.Seal(plain)
+	putBuf(plain)
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	if out := c.tr.Output(); len(out) > 0 {
+		c.queue(out)
+	}
+}
+
+// freePlainG drops gathered plaintext that will never be sealed (c closed).
+func (c *Conn) freePlainG() {
+	if c.plainG != nil {
+		putBuf(c.plainG)
+		c.plainG = nil
+	}
 }
 
 // writevSealed is Writev through c.tr: the slices joined (so a head and a
@@ -155,6 +218,7 @@ func (c *Conn) writevSealed(bs [][]byte) error {
 	if err := c.writeErr(); err != nil {
 		return err
 	}
+	c.sealGathered()
 	n := 0
 	for _, b := range bs {
 		n += len(b)
@@ -190,6 +254,7 @@ func (c *Conn) closeNotify() {
 	if c.tr == nil || c.closed || c.shutWr || c.failErr != nil {
 		return
 	}
+	c.sealGathered()
 	c.tr.CloseNotify()
 	c.writeTransformOutput()
 }

@@ -209,3 +209,52 @@ func TestTransformSetDeliversFed(t *testing.T) {
 		t.Fatalf("OnData saw %q", got)
 	}
 }
+
+// sealCounter counts Seal calls of the xor transform.
+type sealCounter struct {
+	xorTransform
+	seals []int // the size of each Seal
+}
+
+func (s *sealCounter) Seal(b []byte) error {
+	s.seals = append(s.seals, len(b))
+	return s.xorTransform.Seal(b)
+}
+
+// What one iteration gathers on a transformed Conn is sealed once, at the
+// flush (an HTTP/2 connection's frames become few TLS records); a Write
+// after Gathers seals them first, so the order holds; Buffered counts the
+// gathered plaintext before it is sealed.
+func TestTransformGatherSealedOnce(t *testing.T) {
+	l := newTestLoop(t)
+	x := &sealCounter{}
+	var buffered int
+	h := &handlerFuncs{data: func(c *Conn, b []byte) int {
+		for _, p := range []string{"a", "bb", "ccc"} {
+			c.Gather([]byte(p))
+		}
+		buffered = c.Buffered()
+		if string(b) == "w" {
+			c.Write([]byte("-then a write"))
+		}
+		return len(b)
+	}}
+	c, peer := newPair(t, l, h, 0)
+	c.SetTransform(x)
+	writeXor(t, peer, []byte("g"))
+	pollUntil(t, l, func() bool { return len(x.seals) > 0 })
+	if s := readXor(t, peer, 6); s != "abbccc" {
+		t.Fatalf("peer read %q", s)
+	}
+	if len(x.seals) != 1 || x.seals[0] != 6 || buffered != 6 {
+		t.Fatalf("seals %v, Buffered %d; want one seal of 6 bytes, 6 buffered", x.seals, buffered)
+	}
+	writeXor(t, peer, []byte("w"))
+	pollUntil(t, l, func() bool { return len(x.seals) > 1 })
+	if s := readXor(t, peer, 19); s != "abbccc-then a write" {
+		t.Fatalf("peer read %q", s)
+	}
+	if len(x.seals) != 3 || x.seals[1] != 6 {
+		t.Fatalf("seals %v: want the gathered 6 bytes sealed before the write", x.seals)
+	}
+}

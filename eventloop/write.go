@@ -219,7 +219,7 @@ func (c *Conn) shutdownWrite() {
 func (c *Conn) Sent() uint64 { return c.sent }
 
 // Buffered is the number of output bytes queued and not yet taken by the kernel.
-func (c *Conn) Buffered() int { return c.out.n }
+func (c *Conn) Buffered() int { return c.out.n + len(c.plainG) }
 
 // CloseWrite half-closes: shutdown(SHUT_WR) once the output queue is flushed.
 // Later writes return ErrClosed; reading goes on. Idempotent.
