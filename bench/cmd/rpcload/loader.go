@@ -36,6 +36,9 @@ type Counts struct {
 	BadFrames  int64 `json:"bad_frames"`  // bytes that are no frame, or frames that are no response
 	ConnErrors int64 `json:"conn_errors"` // connections that failed or closed
 	Unanswered int64 `json:"unanswered"`  // open loop: requests of the window not answered at its end
+	// Statuses counts the BadStatus responses by their native status
+	// (Dubbo status byte, Bolt respstatus).
+	Statuses map[uint16]int64 `json:"statuses,omitempty"`
 }
 
 func (c *Counts) add(o Counts) {
@@ -44,6 +47,12 @@ func (c *Counts) add(o Counts) {
 	c.BadFrames += o.BadFrames
 	c.ConnErrors += o.ConnErrors
 	c.Unanswered += o.Unanswered
+	for st, n := range o.Statuses {
+		if c.Statuses == nil {
+			c.Statuses = map[uint16]int64{}
+		}
+		c.Statuses[st] += n
+	}
 }
 
 func (c Counts) total() int64 {
@@ -367,6 +376,10 @@ func (l *loader) answer(c *conn, f *rpcx.Frame) {
 	now := l.now()
 	if !f.OK {
 		l.counts.BadStatus++
+		if l.counts.Statuses == nil {
+			l.counts.Statuses = map[uint16]int64{}
+		}
+		l.counts.Statuses[f.Status]++
 	}
 	if l.rate > 0 {
 		if p.at >= l.from && p.at < l.end && f.OK {
