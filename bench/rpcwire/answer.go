@@ -106,5 +106,5 @@ func sofaArg(f *rpcx.Frame) []byte {
 	if !ok {
 		return nil
 	}
-	return s
+	return hessian2.AppendUTF8(nil, s) // a surrogate pair becomes one UTF-8 character
 }
