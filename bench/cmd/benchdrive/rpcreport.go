@@ -171,6 +171,24 @@ func renderRPCIdle(p printer, r *Results) {
 	p("")
 }
 
+// rpcChartPanels are the chart's panels of the rpc phase: req/s of each
+// scenario of each protocol.
+func rpcChartPanels(r *Results) []panel {
+	if len(r.RPCRuns) == 0 {
+		return nil
+	}
+	var ps []panel
+	for _, protocol := range rpcProtocols {
+		if len(r.h2TargetNames("rpc-"+protocol)) == 0 {
+			continue
+		}
+		ps = append(ps, phaseChartPanels(r, "rpc-"+protocol, "req/s", rpcScenarios,
+			func(sc RPCScenario) string { return "rpc " + protocol + "-" + sc.Name + ": rpcload, " + sc.Desc },
+			func(sc RPCScenario, target string) float64 { return r.SummarizeRPC(protocol, sc.Name, target).Rate })...)
+	}
+	return ps
+}
+
 // renderRPCCommands lists the servers and the rpcload commands of round 1.
 func renderRPCCommands(p printer, r *Results) {
 	if len(r.RPCRuns) == 0 {

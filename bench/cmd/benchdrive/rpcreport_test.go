@@ -65,6 +65,9 @@ func TestRenderRPC(t *testing.T) {
 	if strings.Contains(out, "%!") {
 		t.Errorf("a bad format:\n%s", out)
 	}
+	if ps := rpcChartPanels(rpcResults()); len(ps) != 3 || len(ps[0].bars) != 3 || ps[0].bars[1] != (bar{"velox", 85000}) {
+		t.Errorf("rpcChartPanels = %v", ps)
+	}
 	if out := rendered(renderRPC, &Results{}); out != "" {
 		t.Errorf("a report without rpc runs has an rpc section: %q", out)
 	}
