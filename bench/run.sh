@@ -20,7 +20,12 @@
 #                    through velox's tcp listener and HAProxy mode tcp;
 #                    tls, tlshs, tlsidle: TLS keep-alive (wrk, h2load),
 #                    handshakes per second (tlsload) and idle TLS connections,
-#                    velox beside nginx and HAProxy)
+#                    velox beside nginx and HAProxy; rpc: Dubbo and Bolt,
+#                    rpcload against rpcserve, direct and through velox, and
+#                    MOSN when MOSN_BIN is set, then idle RPC connections)
+#   MOSN_BIN=        a MOSN binary built by hand outside the repository: the
+#                    rpc phase also runs it, configured from
+#                    bench/conf/mosn-rpc.json.tmpl
 #   IDLE_CONNS=10000 idle connections per target
 #   QUICK=1          smoke test: 1 round of 3 s, 1,000 idle connections
 #   VELOX_BASE=REV   also build velox at git revision REV and measure it as
@@ -116,7 +121,8 @@ ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 # the report then says what could not run.
 mkdir -p "$BIN"
 log "building bench tools"
-go build -o "$BIN/" ./bench/cmd/benchdrive ./bench/cmd/goproxy ./bench/cmd/idleconns ./bench/cmd/echoload ./bench/cmd/grpcserve ./bench/cmd/tlsload
+go build -o "$BIN/" ./bench/cmd/benchdrive ./bench/cmd/goproxy ./bench/cmd/idleconns ./bench/cmd/echoload ./bench/cmd/grpcserve ./bench/cmd/tlsload \
+	./bench/cmd/rpcload ./bench/cmd/rpcserve
 # ghz, the gRPC load generator of the grpc phase, pinned, from the module proxy.
 GHZ_VERSION=v0.121.0
 if [[ ,$PHASES, == *,grpc,* ]] && ! go version -m "$BIN/ghz" 2>/dev/null | grep -q "github.com/bojand/ghz[[:space:]]*$GHZ_VERSION"; then
@@ -163,6 +169,7 @@ cmd="ROUNDS=$ROUNDS DURATION=$DURATION"
 [[ $ENGINE_CPU != 0.5 ]] && cmd+=" ENGINE_CPU=$ENGINE_CPU"
 [[ $ENGINE_ROUNDS != 5 ]] && cmd+=" ENGINE_ROUNDS=$ENGINE_ROUNDS"
 [[ -n $VELOX_BASE ]] && cmd+=" VELOX_BASE=$VELOX_BASE"
+[[ -n ${MOSN_BIN:-} ]] && cmd+=" MOSN_BIN=$MOSN_BIN"
 profile=false
 [[ $PROFILE == 1 ]] && profile=true
 cmd+=" ./bench/run.sh"

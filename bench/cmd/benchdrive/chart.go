@@ -71,6 +71,7 @@ func chartPanels(r *Results) []panel {
 	ps = append(ps, h2ChartPanels(r)...)
 	ps = append(ps, grpcChartPanels(r)...)
 	ps = append(ps, tcpChartPanels(r)...)
+	ps = append(ps, rpcChartPanels(r)...)
 	ps = append(ps, tlsChartPanels(r)...)
 	if len(r.Engine) > 0 {
 		for _, mode := range engineModes {

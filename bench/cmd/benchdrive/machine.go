@@ -62,6 +62,9 @@ func versions(binDir string) map[string]string {
 	if i := iperfVersion(); i != "" {
 		v["iperf3"] = i
 	}
+	if m := mosnVersion(); m != "" {
+		v["mosn"] = m
+	}
 	// The module versions compiled into the yardstick binary.
 	for line := range strings.Lines(output("go", "version", "-m", filepath.Join(binDir, "engineserve"))) {
 		f := strings.Fields(line)

@@ -3,7 +3,8 @@
 // (velox, nginx, HAProxy, Go's httputil.ReverseProxy) and the origin alone as
 // the ceiling, drives them with wrk in interleaved rounds, measures the
 // resident memory of idle connections, measures HTTP/2 (h2load), gRPC
-// (ghz) and TCP streams (iperf3) through velox and HAProxy, TLS (keep-alive,
+// (ghz) and TCP streams (iperf3) through velox and HAProxy, Dubbo and
+// Bolt RPC (rpcload, rpcserve) through velox and MOSN, TLS (keep-alive,
 // handshakes, idle connections) through velox, nginx and HAProxy, runs the engine yardstick (velox's
 // eventloop, gnet, netpoll), and writes bench/results/<date>-<sha>.md, a PNG
 // chart, the raw JSON and bench/results/latest.md.
@@ -49,6 +50,8 @@ type driver struct {
 	// The iperf3 server of the tcp phase.
 	iperfServer *proc
 	iperfAddr   string
+	// The rpc phase: rpcserve's address by protocol.
+	rpcAddr map[string]string
 	// The TLS phases: the certificates by key (certs.go), and the admin
 	// listener of the velox last started with TLS.
 	certs     map[string]tlsCert
@@ -274,6 +277,11 @@ func (d *driver) run(sel []Scenario, phases []string) error {
 	}
 	if want["tcp"] {
 		if err := d.tcpPhase(); err != nil {
+			return err
+		}
+	}
+	if want["rpc"] {
+		if err := d.rpcPhase(); err != nil {
 			return err
 		}
 	}

@@ -275,6 +275,8 @@ func isOK(v any) bool {
 		return r.Err == ""
 	case TLSRun:
 		return r.Err == ""
+	case RPCRun:
+		return r.Err == ""
 	}
 	return false
 }
@@ -357,6 +359,15 @@ func (d *driver) available(name string) bool {
 // not nil, is called with the result when each RSS is read (before:
 // without the connections; then while they are held).
 func (d *driver) idleOne(t Target, n int, check func(string) error, probe func(before bool, r *IdleResult), icArgs ...string) IdleResult {
+	return d.idleWith(t, n, check, probe, "idleconns-"+t.Name+strings.Join(icArgs, ""), func(addr string) []string {
+		return append([]string{filepath.Join(d.binDir, "idleconns"), "-addr", addr, "-n", strconv.Itoa(n), "-hold", "300s"}, icArgs...)
+	})
+}
+
+// idleWith is idleOne with the client command of its own: cmd(addr) must
+// open the connections, print "ready OPENED failed FAILED" and hold them
+// until SIGTERM; name names its log.
+func (d *driver) idleWith(t Target, n int, check func(string) error, probe func(before bool, r *IdleResult), name string, cmd func(addr string) []string) IdleResult {
 	r := IdleResult{Target: t.Name}
 	p, addr, err := d.launchChecked(t, check)
 	if err != nil {
@@ -372,8 +383,7 @@ func (d *driver) idleOne(t Target, n int, check func(string) error, probe func(b
 	if probe != nil {
 		probe(true, &r)
 	}
-	icCmd := append([]string{filepath.Join(d.binDir, "idleconns"), "-addr", addr, "-n", strconv.Itoa(n), "-hold", "300s"}, icArgs...)
-	ic, err := d.procs.Start("idleconns-"+t.Name+strings.Join(icArgs, ""), cpuLoad, nil, icCmd...)
+	ic, err := d.procs.Start(name, cpuLoad, nil, cmd(addr)...)
 	if err != nil {
 		r.Err = err.Error()
 		return r
@@ -386,7 +396,7 @@ func (d *driver) idleOne(t Target, n int, check func(string) error, probe func(b
 	}
 	var opened, failed int
 	if _, err := fmt.Sscanf(line, "ready %d failed %d", &opened, &failed); err != nil {
-		r.Err = "idleconns said " + strconv.Quote(line)
+		r.Err = name + " said " + strconv.Quote(line)
 		return r
 	}
 	r.Conns = opened

@@ -75,6 +75,7 @@ func renderMarkdown(w io.Writer, r *Results, chart string) {
 	renderH2Idle(p, r)
 	renderGRPC(p, r)
 	renderTCP(p, r)
+	renderRPC(p, r)
 	renderTLS(p, r)
 	renderTLSIdle(p, r)
 	renderEngine(p, r)
@@ -103,7 +104,7 @@ func renderSetup(p printer, r *Results) {
 	p("- Machine: %d cores, %s, kernel %s, %s memory.", m.Cores, orDash(m.CPU), orDash(m.Kernel), orDash(m.Memory))
 	p("- Versions: %s, %s, %s, %s, gnet %s, netpoll %s%s%s%s.",
 		orDash(v["go"]), orDash(v["nginx"]), orDash(v["haproxy"]), orDash(v["wrk"]), orDash(v["gnet"]), orDash(v["netpoll"]),
-		versionNote(v, "h2load"), versionNote(v, "ghz"), versionNote(v, "iperf3"))
+		versionNote(v, "h2load"), versionNote(v, "ghz"), versionNote(v, "iperf3")+versionNote(v, "mosn"))
 	p("- Load average (1, 5, 15 min) at start: %s; at end: %s. Anything above ~0.5 at start is other work sharing these %d cores:"+
 		" compare ratios within this run, not absolute figures across runs.", orDash(m.LoadStart), orDash(m.LoadEnd), m.Cores)
 	if s.Nice != 0 {
@@ -467,6 +468,7 @@ func renderCommands(p printer, r *Results) {
 	renderH2Commands(p, r)
 	renderGRPCCommands(p, r)
 	renderTCPCommands(p, r)
+	renderRPCCommands(p, r)
 	renderTLSCommands(p, r)
 	for _, mode := range engineModes {
 		if len(r.Engine) > 0 {
@@ -484,6 +486,7 @@ func renderCommands(p printer, r *Results) {
 	failed = append(failed, h2FailedRuns(r)...)
 	failed = append(failed, grpcFailedRuns(r)...)
 	failed = append(failed, tcpFailedRuns(r)...)
+	failed = append(failed, rpcFailedRuns(r)...)
 	failed = append(failed, tlsFailedRuns(r)...)
 	if len(failed) > 0 {
 		p("Failed runs:")

@@ -33,7 +33,11 @@ type Results struct {
 	// The TLS phases (tls.go): keep-alive and handshake runs, and the idle
 	// TLS test; their targets are in H2Targets with Phase "tls",
 	// "tlshs-ecdsa" and "tlshs-rsa".
-	TLSRuns []TLSRun       `json:"tls_runs,omitempty"`
+	TLSRuns []TLSRun `json:"tls_runs,omitempty"`
+	// The rpc phase (rpc.go): rpcload runs and the idle RPC test; its
+	// targets are in H2Targets with Phase "rpc-dubbo" and "rpc-bolt".
+	RPCRuns []RPCRun       `json:"rpc_runs,omitempty"`
+	RPCIdle []IdleResult   `json:"rpc_idle,omitempty"`
 	TLSIdle []IdleResult   `json:"tls_idle,omitempty"`
 	Engines []EngineStatus `json:"engines"`
 	Engine  []EngineRun    `json:"engine_runs"`
@@ -162,6 +166,29 @@ type TCPRun struct {
 func (run TCPRun) PerCPU() float64 {
 	return ratio(float64(run.Iperf.Bytes), run.TargetCPU*run.Wall)
 }
+
+// RPCRun is one rpcload run of one RPC scenario against one target.
+type RPCRun struct {
+	Round    int           `json:"round"`
+	Protocol string        `json:"protocol"` // dubbo, bolt
+	Scenario string        `json:"scenario"`
+	Target   string        `json:"target"` // direct, velox, mosn
+	Command  string        `json:"command"`
+	Load     RPCLoadResult `json:"rpcload"`
+	Err      string        `json:"error,omitempty"`
+	// As in Run; TargetCPU is the proxy's (0 for direct), ServerCPU
+	// rpcserve's, LoadCPU rpcload's.
+	TargetCPU float64 `json:"target_cpu"`
+	ServerCPU float64 `json:"server_cpu"`
+	LoadCPU   float64 `json:"load_cpu"`
+	Others    float64 `json:"others_cpu"`
+	Attempts  int     `json:"attempts"`
+	// As in H2Run, to rpcserve; -1 for direct.
+	UpstreamConns int `json:"upstream_conns"`
+}
+
+// PerCPU is the requests per CPU-second of the proxy (NaN for direct).
+func (run RPCRun) PerCPU() float64 { return ratio(run.Load.Rate, run.TargetCPU) }
 
 // TLSRun is one run of one TLS scenario (tls.go) against one target.
 type TLSRun struct {
