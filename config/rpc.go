@@ -31,7 +31,7 @@ type RPC struct {
 	// each backend: 0 = 1. Requests go to the least loaded one.
 	UpstreamConns int `yaml:"upstream_conns"`
 	// MaxInFlight is how many requests may wait for their response on one
-	// upstream connection: 0 = 1024. When every connection to the backend
+	// upstream connection: 0 = 16384. When every connection to the backend
 	// picked is full, the request gets the protocol's overload error.
 	MaxInFlight int `yaml:"max_in_flight"`
 	// MaxClientInFlight is how many requests of one client connection may
@@ -53,7 +53,7 @@ type RPC struct {
 // Defaults of RPC.
 const (
 	DefaultRPCUpstreamConns     = 1
-	DefaultRPCMaxInFlight       = 1024
+	DefaultRPCMaxInFlight       = 16384
 	DefaultRPCMaxClientInFlight = 1024
 	DefaultRPCMaxFrame          = 8 << 20
 	DefaultRPCHeartbeatInterval = 30 * time.Second
