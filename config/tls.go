@@ -57,7 +57,8 @@ type ClientAuth struct {
 	// one goes on).
 	Mode string `yaml:"mode"`
 	// CA is a PEM bundle of the authorities client certificates must
-	// chain to, required.
+	// chain to, required. Read again on every reload, for the handshakes
+	// that follow it.
 	CA string `yaml:"ca"`
 	// Header carries the verified client certificate to the backends, as
 	// Envoy's x-forwarded-client-cert ("Hash=<sha256 hex>;Subject=\"...\"");
@@ -285,17 +286,17 @@ func (v *checker) tls(path string, t *ListenerTLS) {
 }
 
 // Identity is what of a listener's TLS cannot change on reload: all but
-// the certificate files' contents (the client CA bundle's contents too:
-// a reload that changes it is refused, and takes a restart).
+// the certificate files and the client CA bundle (client_auth.ca, its
+// name and its contents), which a reload reads again.
 func (t *ListenerTLS) Identity() string {
 	if t == nil {
 		return ""
 	}
-	ca, caSum := ClientAuth{}, [32]byte{}
+	ca := ClientAuth{}
 	if t.ClientAuth != nil {
 		ca = *t.ClientAuth
-		caSum = fileSum(ca.CA) // its contents: a CA changed in place is a change too
+		ca.CA = ""
 	}
-	return fmt.Sprintf("tls %s %q %s %q %+v %x %v %t %v %d %d", t.UnknownSNI, t.ALPN, t.MinVersion, t.CipherSuites, ca, caSum,
+	return fmt.Sprintf("tls %s %q %s %q %t %+v %v %t %v %d %d", t.UnknownSNI, t.ALPN, t.MinVersion, t.CipherSuites, t.ClientAuth != nil, ca,
 		t.TicketRotation, t.DisableTickets, t.HandshakeTimeout, t.MaxHandshakes, t.HandshakeQueue)
 }
