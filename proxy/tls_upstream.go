@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"crypto/tls"
 	"net"
 
 	"github.com/velox-proxy/velox/config"
@@ -67,6 +68,9 @@ func newUpstreamTLS(c *config.Cluster, logf func(*eventloop.Conn, error)) (*upst
 		InsecureSkipVerify: t.InsecureSkipVerify,
 		HandshakeTimeout:   c.ConnectTimeout.Or(config.DefaultConnectTimeout),
 		HandshakeError:     logf,
+	}
+	if t.MinVersion == config.TLSVersion13 {
+		cfg.MinVersion = tls.VersionTLS13
 	}
 	raw, err := tlsloop.NewClient(cfg)
 	if err != nil {
