@@ -147,13 +147,13 @@ func (s *Stream) fromTLS(dc *downConn) {
 		return
 	}
 	s.secure = true
-	name := s.tbl.certHdr[dc.listener]
-	if name == "" {
+	name := s.tbl.certHdr[dc.listener] // the table's bytes, alive as long as s
+	if name == nil {
 		return
 	}
 	if len(info.VerifiedChains) > 0 {
 		s.certBuf = appendClientCert(s.certBuf[:0], info)
-		s.req.Add([]byte(name), s.certBuf)
+		s.req.Add(name, s.certBuf)
 	}
 }
 
