@@ -222,7 +222,9 @@ func TestTLSProxyProtocolThroughHAProxy(t *testing.T) {
 	if err != nil || string(out) != "127.0.0.2" {
 		t.Fatalf("curl from 127.0.0.2 through HAProxy (PROXY v2, TLS) and velox: %q, %v", out, err)
 	}
-	if st := tlsTotals(tp); st.Handshakes != 1 {
-		t.Fatalf("TLS stats %+v, want one handshake", st)
+	// startHAProxy's probe may have made a connection of its own through
+	// HAProxy: at least curl's handshake, and none failed.
+	if st := tlsTotals(tp); st.Handshakes == 0 || st.NotTLS+st.OtherErrors != 0 {
+		t.Fatalf("TLS stats %+v, want handshakes and no failure", st)
 	}
 }
