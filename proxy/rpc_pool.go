@@ -2,29 +2,6 @@ package proxy
 
 import "github.com/velox-proxy/velox/upstream"
 
-// write sends b on u, or, on a TLS connection not yet open, keeps it
-// until OnOpen (sendEarly): what the eventloop queues before the
-// handshake would go out ahead of the ClientHello, in plaintext.
-func (u *rpcUp) write(b []byte) {
-	if u.hold && !u.open {
-		u.early = append(u.early, b...)
-		return
-	}
-	u.uc.EC.Write(b)
-}
-
-// sendEarly writes what waited for the handshake (OnOpen).
-func (u *rpcUp) sendEarly() {
-	if len(u.early) > 0 {
-		u.uc.EC.Write(u.early)
-		u.early = nil
-	}
-}
-
-// buffered is what u has yet to send: the eventloop's queue and what waits
-// for the handshake.
-func (u *rpcUp) buffered() int { return u.uc.EC.Buffered() + len(u.early) }
-
 // rpcPool is one loop's multiplexed connections of one RPC listener to one
 // cluster's backends: up to rpc.upstream_conns per backend, each carrying
 // up to rpc.max_in_flight requests at once. Owned by the loop.
@@ -77,6 +54,29 @@ func (p *rpcPool) dial(b *upstream.Backend) *rpcUp {
 	p.conns[b.Index] = append(p.conns[b.Index], u)
 	return u
 }
+
+// write sends b on u, or, on a TLS connection not yet open, keeps it
+// until OnOpen (sendEarly): what the eventloop queues before the
+// handshake would go out ahead of the ClientHello, in plaintext.
+func (u *rpcUp) write(b []byte) {
+	if u.hold && !u.open {
+		u.early = append(u.early, b...)
+		return
+	}
+	u.uc.EC.Write(b)
+}
+
+// sendEarly writes what waited for the handshake (OnOpen).
+func (u *rpcUp) sendEarly() {
+	if len(u.early) > 0 {
+		u.uc.EC.Write(u.early)
+		u.early = nil
+	}
+}
+
+// buffered is what u has yet to send: the eventloop's queue and what waits
+// for the handshake.
+func (u *rpcUp) buffered() int { return u.uc.EC.Buffered() + len(u.early) }
 
 // remove forgets u, which closed.
 func (p *rpcPool) remove(u *rpcUp) {
