@@ -273,3 +273,29 @@ clusters:
 		t.Fatal("Identity did not change with the CA file's contents")
 	}
 }
+
+// A listener's client CA bundle (its name and its contents) is read again
+// on reload, so it is no part of the listener's Identity; client_auth's
+// mode is.
+func TestListenerTLSIdentityClientCA(t *testing.T) {
+	dir := t.TempDir()
+	ca := filepath.Join(dir, "ca.pem")
+	os.WriteFile(ca, []byte("a"), 0o600)
+	lt := &ListenerTLS{ClientAuth: &ClientAuth{Mode: "require", CA: ca}}
+	before := lt.Identity()
+	os.WriteFile(ca, []byte("b"), 0o600)
+	if lt.Identity() != before {
+		t.Error("the CA bundle's contents changed the Identity")
+	}
+	lt.ClientAuth.CA = filepath.Join(dir, "other.pem")
+	if lt.Identity() != before {
+		t.Error("the CA bundle's name changed the Identity")
+	}
+	lt.ClientAuth.Mode = "request"
+	if lt.Identity() == before {
+		t.Error("client_auth.mode did not change the Identity")
+	}
+	if (&ListenerTLS{}).Identity() == before {
+		t.Error("client_auth on or off: the same Identity")
+	}
+}

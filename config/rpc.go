@@ -72,8 +72,6 @@ func IsRPC(protocol string) bool {
 func (v *checker) rpcListener(at string, l *Listener, cs []Cluster) {
 	if i := slices.IndexFunc(cs, func(c Cluster) bool { return c.Name == l.Cluster }); l.Cluster != "" && i < 0 {
 		v.add(fieldPath(at, "cluster"), "unknown cluster %q", l.Cluster)
-	} else if i >= 0 && cs[i].TLS != nil {
-		v.add(fieldPath(at, "cluster"), "cluster %q has tls: an RPC listener does not speak TLS to backends yet", l.Cluster)
 	}
 	if len(l.SNIRoutes) > 0 {
 		v.add(fieldPath(at, "sni_routes"), "only a tcp listener routes by SNI")

@@ -57,7 +57,8 @@ type ClientAuth struct {
 	// one goes on).
 	Mode string `yaml:"mode"`
 	// CA is a PEM bundle of the authorities client certificates must
-	// chain to, required.
+	// chain to, required. Read again on every reload, for the handshakes
+	// that follow it.
 	CA string `yaml:"ca"`
 	// Header carries the verified client certificate to the backends, as
 	// Envoy's x-forwarded-client-cert ("Hash=<sha256 hex>;Subject=\"...\"");
@@ -85,6 +86,9 @@ type UpstreamTLS struct {
 	// InsecureSkipVerify accepts any certificate (no verification at all):
 	// for tests only; not with ca.
 	InsecureSkipVerify bool `yaml:"insecure_skip_verify"`
+	// MinVersion: "1.2" (default) or "1.3"; a backend that offers no
+	// version from it on fails the handshake.
+	MinVersion string `yaml:"min_version"`
 }
 
 // LoadCA reads the CA bundle; nil (the system's roots) when there is none.
@@ -152,6 +156,7 @@ func (v *checker) upstreamTLS(path string, t *UpstreamTLS) {
 	if t.ServerName != "" && !validServerName(t.ServerName) {
 		v.add(fieldPath(path, "server_name"), "must be a host name or an IP address, got %q", t.ServerName)
 	}
+	v.minVersion(fieldPath(path, "min_version"), t.MinVersion)
 	if t.CA != "" {
 		if t.InsecureSkipVerify {
 			v.add(fieldPath(path, "ca"), "not with insecure_skip_verify: nothing is verified")
@@ -175,7 +180,16 @@ func validServerName(n string) bool {
 	return err == nil || isHostname(n)
 }
 
-// TLS versions (ListenerTLS.MinVersion).
+// minVersion checks a min_version field (a listener's or a cluster's).
+func (v *checker) minVersion(path, ver string) {
+	switch ver {
+	case "", TLSVersion12, TLSVersion13:
+	default:
+		v.add(path, "must be 1.2 or 1.3, got %q", ver)
+	}
+}
+
+// TLS versions (ListenerTLS.MinVersion, UpstreamTLS.MinVersion).
 const (
 	TLSVersion12 = "1.2"
 	TLSVersion13 = "1.3"
@@ -249,11 +263,7 @@ func (v *checker) tls(path string, t *ListenerTLS) {
 	default:
 		v.add(fieldPath(path, "unknown_sni"), "must be default or reject, got %q", t.UnknownSNI)
 	}
-	switch t.MinVersion {
-	case "", TLSVersion12, TLSVersion13:
-	default:
-		v.add(fieldPath(path, "min_version"), "must be 1.2 or 1.3, got %q", t.MinVersion)
-	}
+	v.minVersion(fieldPath(path, "min_version"), t.MinVersion)
 	for i, name := range t.CipherSuites {
 		if _, ok := cipherSuite(name); !ok {
 			v.add(indexPath(fieldPath(path, "cipher_suites"), i), "unknown TLS 1.2 cipher suite %q (Go's names, as crypto/tls.CipherSuites lists them)", name)
@@ -285,17 +295,17 @@ func (v *checker) tls(path string, t *ListenerTLS) {
 }
 
 // Identity is what of a listener's TLS cannot change on reload: all but
-// the certificate files' contents (the client CA bundle's contents too:
-// a reload that changes it is refused, and takes a restart).
+// the certificate files and the client CA bundle (client_auth.ca, its
+// name and its contents), which a reload reads again.
 func (t *ListenerTLS) Identity() string {
 	if t == nil {
 		return ""
 	}
-	ca, caSum := ClientAuth{}, [32]byte{}
+	ca := ClientAuth{}
 	if t.ClientAuth != nil {
 		ca = *t.ClientAuth
-		caSum = fileSum(ca.CA) // its contents: a CA changed in place is a change too
+		ca.CA = ""
 	}
-	return fmt.Sprintf("tls %s %q %s %q %+v %x %v %t %v %d %d", t.UnknownSNI, t.ALPN, t.MinVersion, t.CipherSuites, ca, caSum,
+	return fmt.Sprintf("tls %s %q %s %q %t %+v %v %t %v %d %d", t.UnknownSNI, t.ALPN, t.MinVersion, t.CipherSuites, t.ClientAuth != nil, ca,
 		t.TicketRotation, t.DisableTickets, t.HandshakeTimeout, t.MaxHandshakes, t.HandshakeQueue)
 }

@@ -107,9 +107,6 @@ func (v *checker) listenerClusters(c *Config) {
 		}
 		if l.TLS != nil {
 			v.tls(fieldPath(at, "tls"), l.TLS)
-			if l.ProxyProtocol != nil {
-				v.add(fieldPath(at, "proxy_protocol"), "not yet with tls on the same listener (the PROXY header comes before the TLS handshake, and velox reads it only after); put the load balancer in mode tcp with SNI passthrough, or terminate TLS on it")
-			}
 		}
 		switch l.Protocol {
 		case "", ListenerHTTP:

@@ -121,12 +121,22 @@ func TestProxyProtocolUntrusted(t *testing.T) {
 // curl bound to 127.0.0.2 behind it: the origin learns 127.0.0.2, though
 // HAProxy connects from 127.0.0.1.
 func TestProxyProtocolThroughHAProxy(t *testing.T) {
+	o := newOrigin(t, xffHandler)
+	tp := startProxy(t, proxiedConfig(o.addr(), "127.0.0.1"), 1)
+	front := startHAProxy(t, "server velox "+tp.addr+" send-proxy-v2")
+	out, err := exec.Command("curl", "-sS", "--max-time", "10", "--interface", "127.0.0.2", "http://"+front+"/").CombinedOutput()
+	if err != nil || string(out) != "127.0.0.2" {
+		t.Fatalf("curl from 127.0.0.2 through HAProxy and velox: %q, %v", out, err)
+	}
+}
+
+// startHAProxy runs a HAProxy in mode tcp whose one backend is server (a
+// "server ..." line) and returns the address it listens on.
+func startHAProxy(t *testing.T, server string) string {
 	bin, err := exec.LookPath("haproxy")
 	if err != nil {
 		t.Fatal("haproxy not found: make deps-test installs it (Debian package haproxy)")
 	}
-	o := newOrigin(t, xffHandler)
-	tp := startProxy(t, proxiedConfig(o.addr(), "127.0.0.1"), 1)
 	front := freeAddr(t)
 	cfg := fmt.Sprintf(`global
   maxconn 100
@@ -139,8 +149,8 @@ frontend f
   bind %s
   default_backend b
 backend b
-  server velox %s send-proxy-v2
-`, front, tp.addr)
+  %s
+`, front, server)
 	file := filepath.Join(t.TempDir(), "haproxy.cfg")
 	if err := os.WriteFile(file, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
@@ -158,10 +168,7 @@ backend b
 		}
 		return err == nil
 	})
-	out, err := exec.Command("curl", "-sS", "--max-time", "10", "--interface", "127.0.0.2", "http://"+front+"/").CombinedOutput()
-	if err != nil || string(out) != "127.0.0.2" {
-		t.Fatalf("curl from 127.0.0.2 through HAProxy and velox: %q, %v", out, err)
-	}
+	return front
 }
 
 // TestProxyProtocolSent: a cluster with send_proxy_protocol names the

@@ -9,18 +9,6 @@ import (
 	"github.com/velox-proxy/velox/config"
 )
 
-// TestReviewTLSWithProxyProtocol: a PROXY header comes before the
-// ClientHello (HAProxy send-proxy in mode tcp, an AWS NLB), and velox reads
-// one only after the handshake: until it can, the pair is refused with the
-// field named, not accepted and then failing every handshake.
-func TestReviewTLSWithProxyProtocol(t *testing.T) {
-	e := newTLSEnv(t, "127.0.0.1:1", []string{"example.com"})
-	e.cfg.Listeners[0].ProxyProtocol = &config.ProxyProtocol{Trusted: []string{"127.0.0.0/8"}}
-	if err := e.cfg.Validate(); err == nil || !strings.Contains(err.Error(), "listeners[0].proxy_protocol: not yet with tls") {
-		t.Fatalf("tls with proxy_protocol: %v, want refused", err)
-	}
-}
-
 // TestReviewClientCertHeaderOtherListener: the mTLS listener's header is
 // removed only from that listener's requests. A second, plain listener in
 // front of the same cluster (port 80 next to 443, as is usual) passes a

@@ -236,3 +236,41 @@ func TestUpstreamTLSClientCert(t *testing.T) {
 		t.Fatalf("without a client certificate: %d %q", code, body)
 	}
 }
+
+// tls.min_version: a backend that speaks TLS 1.2 at most is taken by
+// default and refused with min_version 1.3 (502 saying why, no request
+// reaches it); a TLS 1.3 backend is taken with it.
+func TestUpstreamTLSMinVersion(t *testing.T) { run(t, testUpstreamTLSMinVersion) }
+
+func testUpstreamTLSMinVersion(t *testing.T, m mode) {
+	versionHandler := func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "%x", r.TLS.Version)
+	}
+	old := newTLSOrigin(t, false, versionHandler, func(c *tls.Config) { c.MaxVersion = tls.VersionTLS12 })
+	if code, body := startProxy(t, tlsClusterConfig(old.addr(), old.ca, ""), 1).get(t, m, "/"); code != 200 || body != "303" {
+		t.Fatalf("TLS 1.2 backend, default min_version: %d %q, want 200 over TLS 1.2 (303)", code, body)
+	}
+	cfg := tlsClusterConfig(old.addr(), old.ca, "")
+	cfg.Clusters[0].TLS.MinVersion = "1.3"
+	tp := startProxy(t, cfg, 1)
+	code, body, err := tp.fetch(m, "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code != 502 || !strings.Contains(body, "no TLS version in common (the cluster's tls.min_version)") {
+		t.Fatalf("TLS 1.2 backend, min_version 1.3: %d %q, want 502 saying why", code, body)
+	}
+	if n := old.reqs.Load(); n != 1 {
+		t.Fatalf("TLS 1.2 backend got %d requests, want only the first proxy's", n)
+	}
+	if st := tp.Stats().UpTLS; len(st) != 1 || st[0].Handshakes != 0 || st[0].OtherErrors == 0 {
+		t.Fatalf("/stats upstream_tls %+v", st)
+	}
+
+	o13 := newTLSOrigin(t, false, versionHandler)
+	cfg = tlsClusterConfig(o13.addr(), o13.ca, "")
+	cfg.Clusters[0].TLS.MinVersion = "1.3"
+	if code, body := startProxy(t, cfg, 1).get(t, m, "/"); code != 200 || body != "304" {
+		t.Fatalf("TLS 1.3 backend, min_version 1.3: %d %q, want 200 over TLS 1.3 (304)", code, body)
+	}
+}

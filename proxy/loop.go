@@ -122,7 +122,7 @@ func staggered(p upstream.Picker, n int) upstream.Picker {
 // the header named its client (downConn.onProxyHeader).
 func (ls *loopState) accept(c *eventloop.Conn, listener int, proxied bool) eventloop.Handler {
 	dc := ls.getConn(c)
-	dc.listener = listener
+	dc.listener, dc.dest = listener, takenDest(c)
 	if proxied {
 		dc.state = stProxyHeader
 	} else if !ls.admit(dc) {

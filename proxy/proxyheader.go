@@ -19,6 +19,11 @@ import (
 //     Handshake filters of such a connection run once the header is in.
 //     A LOCAL header (a health check of the load balancer) leaves the
 //     connection's own address. Any other source is taken as it is.
+//     On a listener with tls too, the header comes first, in plaintext
+//     (as HAProxy's send-proxy-v2 with ssl, or nginx's "listen ... ssl
+//     proxy_protocol" expect): proxyFirst reads it before the TLS
+//     handshake sees a byte, so an untrusted source's header fails the
+//     handshake (not TLS).
 //   - Sent: a cluster with send_proxy_protocol writes a header naming the
 //     client (and the address it connected to) as the first bytes of each
 //     backend connection, queued while the connect is in progress.
@@ -87,4 +92,86 @@ func appendProxyHeader(b []byte, version int, c *eventloop.Conn, dest netip.Addr
 		return proxyproto.AppendV1(b, c.RemoteAddr(), dest)
 	}
 	return proxyproto.AppendV2(b, c.RemoteAddr(), dest)
+}
+
+// proxyFirstAcceptor is the Acceptor of listener i when it has both tls
+// and proxy_protocol: a trusted source's connection is read by proxyFirst
+// until its PROXY header is in, then handed to next (the TLS terminator).
+type proxyFirstAcceptor struct {
+	s    *Server
+	i    int
+	next eventloop.Acceptor
+}
+
+func (a proxyFirstAcceptor) Accept(c *eventloop.Conn) eventloop.Handler {
+	ls := a.s.loops[c.Loop().ID()]
+	if !ls.current().trustsProxy(a.i, c.RemoteAddr()) {
+		return a.next.Accept(c)
+	}
+	return &proxyFirst{ls: ls, next: a.next}
+}
+
+// proxyFirst is the Handler of a trusted source's connection to a TLS
+// listener until its PROXY header is in (timeouts.header_read).
+type proxyFirst struct {
+	// Immutable:
+	ls   *loopState
+	next eventloop.Acceptor
+
+	// Owned by the loop:
+	c     *eventloop.Conn
+	timer eventloop.Timer
+}
+
+// headerDest is what a PROXY header read before the TLS handshake said of
+// the address the client connected to, kept in the Conn's Context until
+// listenerAcceptor takes it (takenDest).
+type headerDest struct{ dest netip.AddrPort }
+
+func (p *proxyFirst) OnOpen(c *eventloop.Conn) {
+	p.c = c
+	p.timer.Init(c.Loop(), p.onTimer)
+	p.timer.Reset(p.ls.current().limits.headerRead)
+}
+
+func (p *proxyFirst) onTimer() { p.ls.proxyHeaderMissing(p.c) }
+
+// OnData takes the header, then gives the connection to the TLS
+// handshake with the bytes after it (a ClientHello sent in the same
+// segment is not left waiting for more input).
+func (p *proxyFirst) OnData(c *eventloop.Conn, data []byte) int {
+	n, dest, done := p.ls.takeProxyHeader(c, data)
+	if !done {
+		return n
+	}
+	p.timer.Stop()
+	if dest.IsValid() {
+		c.SetContext(&headerDest{dest})
+	}
+	h := p.next.Accept(c)
+	if h == nil {
+		c.Close()
+		return len(data)
+	}
+	c.SetHandler(h)
+	h.OnOpen(c)
+	if n == len(data) || c.Closed() {
+		return n
+	}
+	return n + h.OnData(c, data[n:])
+}
+
+func (p *proxyFirst) OnWritable(*eventloop.Conn) {}
+
+func (p *proxyFirst) OnClose(*eventloop.Conn, error) { p.timer.Stop() }
+
+// takenDest returns (and forgets) what proxyFirst learnt of c's
+// destination; zero for any other connection.
+func takenDest(c *eventloop.Conn) netip.AddrPort {
+	hd, ok := c.Context().(*headerDest)
+	if !ok {
+		return netip.AddrPort{}
+	}
+	c.SetContext(nil)
+	return hd.dest
 }

@@ -38,14 +38,14 @@ func (p *rpcPool) conn(b *upstream.Backend) *rpcUp {
 	return best
 }
 
-// dial opens a new connection to b; nil when the pool refuses (max_conns)
-// or the socket cannot be made.
+// dial opens a new connection to b, through the cluster's TLS when it
+// has one (no ALPN: tls_upstream.go); nil when the pool refuses
+// (max_conns) or the socket cannot be made. Requests sent on a TLS
+// connection before its handshake is done wait in u (rpcUp.write).
 func (p *rpcPool) dial(b *upstream.Backend) *rpcUp {
-	if p.cs.tls != nil {
-		return nil // never plaintext to a TLS cluster: RPC does not speak TLS to backends yet
-	}
 	u := newRPCUp(p, b)
-	uc, err := p.cs.pool.Dial(b, u)
+	u.hold = p.cs.tls != nil
+	uc, err := p.cs.dial(b, u, true)
 	if err != nil {
 		return nil
 	}
@@ -54,6 +54,29 @@ func (p *rpcPool) dial(b *upstream.Backend) *rpcUp {
 	p.conns[b.Index] = append(p.conns[b.Index], u)
 	return u
 }
+
+// write sends b on u, or, on a TLS connection not yet open, keeps it
+// until OnOpen (sendEarly): what the eventloop queues before the
+// handshake would go out ahead of the ClientHello, in plaintext.
+func (u *rpcUp) write(b []byte) {
+	if u.hold && !u.open {
+		u.early = append(u.early, b...)
+		return
+	}
+	u.uc.EC.Write(b)
+}
+
+// sendEarly writes what waited for the handshake (OnOpen).
+func (u *rpcUp) sendEarly() {
+	if len(u.early) > 0 {
+		u.uc.EC.Write(u.early)
+		u.early = nil
+	}
+}
+
+// buffered is what u has yet to send: the eventloop's queue and what waits
+// for the handshake.
+func (u *rpcUp) buffered() int { return u.uc.EC.Buffered() + len(u.early) }
 
 // remove forgets u, which closed.
 func (p *rpcPool) remove(u *rpcUp) {

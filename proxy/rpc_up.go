@@ -16,7 +16,9 @@ type rpcUp struct {
 	pool    *rpcPool
 	b       *upstream.Backend
 	uc      *upstream.Conn
-	open    bool // connected
+	open    bool   // connected (a TLS one: its handshake done)
+	hold    bool   // a TLS connection: requests wait in early until open
+	early   []byte // requests written before a TLS connection opened (rpc_pool.go)
 	closed  bool
 	closing bool // no new requests (readonly event, retired pool): close when pending is empty
 	pending map[uint64]*rpcStream
@@ -63,7 +65,7 @@ func (u *rpcUp) send(d *rpcDown, f *rpcx.Frame, cs *clusterState, b *upstream.Ba
 	id := u.allocID()
 	downID := f.ID
 	u.pool.r.proto.SetID(f.Raw, id)
-	u.uc.EC.Write(f.Raw)
+	u.write(f.Raw)
 	b.CountRequest()
 	u.uc.Requests++
 	oneway := f.Kind == rpcx.KindOneway
@@ -90,7 +92,7 @@ func (u *rpcUp) send(d *rpcDown, f *rpcx.Frame, cs *clusterState, b *upstream.Ba
 			st.timer.Reset(cs.cluster.ResponseTimeout)
 		}
 	}
-	if u.uc.EC.Buffered() > u.ls.tbl.limits.streamBuffer && !d.waiting {
+	if u.buffered() > u.ls.tbl.limits.streamBuffer && !d.waiting {
 		d.waiting = true
 		d.ec.PauseRead()
 		u.waiters = append(u.waiters, d)
@@ -99,6 +101,7 @@ func (u *rpcUp) send(d *rpcDown, f *rpcx.Frame, cs *clusterState, b *upstream.Ba
 
 func (u *rpcUp) OnOpen(c *eventloop.Conn) {
 	u.open = true
+	u.sendEarly()
 	for _, st := range u.pending {
 		st.raw = st.raw[:0] // sent: no retry from here on
 		if st.oneway {

@@ -158,6 +158,9 @@ func (s *Server) Start() error {
 		var acc eventloop.Acceptor = listenerAcceptor{s, i}
 		if s.tls[i] != nil {
 			acc = s.tls[i].Acceptor(acc) // the handshake first, off the loop
+			if s.cfg.Listeners[i].ProxyProtocol != nil {
+				acc = proxyFirstAcceptor{s, i, acc} // and a PROXY header before it
+			}
 		}
 		b, err := s.group.Listen(a, acc)
 		if err != nil {
@@ -189,7 +192,8 @@ func (a listenerAcceptor) Accept(c *eventloop.Conn) eventloop.Handler {
 	if ls.draining || ls.stats.active.Load() >= int64(t.limits.maxConns) {
 		return nil
 	}
-	proxied := t.trustsProxy(a.i, c.RemoteAddr())
+	// On a TLS listener the header came before the handshake (proxyFirst).
+	proxied := a.s.tls[a.i] == nil && t.trustsProxy(a.i, c.RemoteAddr())
 	if r := &t.tcp[a.i]; r.tcp {
 		return ls.acceptTCP(c, a.i, r, proxied)
 	}

@@ -3,6 +3,7 @@ package proxy
 import (
 	"errors"
 	"io"
+	"strings"
 	"syscall"
 
 	"github.com/velox-proxy/velox/eventloop"
@@ -36,6 +37,7 @@ const (
 	failTLSCert                 // 502: the backend's TLS certificate did not verify
 	failTLS                     // 502: the TLS handshake with the backend failed otherwise
 	failTLSTimeout              // 504: the TLS handshake with the backend took too long
+	failTLSVersion              // 502: the backend offers no TLS version from the cluster's min_version on
 )
 
 var failures = [...]struct {
@@ -62,6 +64,7 @@ var failures = [...]struct {
 	failTLSCert:         {502, "TLS handshake with backend failed: its certificate did not verify"},
 	failTLS:             {502, "TLS handshake with backend failed"},
 	failTLSTimeout:      {504, "timed out in the TLS handshake with backend"},
+	failTLSVersion:      {502, "TLS handshake with backend failed: no TLS version in common (the cluster's tls.min_version)"},
 }
 
 func statusOf(f failure) int    { return failures[f].status }
@@ -90,8 +93,25 @@ func connectFailure(err error) failure {
 		return failTLSCert
 	case he.Kind == tlsloop.ErrHandshakeTimeout:
 		return failTLSTimeout
+	case noCommonVersion(he.Err):
+		return failTLSVersion
 	}
 	return failTLS
+}
+
+// noCommonVersion reports whether a TLS handshake with a backend failed
+// for want of a version both take: the backend's protocol_version alert
+// (RFC 8446 6.2), or, from a backend that picked a version below ours,
+// crypto/tls's own refusal. Neither has a type to test for outside QUIC,
+// so the messages are matched (TestUpstreamTLSMinVersion checks the
+// alert's).
+func noCommonVersion(err error) bool {
+	if err == nil {
+		return false
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "tls: protocol version not supported") ||
+		strings.Contains(msg, "tls: server selected unsupported protocol version")
 }
 
 // pickFailure classifies an error from a Picker or Pool.Dial. Dial fails

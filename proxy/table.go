@@ -25,7 +25,7 @@ type table struct {
 	routing   pathPolicy       // how paths are normalised (target.go)
 	tcp       []tcpRoutes      // by listener (tcp.go)
 	proxyFrom [][]netip.Prefix // by listener: whom it takes PROXY headers from (proxyheader.go)
-	certHdr   []string         // by listener: the header of a verified client certificate, "" = none (tls.go)
+	certHdr   [][]byte         // by listener: the header of a verified client certificate, nil = none (tls.go)
 	certHdrs  []string         // every listener's: removed from every request, on every listener
 	rpc       []*rpcRoutes     // by listener; nil for one that is not dubbo, bolt or auto (rpc.go)
 }
@@ -72,10 +72,14 @@ func buildTable(cfg *config.Config, gen uint64, from tableFrom) (*table, error) 
 		}
 		t.rpc = append(t.rpc, rr)
 		t.proxyFrom = append(t.proxyFrom, buildProxyFrom(&cfg.Listeners[i]))
-		t.certHdr = append(t.certHdr, tlsHeader(&cfg.Listeners[i]))
-		if h := tlsHeader(&cfg.Listeners[i]); h != "" && !slices.Contains(t.certHdrs, h) {
-			t.certHdrs = append(t.certHdrs, h)
+		var name []byte // the request's field points at it: no copy per request
+		if h := tlsHeader(&cfg.Listeners[i]); h != "" {
+			name = []byte(h)
+			if !slices.Contains(t.certHdrs, h) {
+				t.certHdrs = append(t.certHdrs, h)
+			}
 		}
+		t.certHdr = append(t.certHdr, name)
 	}
 	for p := range t.points {
 		t.points[p] = append(t.points[p], from.registered[p]...)

@@ -74,7 +74,7 @@ var tcpInfo = []byte("TCP")
 // acceptTCP makes the handlers of a new connection of a tcp listener
 // whose cluster on this loop is cs.
 func (ls *loopState) acceptTCP(c *eventloop.Conn, listener int, r *tcpRoutes, proxied bool) eventloop.Handler {
-	t := &tcpConn{ls: ls, routes: r, listener: listener, down: c, proxied: proxied}
+	t := &tcpConn{ls: ls, routes: r, listener: listener, down: c, proxied: proxied, dest: takenDest(c)}
 	if !proxied { // else once the PROXY header named the client
 		if t.session = ls.admitTCP(c); t.session == nil {
 			return nil

@@ -4,7 +4,9 @@ import (
 	"cmp"
 	"crypto/sha256"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
+	"fmt"
 	"time"
 
 	"github.com/velox-proxy/velox/config"
@@ -26,8 +28,9 @@ import (
 //     x-forwarded-client-cert (client_auth.header), a header of that name
 //     from the client being dropped first (tlsHeader);
 //   - a failed handshake is a log line and a counter (/stats tls);
-//   - the certificate files are read again on every reload
-//     (Server.Reload); connections up keep their certificate.
+//   - the certificate files and the client CA bundle are read again on
+//     every reload (Server.Reload); connections up keep their
+//     certificate, and the verdict on their client's.
 
 // newTLSServer builds the TLS terminator of listener l (validated).
 func (s *Server) newTLSServer(l *config.Listener) (*tlsloop.Server, error) {
@@ -78,22 +81,31 @@ func (s *Server) logHandshakeError(c *eventloop.Conn, err error) {
 	s.log.conn("tls", c.RemoteIP(nil), 0, "TLS handshake failed: "+err.Error())
 }
 
-// reloadCertificates reads every TLS listener's certificate files of cfg;
-// swap installs them once the reload is sure to go ahead.
+// reloadCertificates reads every TLS listener's certificate files and
+// client CA bundle of cfg; swap installs them once the reload is sure to
+// go ahead (new handshakes get them; connections up keep theirs).
 func (s *Server) reloadCertificates(cfg *config.Config) (swap func(), err error) {
 	certs := make([][]tls.Certificate, len(cfg.Listeners))
+	cas := make([]*x509.CertPool, len(cfg.Listeners))
 	for i, l := range cfg.Listeners {
 		if l.TLS == nil {
 			continue
 		}
 		if certs[i], err = l.TLS.LoadCertificates(); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("listeners[%d].tls.%w", i, err)
+		}
+		if cas[i], err = l.TLS.LoadCA(); err != nil {
+			return nil, fmt.Errorf("listeners[%d].tls.client_auth.ca: %w", i, err)
 		}
 	}
 	return func() {
 		for i, ts := range s.tls {
-			if ts != nil {
-				ts.SetCertificates(certs[i]...)
+			if ts == nil {
+				continue
+			}
+			ts.SetCertificates(certs[i]...)
+			if cas[i] != nil {
+				ts.SetClientCAs(cas[i])
 			}
 		}
 	}, nil
@@ -135,13 +147,13 @@ func (s *Stream) fromTLS(dc *downConn) {
 		return
 	}
 	s.secure = true
-	name := s.tbl.certHdr[dc.listener]
-	if name == "" {
+	name := s.tbl.certHdr[dc.listener] // the table's bytes, alive as long as s
+	if name == nil {
 		return
 	}
 	if len(info.VerifiedChains) > 0 {
 		s.certBuf = appendClientCert(s.certBuf[:0], info)
-		s.req.Add([]byte(name), s.certBuf)
+		s.req.Add(name, s.certBuf)
 	}
 }
 

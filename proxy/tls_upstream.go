@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"crypto/tls"
 	"net"
 
 	"github.com/velox-proxy/velox/config"
@@ -17,8 +18,9 @@ import (
 // failed connect, so the request is retried on another backend or answered
 // 502 (504 for a handshake timeout) with why (connectFailure), and logged
 // with the cause. ALPN follows the cluster's protocol: h2 offers and
-// requires "h2", http1 offers "http/1.1"; a tcp listener's connections
-// offer none. The server name is tls.server_name, else each backend's host
+// requires "h2", http1 offers "http/1.1"; a tcp or RPC listener's
+// connections offer none (an RPC connection holds the requests written
+// before its handshake is done: rpcUp.write). The server name is tls.server_name, else each backend's host
 // name as configured, else its IP address (checked against the
 // certificate's IP SANs, no SNI sent). One Client per cluster serves every
 // loop, so sessions resume across connections and loops; a reload keeps it
@@ -66,6 +68,9 @@ func newUpstreamTLS(c *config.Cluster, logf func(*eventloop.Conn, error)) (*upst
 		InsecureSkipVerify: t.InsecureSkipVerify,
 		HandshakeTimeout:   c.ConnectTimeout.Or(config.DefaultConnectTimeout),
 		HandshakeError:     logf,
+	}
+	if t.MinVersion == config.TLSVersion13 {
+		cfg.MinVersion = tls.VersionTLS13
 	}
 	raw, err := tlsloop.NewClient(cfg)
 	if err != nil {

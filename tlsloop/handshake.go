@@ -36,7 +36,7 @@ type acceptor struct {
 
 func (a acceptor) Accept(c *eventloop.Conn) eventloop.Handler {
 	t := newTransport(nil, net.TCPAddrFromAddrPort(c.RemoteAddr()), nil)
-	return newHandshaker(&a.s.core, serverSide(a), c, t, tls.Server(t, a.s.tls))
+	return newHandshaker(&a.s.core, serverSide(a), c, t, tls.Server(t, a.s.tls.Load()))
 }
 
 // core is what the handshakes of a Server or a Client share: the pool,

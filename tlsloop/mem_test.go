@@ -22,7 +22,7 @@ func newMemPair(t testing.TB, s *Server, ccfg *tls.Config) *memPair {
 	var st, ct *transport
 	st = newTransport(nil, nil, func() { ct.feed(st.takeOut()) })
 	ct = newTransport(nil, nil, func() { st.feed(ct.takeOut()) })
-	stc := tls.Server(st, s.tls)
+	stc := tls.Server(st, s.tls.Load())
 	done := make(chan error, 1)
 	go func() { done <- stc.Handshake() }()
 	cli := tls.Client(ct, ccfg)

@@ -63,17 +63,19 @@ type Config struct {
 
 // Server terminates TLS for the listeners of any number of loops: one
 // tls.Config shared by all of them (so session ticket keys are too), one
-// handshake pool, one set of counters.
+// handshake pool, one set of counters. A new client CA bundle
+// (SetClientCAs) is a new tls.Config for the handshakes that begin after
+// it; a connection keeps the one it began with.
 type Server struct {
 	// Immutable:
 	cfg  Config
-	tls  *tls.Config
 	stop chan struct{}
 	done sync.WaitGroup
 
 	// Shared, synchronised:
 	core
 	certs    atomic.Pointer[certIndex]
+	tls      atomic.Pointer[tls.Config] // replaced whole under keysMu, never changed once published
 	keysMu   sync.Mutex
 	keys     [][32]byte // newest first
 	stopOnce sync.Once
@@ -102,7 +104,7 @@ func NewServer(cfg Config) (*Server, error) {
 	if err := s.SetCertificates(cfg.Certificates...); err != nil {
 		return nil, err
 	}
-	s.tls = &tls.Config{
+	s.tls.Store(&tls.Config{
 		GetCertificate:         s.getCertificate,
 		NextProtos:             cfg.NextProtos,
 		MinVersion:             cfg.MinVersion,
@@ -110,7 +112,7 @@ func NewServer(cfg Config) (*Server, error) {
 		ClientAuth:             cfg.ClientAuth,
 		ClientCAs:              cfg.ClientCAs,
 		SessionTicketsDisabled: cfg.DisableTickets,
-	}
+	})
 	if !cfg.DisableTickets {
 		s.RotateTicketKeys()
 		s.done.Add(1)
@@ -172,15 +174,40 @@ func (s *Server) rotate(d time.Duration) {
 // encrypted with it, tickets of the previous key still resume, older ones
 // no longer do. Every loop sees the change at once (one shared tls.Config).
 func (s *Server) RotateTicketKeys() {
-	var k [32]byte
-	rand.Read(k[:])
 	s.keysMu.Lock()
 	defer s.keysMu.Unlock()
-	s.keys = append([][32]byte{k}, s.keys...)
+	s.keys = append([][32]byte{newTicketKey()}, s.keys...)
 	if len(s.keys) > ticketKeysKept {
 		s.keys = s.keys[:ticketKeysKept]
 	}
-	s.tls.SetSessionTicketKeys(s.keys)
+	s.tls.Load().SetSessionTicketKeys(s.keys)
+}
+
+func newTicketKey() (k [32]byte) {
+	rand.Read(k[:])
+	return k
+}
+
+// SetClientCAs replaces the authorities client certificates are verified
+// against (Config.ClientCAs), at once for new handshakes; connections up
+// keep going. The ticket keys are replaced too: a session made under the
+// old authorities does not resume (its certificate was verified against
+// them), so every client shows its certificate once more. Safe from any
+// goroutine (a reload on SIGHUP).
+func (s *Server) SetClientCAs(pool *x509.CertPool) error {
+	if s.cfg.ClientAuth >= tls.VerifyClientCertIfGiven && pool == nil {
+		return errors.New(errPrefix + "ClientAuth verifies but the client CA pool is nil")
+	}
+	s.keysMu.Lock()
+	defer s.keysMu.Unlock()
+	c := s.tls.Load().Clone()
+	c.ClientCAs = pool
+	if !s.cfg.DisableTickets {
+		s.keys = [][32]byte{newTicketKey()}
+		c.SetSessionTicketKeys(s.keys)
+	}
+	s.tls.Store(c)
+	return nil
 }
 
 // certIndex finds a certificate by server name.

@@ -223,6 +223,56 @@ func TestMTLS(t *testing.T) {
 	}
 }
 
+// The client CA bundle swapped while an mTLS connection is up: it keeps
+// working; new handshakes verify against the new bundle only.
+func TestClientCAReload(t *testing.T) {
+	caA, caB := testcert.NewCA(t, "client-ca-a"), testcert.NewCA(t, "client-ca-b")
+	fromA, fromB := caA.Client("alice").TLS, caB.Client("bob").TLS
+	ts := startServer(t, Config{ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: caA.Pool}, echo)
+	// A session made under CA A must not resume under B: alice's client
+	// keeps her sessions.
+	caches := map[*tls.Certificate]tls.ClientSessionCache{&fromA: tls.NewLRUClientSessionCache(8)}
+	dial := func(cert *tls.Certificate) (*tls.Conn, error) {
+		cfg := ts.client("localhost")
+		cfg.Certificates, cfg.ClientSessionCache = []tls.Certificate{*cert}, caches[cert]
+		c, err := ts.dial(t, cfg)
+		if err != nil {
+			return nil, err
+		}
+		c.Write([]byte("x")) // TLS 1.3: the server's verdict comes after the client's Finished
+		if _, err := c.Read(make([]byte, 1)); err != nil {
+			return nil, err
+		}
+		return c, nil
+	}
+	if _, err := dial(&fromA); err != nil {
+		t.Fatal(err)
+	}
+	old, err := dial(&fromA)
+	if err != nil || !old.ConnectionState().DidResume {
+		t.Fatalf("alice's second connection: %v, want resumed", err)
+	}
+	if _, err := dial(&fromB); err == nil {
+		t.Fatal("a certificate of CA B taken before the reload")
+	}
+	if e := recv(t, ts.errs); !errors.Is(e, ErrClientCert) {
+		t.Fatalf("CA B before the reload: %v, want ErrClientCert", e)
+	}
+	if err := ts.srv.SetClientCAs(nil); err == nil {
+		t.Fatal("SetClientCAs(nil) with RequireAndVerifyClientCert accepted")
+	}
+	if err := ts.srv.SetClientCAs(caB.Pool); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dial(&fromB); err != nil {
+		t.Fatalf("a certificate of CA B after the reload: %v", err)
+	}
+	if c, err := dial(&fromA); err == nil {
+		t.Fatalf("a certificate of CA A taken after the reload (resumed %v)", c.ConnectionState().DidResume)
+	}
+	echoOnce(t, old, []byte("still up"))
+}
+
 // RequestClientCert: a certificate is optional, not verified, and exposed
 // without a verified subject.
 func TestMTLSRequest(t *testing.T) {
