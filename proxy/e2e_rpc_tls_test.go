@@ -134,3 +134,33 @@ func TestRPCUpstreamTLS(t *testing.T) {
 		})
 	}
 }
+
+// TestRPCUpstreamTLSRetry: requests whose connect was refused go to the
+// next backend, a TLS one whose handshake may still be under way: they
+// wait for it there too (none goes out in plaintext before the
+// ClientHello), and each is answered once.
+func TestRPCUpstreamTLSRetry(t *testing.T) {
+	frames := rpcFrames(t)
+	for _, proto := range []rpcx.Protocol{&rpcx.Dubbo{}, &rpcx.Bolt{}} {
+		name := proto.Name()
+		t.Run(name, func(t *testing.T) {
+			fr := frames[name]
+			ca := newTestCA(t)
+			addr, reqs := tlsRPCBackend(t, ca, proto, fr[0], fr[1])
+			cfg := dubboConfig(deadAddr(t), addr)
+			cfg.Listeners[0].Protocol = name
+			cfg.Clusters[0].TLS = &config.UpstreamTLS{CA: ca.File}
+			tp := startRPCProxy(t, cfg, name)
+			const n = 6
+			got := sendRPC(t, tp.addr, proto, fr[0], n)
+			for id := uint64(1); id <= n; id++ {
+				if f := got[id]; f.Kind != rpcx.KindResponse || !f.OK {
+					t.Errorf("request %d: kind %v ok %v status %d, want the backend's answer", id, f.Kind, f.OK, f.Status)
+				}
+			}
+			if reqs.Load() != n || tp.totals().UpstreamRetriesTotal == 0 {
+				t.Errorf("backend read %d requests, %d retries; want %d, the refused connects retried", reqs.Load(), tp.totals().UpstreamRetriesTotal, n)
+			}
+		})
+	}
+}

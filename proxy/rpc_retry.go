@@ -25,7 +25,7 @@ func (st *rpcStream) retry() bool {
 	st.tries++
 	st.backend, st.up, st.upID = b, up, up.allocID()
 	up.pool.r.proto.SetID(st.raw, st.upID)
-	up.uc.EC.Write(st.raw)
+	up.write(st.raw) // held until the handshake on a TLS connection still connecting
 	b.CountRequest()
 	if up.open {
 		st.raw = st.raw[:0]
