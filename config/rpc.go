@@ -76,12 +76,6 @@ func (v *checker) rpcListener(at string, l *Listener, cs []Cluster) {
 	if len(l.SNIRoutes) > 0 {
 		v.add(fieldPath(at, "sni_routes"), "only a tcp listener routes by SNI")
 	}
-	if l.TLS != nil {
-		v.add(fieldPath(at, "tls"), "not supported on an RPC listener (protocol %s) yet: only http and tcp listeners terminate TLS", l.Protocol)
-	}
-	if l.ProxyProtocol != nil {
-		v.add(fieldPath(at, "proxy_protocol"), "not supported on an RPC listener (protocol %s) yet: only http and tcp listeners take PROXY headers", l.Protocol)
-	}
 	p := fieldPath(at, "rpc")
 	v.counts(p, []namedCount{
 		{"upstream_conns", int64(l.RPC.UpstreamConns)}, {"max_in_flight", int64(l.RPC.MaxInFlight)},

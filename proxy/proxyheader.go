@@ -94,9 +94,10 @@ func appendProxyHeader(b []byte, version int, c *eventloop.Conn, dest netip.Addr
 	return proxyproto.AppendV2(b, c.RemoteAddr(), dest)
 }
 
-// proxyFirstAcceptor is the Acceptor of listener i when it has both tls
-// and proxy_protocol: a trusted source's connection is read by proxyFirst
-// until its PROXY header is in, then handed to next (the TLS terminator).
+// proxyFirstAcceptor is the Acceptor of a TLS or RPC listener i: a
+// trusted source's connection (proxy_protocol, in the current table) is
+// read by proxyFirst until its PROXY header is in, then handed to next
+// (the TLS terminator, or the listener's own acceptor).
 type proxyFirstAcceptor struct {
 	s    *Server
 	i    int
@@ -111,8 +112,8 @@ func (a proxyFirstAcceptor) Accept(c *eventloop.Conn) eventloop.Handler {
 	return &proxyFirst{ls: ls, next: a.next}
 }
 
-// proxyFirst is the Handler of a trusted source's connection to a TLS
-// listener until its PROXY header is in (timeouts.header_read).
+// proxyFirst is the Handler of a trusted source's connection to a TLS or
+// RPC listener until its PROXY header is in (timeouts.header_read).
 type proxyFirst struct {
 	// Immutable:
 	ls   *loopState

@@ -158,9 +158,12 @@ func (s *Server) Start() error {
 		var acc eventloop.Acceptor = listenerAcceptor{s, i}
 		if s.tls[i] != nil {
 			acc = s.tls[i].Acceptor(acc) // the handshake first, off the loop
-			if s.cfg.Listeners[i].ProxyProtocol != nil {
-				acc = proxyFirstAcceptor{s, i, acc} // and a PROXY header before it
-			}
+		}
+		if s.tls[i] != nil || config.IsRPC(s.cfg.Listeners[i].Protocol) {
+			// A trusted source's PROXY header before it (or before the
+			// first RPC frame): checked per connection against the
+			// current table, so a reload may add proxy_protocol.
+			acc = proxyFirstAcceptor{s, i, acc}
 		}
 		b, err := s.group.Listen(a, acc)
 		if err != nil {
