@@ -71,11 +71,8 @@ type rpcRoutes struct {
 	listener int
 	auto     *autoRoutes // protocol auto: the two RPC sides (rpc_auto.go); the fields below are unset
 	proto    rpcx.Protocol
-	cluster  int      // table cluster index of the listener's cluster; -1 = none
-	headers  []string // the header names routes match on, looked up in each request
-	// headerBytes are headers as the neutral head's field names.
-	headerBytes [][]byte
-	opts        rpcOpts
+	cluster  int // table cluster index of the listener's cluster; -1 = none
+	opts     rpcOpts
 }
 
 // rpcOpts are config.RPC with the defaults resolved.
@@ -101,16 +98,13 @@ func buildRPCRoutes(i int, l *config.Listener, cfg *config.Config, byName map[st
 		return nil, err
 	}
 	o := &l.RPC
-	r := &rpcRoutes{listener: i, cluster: ci, headers: routeHeaderNames(cfg), opts: rpcOpts{
+	r := &rpcRoutes{listener: i, cluster: ci, opts: rpcOpts{
 		upstreamConns:     cmp.Or(o.UpstreamConns, config.DefaultRPCUpstreamConns),
 		maxInFlight:       cmp.Or(o.MaxInFlight, config.DefaultRPCMaxInFlight),
 		maxClientInFlight: cmp.Or(o.MaxClientInFlight, config.DefaultRPCMaxClientInFlight),
 		hbInterval:        o.HeartbeatInterval.Or(config.DefaultRPCHeartbeatInterval),
 		hbTimeout:         o.HeartbeatTimeout.Or(config.DefaultRPCHeartbeatTimeout),
 	}}
-	for _, h := range r.headers {
-		r.headerBytes = append(r.headerBytes, []byte(h))
-	}
 	maxFrame := cmp.Or(o.MaxFrame, config.DefaultRPCMaxFrame)
 	if l.Protocol == config.ListenerDubbo {
 		r.proto = &rpcx.Dubbo{MaxFrame: maxFrame}
@@ -118,23 +112,6 @@ func buildRPCRoutes(i int, l *config.Listener, cfg *config.Config, byName map[st
 		r.proto = &rpcx.Bolt{MaxFrame: maxFrame}
 	}
 	return r, nil
-}
-
-// routeHeaderNames lists the header names any route matches on.
-func routeHeaderNames(cfg *config.Config) []string {
-	seen := map[string]bool{"version": true, "group": true}
-	var names []string
-	for _, p := range cfg.Products {
-		for _, r := range p.Routes {
-			for _, h := range r.Headers {
-				if !seen[h.Name] {
-					seen[h.Name] = true
-					names = append(names, h.Name)
-				}
-			}
-		}
-	}
-	return names
 }
 
 // acceptRPC makes the handler of a new connection of an RPC listener.

@@ -92,6 +92,7 @@ func (d *rpcDown) handle(f *rpcx.Frame) {
 
 // request routes f and sends it upstream, or answers it with an error.
 func (d *rpcDown) request(f *rpcx.Frame) {
+	d.req, d.product, d.rt = h1.Request{}, nil, nil // nothing of the frame before
 	if f.Kind == rpcx.KindRequest && len(d.streams) >= d.r.opts.maxClientInFlight {
 		d.answerError(f, rpcx.FailOverload)
 		return
@@ -118,18 +119,17 @@ func (d *rpcDown) request(f *rpcx.Frame) {
 	}
 	up.send(d, f, cs, b)
 	if f.Kind == rpcx.KindOneway {
-		d.finishLocal(d.ls.tbl, 200) // it ends when written
+		d.finishLocal(d.ls.tbl, 200, d.product, d.rt) // it ends when written (a retry after a failed connect is not seen)
 	}
 }
 
 // answerError writes the protocol's error response for f (nothing for a
 // one-way request) and counts it.
 func (d *rpcDown) answerError(f *rpcx.Frame, fail rpcx.Failure) {
-	if f.Kind == rpcx.KindOneway {
-		return
+	if f.Kind != rpcx.KindOneway {
+		d.write(d.errorAnswer(f, fail))
 	}
-	d.write(d.errorAnswer(f, fail))
-	d.finishLocal(d.ls.tbl, failureStatus(fail))
+	d.finishLocal(d.ls.tbl, failureStatus(fail), d.product, d.rt)
 }
 
 // errorAnswer counts fail and returns the protocol's error response for

@@ -94,10 +94,10 @@ func respFilters(t *table, p *product, r *route) bool {
 
 // finishLocal runs request_finish for a request velox answered itself
 // (status) before it had a stream.
-func (d *rpcDown) finishLocal(t *table, status int) {
+func (d *rpcDown) finishLocal(t *table, status int, p *product, r *route) {
 	if ch := t.points[RequestFinish]; len(ch) > 0 {
 		v := d.ls.rpc.view(d.ls, t, &d.req)
-		v.product, v.route, v.status = d.product, d.rt, status
+		v.product, v.route, v.status = p, r, status
 		ch.run(v)
 	}
 }
@@ -232,6 +232,10 @@ func (d *rpcDown) filtered(t *table, f *rpcx.Frame) (int, rpcx.Failure) {
 	if !d.runPoint(v, f, t.points[AfterLocation]) || (v.route != nil && !d.runPoint(v, f, v.route.filters)) {
 		return -1, failHandled
 	}
+	if !sameCall(&d.req, &v.req) {
+		d.ls.srv.log.request(d.r.proto.Name(), d.ip, v.req.Path, 0, "a filter changed the service or method of an RPC request, refused", v.Cluster(), "")
+		return -1, rpcx.FailBadRequest
+	}
 	if !d.applyChanges(f, v) {
 		return -1, rpcx.FailBadRequest
 	}
@@ -264,12 +268,11 @@ func (d *rpcDown) runPoint(v *Stream, f *rpcx.Frame, ch chain) bool {
 func (d *rpcDown) answerFiltered(f *rpcx.Frame, v *Stream) {
 	st := d.ls.stats.rpcOf(d.r)
 	st.refused.Add(1)
-	if f.Kind == rpcx.KindOneway {
-		return
+	if f.Kind != rpcx.KindOneway {
+		d.scratch = d.r.proto.AppendError(d.scratch[:0], f, rpcFailureOf(v.status), string(v.out))
+		d.write(d.scratch)
 	}
-	d.scratch = d.r.proto.AppendError(d.scratch[:0], f, rpcFailureOf(v.status), string(v.out))
-	d.write(d.scratch)
-	d.finishLocal(v.tbl, v.status)
+	d.finishLocal(v.tbl, v.status, v.product, v.route)
 }
 
 // closeNow closes the client connection at a filter's CloseConn.
@@ -304,6 +307,13 @@ func (d *rpcDown) applyChanges(f *rpcx.Frame, v *Stream) bool {
 	return true
 }
 
+// sameCall reports whether filters left the service and method of the
+// head as the frame names them (they cannot be written back).
+func sameCall(was, now *h1.Request) bool {
+	return bytes.Equal(was.Host, now.Host) && bytes.Equal(was.Method, now.Method) &&
+		bytes.Equal(was.Path, now.Path) && bytes.Equal(was.Target, now.Target)
+}
+
 // fieldChanges appends to dst what turns the fields orig (the frame's)
 // into now (after the filters; deleted ones are zeroed in place, and a
 // name set twice keeps its last value).
@@ -320,9 +330,21 @@ func fieldChanges(dst []rpcx.Change, orig, now []head.Field) []rpcx.Change {
 			continue
 		}
 		v, _ := lastValue(now, n.Name)
-		dst = append(dst, rpcx.Change{Key: n.Name, Value: v})
+		dst = append(dst, rpcx.Change{Key: canonicalKey(n.Name), Value: v})
 	}
 	return dst
+}
+
+// canonicalKey is the key a new field is written under: "version" and
+// "group" as the servers spell them whatever case a filter used (routes
+// match names without case, the servers read the exact key).
+func canonicalKey(k []byte) []byte {
+	for _, c := range [...][]byte{fieldVersion, fieldGroup} {
+		if codec.EqualFoldBytes(k, c) {
+			return c
+		}
+	}
+	return k
 }
 
 func lastValue(fs []head.Field, name []byte) ([]byte, bool) {

@@ -46,6 +46,8 @@ const (
 
 	// BoltHessian2 is the codec byte of hessian2 content.
 	BoltHessian2 = 1
+	// BoltProtobuf is the codec byte of protobuf content.
+	BoltProtobuf = 11
 
 	// BoltHeaderService is the header-map key naming the service
 	// ("interface:version").
@@ -246,7 +248,15 @@ func (*Bolt) Head(f *Frame, h *Head) error {
 	if h.Method, _, err = boltLookup(h.meta, BoltHeaderMethod); err != nil {
 		return err
 	}
-	if f.Codec != BoltHessian2 || string(h.Class) != BoltSofaRequest {
+	if string(h.Class) != BoltSofaRequest {
+		if bytes.Contains(h.Class, []byte(BoltSofaRequest)) {
+			// sofa-bolt-node trims the class name: with spaces around it
+			// this is a SofaRequest to the server, not to a plain compare.
+			return ErrBadBody
+		}
+		return nil
+	}
+	if f.Codec != BoltHessian2 {
 		return nil
 	}
 	return h.agreeWithSofaRequest(f.Raw[at+f.class+f.meta:])
@@ -261,13 +271,20 @@ const BoltHeaderTargetService = "sofa_head_target_service"
 
 var sofaRequestFields = []string{"targetServiceUniqueName", "methodName"}
 
+// sofaDraftLayout is the SofaRequest definition sofa-bolt-node writes in
+// the Hessian 2.0 draft. Its server keeps a connection's class definitions
+// by name and field count and reads a later definition of the same key
+// with the first one's field order; velox's upstream connection carries
+// every client's requests, so any other field list is refused.
+var sofaDraftLayout = []string{"methodName", "methodArgSigs", "targetServiceUniqueName", "targetAppName", "requestProps"}
+
 // agreeWithSofaRequest sets Service and Method from the SofaRequest at the
 // start of content, after checking the headers that name them agree.
 func (h *Head) agreeWithSofaRequest(content []byte) error {
 	var r hessian2.Reader
 	r.Reset(content)
 	var vals [2][]byte
-	if _, err := r.ReadObjectStrings(sofaRequestFields, vals[:]); err != nil {
+	if _, err := r.ReadObjectStrings(sofaRequestFields, vals[:], sofaDraftLayout); err != nil {
 		if err == hessian2.ErrNotString {
 			return ErrBadBody
 		}
@@ -286,8 +303,9 @@ func (h *Head) agreeWithSofaRequest(content []byte) error {
 	return nil
 }
 
-// boltLookup finds key in a SimpleMapSerializer map.
-func boltLookup(m []byte, key string) ([]byte, bool, error) {
+// boltLookup finds key in a SimpleMapSerializer map. A key sent twice has
+// its last value, as the decoders (a Java HashMap, a JS object) keep.
+func boltLookup(m []byte, key string) (value []byte, found bool, err error) {
 	for len(m) > 0 {
 		k, rest, ok := boltField(m)
 		if !ok {
@@ -298,11 +316,11 @@ func boltLookup(m []byte, key string) ([]byte, bool, error) {
 			return nil, false, ErrBadBody
 		}
 		if string(k) == key {
-			return v, true, nil
+			value, found = v, true
 		}
 		m = rest
 	}
-	return nil, false, nil
+	return value, found, nil
 }
 
 // boltField cuts one int32-length-prefixed field off m; a length of -1 is
@@ -390,11 +408,18 @@ func appendBolt(dst []byte, like *Frame, typ byte, cmd uint16, st BoltStatus, ms
 	if msg != nil {
 		dst = appendBoltField(dst, BoltHeaderError)
 		dst = appendBoltField(dst, *msg)
-		// The content is the message as the RpcServerException that Bolt
-		// servers send (hessian2, its detailMessage only): sofa-bolt-node
-		// makes the caller's error of it.
+	}
+	if msg != nil && (codec == BoltHessian2 || codec == BoltProtobuf) {
+		// The content is the message: for hessian2 as the
+		// RpcServerException that Bolt servers send (its detailMessage),
+		// which sofa-bolt-node makes the caller's error of; for protobuf
+		// as its own bytes, which its protobuf codec takes as the error.
 		at := len(dst)
-		dst = appendServerException(dst, *msg, like.HessianDraft)
+		if codec == BoltProtobuf {
+			dst = append(dst, *msg...)
+		} else {
+			dst = appendServerException(dst, *msg, like.HessianDraft)
+		}
 		binary.BigEndian.PutUint32(dst[lenAt:], uint32(len(dst)-at))
 	}
 	return dst

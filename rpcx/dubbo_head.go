@@ -96,6 +96,9 @@ func (h *Head) agreeWithAttachments() error {
 	if !has1 {
 		svc, has1 = vals[attInterface], has[attInterface]
 	}
+	if (len(svc) > 0 && svc[0] == '/') || (len(h.Service) > 0 && h.Service[0] == '/') {
+		return ErrBadBody // dubbo-go drops one leading '/' of the service it calls: refused, not guessed
+	}
 	if has1 {
 		if len(h.Service) > 0 && !bytes.Equal(svc, h.Service) {
 			return ErrHeadMismatch
@@ -114,42 +117,29 @@ func (h *Head) agreeWithAttachments() error {
 
 // dubboAttachments reads the attachments named keys from the hessian2 map
 // m in one pass: vals[i] is the string value of keys[i] (empty for null),
-// has[i] whether the map has that key. A value of one of keys that is not
-// a string gives ErrValueType.
+// has[i] whether the map has that key (a key sent twice: its last value).
+// A value of one of keys that is not a string gives ErrValueType.
 func dubboAttachments(m []byte, keys []string, vals [][]byte, has []bool) error {
-	if len(m) == 0 {
-		return nil
-	}
-	var r hessian2.Reader
-	r.Reset(m)
-	if r.MapStart() != nil {
-		return ErrBadBody
-	}
+	var it attachments
+	it.reset(m)
 	for {
-		more, err := r.MapNext()
-		if err != nil {
-			return ErrBadBody
-		}
-		if !more {
-			return nil
-		}
-		k, _, err := r.ReadString()
-		if err != nil && r.Skip() != nil { // a key of another type, or chunked
-			return ErrBadBody
+		k, ok, err := it.next()
+		if err != nil || !ok {
+			return err
 		}
 		i := -1
 		for j, key := range keys {
-			if err == nil && hessian2.EqualString(k, key) {
+			if hessian2.EqualString(k, key) {
 				i = j
 			}
 		}
 		if i < 0 {
-			if r.Skip() != nil {
+			if it.r.Skip() != nil {
 				return ErrBadBody
 			}
 			continue
 		}
-		v, _, err := r.ReadString()
+		v, _, err := it.r.ReadString()
 		if err == hessian2.ErrNotString {
 			return ErrValueType
 		}
@@ -161,42 +151,89 @@ func dubboAttachments(m []byte, keys []string, vals [][]byte, has []bool) error 
 }
 
 // dubboLookup finds key in a hessian2 map of attachments (a missing map,
-// as older callers send, has no keys).
-func dubboLookup(m []byte, key string) ([]byte, bool, error) {
-	if len(m) == 0 {
+// as older callers send, has no keys). A key sent twice has its last
+// value, as every decoder keeps.
+func dubboLookup(m []byte, key string) (v []byte, found bool, err error) {
+	var it attachments
+	it.reset(m)
+	var verr error
+	for {
+		k, ok, err := it.next()
+		if err != nil {
+			return nil, false, err
+		}
+		if !ok {
+			break
+		}
+		if !hessian2.EqualString(k, key) {
+			if it.r.Skip() != nil {
+				return nil, false, ErrBadBody
+			}
+			continue
+		}
+		found = true
+		var e error
+		if v, _, e = it.r.ReadString(); e == nil {
+			verr = nil
+			continue
+		}
+		verr = ErrValueType
+		if e != hessian2.ErrNotString {
+			verr = bodyError(e)
+		}
+		if it.r.Skip() != nil {
+			return nil, false, ErrBadBody
+		}
+	}
+	if verr != nil {
+		return nil, false, verr
+	}
+	return v, found, nil
+}
+
+// attachments steps through the entries of a hessian2 attachments map
+// whose keys are strings (entries with other keys are skipped). A chunked
+// key gives ErrBadBody: every decoder joins its chunks, so it could be
+// "path" to the provider while velox, which reads keys in place, would
+// not see it.
+type attachments struct {
+	r    hessian2.Reader
+	none bool
+}
+
+func (a *attachments) reset(m []byte) {
+	a.r.Reset(m)
+	a.none = len(m) == 0
+	if !a.none && a.r.MapStart() != nil {
+		a.r.Reset(nil) // next reports ErrBadBody
+	}
+}
+
+// next returns the next string key, the reader then at its value, which
+// the caller must read or skip; ok is false at the end of the map.
+func (a *attachments) next() (k []byte, ok bool, err error) {
+	if a.none {
 		return nil, false, nil
 	}
-	var r hessian2.Reader
-	r.Reset(m)
-	if r.MapStart() != nil {
-		return nil, false, ErrBadBody
-	}
 	for {
-		more, err := r.MapNext()
+		more, err := a.r.MapNext()
 		if err != nil {
 			return nil, false, ErrBadBody
 		}
 		if !more {
 			return nil, false, nil
 		}
-		k, _, err := r.ReadString()
-		if err != nil && r.Skip() != nil { // a key of another type, or chunked
+		k, _, err := a.r.ReadString()
+		switch {
+		case err == hessian2.ErrChunked:
 			return nil, false, ErrBadBody
-		}
-		if err != nil || !hessian2.EqualString(k, key) {
-			if r.Skip() != nil {
+		case err != nil: // a key of another type, and its value
+			if a.r.Skip() != nil || a.r.Skip() != nil {
 				return nil, false, ErrBadBody
 			}
 			continue
 		}
-		v, _, err := r.ReadString()
-		if err == hessian2.ErrNotString {
-			return nil, false, ErrValueType
-		}
-		if err != nil {
-			return nil, false, bodyError(err)
-		}
-		return v, true, nil
+		return k, true, nil
 	}
 }
 
@@ -208,8 +245,12 @@ func bodyError(err error) error {
 }
 
 // countDescriptors counts the JVM field descriptors in a Dubbo parameter
-// types string: a primitive letter, Lclass/name;, or [ before either. ok
-// is false for anything else.
+// types string: a primitive letter, or L, class name parts of Java
+// identifier characters joined by '/', then ';', each after any '['. ok is
+// false for anything else: dubbo-go counts the arguments with a regular
+// expression (dubbo-go-hessian2's DescRegex) that skips what it does not
+// match, so a string only partly made of descriptors would make it count
+// differently from velox and read another value as the attachments.
 func countDescriptors(d []byte) (n int, ok bool) {
 	for i := 0; i < len(d); n++ {
 		for i < len(d) && d[i] == '[' {
@@ -222,17 +263,39 @@ func countDescriptors(d []byte) (n int, ok bool) {
 		case 'V', 'Z', 'B', 'C', 'D', 'F', 'I', 'J', 'S':
 			i++
 		case 'L':
-			end := i + 1
-			for end < len(d) && d[end] != ';' {
-				end++
+			i++
+			for {
+				k := identEnd(d, i)
+				if k == i {
+					return 0, false
+				}
+				if i = k; i < len(d) && d[i] == '/' {
+					i++
+					continue
+				}
+				break
 			}
-			if end == len(d) || end == i+1 {
+			if i == len(d) || d[i] != ';' {
 				return 0, false
 			}
-			i = end + 1
+			i++
 		default:
 			return 0, false
 		}
 	}
 	return n, true
+}
+
+// identEnd is the end of the Java identifier ([_$a-zA-Z][_$a-zA-Z0-9]*)
+// at d[i:]; i when there is none.
+func identEnd(d []byte, i int) int {
+	k := i
+	for ; k < len(d); k++ {
+		c := d[k]
+		letter := c == '_' || c == '$' || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z')
+		if !letter && (k == i || c < '0' || c > '9') {
+			break
+		}
+	}
+	return k
 }

@@ -385,9 +385,16 @@ func TestCountDescriptors(t *testing.T) {
 	}{
 		{"", 0, true}, {"I", 1, true}, {"Ljava/lang/String;IJ", 3, true}, {"[[I[Ljava/lang/Object;Z", 3, true},
 		{"V", 1, true}, {"L;", 0, false}, {"Ljava", 0, false}, {"[", 0, false}, {"Q", 0, false},
+		{"Lcom/a/Outer$In_1;", 1, true}, {"Ljava/lang/String;L1;", 0, false}, {"La//b;", 0, false},
+		{"La/b/;", 0, false}, {"Lé;", 0, false}, {"La b;", 0, false}, {"LI;", 1, true},
 	} {
-		if n, ok := countDescriptors([]byte(c.d)); n != c.n || ok != c.ok {
+		n, ok := countDescriptors([]byte(c.d))
+		if n != c.n || ok != c.ok {
 			t.Errorf("countDescriptors(%q) = %d, %v; want %d, %v", c.d, n, ok, c.n, c.ok)
+		}
+		// Where velox takes the string, dubbo-go counts as many arguments.
+		if lib := len(hessian.DescRegex.FindAllString(c.d, -1)); ok && lib != n {
+			t.Errorf("countDescriptors(%q) = %d; dubbo-go counts %d", c.d, n, lib)
 		}
 	}
 }

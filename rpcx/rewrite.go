@@ -70,7 +70,8 @@ func (*Dubbo) AppendWithFields(dst []byte, f *Frame, h *Head, changes []Change) 
 }
 
 // appendKeptAttachments copies the entries of the attachments map m whose
-// keys no change names, as they are on the wire.
+// keys no change names, as they are on the wire (a chunked key is
+// refused, as eachAttachment does).
 func appendKeptAttachments(dst, m []byte, changes []Change) ([]byte, error) {
 	if len(m) == 0 || m[0] == 'N' {
 		return dst, nil
@@ -90,11 +91,10 @@ func appendKeptAttachments(dst, m []byte, changes []Change) ([]byte, error) {
 		}
 		at := r.Offset()
 		k, _, kerr := r.ReadString()
-		if kerr != nil && r.Skip() != nil {
+		if kerr == hessian2.ErrChunked || (kerr != nil && r.Skip() != nil) {
 			return dst, ErrBadBody
 		}
-		changed := kerr == nil && changeOfWire(changes, k)
-		if changed {
+		if kerr == nil && changeOfWire(changes, k) {
 			if _, _, err := r.ReadString(); err != nil {
 				return dst, ErrValueType
 			}

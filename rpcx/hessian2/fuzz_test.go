@@ -13,6 +13,9 @@ func FuzzReader(f *testing.F) {
 	for _, v := range []any{"a", "éé", int32(-5), int64(1 << 40), 2.5, []any{nil, true}, map[any]any{"k": "v"}, &pojo{A: "x", C: []any{&pojo{}}}, make([]byte, 40)} {
 		f.Add(encode(f, v, v))
 	}
+	// A SofaRequest as sofa-bolt-node writes it (the Hessian 2.0 draft),
+	// for ReadObjectStrings.
+	f.Add([]byte("\x03O\x9bSofaRequest\x92\x01a\x0amethodNameo\x90\x01x\x04echo"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var r hessian2.Reader
 		r.Reset(data)
@@ -22,12 +25,14 @@ func FuzzReader(f *testing.F) {
 			switch data[before] % 4 {
 			case 3:
 				var vals [2][]byte
-				_, err = r.ReadObjectStrings([]string{"a", "methodName"}, vals[:])
+				_, err = r.ReadObjectStrings([]string{"a", "methodName"}, vals[:], []string{"methodName", "a"})
 			case 0:
 				_, _, err = r.ReadString()
 			case 1:
 				if err = r.MapStart(); err == nil {
-					_, err = r.MapNext()
+					if _, err = r.MapNext(); err != nil {
+						return // MapStart moved: the map's end is missing
+					}
 				}
 			}
 			if err != nil || r.Offset() == before {

@@ -169,12 +169,43 @@ func (r *Reader) chars(n int) ([]byte, error) {
 		if extra >= len(b)-i {
 			return nil, ErrShort
 		}
+		if !shortestForm(b[i : i+1+extra]) {
+			return nil, ErrSyntax
+		}
 		i += 1 + extra
 		n -= units
 	}
 	s := b[r.off:i]
 	r.off = i
 	return s, nil
+}
+
+// shortestForm reports whether seq (a lead byte and its continuation
+// bytes) is well-formed UTF-8 in its shortest form. An overlong form (C1
+// B0 for 'p') is refused: Java's Hessian2Input decodes it, so a key
+// written so would be "path" to a Java provider and something else to
+// velox. Surrogates (ED A0-BF ..) stay allowed: Java and dubbo-go send a
+// character above U+FFFF as a pair of them.
+func shortestForm(seq []byte) bool {
+	for _, c := range seq[1:] {
+		if c&0xc0 != 0x80 {
+			return false
+		}
+	}
+	c, c1 := seq[0], seq[1]
+	switch {
+	case c < 0xc2:
+		return false
+	case c == 0xe0:
+		return c1 >= 0xa0
+	case c == 0xf0:
+		return c1 >= 0x90
+	case c == 0xf4:
+		return c1 < 0x90
+	case c > 0xf4:
+		return false
+	}
+	return true
 }
 
 // asciiPrefix is the length of b's leading run of ASCII bytes, read a

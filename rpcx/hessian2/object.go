@@ -1,5 +1,7 @@
 package hessian2
 
+import "encoding/binary"
+
 // ReadObjectStrings reads an object whose class definition comes just
 // before it ('C', then the instance: SOFA's SofaRequest is written so, as
 // the first value of a Bolt request's content). The definition may also
@@ -11,10 +13,20 @@ package hessian2
 // that name's index (left nil when the field is absent or null); every
 // other field is skipped. It returns the class name. A field named in
 // names whose value is not a string gives ErrNotString, a chunked one
-// ErrChunked. It does not allocate: vals point into the input.
-func (r *Reader) ReadObjectStrings(names []string, vals [][]byte) (class []byte, err error) {
+// ErrChunked. It does not allocate: vals point into the input. It stops
+// after the last field it was asked for: what follows in the object is
+// not read.
+//
+// In the draft grammar the definition must name exactly the fields of
+// draftLayout, in order (when it is not nil), and the fields before the
+// last one asked for may only be null, strings, ints or a typed list of
+// strings ('V', a type, 'n' or 'l' and the count, that many strings,
+// 'z'): hessian.js keeps class definitions across the messages of a
+// connection and reads its other values by rules of its own, so anything
+// else could be read differently by the server (ErrSyntax).
+func (r *Reader) ReadObjectStrings(names []string, vals [][]byte, draftLayout []string) (class []byte, err error) {
 	start := r.off
-	if class, err = r.objectStrings(names, vals); err != nil {
+	if class, err = r.objectStrings(names, vals, draftLayout); err != nil {
 		return nil, r.fail(start, err)
 	}
 	return class, nil
@@ -24,7 +36,7 @@ func (r *Reader) ReadObjectStrings(names []string, vals [][]byte) (class []byte,
 // matches against names; later fields are skipped.
 const maxMatched = 64
 
-func (r *Reader) objectStrings(names []string, vals [][]byte) ([]byte, error) {
+func (r *Reader) objectStrings(names []string, vals [][]byte, draftLayout []string) ([]byte, error) {
 	tag, err := r.byte()
 	if err != nil {
 		return nil, err
@@ -49,17 +61,27 @@ func (r *Reader) objectStrings(names []string, vals [][]byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(names) > 127 {
+		return nil, ErrSyntax // which holds int8 indexes
+	}
+	if draft && draftLayout != nil && n != len(draftLayout) {
+		return nil, ErrSyntax
+	}
 	var which [maxMatched]int8 // index in names of each field, -1 for none
+	last := -1                 // the last field asked for
 	for i := 0; i < n; i++ {
 		name, _, err := r.ReadString()
 		if err != nil {
 			return nil, err
 		}
+		if draft && draftLayout != nil && !EqualString(name, draftLayout[i]) {
+			return nil, ErrSyntax
+		}
 		if i < maxMatched {
 			which[i] = -1
 			for k, want := range names {
 				if EqualString(name, want) {
-					which[i] = int8(k)
+					which[i], last = int8(k), i
 				}
 			}
 		}
@@ -83,8 +105,8 @@ func (r *Reader) objectStrings(names []string, vals [][]byte) ([]byte, error) {
 	default:
 		return nil, ErrSyntax
 	}
-	for i := 0; i < n; i++ {
-		if i >= maxMatched || which[i] < 0 {
+	for i := 0; i <= last; i++ {
+		if which[i] < 0 {
 			skip := r.skip
 			if draft {
 				skip = r.skipDraft
@@ -105,23 +127,31 @@ func (r *Reader) objectStrings(names []string, vals [][]byte) ([]byte, error) {
 	return class, nil
 }
 
-// skipDraft skips one value of the Hessian 2.0 draft: its lists and maps
-// ('V', 'M': an optional 't' type, for a list an optional 'n' or 'l'
-// length, then values up to 'z'); every other value is read as in the
-// final grammar.
+// skipDraft skips one value of the Hessian 2.0 draft, of the kinds that
+// come before the fields velox reads in what hessian.js writes: null, a
+// string (not chunked), an int, or a typed list of strings ('V', an
+// optional 't' type, 'n' and a byte or 'l' and four bytes of count, that
+// many strings, then 'z'). Anything else is ErrSyntax: hessian.js reads
+// other tags ('H'/'M' up to 'z', 'R' as a reference, dates, chunks) by
+// rules that differ from the final grammar's.
 func (r *Reader) skipDraft() error {
 	tag, err := r.Peek()
 	if err != nil {
 		return err
 	}
-	if tag != 'V' && tag != 'M' {
-		return r.skip()
+	switch {
+	case tag == 'N':
+		r.off++
+		return nil
+	case tag <= 0x1f || tag == 'S':
+		_, _, err := r.ReadString()
+		return err
+	case 0x80 <= tag && tag <= 0xd7 || tag == 'I':
+		_, err := r.ReadInt()
+		return err
+	case tag != 'V':
+		return ErrSyntax
 	}
-	if r.depth >= MaxDepth {
-		return ErrTooDeep
-	}
-	r.depth++
-	defer func() { r.depth-- }()
 	r.off++
 	if t, err := r.Peek(); err == nil && t == 't' {
 		r.off++
@@ -133,27 +163,37 @@ func (r *Reader) skipDraft() error {
 			return err
 		}
 	}
-	if t, err := r.Peek(); err == nil && tag == 'V' && (t == 'n' || t == 'l') {
-		r.off++
-		k := 1
-		if t == 'l' {
-			k = 4
-		}
-		if _, err := r.take(k); err != nil {
-			return err
-		}
+	t, err := r.byte()
+	if err != nil {
+		return err
 	}
-	for {
-		t, err := r.Peek()
+	var count int
+	switch t {
+	case 'n':
+		b, err := r.take(1)
 		if err != nil {
 			return err
 		}
-		if t == 'z' {
-			r.off++
-			return nil
-		}
-		if err := r.skipDraft(); err != nil {
+		count = int(b[0])
+	case 'l':
+		b, err := r.take(4)
+		if err != nil {
 			return err
 		}
+		count = int(binary.BigEndian.Uint32(b))
+	default:
+		return ErrSyntax
 	}
+	if count > len(r.buf)-r.off {
+		return ErrSyntax
+	}
+	for ; count > 0; count-- {
+		if _, _, err := r.ReadString(); err != nil {
+			return ErrSyntax
+		}
+	}
+	if z, err := r.byte(); err != nil || z != 'z' {
+		return ErrSyntax
+	}
+	return nil
 }
