@@ -43,7 +43,7 @@ func dubboArg(f *rpcx.Frame) []byte {
 
 // appendAnswer appends the hessian2 string name:arg.
 func appendAnswer(dst []byte, name string, arg []byte) []byte {
-	return AppendString(dst, name+":"+string(arg))
+	return hessian2.AppendString(dst, name+":"+string(arg))
 }
 
 // BoltResponseClass is the class name of a SOFA RPC response's content.
@@ -58,7 +58,7 @@ var boltResponseHead = func() []byte {
 	fields := []string{"isError", "errorMsg", "appResponse", "responseProps"}
 	b = append(b, compactInt(len(fields))...)
 	for _, f := range fields {
-		b = AppendString(b, f)
+		b = hessian2.AppendString(b, f)
 	}
 	return append(b, 'o', 0x90, 'F', 'N')
 }()
