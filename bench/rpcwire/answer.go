@@ -86,7 +86,8 @@ func BoltAnswer(dst []byte, f *rpcx.Frame, name string) []byte {
 
 // sofaArg is the first argument of the Bolt v1 request f, when it is a
 // string after a SofaRequest object (as sofa-bolt-node and rpcload send
-// it), read with sofaReader.
+// it, in the Hessian 2.0 draft form hessian2.Reader.ReadObjectStrings
+// reads).
 func sofaArg(f *rpcx.Frame) []byte {
 	const hdr = 22
 	raw := f.Raw
@@ -98,12 +99,13 @@ func sofaArg(f *rpcx.Frame) []byte {
 	if hdr+class+meta > len(raw) {
 		return nil
 	}
-	r := sofaReader{b: raw[hdr+class+meta:]}
-	if !r.object() {
+	var r hessian2.Reader
+	r.Reset(raw[hdr+class+meta:])
+	if _, err := r.ReadObjectStrings(nil, nil); err != nil {
 		return nil
 	}
-	s, ok := r.str()
-	if !ok {
+	s, _, err := r.ReadString()
+	if err != nil {
 		return nil
 	}
 	return hessian2.AppendUTF8(nil, s) // a surrogate pair becomes one UTF-8 character
