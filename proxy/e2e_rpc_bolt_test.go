@@ -23,21 +23,21 @@ func sofaNode(t *testing.T) {
 	rpcpeer.Node(t) // npm ci when node_modules is missing or stale
 }
 
-func boltServer(t *testing.T, iface, version, name string) *peerProc {
+func boltServer(t *testing.T, iface, version, name string) *rpcpeer.Proc {
 	t.Helper()
 	sofaNode(t)
 	port := freePort(t)
-	return startPeer(t, "127.0.0.1:"+strconv.Itoa(port), "node", rpcpeer.Dir()+"/sofarpc.js", "server",
+	return rpcpeer.Start(t, "127.0.0.1:"+strconv.Itoa(port), "", "node", rpcpeer.Dir()+"/sofarpc.js", "server",
 		strconv.Itoa(port), iface, version, name)
 }
 
 // boltCall runs a sofa-rpc-node client process with clients RpcClients
 // (one connection each) against addr.
-func boltCall(t *testing.T, addr, iface, version string, calls, conc, clients int, timeout time.Duration, arg string) rpcResult {
+func boltCall(t *testing.T, addr, iface, version string, calls, conc, clients int, timeout time.Duration, arg string) rpcpeer.Result {
 	t.Helper()
 	sofaNode(t)
-	var r rpcResult
-	runJSON(t, &r, rpcpeer.Dir(), "node", "sofarpc.js", "client", addr, iface, version,
+	var r rpcpeer.Result
+	rpcpeer.RunJSON(t, &r, rpcpeer.Dir(), "node", "sofarpc.js", "client", addr, iface, version,
 		strconv.Itoa(calls), strconv.Itoa(conc), strconv.Itoa(clients), strconv.FormatInt(timeout.Milliseconds(), 10), arg)
 	return r
 }
@@ -48,7 +48,7 @@ func boltConfig(backends ...string) *config.Config { return rpcKinds[1].config(b
 // upstream connection of one loop.
 func TestRPCBoltManyClientsOneUpstream(t *testing.T) {
 	srv := boltServer(t, echoService, "1.0", "a")
-	tp := startRPCProxy(t, boltConfig(srv.addr), "bolt")
+	tp := startRPCProxy(t, boltConfig(srv.Addr), "bolt")
 	const calls = 800
 	r := boltCall(t, tp.addr, echoService, "1.0", calls, 64, 8, 5*time.Second, "x")
 	if r.OK != calls || r.Servers["a"] != calls {
