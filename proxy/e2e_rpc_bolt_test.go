@@ -5,7 +5,6 @@ package proxy
 // its package-lock.json), run as node subprocesses on 127.0.0.1.
 
 import (
-	"os/exec"
 	"strconv"
 	"testing"
 	"time"
@@ -14,18 +13,9 @@ import (
 	"github.com/velox-proxy/velox/internal/rpcpeer"
 )
 
-// sofaNode skips without node and installs the npm packages.
-func sofaNode(t *testing.T) {
-	t.Helper()
-	if _, err := exec.LookPath("node"); err != nil {
-		t.Skip("node is not installed: the sofa-rpc-node tests need it")
-	}
-	rpcpeer.Node(t) // npm ci when node_modules is missing or stale
-}
-
 func boltServer(t *testing.T, iface, version, name string) *rpcpeer.Proc {
 	t.Helper()
-	sofaNode(t)
+	rpcpeer.Node(t) // skips without node; npm ci when node_modules is missing or stale
 	port := freePort(t)
 	return rpcpeer.Start(t, "127.0.0.1:"+strconv.Itoa(port), "", "node", rpcpeer.Dir()+"/sofarpc.js", "server",
 		strconv.Itoa(port), iface, version, name)
@@ -35,7 +25,7 @@ func boltServer(t *testing.T, iface, version, name string) *rpcpeer.Proc {
 // (one connection each) against addr.
 func boltCall(t *testing.T, addr, iface, version string, calls, conc, clients int, timeout time.Duration, arg string) rpcpeer.Result {
 	t.Helper()
-	sofaNode(t)
+	rpcpeer.Node(t) // skips without node; npm ci when node_modules is missing or stale
 	var r rpcpeer.Result
 	rpcpeer.RunJSON(t, &r, rpcpeer.Dir(), "node", "sofarpc.js", "client", addr, iface, version,
 		strconv.Itoa(calls), strconv.Itoa(conc), strconv.Itoa(clients), strconv.FormatInt(timeout.Milliseconds(), 10), arg)

@@ -34,7 +34,7 @@ const (
 type Proc struct {
 	Cmd  *exec.Cmd
 	Addr string
-	out  syncBuffer
+	out  bytes.Buffer // its stdout and stderr: read only once done is closed
 	done chan struct{}
 }
 
@@ -64,13 +64,14 @@ func Start(t testing.TB, addr, dir, name string, args ...string) *Proc {
 		default:
 		}
 		if time.Now().After(deadline) {
+			p.Kill()
 			t.Fatalf("%s not listening on %s:\n%s", name, addr, p.out.String())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 }
 
-// Kill ends the server and waits for it.
+// Kill ends the server and waits for it; it may be called again.
 func (p *Proc) Kill() {
 	p.Cmd.Process.Kill()
 	<-p.done
@@ -171,22 +172,4 @@ func newerThanSources(bin, dir string) bool {
 		}
 	}
 	return true
-}
-
-// syncBuffer is a server's output, read while the server writes it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -56,7 +56,7 @@ var (
 func Node(t testing.TB) *Peer {
 	t.Helper()
 	if _, err := exec.LookPath("node"); err != nil {
-		t.Skip("node is not installed: the differential tests against node libraries need it")
+		t.Skip("node is not installed: the node peers need it")
 	}
 	nodeOnce.Do(func() { nodePeer, nodeErr = start() })
 	if nodeErr != nil {

@@ -12,7 +12,6 @@ import (
 	"bufio"
 	"bytes"
 	"net"
-	"os/exec"
 	"strconv"
 	"testing"
 	"time"
@@ -133,10 +132,7 @@ func TestSofaRPCNodeServerAnswersRPCLoad(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: no node peers")
 	}
-	if _, err := exec.LookPath("node"); err != nil {
-		t.Skip("node is not installed: the sofa-rpc-node server needs it")
-	}
-	rpcpeer.Node(t) // npm ci when node_modules is missing or stale
+	rpcpeer.Node(t) // skips without node; npm ci when node_modules is missing or stale
 	addr, port := freeAddr(t)
 	rpcpeer.Start(t, addr, rpcpeer.Dir(), "node", "sofarpc.js", "server", strconv.Itoa(port), "org.velox.Echo", "1.0", "sofa")
 	checkRun(t, "bolt", addr)

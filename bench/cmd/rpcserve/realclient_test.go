@@ -8,7 +8,6 @@ package main
 
 import (
 	"net"
-	"os/exec"
 	"strconv"
 	"testing"
 
@@ -61,10 +60,7 @@ func TestSofaRPCNodeClientReadsAnswers(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: no node peers")
 	}
-	if _, err := exec.LookPath("node"); err != nil {
-		t.Skip("node is not installed: the sofa-rpc-node client needs it")
-	}
-	rpcpeer.Node(t) // npm ci when node_modules is missing or stale
+	rpcpeer.Node(t) // skips without node; npm ci when node_modules is missing or stale
 	addr := serve(t, "bolt")
 	const calls = 200
 	r := runClient(t, rpcpeer.Dir(), "node", "sofarpc.js", "client", addr, "org.velox.Echo", "1.0",
