@@ -95,6 +95,12 @@ func serveRaw(t testing.TB, handle func(c net.Conn)) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return serveOn(t, ln, handle)
+}
+
+// serveOn is serveRaw on ln (a TLS listener, say): it closes ln when the
+// test ends and returns its address.
+func serveOn(t testing.TB, ln net.Listener, handle func(c net.Conn)) string {
 	t.Cleanup(func() { ln.Close() })
 	go func() {
 		for {

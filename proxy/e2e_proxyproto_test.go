@@ -209,11 +209,11 @@ func TestProxyProtocolSent(t *testing.T) {
 	}
 }
 
-// TestProxyProtocolTCP: a tcp listener takes the header, then sends one
-// (v2) to its backend, which reads it with go-proxyproto.
-func TestProxyProtocolTCP(t *testing.T) {
-	got := make(chan string, 2)
-	b := newTCPBackend(t, func(c net.Conn) {
+// headerBackend is a tcp backend that reads the PROXY header of each
+// connection and sends on got "SRC -> DST: " and what rest returns (rest
+// reads the bytes after the header from br; c is the connection).
+func headerBackend(t *testing.T, got chan<- string, rest func(c net.Conn, br *bufio.Reader) string) *tcpBackend {
+	return newTCPBackend(t, func(c net.Conn) {
 		br := bufio.NewReader(c)
 		h, err := pp.Read(br)
 		if err != nil {
@@ -221,12 +221,28 @@ func TestProxyProtocolTCP(t *testing.T) {
 			return
 		}
 		src, dst, _ := h.TCPAddrs()
-		rest, _ := io.ReadAll(br)
-		got <- fmt.Sprintf("%s -> %s: %s", src, dst, rest)
+		got <- fmt.Sprintf("%s -> %s: %s", src, dst, rest(c, br))
 	})
-	cfg := tcpConfig(b.addr())
+}
+
+// proxiedTCPConfig is a tcp listener in front of backend that takes PROXY
+// headers from 127.0.0.1 and sends one of version send to the backend.
+func proxiedTCPConfig(backend, send string) *config.Config {
+	cfg := tcpConfig(backend)
 	cfg.Listeners[0].ProxyProtocol = &config.ProxyProtocol{Trusted: []string{"127.0.0.1"}}
-	cfg.Clusters[0].SendProxyProtocol = "v2"
+	cfg.Clusters[0].SendProxyProtocol = send
+	return cfg
+}
+
+// TestProxyProtocolTCP: a tcp listener takes the header, then sends one
+// (v2) to its backend, which reads it with go-proxyproto.
+func TestProxyProtocolTCP(t *testing.T) {
+	got := make(chan string, 2)
+	b := headerBackend(t, got, func(_ net.Conn, br *bufio.Reader) string {
+		rest, _ := io.ReadAll(br)
+		return string(rest)
+	})
+	cfg := proxiedTCPConfig(b.addr(), "v2")
 	tp := startProxy(t, cfg, 1)
 	c := dialTCP(t, tp.addr)
 	io.WriteString(c, "PROXY TCP4 203.0.113.7 198.51.100.1 5555 5432\r\nhello")

@@ -26,52 +26,37 @@ import (
 // tinyWindowOrigin is a raw HTTP/2 origin that advertises a 10-byte stream
 // window and never opens it; bodiless requests get 200 "ok".
 func tinyWindowOrigin(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
+	return serveRaw(t, func(c net.Conn) {
+		preface := make([]byte, len(http2.ClientPreface))
+		if _, err := io.ReadFull(c, preface); err != nil {
+			return
+		}
+		fr := http2.NewFramer(c, c)
+		fr.WriteSettings(http2.Setting{ID: http2.SettingInitialWindowSize, Val: 10})
+		var hb bytes.Buffer
+		enc := hpack.NewEncoder(&hb)
 		for {
-			c, err := ln.Accept()
+			f, err := fr.ReadFrame()
 			if err != nil {
 				return
 			}
-			go func(c net.Conn) {
-				defer c.Close()
-				preface := make([]byte, len(http2.ClientPreface))
-				if _, err := io.ReadFull(c, preface); err != nil {
-					return
+			switch f := f.(type) {
+			case *http2.SettingsFrame:
+				if !f.IsAck() {
+					fr.WriteSettingsAck()
 				}
-				fr := http2.NewFramer(c, c)
-				fr.WriteSettings(http2.Setting{ID: http2.SettingInitialWindowSize, Val: 10})
-				var hb bytes.Buffer
-				enc := hpack.NewEncoder(&hb)
-				for {
-					f, err := fr.ReadFrame()
-					if err != nil {
-						return
-					}
-					switch f := f.(type) {
-					case *http2.SettingsFrame:
-						if !f.IsAck() {
-							fr.WriteSettingsAck()
-						}
-					case *http2.HeadersFrame:
-						if !f.StreamEnded() {
-							continue // a body that will never fit
-						}
-						hb.Reset()
-						enc.WriteField(hpack.HeaderField{Name: ":status", Value: "200"})
-						enc.WriteField(hpack.HeaderField{Name: "content-length", Value: "2"})
-						fr.WriteHeaders(http2.HeadersFrameParam{StreamID: f.StreamID, BlockFragment: hb.Bytes(), EndHeaders: true})
-						fr.WriteData(f.StreamID, true, []byte("ok"))
-					}
+			case *http2.HeadersFrame:
+				if !f.StreamEnded() {
+					continue // a body that will never fit
 				}
-			}(c)
+				hb.Reset()
+				enc.WriteField(hpack.HeaderField{Name: ":status", Value: "200"})
+				enc.WriteField(hpack.HeaderField{Name: "content-length", Value: "2"})
+				fr.WriteHeaders(http2.HeadersFrameParam{StreamID: f.StreamID, BlockFragment: hb.Bytes(), EndHeaders: true})
+				fr.WriteData(f.StreamID, true, []byte("ok"))
+			}
 		}
-	}()
-	return ln.Addr().String()
+	})
 }
 
 func hangCheck(t *testing.T, tp *testProxy, what string) {

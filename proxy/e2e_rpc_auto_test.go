@@ -19,8 +19,8 @@ func TestRPCAutoListener(t *testing.T) {
 		Listeners: []config.Listener{{Address: "127.0.0.1:0", Protocol: config.ListenerAuto}},
 		Clusters: []config.Cluster{
 			{Name: "web", Backends: []config.Backend{{Address: web.addr()}}},
-			{Name: "dubbo", Backends: []config.Backend{{Address: dubbo.addr}}},
-			{Name: "bolt", Backends: []config.Backend{{Address: bolt.addr}}},
+			{Name: "dubbo", Backends: []config.Backend{{Address: dubbo.Addr}}},
+			{Name: "bolt", Backends: []config.Backend{{Address: bolt.Addr}}},
 		},
 		Products: []config.Product{
 			{Name: "web", Hosts: []string{"localhost"}, DefaultCluster: "web"},

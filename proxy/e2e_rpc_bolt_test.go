@@ -5,7 +5,6 @@ package proxy
 // its package-lock.json), run as node subprocesses on 127.0.0.1.
 
 import (
-	"os/exec"
 	"strconv"
 	"testing"
 	"time"
@@ -14,30 +13,21 @@ import (
 	"github.com/velox-proxy/velox/internal/rpcpeer"
 )
 
-// sofaNode skips without node and installs the npm packages.
-func sofaNode(t *testing.T) {
+func boltServer(t *testing.T, iface, version, name string) *rpcpeer.Proc {
 	t.Helper()
-	if _, err := exec.LookPath("node"); err != nil {
-		t.Skip("node is not installed: the sofa-rpc-node tests need it")
-	}
-	rpcpeer.Node(t) // npm ci when node_modules is missing or stale
-}
-
-func boltServer(t *testing.T, iface, version, name string) *peerProc {
-	t.Helper()
-	sofaNode(t)
+	rpcpeer.Node(t) // skips without node; npm ci when node_modules is missing or stale
 	port := freePort(t)
-	return startPeer(t, "127.0.0.1:"+strconv.Itoa(port), "node", rpcpeer.Dir()+"/sofarpc.js", "server",
+	return rpcpeer.Start(t, "127.0.0.1:"+strconv.Itoa(port), "", "node", rpcpeer.Dir()+"/sofarpc.js", "server",
 		strconv.Itoa(port), iface, version, name)
 }
 
 // boltCall runs a sofa-rpc-node client process with clients RpcClients
 // (one connection each) against addr.
-func boltCall(t *testing.T, addr, iface, version string, calls, conc, clients int, timeout time.Duration, arg string) rpcResult {
+func boltCall(t *testing.T, addr, iface, version string, calls, conc, clients int, timeout time.Duration, arg string) rpcpeer.Result {
 	t.Helper()
-	sofaNode(t)
-	var r rpcResult
-	runJSON(t, &r, rpcpeer.Dir(), "node", "sofarpc.js", "client", addr, iface, version,
+	rpcpeer.Node(t) // skips without node; npm ci when node_modules is missing or stale
+	var r rpcpeer.Result
+	rpcpeer.RunJSON(t, &r, rpcpeer.Dir(), "node", "sofarpc.js", "client", addr, iface, version,
 		strconv.Itoa(calls), strconv.Itoa(conc), strconv.Itoa(clients), strconv.FormatInt(timeout.Milliseconds(), 10), arg)
 	return r
 }
@@ -48,7 +38,7 @@ func boltConfig(backends ...string) *config.Config { return rpcKinds[1].config(b
 // upstream connection of one loop.
 func TestRPCBoltManyClientsOneUpstream(t *testing.T) {
 	srv := boltServer(t, echoService, "1.0", "a")
-	tp := startRPCProxy(t, boltConfig(srv.addr), "bolt")
+	tp := startRPCProxy(t, boltConfig(srv.Addr), "bolt")
 	const calls = 800
 	r := boltCall(t, tp.addr, echoService, "1.0", calls, 64, 8, 5*time.Second, "x")
 	if r.OK != calls || r.Servers["a"] != calls {

@@ -116,7 +116,7 @@ func TestRPCDubboDrain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	drainWith(t, dubboConfig(srv.addr), &rpcx.Dubbo{}, req, 9, true)
+	drainWith(t, dubboConfig(srv.Addr), &rpcx.Dubbo{}, req, 9, true)
 }
 
 // drainWith runs cfg, sends req (whose id is id) on a client connection
@@ -158,7 +158,7 @@ func drainWith(t *testing.T, cfg *config.Config, proto rpcx.Protocol, req []byte
 func TestRPCBoltOneway(t *testing.T) {
 	peer := rpcpeer.Node(t)
 	srv := boltServer(t, echoService, "1.0", "ow")
-	tp := startRPCProxy(t, boltConfig(srv.addr), "bolt")
+	tp := startRPCProxy(t, boltConfig(srv.Addr), "bolt")
 	conn := dialRPC(t, tp.addr, &rpcx.Bolt{})
 	for _, op := range []map[string]any{
 		{"op": "request", "id": 1, "service": echoService + ":1.0", "method": "echo", "args": []any{"fire"}, "oneway": true},
@@ -193,14 +193,14 @@ func TestRPCBoltDrain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	drainWith(t, boltConfig(srv.addr), &rpcx.Bolt{}, req, 4, false)
+	drainWith(t, boltConfig(srv.Addr), &rpcx.Bolt{}, req, 4, false)
 }
 
 // Bytes that are no frame of the listener's protocol close that client
 // with a log line; a dubbo-go client beside it is served.
 func TestRPCUndecodableFrameClosesOnlyItsClient(t *testing.T) {
 	srv := dubboServer(t, echoService, "1.0", "ok")
-	tp := startRPCProxy(t, dubboConfig(srv.addr), "dubbo")
+	tp := startRPCProxy(t, dubboConfig(srv.Addr), "dubbo")
 	conn := dialRPC(t, tp.addr, &rpcx.Dubbo{})
 	if _, err := conn.Write([]byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n")); err != nil {
 		t.Fatal(err)

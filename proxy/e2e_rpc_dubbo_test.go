@@ -22,18 +22,18 @@ const echoService = "org.velox.Echo"
 
 // dubboServer runs a dubbo-go server of service iface at version, whose
 // answers carry name.
-func dubboServer(t *testing.T, iface, version, name string) *peerProc {
+func dubboServer(t *testing.T, iface, version, name string) *rpcpeer.Proc {
 	t.Helper()
 	port := freePort(t)
-	return startPeer(t, "127.0.0.1:"+strconv.Itoa(port), dubboPeer(t), "server",
+	return rpcpeer.Start(t, "127.0.0.1:"+strconv.Itoa(port), "", rpcpeer.DubboPeer(t), "server",
 		"-port", strconv.Itoa(port), "-interface", iface, "-version", version, "-name", name)
 }
 
 // dubboCall runs a dubbo-go client against addr and returns what it got.
-func dubboCall(t *testing.T, addr, iface, version string, calls, conc int, timeout time.Duration, arg string) rpcResult {
+func dubboCall(t *testing.T, addr, iface, version string, calls, conc int, timeout time.Duration, arg string) rpcpeer.Result {
 	t.Helper()
-	var r rpcResult
-	runJSON(t, &r, "", dubboPeer(t), "client", "-addr", addr, "-interface", iface, "-version", version,
+	var r rpcpeer.Result
+	rpcpeer.RunJSON(t, &r, "", rpcpeer.DubboPeer(t), "client", "-addr", addr, "-interface", iface, "-version", version,
 		"-calls", strconv.Itoa(calls), "-conc", strconv.Itoa(conc), "-timeout", timeout.String(), "-arg", arg)
 	return r
 }
@@ -77,10 +77,10 @@ func startRPCProxy(t *testing.T, cfg *config.Config, proto string) *testProxy {
 // the one asked for (the server echoes the argument).
 func TestRPCDubboManyClientsOneUpstream(t *testing.T) {
 	srv := dubboServer(t, echoService, "1.0", "a")
-	tp := startRPCProxy(t, dubboConfig(srv.addr), "dubbo")
+	tp := startRPCProxy(t, dubboConfig(srv.Addr), "dubbo")
 	const clients, calls = 4, 200
 	var wg sync.WaitGroup
-	results := make([]rpcResult, clients)
+	results := make([]rpcpeer.Result, clients)
 	for i := range clients {
 		wg.Add(1)
 		go func() {
@@ -117,7 +117,7 @@ func TestRPCDubboNoBackendAndFrameLimit(t *testing.T) {
 	}
 
 	srv := dubboServer(t, echoService, "1.0", "ok")
-	cfg = dubboConfig(srv.addr)
+	cfg = dubboConfig(srv.Addr)
 	cfg.Listeners[0].RPC.MaxFrame = 1024
 	tp = startRPCProxy(t, cfg, "dubbo")
 	big := dubboCall(t, tp.addr, echoService, "1.0", 1, 1, 2*time.Second, strings.Repeat("x", 2000))
@@ -136,7 +136,7 @@ func TestRPCDubboNoBackendAndFrameLimit(t *testing.T) {
 // backend (cluster retries, as HTTP and tcp): every call succeeds.
 func TestRPCDubboConnectFailureRetried(t *testing.T) {
 	srv := dubboServer(t, echoService, "1.0", "live")
-	tp := startRPCProxy(t, dubboConfig(deadAddr(t), srv.addr), "dubbo")
+	tp := startRPCProxy(t, dubboConfig(deadAddr(t), srv.Addr), "dubbo")
 	r := dubboCall(t, tp.addr, echoService, "1.0", 40, 8, 5*time.Second, "x")
 	if r.OK != 40 || r.Servers["live"] != 40 {
 		t.Errorf("%+v, want 40 answers from live", r)
@@ -153,7 +153,7 @@ func TestRPCDubboReload(t *testing.T) {
 	peer := rpcpeer.Node(t)
 	a := dubboServer(t, echoService, "1.0", "a")
 	b := dubboServer(t, echoService, "1.0", "b")
-	tp := startRPCProxy(t, dubboConfig(a.addr), "dubbo")
+	tp := startRPCProxy(t, dubboConfig(a.Addr), "dubbo")
 	conn := dialRPC(t, tp.addr, &rpcx.Dubbo{})
 	call := func(id int) string {
 		req, _, err := peer.DubboRequest(map[string]any{"id": id, "service": echoService, "version": "1.0", "method": "Echo",
@@ -178,8 +178,8 @@ func TestRPCDubboReload(t *testing.T) {
 	if got := call(1); got != "a" {
 		t.Fatalf("before the reload: answered by %s, want a", got)
 	}
-	cfg := dubboConfig(b.addr)
-	cfg.Clusters = append([]config.Cluster{{Name: "first", Backends: []config.Backend{{Address: a.addr}}}}, cfg.Clusters...)
+	cfg := dubboConfig(b.Addr)
+	cfg.Clusters = append([]config.Cluster{{Name: "first", Backends: []config.Backend{{Address: a.Addr}}}}, cfg.Clusters...)
 	if err := tp.Server.Reload(cfg); err != nil {
 		t.Fatal(err)
 	}
@@ -192,18 +192,18 @@ func TestRPCDubboReload(t *testing.T) {
 // head): two dubbo-go servers of one service and version, in two groups.
 func TestRPCDubboRoutesByGroup(t *testing.T) {
 	port := func() int { return freePort(t) }
-	server := func(group string) *peerProc {
+	server := func(group string) *rpcpeer.Proc {
 		p := port()
-		return startPeer(t, "127.0.0.1:"+strconv.Itoa(p), dubboPeer(t), "server", "-port", strconv.Itoa(p),
+		return rpcpeer.Start(t, "127.0.0.1:"+strconv.Itoa(p), "", rpcpeer.DubboPeer(t), "server", "-port", strconv.Itoa(p),
 			"-interface", echoService, "-version", "1.0", "-group", group, "-name", group)
 	}
 	g1, g2 := server("g1"), server("g2")
-	cfg := versionRoutes(config.ListenerDubbo, g1.addr, g2.addr, g2.addr, config.Route{Path: "/", Cluster: "other"})
+	cfg := versionRoutes(config.ListenerDubbo, g1.Addr, g2.Addr, g2.Addr, config.Route{Path: "/", Cluster: "other"})
 	cfg.Products[0].Routes = []config.Route{{Headers: []config.HeaderMatch{{Name: "group", Value: "g2"}}, Cluster: "v2"}}
 	tp := startRPCProxy(t, cfg, "dubbo")
 	for _, g := range []string{"g1", "g2"} {
-		var r rpcResult
-		runJSON(t, &r, "", dubboPeer(t), "client", "-addr", tp.addr, "-interface", echoService, "-version", "1.0",
+		var r rpcpeer.Result
+		rpcpeer.RunJSON(t, &r, "", rpcpeer.DubboPeer(t), "client", "-addr", tp.addr, "-interface", echoService, "-version", "1.0",
 			"-group", g, "-calls", "10", "-conc", "5", "-timeout", "5s", "-arg", "x")
 		if r.OK != 10 || r.Servers[g] != 10 {
 			t.Errorf("group %s: %+v, want 10 answers from %s", g, r, g)

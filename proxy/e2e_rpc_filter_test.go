@@ -27,7 +27,7 @@ func TestRPCDenyFilterOnARoute(t *testing.T) {
 	runRPC(t, func(t *testing.T, k rpcKind) {
 		srv := k.server(t, echoService, "1.0", "a")
 		other := k.server(t, "org.velox.Other", "1.0", "o")
-		cfg := versionRoutes(k.name, srv.addr, srv.addr, other.addr, k.otherRoute)
+		cfg := versionRoutes(k.name, srv.Addr, srv.Addr, other.Addr, k.otherRoute)
 		cfg.Products[0].Routes = append(cfg.Products[0].Routes, config.Route{Prefix: "/" + echoService + "/", Cluster: "v1",
 			Filters: []config.Filter{{Type: config.FilterDeny, Status: 403, Body: "echo is closed today"}}})
 		tp := startRPCProxy(t, cfg, k.name)
@@ -52,7 +52,7 @@ func TestRPCDenyFilterOnARoute(t *testing.T) {
 func TestRPCBoltFilterAnswerReadByLibrary(t *testing.T) {
 	peer := rpcpeer.Node(t)
 	srv := boltServer(t, echoService, "1.0", "a")
-	cfg := boltConfig(srv.addr)
+	cfg := boltConfig(srv.Addr)
 	cfg.Filters = []config.Filter{{Type: config.FilterDeny, Point: "before_location", Status: 429, Body: "slow down"}}
 	tp := startRPCProxy(t, cfg, "bolt")
 	conn := dialRPC(t, tp.addr, &rpcx.Bolt{})
@@ -84,7 +84,7 @@ func TestRPCBoltFilterAnswerReadByLibrary(t *testing.T) {
 func TestRPCCallbackPoints(t *testing.T) {
 	runRPC(t, func(t *testing.T, k rpcKind) {
 		srv := k.server(t, echoService, "1.0", "a")
-		tp := startRPCProxy(t, k.config(srv.addr), k.name)
+		tp := startRPCProxy(t, k.config(srv.Addr), k.name)
 		var mu sync.Mutex
 		var seen []string
 		var finished, accepted, closed, responses atomic.Int32
@@ -150,7 +150,7 @@ func TestRPCFilterChangesReachTheBackend(t *testing.T) {
 	runRPC(t, func(t *testing.T, k rpcKind) {
 		v1 := k.server(t, echoService, "1.0", "v1")
 		v2 := k.server(t, echoService, "2.0", "v2")
-		cfg := versionRoutes(k.name, v1.addr, v2.addr, v1.addr, k.otherRoute)
+		cfg := versionRoutes(k.name, v1.Addr, v2.Addr, v1.Addr, k.otherRoute)
 		cfg.Filters = []config.Filter{{Type: config.FilterSetRequestHeader, Point: "before_location", Name: "version", Value: "2.0"}}
 		tp := startRPCProxy(t, cfg, k.name)
 		r := k.call(t, tp.addr, echoService, "1.0", 3, 1, 5*time.Second, "x")
@@ -207,7 +207,7 @@ func TestRPCFilterAddsAnAttachment(t *testing.T) {
 // not see one service while the backend calls another.
 func TestRPCDubboTwoServicesInOneCallRefused(t *testing.T) {
 	srv := dubboServer(t, echoService, "1.0", "a")
-	tp := startRPCProxy(t, dubboConfig(srv.addr), "dubbo")
+	tp := startRPCProxy(t, dubboConfig(srv.Addr), "dubbo")
 	e := hessian.NewEncoder()
 	for _, v := range []any{"2.0.2", "org.velox.Public", "1.0", "Echo", "Ljava/lang/String;", "x",
 		map[string]any{"path": echoService, "version": "1.0"}} {

@@ -12,13 +12,14 @@ import (
 	"time"
 
 	"github.com/velox-proxy/velox/config"
+	"github.com/velox-proxy/velox/internal/rpcpeer"
 )
 
 // rpcKind is one RPC protocol and its peers.
 type rpcKind struct {
 	name   string // the listener protocol and the stats key
-	server func(t *testing.T, iface, version, name string) *peerProc
-	call   func(t *testing.T, addr, iface, version string, calls, conc int, timeout time.Duration, arg string) rpcResult
+	server func(t *testing.T, iface, version, name string) *rpcpeer.Proc
+	call   func(t *testing.T, addr, iface, version string, calls, conc int, timeout time.Duration, arg string) rpcpeer.Result
 	sleep  func(d time.Duration) string // the argument that makes a server wait d
 	// otherRoute sends org.velox.Other to cluster "other" (a hessian2
 	// Bolt request has no method outside its content: its path is
@@ -34,7 +35,7 @@ var rpcKinds = []rpcKind{
 	},
 	{
 		name: config.ListenerBolt, server: boltServer,
-		call: func(t *testing.T, addr, iface, version string, calls, conc int, timeout time.Duration, arg string) rpcResult {
+		call: func(t *testing.T, addr, iface, version string, calls, conc int, timeout time.Duration, arg string) rpcpeer.Result {
 			return boltCall(t, addr, iface, version, calls, conc, 2, timeout, arg)
 		},
 		sleep:      func(d time.Duration) string { return "sleep:" + strconv.FormatInt(d.Milliseconds(), 10) },
@@ -64,7 +65,7 @@ func TestRPCRoutesByServiceAndVersion(t *testing.T) {
 		v1 := k.server(t, echoService, "1.0", "v1")
 		v2 := k.server(t, echoService, "2.0", "v2")
 		other := k.server(t, "org.velox.Other", "1.0", "other")
-		tp := startRPCProxy(t, versionRoutes(k.name, v1.addr, v2.addr, other.addr, k.otherRoute), k.name)
+		tp := startRPCProxy(t, versionRoutes(k.name, v1.Addr, v2.Addr, other.Addr, k.otherRoute), k.name)
 		for _, c := range []struct{ iface, version, want string }{
 			{echoService, "1.0", "v1"}, {echoService, "2.0", "v2"}, {"org.velox.Other", "1.0", "other"},
 		} {
@@ -86,7 +87,7 @@ func TestRPCRoutesByServiceAndVersion(t *testing.T) {
 func TestRPCTimeout(t *testing.T) {
 	runRPC(t, func(t *testing.T, k rpcKind) {
 		srv := k.server(t, echoService, "1.0", "slow")
-		cfg := k.config(srv.addr)
+		cfg := k.config(srv.Addr)
 		cfg.Clusters[0].ResponseTimeout = config.Duration(300 * time.Millisecond)
 		cfg.Clusters[0].ConsecutiveFailures = -1
 		tp := startRPCProxy(t, cfg, k.name)
@@ -112,11 +113,11 @@ func TestRPCTimeout(t *testing.T) {
 func TestRPCServerKilledMidCall(t *testing.T) {
 	runRPC(t, func(t *testing.T, k rpcKind) {
 		srv := k.server(t, echoService, "1.0", "doomed")
-		tp := startRPCProxy(t, k.config(srv.addr), k.name)
-		done := make(chan rpcResult)
+		tp := startRPCProxy(t, k.config(srv.Addr), k.name)
+		done := make(chan rpcpeer.Result)
 		go func() { done <- k.call(t, tp.addr, echoService, "1.0", 5, 5, 8*time.Second, k.sleep(20*time.Second)) }()
 		eventually(t, "5 calls in flight", func() bool { return tp.rpcTotals(k.name).InFlight == 5 })
-		srv.kill()
+		srv.Kill()
 		if r := <-done; r.Failed != 5 {
 			t.Fatalf("calls on a killed server: %+v, want 5 failures", r)
 		}
@@ -128,10 +129,10 @@ func TestRPCServerKilledMidCall(t *testing.T) {
 
 // heartbeating starts a server and a proxy that heartbeats its upstream
 // connections every 100ms, with timeout, and makes a first call.
-func (k rpcKind) heartbeating(t *testing.T, timeout time.Duration) (*peerProc, *testProxy) {
+func (k rpcKind) heartbeating(t *testing.T, timeout time.Duration) (*rpcpeer.Proc, *testProxy) {
 	t.Helper()
 	srv := k.server(t, echoService, "1.0", "hb")
-	cfg := k.config(srv.addr)
+	cfg := k.config(srv.Addr)
 	cfg.Listeners[0].RPC = config.RPC{HeartbeatInterval: config.Duration(100 * time.Millisecond), HeartbeatTimeout: config.Duration(timeout)}
 	tp := startRPCProxy(t, cfg, k.name)
 	if r := k.call(t, tp.addr, echoService, "1.0", 1, 1, 5*time.Second, "first"); r.OK != 1 {
@@ -162,10 +163,10 @@ func TestRPCUpstreamHeartbeats(t *testing.T) {
 func TestRPCUpstreamHeartbeatTimeout(t *testing.T) {
 	runRPC(t, func(t *testing.T, k rpcKind) {
 		srv, tp := k.heartbeating(t, 500*time.Millisecond)
-		if err := srv.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		if err := srv.Cmd.Process.Signal(syscall.SIGSTOP); err != nil {
 			t.Fatal(err)
 		}
-		cont := func() { srv.cmd.Process.Signal(syscall.SIGCONT) }
+		cont := func() { srv.Cmd.Process.Signal(syscall.SIGCONT) }
 		defer cont()
 		r := k.call(t, tp.addr, echoService, "1.0", 1, 1, 8*time.Second, "stuck")
 		st := tp.rpcTotals(k.name)
@@ -190,7 +191,7 @@ func TestRPCUpstreamHeartbeatTimeout(t *testing.T) {
 func TestRPCMaxInFlight(t *testing.T) {
 	runRPC(t, func(t *testing.T, k rpcKind) {
 		srv := k.server(t, echoService, "1.0", "busy")
-		cfg := k.config(srv.addr)
+		cfg := k.config(srv.Addr)
 		cfg.Listeners[0].RPC = config.RPC{MaxInFlight: 2}
 		tp := startRPCProxy(t, cfg, k.name)
 		r := k.call(t, tp.addr, echoService, "1.0", 5, 5, 5*time.Second, k.sleep(time.Second))
@@ -204,7 +205,7 @@ func TestRPCMaxInFlight(t *testing.T) {
 // requests waiting than that.
 func TestRPCDubboMaxClientInFlight(t *testing.T) {
 	srv := dubboServer(t, echoService, "1.0", "busy")
-	cfg := dubboConfig(srv.addr)
+	cfg := dubboConfig(srv.Addr)
 	cfg.Listeners[0].RPC = config.RPC{MaxClientInFlight: 3}
 	tp := startRPCProxy(t, cfg, "dubbo")
 	r := dubboCall(t, tp.addr, echoService, "1.0", 5, 5, 5*time.Second, "sleep:1s")

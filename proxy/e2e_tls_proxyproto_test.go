@@ -172,24 +172,15 @@ func TestTLSProxyProtocolUntrusted(t *testing.T) {
 // named on to its backend (send_proxy_protocol v1).
 func TestTLSProxyProtocolTCPListener(t *testing.T) {
 	got := make(chan string, 1)
-	b := newTCPBackend(t, func(c net.Conn) {
-		br := bufio.NewReader(c)
-		h, err := pp.Read(br)
-		if err != nil {
-			got <- "no header: " + err.Error()
-			return
-		}
-		src, dst, _ := h.TCPAddrs()
+	b := headerBackend(t, got, func(c net.Conn, br *bufio.Reader) string {
 		line, _ := br.ReadString('\n')
-		got <- src.String() + " -> " + dst.String() + ": " + line
 		c.Write([]byte("bye\n"))
+		return line
 	})
 	e := newTLSEnv(t, b.addr(), []string{"db.example.com"})
 	lt := e.cfg.Listeners[0].TLS
-	e.cfg = tcpConfig(b.addr())
+	e.cfg = proxiedTCPConfig(b.addr(), "v1")
 	e.cfg.Listeners[0].TLS = lt
-	e.cfg.Listeners[0].ProxyProtocol = &config.ProxyProtocol{Trusted: []string{"127.0.0.1"}}
-	e.cfg.Clusters[0].SendProxyProtocol = "v1"
 	tp := startProxy(t, e.cfg, 1)
 	c := tls.Client(&prefixConn{dialTCP(t, tp.addr), v2Header(t, "203.0.113.7")}, &tls.Config{RootCAs: e.ca.pool, ServerName: "db.example.com"})
 	c.SetDeadline(time.Now().Add(testWait))

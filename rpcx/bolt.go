@@ -441,17 +441,17 @@ func appendServerException(dst []byte, msg string, draft bool) []byte {
 		dst = append(dst, boltServerException...)
 	} else {
 		dst = append(dst, 'C')
-		dst = appendHessianString(dst, boltServerException)
+		dst = hessian2.AppendString(dst, boltServerException)
 	}
 	dst = append(dst, 0x92) // two fields: hessian.js makes an Error of an object with both
-	dst = appendHessianString(dst, "detailMessage")
-	dst = appendHessianString(dst, "stackTrace")
+	dst = hessian2.AppendString(dst, "detailMessage")
+	dst = hessian2.AppendString(dst, "stackTrace")
 	if draft {
 		dst = append(dst, 'o', 0x90)
 	} else {
 		dst = append(dst, 0x60)
 	}
-	dst = appendHessianString(dst, msg)
+	dst = hessian2.AppendString(dst, msg)
 	return append(dst, 'N') // no stack trace
 }
 

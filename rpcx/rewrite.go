@@ -48,7 +48,7 @@ func (*Dubbo) AppendWithFields(dst []byte, f *Frame, h *Head, changes []Change) 
 			v = changes[i].Value
 		}
 		dst = append(dst, body[:h.verAt]...)
-		dst = appendHessianString(dst, string(v))
+		dst = hessian2.AppendString(dst, string(v))
 		dst = append(dst, body[h.verEnd:metaAt]...)
 	} else {
 		dst = append(dst, body[:metaAt]...)
@@ -60,8 +60,8 @@ func (*Dubbo) AppendWithFields(dst []byte, f *Frame, h *Head, changes []Change) 
 	}
 	for _, c := range changes {
 		if !c.Remove {
-			dst = appendHessianString(dst, string(c.Key))
-			dst = appendHessianString(dst, string(c.Value))
+			dst = hessian2.AppendString(dst, string(c.Key))
+			dst = hessian2.AppendString(dst, string(c.Value))
 		}
 	}
 	dst = append(dst, 'Z')

@@ -43,7 +43,7 @@ func dubboArg(f *rpcx.Frame) []byte {
 
 // appendAnswer appends the hessian2 string name:arg.
 func appendAnswer(dst []byte, name string, arg []byte) []byte {
-	return AppendString(dst, name+":"+string(arg))
+	return hessian2.AppendString(dst, name+":"+string(arg))
 }
 
 // BoltResponseClass is the class name of a SOFA RPC response's content.
@@ -58,7 +58,7 @@ var boltResponseHead = func() []byte {
 	fields := []string{"isError", "errorMsg", "appResponse", "responseProps"}
 	b = append(b, compactInt(len(fields))...)
 	for _, f := range fields {
-		b = AppendString(b, f)
+		b = hessian2.AppendString(b, f)
 	}
 	return append(b, 'o', 0x90, 'F', 'N')
 }()
@@ -86,7 +86,8 @@ func BoltAnswer(dst []byte, f *rpcx.Frame, name string) []byte {
 
 // sofaArg is the first argument of the Bolt v1 request f, when it is a
 // string after a SofaRequest object (as sofa-bolt-node and rpcload send
-// it), read with sofaReader.
+// it, in the Hessian 2.0 draft form hessian2.Reader.ReadObjectStrings
+// reads).
 func sofaArg(f *rpcx.Frame) []byte {
 	const hdr = 22
 	raw := f.Raw
@@ -98,12 +99,13 @@ func sofaArg(f *rpcx.Frame) []byte {
 	if hdr+class+meta > len(raw) {
 		return nil
 	}
-	r := sofaReader{b: raw[hdr+class+meta:]}
-	if !r.object() {
+	var r hessian2.Reader
+	r.Reset(raw[hdr+class+meta:])
+	if _, err := r.ReadObjectStrings(nil, nil); err != nil {
 		return nil
 	}
-	s, ok := r.str()
-	if !ok {
+	s, _, err := r.ReadString()
+	if err != nil {
 		return nil
 	}
 	return hessian2.AppendUTF8(nil, s) // a surrogate pair becomes one UTF-8 character

@@ -9,6 +9,7 @@ import (
 
 	"github.com/velox-proxy/velox/internal/rpcpeer"
 	"github.com/velox-proxy/velox/rpcx"
+	"github.com/velox-proxy/velox/rpcx/hessian2"
 )
 
 var echo = Call{Service: "org.velox.Echo", Version: "1.0", Arg: "héllo 😀", App: "test", TimeoutMs: 3000}
@@ -66,7 +67,7 @@ func TestBoltAnswerEchoes(t *testing.T) {
 	if a.Kind != rpcx.KindResponse || !a.OK || a.ID != 7 {
 		t.Errorf("answer kind %v ok %v id %d: want an OK response with id 7", a.Kind, a.OK, a.ID)
 	}
-	if want := AppendString(nil, "srv:"+echo.Arg); !bytes.HasSuffix(ans, append(want, 'N')) {
+	if want := hessian2.AppendString(nil, "srv:"+echo.Arg); !bytes.HasSuffix(ans, append(want, 'N')) {
 		t.Errorf("answer %q does not end with the value %q and a null", ans, want)
 	}
 }

@@ -10,9 +10,9 @@ package rpcwire
 import (
 	"encoding/binary"
 	"fmt"
-	"unicode/utf16"
 
 	"github.com/velox-proxy/velox/rpcx"
+	"github.com/velox-proxy/velox/rpcx/hessian2"
 )
 
 // Call is what every request asks: a method of a service at a version,
@@ -52,16 +52,16 @@ func RequestFrame(name string, c Call) ([]byte, error) {
 // DubboCodec.encodeRequestData writes it: dubbo version, path, version,
 // method, parameter types, the argument, then the attachments map.
 func DubboRequest(c Call) []byte {
-	body := AppendString(nil, "2.0.2")
-	body = AppendString(body, c.Service)
-	body = AppendString(body, c.Version)
-	body = AppendString(body, c.Method)
-	body = AppendString(body, "Ljava/lang/String;")
-	body = AppendString(body, c.Arg)
+	body := hessian2.AppendString(nil, "2.0.2")
+	body = hessian2.AppendString(body, c.Service)
+	body = hessian2.AppendString(body, c.Version)
+	body = hessian2.AppendString(body, c.Method)
+	body = hessian2.AppendString(body, "Ljava/lang/String;")
+	body = hessian2.AppendString(body, c.Arg)
 	body = append(body, 'H')
 	for _, kv := range [][2]string{{"path", c.Service}, {"interface", c.Service}, {"version", c.Version},
 		{"timeout", fmt.Sprint(c.TimeoutMs)}} {
-		body = AppendString(AppendString(body, kv[0]), kv[1])
+		body = hessian2.AppendString(hessian2.AppendString(body, kv[0]), kv[1])
 	}
 	body = append(body, 'Z')
 	f := []byte{0xda, 0xbb, 0x80 | 0x40 | rpcx.DubboHessian2, 0}
@@ -89,21 +89,21 @@ func BoltRequest(c Call) []byte {
 	fields := []string{"methodName", "methodArgSigs", "targetServiceUniqueName", "targetAppName", "requestProps"}
 	content = append(content, compactInt(len(fields))...)
 	for _, f := range fields {
-		content = AppendString(content, f)
+		content = hessian2.AppendString(content, f)
 	}
 	content = append(content, 'o')
 	content = append(content, compactInt(0)...)
-	content = AppendString(content, c.Method)
+	content = hessian2.AppendString(content, c.Method)
 	const argType = "[java.lang.String"
 	content = append(content, 'V', 't', 0, byte(len(argType)))
 	content = append(content, argType...)
 	content = append(content, 'n', 1)
-	content = AppendString(content, "java.lang.String")
+	content = hessian2.AppendString(content, "java.lang.String")
 	content = append(content, 'z')
-	content = AppendString(content, svc)
-	content = AppendString(content, c.App)
+	content = hessian2.AppendString(content, svc)
+	content = hessian2.AppendString(content, c.App)
 	content = append(content, 'N')
-	content = AppendString(content, c.Arg)
+	content = hessian2.AppendString(content, c.Arg)
 
 	f := []byte{rpcx.BoltV1, 1 /* request */, 0, 1 /* cmd request */, 1 /* ver2 */, 0, 0, 0, 0, rpcx.BoltHessian2}
 	f = binary.BigEndian.AppendUint32(f, c.TimeoutMs)
@@ -127,37 +127,4 @@ func compactInt(n int) []byte {
 		panic("compactInt out of range")
 	}
 	return []byte{byte(0x90 + n)}
-}
-
-// AppendString appends s as a hessian2 string of at most 65535 UTF-16
-// units (one final chunk); its length counts UTF-16 units, and a
-// character above U+FFFF is written as two 3-byte surrogates, as Java
-// writes it.
-func AppendString(dst []byte, s string) []byte {
-	units := 0
-	for _, r := range s {
-		units += utf16.RuneLen(r)
-	}
-	if units > 0xffff {
-		panic("appendString: string too long")
-	}
-	switch {
-	case units <= 0x1f:
-		dst = append(dst, byte(units))
-	case units <= 0x3ff:
-		dst = append(dst, byte(0x30+units>>8), byte(units))
-	default:
-		dst = append(dst, 'S', byte(units>>8), byte(units))
-	}
-	for _, r := range s {
-		if r < 0x10000 {
-			dst = append(dst, string(r)...)
-			continue
-		}
-		hi, lo := utf16.EncodeRune(r)
-		for _, u := range []rune{hi, lo} {
-			dst = append(dst, byte(0xe0|u>>12), byte(0x80|u>>6&0x3f), byte(0x80|u&0x3f))
-		}
-	}
-	return dst
 }

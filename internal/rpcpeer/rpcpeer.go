@@ -8,7 +8,11 @@
 // Node installs them itself with `npm ci` when they are missing, so a plain
 // `go test` works too. Without node on the machine the test is skipped.
 //
-// Imported only by _test.go files (rpcx's).
+// It also runs the peers that are processes of their own, servers and
+// clients, and builds the dubbo-go one (proc.go).
+//
+// Imported only by _test.go files: of rpcx, rpcx/hessian2, proxy,
+// bench/rpcwire, bench/cmd/rpcload and bench/cmd/rpcserve.
 package rpcpeer
 
 import (
@@ -52,7 +56,7 @@ var (
 func Node(t testing.TB) *Peer {
 	t.Helper()
 	if _, err := exec.LookPath("node"); err != nil {
-		t.Skip("node is not installed: the differential tests against node libraries need it")
+		t.Skip("node is not installed: the node peers need it")
 	}
 	nodeOnce.Do(func() { nodePeer, nodeErr = start() })
 	if nodeErr != nil {

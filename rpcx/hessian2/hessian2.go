@@ -9,7 +9,11 @@
 // definitions to MaxClasses, so no input makes it panic, loop for long or
 // grow memory.
 //
-// Imported by rpcx (dubbo.go). Read next: skip.go (the grammar, by tag).
+// It also writes the one value a proxy sends of its own, a string
+// (AppendString, write.go).
+//
+// Imported by rpcx (dubbo.go, bolt.go, rewrite.go) and bench/rpcwire.
+// Read next: skip.go (the grammar, by tag).
 package hessian2
 
 import (

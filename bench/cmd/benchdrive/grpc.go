@@ -204,20 +204,8 @@ func (d *driver) ghzRun(round int, s GRPCScenario, r running) GRPCRun {
 	best, attempts := bestOf(d, label, func() (GRPCRun, float64, bool) {
 		try := run
 		attempt++
-		counted := make(chan int, 1)
-		go func() {
-			time.Sleep(set.Duration / 2)
-			if proxy {
-				counted <- upstreamConns(r.p.Pid(), d.grpcAddr)
-				return
-			}
-			counted <- -1
-		}()
-		pids := []int{d.grpcServer.Pid()}
-		if proxy {
-			pids = append(pids, r.p.Pid())
-		}
-		m := startMeter(pids...)
+		counted := upstreamConnsAfter(set.Duration/2, proxy, r.p, d.grpcAddr)
+		m := startMeter(meteredPids(d.grpcServer.Pid(), proxy, r.p)...)
 		out, used, err := d.procs.Run(d.ctx, set.Duration+30*time.Second, cpuLoad, nil, append([]string{ghz}, args...)...)
 		u := m.Stop(used)
 		try.UpstreamConns = <-counted

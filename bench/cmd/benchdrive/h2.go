@@ -221,11 +221,7 @@ func (d *driver) h2loadRun(round int, phase string, s H2Scenario, r running) H2R
 	best, attempts := bestOf(d, label, func() (H2Run, float64, bool) {
 		try := run
 		attempt++
-		counted := make(chan int, 1)
-		go func() {
-			time.Sleep(set.Duration / 2)
-			counted <- upstreamConns(r.p.Pid(), originAddr)
-		}()
+		counted := upstreamConnsAfter(set.Duration/2, true, r.p, originAddr)
 		m := startMeter(r.p.Pid(), origin.Pid())
 		out, used, err := d.procs.Run(d.ctx, set.Duration+30*time.Second, cpuLoad, nil, append([]string{"h2load"}, args...)...)
 		u := m.Stop(used)
@@ -319,6 +315,31 @@ func upstreamConns(pid int, addr string) int {
 		return -1
 	}
 	return countPid(string(out), pid)
+}
+
+// upstreamConnsAfter sends on the channel it returns, once wait has
+// passed, the upstreamConns of the proxy p to addr when proxy is set, else
+// -1 (the load goes straight to the server).
+func upstreamConnsAfter(wait time.Duration, proxy bool, p *proc, addr string) <-chan int {
+	counted := make(chan int, 1)
+	go func() {
+		time.Sleep(wait)
+		if proxy {
+			counted <- upstreamConns(p.Pid(), addr)
+			return
+		}
+		counted <- -1
+	}()
+	return counted
+}
+
+// meteredPids is what a run meters: the server, and the proxy p when
+// proxy is set.
+func meteredPids(server int, proxy bool, p *proc) []int {
+	if proxy {
+		return []int{server, p.Pid()}
+	}
+	return []int{server}
 }
 
 // countPid counts the lines of ss -p output that name pid.

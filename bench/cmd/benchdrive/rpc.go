@@ -271,20 +271,8 @@ func (d *driver) rpcloadRun(round int, protocol string, s RPCScenario, r running
 	best, attempts := bestOf(d, label, func() (RPCRun, float64, bool) {
 		try := run
 		attempt++
-		counted := make(chan int, 1)
-		go func() {
-			time.Sleep(set.Duration / 2)
-			if proxy {
-				counted <- upstreamConns(r.p.Pid(), d.rpcAddr[protocol])
-				return
-			}
-			counted <- -1
-		}()
-		pids := []int{server.Pid()}
-		if proxy {
-			pids = append(pids, r.p.Pid())
-		}
-		m := startMeter(pids...)
+		counted := upstreamConnsAfter(set.Duration/2, proxy, r.p, d.rpcAddr[protocol])
+		m := startMeter(meteredPids(server.Pid(), proxy, r.p)...)
 		out, used, err := d.procs.Run(d.ctx, set.Duration+40*time.Second, cpuLoad, nil, append([]string{bin}, args...)...)
 		u := m.Stop(used)
 		try.UpstreamConns = <-counted

@@ -12,9 +12,6 @@ import (
 	"bufio"
 	"bytes"
 	"net"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
@@ -94,39 +91,6 @@ func TestBoltRequestDecodedBySofaBoltNode(t *testing.T) {
 	}
 }
 
-// startServer runs name args as a server on addr until the test ends and
-// waits until it accepts connections.
-func startServer(t *testing.T, addr, dir, name string, args ...string) {
-	t.Helper()
-	cmd := exec.Command(name, args...)
-	cmd.Dir = dir
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { cmd.Wait(); close(done) }()
-	t.Cleanup(func() { cmd.Process.Kill(); <-done })
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		c, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			c.Close()
-			return
-		}
-		select {
-		case <-done:
-			t.Fatalf("%s exited before listening on %s:\n%s", name, addr, out.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s not listening on %s", name, addr)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 func freeAddr(t *testing.T) (string, int) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -154,55 +118,13 @@ func checkRun(t *testing.T, protocol, addr string) {
 	}
 }
 
-// dubboPeer is internal/dubbopeer's binary (its own module: dubbo-go
-// v3.3.2): the one `make deps-dubbopeer` built (make test builds it
-// first) when it is newer than the peer's sources, else one built into the
-// test's temporary directory.
-func dubboPeer(t *testing.T) string {
-	t.Helper()
-	dir, err := filepath.Abs("../../../internal/dubbopeer")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if bin := filepath.Join(dir, ".bin", "dubbopeer"); newerThanSources(bin, dir) {
-		return bin
-	}
-	bin := filepath.Join(t.TempDir(), "dubbopeer")
-	cmd := exec.Command("go", "build", "-o", bin, ".")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=readonly")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("building %s: %v\n%s", dir, err, out)
-	}
-	return bin
-}
-
-// newerThanSources reports whether bin exists and is newer than every
-// file of dir (its .go files, go.mod, go.sum).
-func newerThanSources(bin, dir string) bool {
-	st, err := os.Stat(bin)
-	if err != nil {
-		return false
-	}
-	files, err := os.ReadDir(dir)
-	if err != nil {
-		return false
-	}
-	for _, f := range files {
-		if info, err := f.Info(); err != nil || !f.IsDir() && info.ModTime().After(st.ModTime()) {
-			return false
-		}
-	}
-	return true
-}
-
 func TestDubboGoServerAnswersRPCLoad(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: the dubbo-go peer is not built")
 	}
-	bin := dubboPeer(t)
+	bin := rpcpeer.DubboPeer(t)
 	addr, port := freeAddr(t)
-	startServer(t, addr, "", bin, "server", "-port", strconv.Itoa(port), "-interface", "org.velox.Echo", "-version", "1.0", "-name", "dubbo-go")
+	rpcpeer.Start(t, addr, "", bin, "server", "-port", strconv.Itoa(port), "-interface", "org.velox.Echo", "-version", "1.0", "-name", "dubbo-go")
 	checkRun(t, "dubbo", addr)
 }
 
@@ -210,12 +132,9 @@ func TestSofaRPCNodeServerAnswersRPCLoad(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: no node peers")
 	}
-	if _, err := exec.LookPath("node"); err != nil {
-		t.Skip("node is not installed: the sofa-rpc-node server needs it")
-	}
-	rpcpeer.Node(t) // npm ci when node_modules is missing or stale
+	rpcpeer.Node(t) // skips without node; npm ci when node_modules is missing or stale
 	addr, port := freeAddr(t)
-	startServer(t, addr, rpcpeer.Dir(), "node", "sofarpc.js", "server", strconv.Itoa(port), "org.velox.Echo", "1.0", "sofa")
+	rpcpeer.Start(t, addr, rpcpeer.Dir(), "node", "sofarpc.js", "server", strconv.Itoa(port), "org.velox.Echo", "1.0", "sofa")
 	checkRun(t, "bolt", addr)
 }
 
