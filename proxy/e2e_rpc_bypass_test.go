@@ -65,7 +65,7 @@ func TestRPCRemovedAttachmentNeverReachesBackend(t *testing.T) {
 // leading '/' dubbo-go drops).
 func TestRPCDubboRoutingBypassesRefused(t *testing.T) {
 	srv := dubboServer(t, echoService, "1.0", "a")
-	cfg := dubboConfig(srv.addr)
+	cfg := dubboConfig(srv.Addr)
 	cfg.Products = []config.Product{{Name: "echo", Hosts: []string{echoService}, DefaultCluster: "c",
 		Filters: []config.Filter{{Type: config.FilterDeny, Status: 403, Body: "no"}}}}
 	tp := startRPCProxy(t, cfg, "dubbo")
@@ -134,7 +134,7 @@ func shortHessianString(dst []byte, s string) []byte { return append(append(dst,
 func TestRPCBoltRoutingBypassesRefused(t *testing.T) {
 	peer := rpcpeer.Node(t)
 	srv := boltServer(t, echoService, "1.0", "a")
-	cfg := boltConfig(srv.addr)
+	cfg := boltConfig(srv.Addr)
 	cfg.Products = []config.Product{{Name: "echo", Hosts: []string{echoService}, DefaultCluster: "c",
 		Filters: []config.Filter{{Type: config.FilterDeny, Status: 403, Body: "no"}}}}
 	cfg.DefaultProduct = ""
@@ -197,7 +197,7 @@ func TestRPCBoltRoutingBypassesRefused(t *testing.T) {
 func TestRPCBoltClassCacheBypassRefused(t *testing.T) {
 	peer := rpcpeer.Node(t)
 	srv := boltServer(t, echoService, "1.0", "a")
-	cfg := boltConfig(srv.addr)
+	cfg := boltConfig(srv.Addr)
 	cfg.Products = []config.Product{{Name: "echo", Hosts: []string{echoService}, DefaultCluster: "c",
 		Filters: []config.Filter{{Type: config.FilterDeny, Status: 403, Body: "no"}}}}
 	cfg.DefaultProduct = ""

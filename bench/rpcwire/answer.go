@@ -101,7 +101,7 @@ func sofaArg(f *rpcx.Frame) []byte {
 	}
 	var r hessian2.Reader
 	r.Reset(raw[hdr+class+meta:])
-	if _, err := r.ReadObjectStrings(nil, nil); err != nil {
+	if _, err := r.ReadObjectStrings(nil, nil, nil); err != nil {
 		return nil
 	}
 	s, _, err := r.ReadString()

@@ -15,7 +15,7 @@ import "encoding/binary"
 // names whose value is not a string gives ErrNotString, a chunked one
 // ErrChunked. It does not allocate: vals point into the input. It stops
 // after the last field it was asked for: what follows in the object is
-// not read.
+// not read; with no names it reads the whole object.
 //
 // In the draft grammar the definition must name exactly the fields of
 // draftLayout, in order (when it is not nil), and the fields before the
@@ -69,6 +69,9 @@ func (r *Reader) objectStrings(names []string, vals [][]byte, draftLayout []stri
 	}
 	var which [maxMatched]int8 // index in names of each field, -1 for none
 	last := -1                 // the last field asked for
+	if len(names) == 0 {
+		last = n - 1 // none asked for: step over the whole object
+	}
 	for i := 0; i < n; i++ {
 		name, _, err := r.ReadString()
 		if err != nil {
@@ -106,7 +109,7 @@ func (r *Reader) objectStrings(names []string, vals [][]byte, draftLayout []stri
 		return nil, ErrSyntax
 	}
 	for i := 0; i <= last; i++ {
-		if which[i] < 0 {
+		if i >= maxMatched || which[i] < 0 {
 			skip := r.skip
 			if draft {
 				skip = r.skipDraft
@@ -128,10 +131,10 @@ func (r *Reader) objectStrings(names []string, vals [][]byte, draftLayout []stri
 }
 
 // skipDraft skips one value of the Hessian 2.0 draft, of the kinds that
-// come before the fields velox reads in what hessian.js writes: null, a
-// string (not chunked), an int, or a typed list of strings ('V', an
-// optional 't' type, 'n' and a byte or 'l' and four bytes of count, that
-// many strings, then 'z'). Anything else is ErrSyntax: hessian.js reads
+// hessian.js writes in a SofaRequest: null, a string (not chunked), an
+// int, a typed list of strings ('V', an optional 't' type, 'n' and a byte
+// or 'l' and four bytes of count, that many strings, then 'z'), or a map
+// of such values ('M', an optional 't' type, keys and values, then 'z'). Anything else is ErrSyntax: hessian.js reads
 // other tags ('H'/'M' up to 'z', 'R' as a reference, dates, chunks) by
 // rules that differ from the final grammar's.
 func (r *Reader) skipDraft() error {
@@ -149,6 +152,8 @@ func (r *Reader) skipDraft() error {
 	case 0x80 <= tag && tag <= 0xd7 || tag == 'I':
 		_, err := r.ReadInt()
 		return err
+	case tag == 'M':
+		return r.draftMap()
 	case tag != 'V':
 		return ErrSyntax
 	}
@@ -196,4 +201,41 @@ func (r *Reader) skipDraft() error {
 		return ErrSyntax
 	}
 	return nil
+}
+
+// draftMap skips a draft map ('M' [t type] (key value)* 'z') of the values
+// skipDraft takes, one level deeper.
+func (r *Reader) draftMap() error {
+	if r.depth >= MaxDepth {
+		return ErrTooDeep
+	}
+	r.depth++
+	defer func() { r.depth-- }()
+	r.off++ // 'M'
+	if t, err := r.Peek(); err == nil && t == 't' {
+		r.off++
+		n, err := r.u16()
+		if err != nil {
+			return err
+		}
+		if _, err := r.take(n); err != nil {
+			return err
+		}
+	}
+	for {
+		t, err := r.Peek()
+		if err != nil {
+			return err
+		}
+		if t == 'z' {
+			r.off++
+			return nil
+		}
+		if err := r.skipDraft(); err != nil { // the key
+			return err
+		}
+		if err := r.skipDraft(); err != nil { // the value
+			return err
+		}
+	}
 }
