@@ -140,13 +140,14 @@ func (d *rpcDown) errorAnswer(f *rpcx.Frame, fail rpcx.Failure) []byte {
 	return d.scratch
 }
 
-// write sends p to the client; a client that does not read its responses
-// is paused once its output passes limits.stream_buffer.
+// write sends p to the client, gathered: the answers one iteration has
+// for it go in one write at its end. A client that does not read its
+// responses is paused once its output passes limits.stream_buffer.
 func (d *rpcDown) write(p []byte) {
 	if d.closed {
 		return
 	}
-	d.ec.Write(p)
+	d.ec.Gather(p)
 	if d.ec.Buffered() > d.ls.tbl.limits.streamBuffer {
 		d.ec.PauseRead()
 	}

@@ -55,7 +55,8 @@ func (p *rpcPool) dial(b *upstream.Backend) *rpcUp {
 	return u
 }
 
-// write sends b on u, or, on a TLS connection not yet open, keeps it
+// write sends b on u (gathered: flushed at the end of the loop's
+// iteration), or, on a TLS connection not yet open, keeps it
 // until OnOpen (sendEarly): what the eventloop queues before the
 // handshake would go out ahead of the ClientHello, in plaintext.
 func (u *rpcUp) write(b []byte) {
@@ -63,7 +64,7 @@ func (u *rpcUp) write(b []byte) {
 		u.early = append(u.early, b...)
 		return
 	}
-	u.uc.EC.Write(b)
+	u.uc.EC.Gather(b) // the requests of one iteration, from every client, go in one writev
 }
 
 // sendEarly writes what waited for the handshake (OnOpen).
