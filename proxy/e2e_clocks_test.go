@@ -304,7 +304,7 @@ func TestTunnelIdleTimeout(t *testing.T) {
 	heads := make(chan string, 1)
 	cfg := clusterConfig(upgradeOrigin(t, heads))
 	cfg.Upgrades = []string{"echo"}
-	cfg.Timeouts.TunnelIdle = config.Duration(800 * time.Millisecond)
+	cfg.Timeouts.TunnelIdle = config.Duration(2 * time.Second) // 8 times the pings' gap: room for a loaded machine
 	tp := startProxy(t, cfg, 1)
 	c := dialRaw(t, tp.addr)
 	io.WriteString(c, "GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n")
@@ -339,14 +339,14 @@ func TestInterimResponsesKeepTheBackendAlive(t *testing.T) {
 		if _, err := http.ReadRequest(bufio.NewReader(c)); err != nil {
 			return
 		}
-		for i := 0; i < 4; i++ { // 4 x 300ms: twice the response timeout
+		for i := 0; i < 6; i++ { // 6 x 300ms: more than the response timeout, each gap a fifth of it
 			time.Sleep(300 * time.Millisecond)
 			io.WriteString(c, "HTTP/1.1 102 Processing\r\n\r\n")
 		}
 		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\ndone")
 	})
 	cfg := clusterConfig(up)
-	cfg.Clusters[0].ResponseTimeout = config.Duration(600 * time.Millisecond)
+	cfg.Clusters[0].ResponseTimeout = config.Duration(1500 * time.Millisecond)
 	tp := startProxy(t, cfg, 1)
 	c := dialRaw(t, tp.addr)
 	io.WriteString(c, "GET /long HTTP/1.1\r\nHost: x\r\n\r\n")

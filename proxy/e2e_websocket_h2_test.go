@@ -169,6 +169,19 @@ func rawUpgradeOrigin(t *testing.T, answer func(req *http.Request) string, tunne
 	return addr, reqs
 }
 
+// recvRequest is the next request rawUpgradeOrigin read; the test fails
+// if none comes within testWait.
+func recvRequest(t *testing.T, reqs chan *http.Request) *http.Request {
+	t.Helper()
+	select {
+	case r := <-reqs:
+		return r
+	case <-time.After(testWait):
+		t.Fatal("the backend got no request")
+		return nil
+	}
+}
+
 // switched is a backend's correct 101 to req, with more header lines.
 func switched(req *http.Request, more string) string {
 	return "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " +
@@ -212,7 +225,7 @@ func TestWebSocketH2Bridge(t *testing.T) {
 	if err != nil || status != 200 || fs["sec-websocket-protocol"] != "chat" {
 		t.Fatalf("response: %d %v %s", status, err, fieldsString(fs))
 	}
-	req := <-reqs
+	req := recvRequest(t, reqs)
 	key := req.Header.Get("Sec-WebSocket-Key")
 	raw, _ := base64.StdEncoding.DecodeString(key)
 	switch {
@@ -269,7 +282,7 @@ func TestWebSocketH2EarlyData(t *testing.T) {
 	if status, _, err := st.response(); err != nil || status != 200 {
 		t.Fatalf("response: %d %v", status, err)
 	}
-	<-reqs
+	recvRequest(t, reqs)
 	st.Write([]byte("then after it"))
 	st.closeWrite()
 	if body, err := st.body(); err != nil || body != "got:sent before the 200, then after it" {
@@ -298,13 +311,13 @@ func TestWebSocketH2Refused(t *testing.T) {
 	if body, err := st.body(); err != nil || body != "no way" {
 		t.Fatalf("403 body %q %v", body, err)
 	}
-	<-reqs
+	recvRequest(t, reqs)
 	st = h.connect("websocket", "/bad-accept")
 	if status, _, err := st.response(); err != nil || status != 502 {
 		t.Fatalf("wrong Sec-WebSocket-Accept: %d %v, want 502", status, err)
 	}
 	st.body()
-	<-reqs
+	recvRequest(t, reqs)
 	st = h.connect("mqtt", "/")
 	if status, _, err := st.response(); err != nil || status != 501 {
 		t.Fatalf(":protocol mqtt: %d %v, want 501", status, err)

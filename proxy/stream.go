@@ -70,7 +70,8 @@ type perRequest struct {
 	cs          *clusterState
 	backend     *upstream.Backend
 	uc          *upstream.Conn
-	reused      bool // uc came from the pool
+	reused      bool  // uc came from the pool
+	raceRetries uint8 // resent after a reused connection closed unanswered (raceRetry)
 	tries       int
 	up          upState
 	keepAlive   bool // the client connection stays open after this response

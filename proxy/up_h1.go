@@ -241,7 +241,12 @@ func (s *Stream) onUpstreamClose(err error) {
 			s.backend.ReportFailure(time.Now())
 		}
 		// A reused connection the backend closed just as we sent on it is
-		// the classic keep-alive race: safe to resend a bodiless request.
+		// the classic keep-alive race: safe to resend a bodiless request,
+		// on another connection to the same backend first (raceRetry),
+		// else to the next backend.
+		if s.raceRetry() {
+			return
+		}
 		if !s.reused || s.req.Framing != h1.FramingNone || !s.retry() {
 			s.fail(failUpstreamReset)
 		}

@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"github.com/velox-proxy/velox/h1"
 	"time"
 
 	"github.com/velox-proxy/velox/upstream"
@@ -118,6 +119,29 @@ func (s *Stream) retry() bool {
 	s.stopClock()
 	s.ds.waitUpstream()
 	s.connectTo(b)
+	return true
+}
+
+// maxRaceRetries bounds raceRetry per request: the pool may hold more
+// than one connection the backend has just closed.
+const maxRaceRetries = 3
+
+// raceRetry resends a bodiless idempotent request whose reused connection
+// the backend closed before any byte of an answer (the keep-alive race)
+// on another connection to the same backend, as nginx and HAProxy do. It
+// is not the backend's failure and not one of the cluster's retries (a
+// cluster of one backend has no other to go to); upstream_retries_total
+// counts it.
+func (s *Stream) raceRetry() bool {
+	if !s.reused || !s.idempotent || s.req.Framing != h1.FramingNone || s.raceRetries >= maxRaceRetries {
+		return false
+	}
+	s.raceRetries++
+	s.ls.stats.retries.Add(1)
+	s.stopClock()
+	s.ds.waitUpstream()
+	s.tries-- // connectTo counts a try of the backend: this is none
+	s.connectTo(s.backend)
 	return true
 }
 
