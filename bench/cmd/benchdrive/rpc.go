@@ -59,8 +59,8 @@ func (s RPCScenario) rpcloadArgs(protocol, addr string, dur, warm time.Duration)
 
 // rpcTargets are the targets of the rpc phase for protocol, in report
 // order. direct is no process of its own: rpcload calls rpcserve.
-func rpcTargets(protocol string) []Target {
-	return []Target{
+func (d *driver) rpcTargets(protocol string) []Target {
+	ts := []Target{
 		{Name: "direct", Desc: "rpcload straight to rpcserve: the baseline"},
 		{Name: "velox", Desc: "bin/velox proxy --protocol " + protocol + " --loops 1 --pin-cpus 0 (one upstream connection)",
 			start: func(d *driver, port int) (*proc, error) {
@@ -69,6 +69,14 @@ func rpcTargets(protocol string) []Target {
 		{Name: "mosn", Desc: "MOSN ($MOSN_BIN start -c, bench/conf/mosn-rpc.json.tmpl), GOMAXPROCS=1",
 			start: func(d *driver, port int) (*proc, error) { return d.startMOSN(port, protocol) }},
 	}
+	if d.veloxBase != "" { // VELOX_BASE: the earlier build beside velox
+		base := Target{Name: "velox-base", Desc: "an earlier build (VELOX_BASE), the same flags as velox",
+			start: func(d *driver, port int) (*proc, error) {
+				return d.startVeloxTo("velox-base-"+protocol+"-", d.veloxBase, port, d.rpcAddr[protocol], "--protocol", protocol)
+			}}
+		ts = append(ts[:2], append([]Target{base}, ts[2:]...)...)
+	}
+	return ts
 }
 
 // mosnData are the fields of bench/conf/mosn-rpc.json.tmpl.
@@ -231,7 +239,7 @@ func (d *driver) rpcProtocol(protocol string) error {
 	}
 	defer d.procs.Stop(server, 2*time.Second)
 	phase := "rpc-" + protocol
-	live := d.startPhaseTargets(phase, rpcTargets(protocol), running{p: server, addr: d.rpcAddr[protocol]}, checkServesRPC(protocol))
+	live := d.startPhaseTargets(phase, d.rpcTargets(protocol), running{p: server, addr: d.rpcAddr[protocol]}, checkServesRPC(protocol))
 	defer d.stopPhaseTargets(phase, live)
 	return eachRun(d, rpcScenarios, live, func(round int, s RPCScenario, r running) {
 		run := d.rpcloadRun(round, protocol, s, r, server)
@@ -344,7 +352,7 @@ func (d *driver) rpcIdle() error {
 		if err != nil {
 			return err
 		}
-		for _, t := range rpcTargets(protocol) {
+		for _, t := range d.rpcTargets(protocol) {
 			if err := d.ctx.Err(); err != nil {
 				d.procs.Stop(server, 2*time.Second)
 				return err

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -139,6 +140,19 @@ func renderRPCProtocol(p printer, r *Results, protocol string) {
 			fmtRatio(ratio(v.Rate, d.Rate)), fmtRange(r.RPCRoundRatios(protocol, sc.Name, "velox", "direct", rpcRate)),
 			fmtUs(v.P50us-d.P50us), fmtRatio(ratio(v.Rate, m.Rate)), fmtRatio(ratio(v.PerCPU, m.PerCPU)),
 			fmtRange(r.RPCRoundRatios(protocol, sc.Name, "velox", "mosn", rpcPerCPU)))
+	}
+	p("")
+	if !slices.Contains(names, "velox-base") {
+		return
+	}
+	p("velox at this commit over `velox-base` (VELOX_BASE), measured in the same rounds, interleaved:")
+	p("")
+	p("| scenario | velox/velox-base req/s | velox/velox-base per CPU-s | by round |")
+	p("|---|--:|--:|--:|")
+	for _, sc := range rpcScenarios {
+		v, b := r.SummarizeRPC(protocol, sc.Name, "velox"), r.SummarizeRPC(protocol, sc.Name, "velox-base")
+		p("| %s | %s | %s | %s |", sc.Name, fmtRatio(ratio(v.Rate, b.Rate)), fmtRatio(ratio(v.PerCPU, b.PerCPU)),
+			fmtRange(r.RPCRoundRatios(protocol, sc.Name, "velox", "velox-base", rpcPerCPU)))
 	}
 	p("")
 }
