@@ -187,7 +187,7 @@ func (hd *h2Down) closeAll() {
 	for _, hs := range list {
 		hd.streams.Delete(hs.id)
 		if s := hs.s; s != nil {
-			s.cancel()
+			s.cancel() // may release hs (streamEnded of an ended or reset stream): put is then a no-op
 		}
 		hd.dc.ls.putH2Stream(hs)
 	}

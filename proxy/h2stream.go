@@ -59,6 +59,9 @@ func (ls *loopState) getH2Stream(hd *h2Down, id uint32) *h2Stream {
 }
 
 func (ls *loopState) putH2Stream(hs *h2Stream) {
+	if hs.hd == nil {
+		return // free already: closeAll's cancel may have released it (an ended or reset stream's streamEnded)
+	}
 	hs.timer.Stop()
 	hs.hd, hs.s = nil, nil
 	ls.freeH2S = append(ls.freeH2S, hs)
