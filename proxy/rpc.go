@@ -119,7 +119,7 @@ func (ls *loopState) acceptRPC(c *eventloop.Conn, r *rpcRoutes) eventloop.Handle
 	if r.auto != nil {
 		return ls.acceptAuto(c, r.auto)
 	}
-	d := &rpcDown{ls: ls, r: r, ec: c, streams: map[*rpcStream]struct{}{}}
+	d := &rpcDown{ls: ls, r: r, ec: c, streams: map[*rpcStream]struct{}{}, rpcScratch: &ls.rpc.scratch}
 	if ls.srv.hasConnFilters() { // a Session for them, kept for Finish
 		if d.session = ls.admitTCP(c); d.session == nil {
 			return nil

@@ -8,6 +8,7 @@ type rpcLoop struct {
 	pools   map[rpcPoolKey]*rpcPool
 	free    []*rpcStream
 	fs      *Stream // lent to the filters of RPC requests (rpc_filter.go)
+	scratch rpcScratch
 }
 
 // rpcPoolKey: each RPC listener has its own connections to each cluster
