@@ -19,22 +19,7 @@ import (
 // the request's id, and returns a function that sends req through it and
 // reads the answer.
 func rpcRoundTripper(t testing.TB, proto rpcx.Protocol, req, resp []byte) func() {
-	backend := serveRaw(t, func(c net.Conn) {
-		in, out := make([]byte, len(req)), append([]byte(nil), resp...)
-		var f rpcx.Frame
-		for {
-			if _, err := io.ReadFull(c, in); err != nil {
-				return
-			}
-			if _, err := proto.Decode(in, &f); err != nil {
-				return
-			}
-			proto.SetID(out, f.ID)
-			if _, err := c.Write(out); err != nil {
-				return
-			}
-		}
-	})
+	backend := rawAnswering(t, proto, req, resp)
 	cfg := dubboConfig(backend)
 	cfg.Listeners[0].Protocol = proto.Name()
 	tp := startProxy(t, cfg, 1)

@@ -35,17 +35,8 @@ func TestRPCRemovedAttachmentNeverReachesBackend(t *testing.T) {
 	cfg := dubboConfig(backend)
 	cfg.Filters = []config.Filter{{Type: config.FilterRemoveRequestHeader, Point: "before_location", Name: "x-user"}}
 	tp := startRPCProxy(t, cfg, "dubbo")
-	e := hessian.NewEncoder()
-	for _, v := range []any{"2.0.2", echoService, "1.0", "Echo", "Ljava/lang/String;", "x",
-		map[string]any{"path": echoService, "version": "1.0", "x-user": "admin"}} {
-		if err := e.Encode(v); err != nil {
-			t.Fatal(err)
-		}
-	}
-	body := e.Buffer()
-	frame := append([]byte{0xda, 0xbb, 0xc2, 0, 0, 0, 0, 0, 0, 0, 0, 7}, byte(len(body)>>24), byte(len(body)>>16), byte(len(body)>>8), byte(len(body)))
 	conn := dialRPC(t, tp.addr, &rpcx.Dubbo{})
-	if _, err := conn.Write(append(frame, body...)); err != nil {
+	if _, err := conn.Write(dubboRawRequest(t, 7, echoService, map[string]any{"path": echoService, "version": "1.0", "x-user": "admin"})); err != nil {
 		t.Fatal(err)
 	}
 	select {

@@ -208,17 +208,8 @@ func TestRPCFilterAddsAnAttachment(t *testing.T) {
 func TestRPCDubboTwoServicesInOneCallRefused(t *testing.T) {
 	srv := dubboServer(t, echoService, "1.0", "a")
 	tp := startRPCProxy(t, dubboConfig(srv.Addr), "dubbo")
-	e := hessian.NewEncoder()
-	for _, v := range []any{"2.0.2", "org.velox.Public", "1.0", "Echo", "Ljava/lang/String;", "x",
-		map[string]any{"path": echoService, "version": "1.0"}} {
-		if err := e.Encode(v); err != nil {
-			t.Fatal(err)
-		}
-	}
-	body := e.Buffer()
-	frame := append([]byte{0xda, 0xbb, 0xc2, 0, 0, 0, 0, 0, 0, 0, 0, 7}, byte(len(body)>>24), byte(len(body)>>16), byte(len(body)>>8), byte(len(body)))
 	conn := dialRPC(t, tp.addr, &rpcx.Dubbo{})
-	if _, err := conn.Write(append(frame, body...)); err != nil {
+	if _, err := conn.Write(dubboRawRequest(t, 7, "org.velox.Public", map[string]any{"path": echoService, "version": "1.0"})); err != nil {
 		t.Fatal(err)
 	}
 	_, f, err := conn.readFrame()
@@ -311,4 +302,21 @@ func TestRPCOnewayConnectFailureRetried(t *testing.T) {
 	if st := tp.rpcTotals("bolt"); st.Oneway != n || tp.totals().UpstreamRetriesTotal == 0 {
 		t.Errorf("stats %+v, retries %d: want %d one-way requests and the refused connect retried", st, tp.totals().UpstreamRetriesTotal, n)
 	}
+}
+
+// dubboRawRequest is a two-way hessian2 Dubbo request with id, built by
+// hand (dubbo-go-hessian2's request encoder writes the path and version
+// attachments itself): leading service path, version 1.0, Echo("x"), then
+// att.
+func dubboRawRequest(t *testing.T, id byte, path string, att map[string]any) []byte {
+	t.Helper()
+	e := hessian.NewEncoder()
+	for _, v := range []any{"2.0.2", path, "1.0", "Echo", "Ljava/lang/String;", "x", att} {
+		if err := e.Encode(v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	body := e.Buffer()
+	frame := append([]byte{0xda, 0xbb, 0xc2, 0, 0, 0, 0, 0, 0, 0, 0, id}, byte(len(body)>>24), byte(len(body)>>16), byte(len(body)>>8), byte(len(body)))
+	return append(frame, body...)
 }

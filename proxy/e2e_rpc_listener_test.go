@@ -21,7 +21,7 @@ import (
 
 // rawAnswering is a backend that answers each request of len(req) bytes
 // with resp under the request's id.
-func rawAnswering(t *testing.T, proto rpcx.Protocol, req, resp []byte) string {
+func rawAnswering(t testing.TB, proto rpcx.Protocol, req, resp []byte) string {
 	return serveRaw(t, func(c net.Conn) {
 		in, out := make([]byte, len(req)), append([]byte(nil), resp...)
 		var f rpcx.Frame

@@ -158,15 +158,8 @@ func (r *Reader) skipDraft() error {
 		return ErrSyntax
 	}
 	r.off++
-	if t, err := r.Peek(); err == nil && t == 't' {
-		r.off++
-		n, err := r.u16()
-		if err != nil {
-			return err
-		}
-		if _, err := r.take(n); err != nil {
-			return err
-		}
+	if err := r.draftType(); err != nil {
+		return err
 	}
 	t, err := r.byte()
 	if err != nil {
@@ -212,15 +205,8 @@ func (r *Reader) draftMap() error {
 	r.depth++
 	defer func() { r.depth-- }()
 	r.off++ // 'M'
-	if t, err := r.Peek(); err == nil && t == 't' {
-		r.off++
-		n, err := r.u16()
-		if err != nil {
-			return err
-		}
-		if _, err := r.take(n); err != nil {
-			return err
-		}
+	if err := r.draftType(); err != nil {
+		return err
 	}
 	for {
 		t, err := r.Peek()
@@ -238,4 +224,19 @@ func (r *Reader) draftMap() error {
 			return err
 		}
 	}
+}
+
+// draftType skips the optional type of a draft list or map: 't', a
+// 16-bit length and the name.
+func (r *Reader) draftType() error {
+	if t, err := r.Peek(); err != nil || t != 't' {
+		return nil
+	}
+	r.off++
+	n, err := r.u16()
+	if err != nil {
+		return err
+	}
+	_, err = r.take(n)
+	return err
 }
