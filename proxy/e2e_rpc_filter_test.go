@@ -309,9 +309,14 @@ func TestRPCOnewayConnectFailureRetried(t *testing.T) {
 // attachments itself): leading service path, version 1.0, Echo("x"), then
 // att.
 func dubboRawRequest(t *testing.T, id byte, path string, att map[string]any) []byte {
+	return dubboRawCall(t, id, path, "Echo", att)
+}
+
+// dubboRawCall is dubboRawRequest of method.
+func dubboRawCall(t *testing.T, id byte, path, method string, att map[string]any) []byte {
 	t.Helper()
 	e := hessian.NewEncoder()
-	for _, v := range []any{"2.0.2", path, "1.0", "Echo", "Ljava/lang/String;", "x", att} {
+	for _, v := range []any{"2.0.2", path, "1.0", method, "Ljava/lang/String;", "x", att} {
 		if err := e.Encode(v); err != nil {
 			t.Fatal(err)
 		}
