@@ -500,3 +500,55 @@ func copyFile(t *testing.T, from, to string) {
 		t.Fatal(err)
 	}
 }
+
+// TestTLSHandshakeFilter: the Handshake callback point of a TLS listener
+// runs once per connection, after the handshake, and its filter sees the
+// SNI, the ALPN, the version and the verified client certificate; one
+// that answers CloseConn closes that connection only.
+func TestTLSHandshakeFilter(t *testing.T) {
+	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
+	e := newTLSEnv(t, o.addr(), []string{"api.example.com"})
+	e.cfg.Listeners[0].TLS.ClientAuth = &config.ClientAuth{Mode: "request", CA: e.ca.writeCA(t, e.dir)}
+	tp := startProxy(t, e.cfg, 1)
+	seen := make(chan string, 8)
+	tp.RegisterConn(Handshake, ConnFilterFunc(func(c *Session) Verdict {
+		info := c.TLS()
+		if info == nil {
+			seen <- "no TLS info"
+			return Continue
+		}
+		seen <- fmt.Sprintf("%s %s %x %s", info.ServerName, info.ALPN, info.Version, info.ClientSubject)
+		if info.ClientSubject == "" {
+			return CloseConn // this filter wants a client certificate
+		}
+		return Continue
+	}))
+	for _, h2 := range []bool{false, true} {
+		resp, body := tlsGet(t, e.client(tp, "api.example.com", h2, e.ca.issueClient(t, "client-1")), "https://api.example.com/")
+		if resp.StatusCode != 200 || body != "ok" {
+			t.Errorf("h2=%v: %d %q", h2, resp.StatusCode, body)
+		}
+		alpn := "" // net/http's HTTP/1.1-only transport offers no ALPN
+		if h2 {
+			alpn = "h2"
+		}
+		if got, want := <-seen, fmt.Sprintf("api.example.com %s %x CN=client-1,O=velox test", alpn, tls.VersionTLS13); got != want {
+			t.Errorf("h2=%v: the Handshake filter saw %q, want %q", h2, got, want)
+		}
+	}
+	// No certificate: the handshake succeeds (mode request), the filter
+	// closes the connection.
+	c, err := tls.Dial("tcp", tp.addr, &tls.Config{RootCAs: e.ca.pool, ServerName: "api.example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(testWait))
+	io.WriteString(c, "GET / HTTP/1.1\r\nHost: api.example.com\r\n\r\n")
+	if n, err := c.Read(make([]byte, 1)); err == nil {
+		t.Errorf("read %d bytes after the Handshake filter's CloseConn", n)
+	}
+	if got := <-seen; got != fmt.Sprintf("api.example.com  %x ", tls.VersionTLS13) {
+		t.Errorf("without a certificate the Handshake filter saw %q", got)
+	}
+}
