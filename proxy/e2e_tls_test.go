@@ -552,3 +552,44 @@ func TestTLSHandshakeFilter(t *testing.T) {
 		t.Errorf("without a certificate the Handshake filter saw %q", got)
 	}
 }
+
+// TestTLSResumptionAcrossLoops: the session ticket keys are shared by all
+// loops: a ticket one loop issued resumes on another.
+func TestTLSResumptionAcrossLoops(t *testing.T) {
+	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
+	e := newTLSEnv(t, o.addr(), []string{"api.example.com"})
+	tp := startProxy(t, e.cfg, 2)
+	type hs struct {
+		loop    int
+		resumed bool
+	}
+	seen := make(chan hs, 64)
+	tp.RegisterConn(Handshake, ConnFilterFunc(func(c *Session) Verdict {
+		seen <- hs{c.LoopID(), c.TLS().Resumed}
+		return Continue
+	}))
+	cache := tls.NewLRUClientSessionCache(4)
+	crossed := false
+	prev := -1
+	for i := range 20 {
+		c, err := tls.Dial("tcp", tp.addr, &tls.Config{RootCAs: e.ca.pool, ServerName: "api.example.com", ClientSessionCache: cache})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.SetDeadline(time.Now().Add(testWait))
+		io.WriteString(c, "GET / HTTP/1.1\r\nHost: api.example.com\r\nConnection: close\r\n\r\n")
+		io.ReadAll(c) // TLS 1.3: the ticket comes after the handshake
+		c.Close()
+		h := <-seen
+		if i > 0 && !h.resumed {
+			t.Fatalf("connection %d (loop %d) did not resume", i, h.loop)
+		}
+		if i > 0 && h.loop != prev {
+			crossed = true
+		}
+		prev = h.loop
+	}
+	if !crossed {
+		t.Error("20 connections all landed on one loop: no ticket was tried on another")
+	}
+}
