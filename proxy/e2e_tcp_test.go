@@ -388,3 +388,33 @@ func TestTCPReload(t *testing.T) {
 		t.Fatalf("reload to an http listener: %v, want ErrListenersChanged", err)
 	}
 }
+
+// TestTCPConnectTimeoutNextBackend: a backend whose connect does not
+// complete within connect_timeout is given up for the next one, which
+// then carries the client's bytes (a retry; no connection is left
+// without a backend).
+func TestTCPConnectTimeoutNextBackend(t *testing.T) {
+	live := newTCPBackend(t, func(c net.Conn) { io.Copy(c, c) })
+	cfg := tcpConfig(hangAddr(t), live.addr())
+	cfg.Clusters[0].ConnectTimeout = config.Duration(300 * time.Millisecond)
+	cfg.Clusters[0].Retries = 1
+	tp := startProxy(t, cfg, 1)
+	for i := range 2 { // round robin: one of the two connections picks the hanging backend first
+		c := dialTCP(t, tp.addr)
+		c.SetDeadline(time.Now().Add(testWait))
+		if _, err := c.Write([]byte("hello")); err != nil {
+			t.Fatal(err)
+		}
+		got := make([]byte, 5)
+		if _, err := io.ReadFull(c, got); err != nil || string(got) != "hello" {
+			t.Fatalf("connection %d: echo %q, %v", i, got, err)
+		}
+		c.Close()
+	}
+	if n := tp.totals().UpstreamRetriesTotal; n != 1 {
+		t.Errorf("upstream_retries_total %d, want the one timed-out connect sent on", n)
+	}
+	if n := tcpTotals(tp).ConnectFailures; n != 0 {
+		t.Errorf("tcp connect failures %d: every connection found a backend", n)
+	}
+}
