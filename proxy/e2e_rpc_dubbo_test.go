@@ -210,3 +210,55 @@ func TestRPCDubboRoutesByGroup(t *testing.T) {
 		}
 	}
 }
+
+// apache-dubbo-js as a second, independent Dubbo client: the calls it
+// encodes go through velox to a dubbo-go server on one connection, all
+// written at once, and it reads every answer (its id, status 20, the
+// server's value); a call for a service no backend serves is answered
+// with an error status it reads too.
+func TestRPCDubboJSClient(t *testing.T) {
+	peer := rpcpeer.Node(t)
+	srv := dubboServer(t, echoService, "1.0", "a")
+	cfg := versionRoutes(config.ListenerDubbo, srv.Addr, srv.Addr, srv.Addr, config.Route{Path: "/", Cluster: "other"})
+	cfg.Clusters[2].Backends[0].Address = deadAddr(t)
+	tp := startRPCProxy(t, cfg, "dubbo")
+	conn := dialRPC(t, tp.addr, &rpcx.Dubbo{})
+	const n = 8
+	var all []byte
+	for id := 1; id <= n; id++ {
+		req, _, err := peer.DubboRequest(map[string]any{"id": id, "service": echoService, "version": "1.0", "method": "Echo",
+			"args": []any{map[string]any{"$class": "java.lang.String", "$": fmt.Sprint("js", id)}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, req...)
+	}
+	if _, err := conn.Write(all); err != nil {
+		t.Fatal(err)
+	}
+	for range n {
+		raw, _, err := conn.readFrame()
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := peer.DubboDecode(raw)
+		if err != nil || d.Status != uint8(rpcx.DubboOK) || d.Error != "" || !bytes.Contains(raw, []byte(fmt.Sprint("a:js", d.RequestID))) {
+			t.Errorf("apache-dubbo-js reads %+v, %v; want status 20 and the answer to its own call", d, err)
+		}
+	}
+	req, _, err := peer.DubboRequest(map[string]any{"id": 99, "service": "org.velox.Other", "version": "1.0", "method": "Echo",
+		"args": []any{map[string]any{"$class": "java.lang.String", "$": "x"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Write(req); err != nil {
+		t.Fatal(err)
+	}
+	raw, _, err := conn.readFrame()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, err := peer.DubboDecode(raw); err != nil || d.RequestID != 99 || d.Status == uint8(rpcx.DubboOK) || d.Error == "" {
+		t.Errorf("a call to a refused backend: apache-dubbo-js reads %+v, %v; want an error status and message", d, err)
+	}
+}
