@@ -152,7 +152,7 @@ func (c *Conn) writeSealed(b []byte, gather bool) error {
 		return nil
 	}
 	c.sealGathered()
-	return c.seal(append(getBuf(len(b)), b...), false)
+	return c.seal(append(getBuf(len(b)), b...))
 }
 
 // Gather on a transformed Conn: the plaintext of every Gather of an
@@ -230,20 +230,17 @@ func (c *Conn) writevSealed(bs [][]byte) error {
 	for _, b := range bs {
 		p = append(p, b...)
 	}
-	return c.seal(p, false)
+	return c.seal(p)
 }
 
-// seal encodes the pooled plain through c.tr, frees it, and writes (or
-// gathers) the result.
-func (c *Conn) seal(plain []byte, gather bool) error {
+// seal encodes the pooled plain through c.tr, frees it, and writes the
+// result.
+func (c *Conn) seal(plain []byte) error {
 	err := c.tr.Seal(plain)
 	putBuf(plain)
 	if err != nil {
 		c.fail(err)
 		return err
-	}
-	if gather {
-		return c.gather(c.tr.Output())
 	}
 	return c.write(c.tr.Output())
 }

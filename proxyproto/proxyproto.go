@@ -24,6 +24,8 @@ import (
 	"errors"
 	"net/netip"
 	"strconv"
+
+	"github.com/velox-proxy/velox/codec"
 )
 
 // Header is what a PROXY protocol header says about the connection.
@@ -45,9 +47,10 @@ const MaxV2 = 16 + 216 + 2048
 // maxV1 is the longest v1 line, CRLF included (the specification's 107).
 const maxV1 = 107
 
-// Errors of Parse. ErrNotProxy: the bytes begin with neither signature.
+// Errors of Parse. ErrNeedMore is codec.ErrNeedMore, as for the other
+// incremental decoders. ErrNotProxy: the bytes begin with neither signature.
 var (
-	ErrNeedMore  = errors.New("proxyproto: need more bytes")
+	ErrNeedMore  = codec.ErrNeedMore
 	ErrNotProxy  = errors.New("proxyproto: no PROXY protocol header")
 	ErrMalformed = errors.New("proxyproto: malformed PROXY protocol header")
 	ErrTooLarge  = errors.New("proxyproto: PROXY protocol v2 header longer than MaxV2")

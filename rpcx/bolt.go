@@ -241,13 +241,12 @@ func (*Bolt) Head(f *Frame, h *Head) error {
 		meta:   f.Raw[at+f.class : at+f.class+f.meta],
 		isBolt: true,
 	}
-	var err error
-	if h.Service, _, err = boltLookup(h.meta, BoltHeaderService); err != nil {
+	var vals [3][]byte
+	var has [3]bool
+	if err := boltHeaders(h.meta, boltCallHeaders, vals[:], has[:]); err != nil {
 		return err
 	}
-	if h.Method, _, err = boltLookup(h.meta, BoltHeaderMethod); err != nil {
-		return err
-	}
+	h.Service, h.Method = vals[boltHdrService], vals[boltHdrMethod]
 	if string(h.Class) != BoltSofaRequest {
 		if bytes.Contains(h.Class, []byte(BoltSofaRequest)) {
 			// sofa-bolt-node trims the class name: with spaces around it
@@ -259,8 +258,17 @@ func (*Bolt) Head(f *Frame, h *Head) error {
 	if f.Codec != BoltHessian2 {
 		return nil
 	}
-	return h.agreeWithSofaRequest(f.Raw[at+f.class+f.meta:])
+	return h.agreeWithSofaRequest(f.Raw[at+f.class+f.meta:], vals[boltHdrTarget], has[boltHdrTarget])
 }
+
+// The headers that name the call, by index in boltCallHeaders.
+const (
+	boltHdrService = iota
+	boltHdrMethod
+	boltHdrTarget
+)
+
+var boltCallHeaders = []string{boltHdrService: BoltHeaderService, boltHdrMethod: BoltHeaderMethod, boltHdrTarget: BoltHeaderTargetService}
 
 // BoltSofaRequest is the class name of a SOFARPC call's content.
 const BoltSofaRequest = "com.alipay.sofa.rpc.core.request.SofaRequest"
@@ -279,8 +287,9 @@ var sofaRequestFields = []string{"targetServiceUniqueName", "methodName"}
 var sofaDraftLayout = []string{"methodName", "methodArgSigs", "targetServiceUniqueName", "targetAppName", "requestProps"}
 
 // agreeWithSofaRequest sets Service and Method from the SofaRequest at the
-// start of content, after checking the headers that name them agree.
-func (h *Head) agreeWithSofaRequest(content []byte) error {
+// start of content, after checking the headers that name them agree (alt:
+// the value of BoltHeaderTargetService, hasAlt whether it was sent).
+func (h *Head) agreeWithSofaRequest(content []byte, alt []byte, hasAlt bool) error {
 	var r hessian2.Reader
 	r.Reset(content)
 	var vals [2][]byte
@@ -291,10 +300,6 @@ func (h *Head) agreeWithSofaRequest(content []byte) error {
 		return bodyError(err)
 	}
 	target, method := vals[0], vals[1]
-	alt, hasAlt, err := boltLookup(h.meta, BoltHeaderTargetService)
-	if err != nil {
-		return err
-	}
 	if (h.Service != nil && !bytes.Equal(h.Service, target)) || (hasAlt && !bytes.Equal(alt, target)) ||
 		(h.Method != nil && !bytes.Equal(h.Method, method)) {
 		return ErrHeadMismatch
@@ -321,6 +326,30 @@ func boltLookup(m []byte, key string) (value []byte, found bool, err error) {
 		m = rest
 	}
 	return value, found, nil
+}
+
+// boltHeaders reads the headers named keys from the SimpleMapSerializer
+// map m in one pass: vals[i] is the value of keys[i] (nil for a null),
+// has[i] whether the map has that key; a key sent twice has its last value,
+// as in boltLookup.
+func boltHeaders(m []byte, keys []string, vals [][]byte, has []bool) error {
+	for len(m) > 0 {
+		k, rest, ok := boltField(m)
+		if !ok {
+			return ErrBadBody
+		}
+		v, rest, ok := boltField(rest)
+		if !ok {
+			return ErrBadBody
+		}
+		for i, key := range keys {
+			if string(k) == key {
+				vals[i], has[i] = v, true
+			}
+		}
+		m = rest
+	}
+	return nil
 }
 
 // boltField cuts one int32-length-prefixed field off m; a length of -1 is

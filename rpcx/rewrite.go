@@ -71,7 +71,7 @@ func (*Dubbo) AppendWithFields(dst []byte, f *Frame, h *Head, changes []Change) 
 
 // appendKeptAttachments copies the entries of the attachments map m whose
 // keys no change names, as they are on the wire (a chunked key is
-// refused, as eachAttachment does).
+// refused, as the attachments iterator does).
 func appendKeptAttachments(dst, m []byte, changes []Change) ([]byte, error) {
 	if len(m) == 0 || m[0] == 'N' {
 		return dst, nil

@@ -23,17 +23,22 @@
 // ClientHellos with crypto/tls.
 package tlshello
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/velox-proxy/velox/codec"
+)
 
 // MaxHello bounds the ClientHello ServerName waits for: a hello longer
 // than this is refused with ErrTooLarge (a real one is a few hundred bytes,
 // under 2 KiB with post-quantum key shares).
 const MaxHello = 16 << 10
 
-// Errors of ServerName. ErrNotTLS and ErrMalformed say the bytes are no
+// Errors of ServerName. ErrNeedMore is codec.ErrNeedMore, as for the
+// other incremental decoders. ErrNotTLS and ErrMalformed say the bytes are no
 // (valid) ClientHello: a router may send such a connection to its default.
 var (
-	ErrNeedMore  = errors.New("tlshello: need more bytes")
+	ErrNeedMore  = codec.ErrNeedMore
 	ErrNotTLS    = errors.New("tlshello: not a TLS handshake")
 	ErrMalformed = errors.New("tlshello: malformed ClientHello")
 	ErrTooLarge  = errors.New("tlshello: ClientHello longer than MaxHello")

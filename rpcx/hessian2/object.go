@@ -199,11 +199,10 @@ func (r *Reader) skipDraft() error {
 // draftMap skips a draft map ('M' [t type] (key value)* 'z') of the values
 // skipDraft takes, one level deeper.
 func (r *Reader) draftMap() error {
-	if r.depth >= MaxDepth {
-		return ErrTooDeep
+	if err := r.descend(); err != nil {
+		return err
 	}
-	r.depth++
-	defer func() { r.depth-- }()
+	defer r.ascend()
 	r.off++ // 'M'
 	if err := r.draftType(); err != nil {
 		return err

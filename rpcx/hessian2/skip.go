@@ -148,13 +148,24 @@ func (r *Reader) skip() error {
 	return err
 }
 
-// nested skips n values one level deeper.
-func (r *Reader) nested(n int) error {
+// descend enters one more level of nesting, or gives ErrTooDeep at
+// MaxDepth; ascend leaves it.
+func (r *Reader) descend() error {
 	if r.depth >= MaxDepth {
 		return ErrTooDeep
 	}
 	r.depth++
-	defer func() { r.depth-- }()
+	return nil
+}
+
+func (r *Reader) ascend() { r.depth-- }
+
+// nested skips n values one level deeper.
+func (r *Reader) nested(n int) error {
+	if err := r.descend(); err != nil {
+		return err
+	}
+	defer r.ascend()
 	for ; n > 0; n-- {
 		if err := r.skip(); err != nil {
 			return err
@@ -166,11 +177,10 @@ func (r *Reader) nested(n int) error {
 // untilEnd skips values up to and including the 'Z' that ends a list or
 // map, one level deeper.
 func (r *Reader) untilEnd() error {
-	if r.depth >= MaxDepth {
-		return ErrTooDeep
+	if err := r.descend(); err != nil {
+		return err
 	}
-	r.depth++
-	defer func() { r.depth-- }()
+	defer r.ascend()
 	for {
 		tag, err := r.Peek()
 		if err != nil {
