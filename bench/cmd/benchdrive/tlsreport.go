@@ -99,17 +99,17 @@ func renderTLS(p printer, r *Results) {
 		}
 	}
 	p("")
-	p("`by round`: the ratio within each round, median (lowest–highest).")
+	p(byRoundNote)
 	p("")
 	p("| scenario | velox/nginx | by round | velox/HAProxy | by round | per CPU-s: velox/nginx | by round | velox/HAProxy | by round |")
 	p("|---|--:|--:|--:|--:|--:|--:|--:|--:|")
 	for _, sc := range scs {
 		v, n, h := r.SummarizeTLS(sc.Name, "velox"), r.SummarizeTLS(sc.Name, "nginx"), r.SummarizeTLS(sc.Name, "haproxy")
-		p("| %s | %s | %s | %s | %s | %s | %s | %s | %s |", sc.Name,
-			fmtRatio(ratio(v.Rate, n.Rate)), fmtRange(r.TLSRoundRatios(sc.Name, "velox", "nginx", tlsRate)),
-			fmtRatio(ratio(v.Rate, h.Rate)), fmtRange(r.TLSRoundRatios(sc.Name, "velox", "haproxy", tlsRate)),
-			fmtRatio(ratio(v.PerCPU, n.PerCPU)), fmtRange(r.TLSRoundRatios(sc.Name, "velox", "nginx", tlsPerCPU)),
-			fmtRatio(ratio(v.PerCPU, h.PerCPU)), fmtRange(r.TLSRoundRatios(sc.Name, "velox", "haproxy", tlsPerCPU)))
+		p("| %s | %s | %s | %s | %s |", sc.Name,
+			ratioByRound(v.Rate, n.Rate, r.TLSRoundRatios(sc.Name, "velox", "nginx", tlsRate)),
+			ratioByRound(v.Rate, h.Rate, r.TLSRoundRatios(sc.Name, "velox", "haproxy", tlsRate)),
+			ratioByRound(v.PerCPU, n.PerCPU, r.TLSRoundRatios(sc.Name, "velox", "nginx", tlsPerCPU)),
+			ratioByRound(v.PerCPU, h.PerCPU, r.TLSRoundRatios(sc.Name, "velox", "haproxy", tlsPerCPU)))
 	}
 	p("")
 	p("Scenarios:")
