@@ -404,19 +404,7 @@ func (r *Results) barChecks() []check {
 		}
 	}
 	if len(r.Idle) > 0 {
-		per := map[string]float64{}
-		for _, i := range r.Idle {
-			if i.Err == "" {
-				per[i.Target] = i.PerConn()
-			}
-		}
-		v, okv := per["velox"]
-		n, okn := per["nginx"]
-		c := check{"idle: velox memory per connection ≤ nginx", nan, nan, 1, true, nil}
-		if okv && okn {
-			c.measured = ratio(v, n)
-		}
-		cs = append(cs, c)
+		cs = append(cs, check{"idle: velox memory per connection ≤ nginx", ratioOf(idlePerConn(r.Idle), "velox", "nginx"), nan, 1, true, nil})
 	}
 	if len(r.Engine) > 0 {
 		for _, mode := range engineModes {

@@ -172,17 +172,7 @@ func renderRPCIdle(p printer, r *Results) {
 		" (256 at a time), and holds them. Resident memory (VmRSS) one second after the last answer, minus before;" +
 		" velox's goroutines from its admin listener (`/debug/pprof/goroutine`), before and while it holds them.")
 	p("")
-	p("| target | connections | RSS before | RSS after | per connection | goroutines | note |")
-	p("|---|--:|--:|--:|--:|--:|---|")
-	for _, i := range r.RPCIdle {
-		g := "—"
-		if i.Goroutines > 0 {
-			g = fmt.Sprintf("%d → %d", i.GoroutinesBefore, i.Goroutines)
-		}
-		p("| %s | %d | %s | %s | %s | %s | %s |", bold(strings.HasPrefix(i.Target, "velox"), i.Target), i.Conns,
-			fmtMiB(i.RSSBefore), fmtMiB(i.RSSAfter), fmtBytes(i.PerConn()), g, mdEscape(i.Err))
-	}
-	p("")
+	renderIdleGoroutinesTable(p, r.RPCIdle, func(target string) bool { return strings.HasPrefix(target, "velox") })
 }
 
 // rpcChartPanels are the chart's panels of the rpc phase: req/s of each
