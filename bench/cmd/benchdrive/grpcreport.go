@@ -176,15 +176,10 @@ func failedRunLines[R any](runs []R, cell func(R) runCell) []string {
 }
 
 // renderGRPCCommands lists the ghz commands of round 1.
-func renderGRPCCommands(p printer, r *Results) {
-	seen := map[string]bool{}
-	for _, run := range r.GRPCRuns {
-		if run.Round != 1 || seen[run.Scenario] {
-			continue
-		}
-		seen[run.Scenario] = true
-		p("# grpc %s (%s)\n%s", run.Scenario, run.Target, run.Command)
-	}
+func renderGRPCCommands(p printer, r *Results) { renderRound1Commands(p, r.GRPCRuns, grpcCell) }
+
+func grpcCell(run GRPCRun) runCell {
+	return runCell{round: run.Round, what: "grpc " + run.Scenario, target: run.Target, command: run.Command, err: run.Err}
 }
 
 func grpcFailedRuns(r *Results) []string {
