@@ -169,10 +169,15 @@ func failedRunLines[R any](runs []R, cell func(R) runCell) []string {
 	var out []string
 	for _, run := range runs {
 		if c := cell(run); c.err != "" {
-			out = append(out, fmt.Sprintf("round %d, %s, %s: %s", c.round, c.what, c.target, mdEscape(firstLine(c.err))))
+			out = append(out, failedRunLine(c))
 		}
 	}
 	return out
+}
+
+// failedRunLine is the report's line of the failed run c.
+func failedRunLine(c runCell) string {
+	return fmt.Sprintf("round %d, %s, %s: %s", c.round, c.what, c.target, mdEscape(firstLine(c.err)))
 }
 
 // renderGRPCCommands lists the ghz commands of round 1.
@@ -187,7 +192,7 @@ func grpcFailedRuns(r *Results) []string {
 	for _, run := range r.GRPCRuns {
 		switch {
 		case run.Err != "":
-			out = append(out, fmt.Sprintf("round %d, grpc %s, %s: %s", run.Round, run.Scenario, run.Target, mdEscape(firstLine(run.Err))))
+			out = append(out, failedRunLine(grpcCell(run)))
 		case len(run.Ghz.ErrorLines) > 0:
 			out = append(out, fmt.Sprintf("round %d, grpc %s, %s: calls failed: %s", run.Round, run.Scenario, run.Target,
 				mdEscape(fmt.Sprint(run.Ghz.ErrorLines))))

@@ -202,14 +202,10 @@ func renderH2Commands(p printer, r *Results) {
 	}
 }
 
-func h2FailedRuns(r *Results) []string {
-	var out []string
-	for _, run := range r.H2Runs {
-		if run.Err != "" {
-			out = append(out, fmt.Sprintf("round %d, %s %s, %s: %s", run.Round, run.Phase, run.Scenario, run.Target, mdEscape(firstLine(run.Err))))
-		}
-	}
-	return out
+func h2FailedRuns(r *Results) []string { return failedRunLines(r.H2Runs, h2Cell) }
+
+func h2Cell(run H2Run) runCell {
+	return runCell{round: run.Round, what: run.Phase + " " + run.Scenario, target: run.Target, command: run.Command, err: run.Err}
 }
 
 func fmtFailed(s H2Summary) string {
