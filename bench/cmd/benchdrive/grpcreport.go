@@ -169,22 +169,22 @@ func failedRunLines[R any](runs []R, cell func(R) runCell) []string {
 	var out []string
 	for _, run := range runs {
 		if c := cell(run); c.err != "" {
-			out = append(out, fmt.Sprintf("round %d, %s, %s: %s", c.round, c.what, c.target, mdEscape(firstLine(c.err))))
+			out = append(out, failedRunLine(c))
 		}
 	}
 	return out
 }
 
+// failedRunLine is the report's line of the failed run c.
+func failedRunLine(c runCell) string {
+	return fmt.Sprintf("round %d, %s, %s: %s", c.round, c.what, c.target, mdEscape(firstLine(c.err)))
+}
+
 // renderGRPCCommands lists the ghz commands of round 1.
-func renderGRPCCommands(p printer, r *Results) {
-	seen := map[string]bool{}
-	for _, run := range r.GRPCRuns {
-		if run.Round != 1 || seen[run.Scenario] {
-			continue
-		}
-		seen[run.Scenario] = true
-		p("# grpc %s (%s)\n%s", run.Scenario, run.Target, run.Command)
-	}
+func renderGRPCCommands(p printer, r *Results) { renderRound1Commands(p, r.GRPCRuns, grpcCell) }
+
+func grpcCell(run GRPCRun) runCell {
+	return runCell{round: run.Round, what: "grpc " + run.Scenario, target: run.Target, command: run.Command, err: run.Err}
 }
 
 func grpcFailedRuns(r *Results) []string {
@@ -192,7 +192,7 @@ func grpcFailedRuns(r *Results) []string {
 	for _, run := range r.GRPCRuns {
 		switch {
 		case run.Err != "":
-			out = append(out, fmt.Sprintf("round %d, grpc %s, %s: %s", run.Round, run.Scenario, run.Target, mdEscape(firstLine(run.Err))))
+			out = append(out, failedRunLine(grpcCell(run)))
 		case len(run.Ghz.ErrorLines) > 0:
 			out = append(out, fmt.Sprintf("round %d, grpc %s, %s: calls failed: %s", run.Round, run.Scenario, run.Target,
 				mdEscape(fmt.Sprint(run.Ghz.ErrorLines))))

@@ -55,13 +55,9 @@ func (r *Results) SummarizeH2(phase, scenario, target string) H2Summary {
 // H2RoundRatios are a's req/s over b's round by round in phase and
 // scenario, sorted (as RoundRatios).
 func (r *Results) H2RoundRatios(phase, scenario, a, b string) []float64 {
-	by := map[string]map[int]float64{a: {}, b: {}}
-	for _, run := range r.H2Runs {
-		if m, ok := by[run.Target]; ok && run.Phase == phase && run.Scenario == scenario && run.Err == "" {
-			m[run.Round] = run.H2load.RPS
-		}
-	}
-	return pairRatios(by[a], by[b])
+	return roundRatiosOf(r.H2Runs, a, b, func(run H2Run) (string, int, bool) {
+		return run.Target, run.Round, run.Phase == phase && run.Scenario == scenario && run.Err == ""
+	}, func(run H2Run) float64 { return run.H2load.RPS })
 }
 
 // h2TargetNames are the targets of phase that were measured, in report order.
@@ -202,14 +198,10 @@ func renderH2Commands(p printer, r *Results) {
 	}
 }
 
-func h2FailedRuns(r *Results) []string {
-	var out []string
-	for _, run := range r.H2Runs {
-		if run.Err != "" {
-			out = append(out, fmt.Sprintf("round %d, %s %s, %s: %s", run.Round, run.Phase, run.Scenario, run.Target, mdEscape(firstLine(run.Err))))
-		}
-	}
-	return out
+func h2FailedRuns(r *Results) []string { return failedRunLines(r.H2Runs, h2Cell) }
+
+func h2Cell(run H2Run) runCell {
+	return runCell{round: run.Round, what: run.Phase + " " + run.Scenario, target: run.Target, command: run.Command, err: run.Err}
 }
 
 func fmtFailed(s H2Summary) string {

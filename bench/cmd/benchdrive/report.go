@@ -316,6 +316,15 @@ func fmtRange(xs []float64) string {
 	return fmt.Sprintf("%s (%s–%s)", fmtRatio(median(xs)), fmtRatio(xs[0]), fmtRatio(xs[len(xs)-1]))
 }
 
+// byRoundNote explains the `by round` columns of a phase's ratio table.
+const byRoundNote = "`by round`: the ratio within each round, median (lowest–highest)."
+
+// ratioByRound is the two cells "a/b | by round" of a ratio table: a over
+// b, then rounds, the same ratio within each round (sorted).
+func ratioByRound(a, b float64, rounds []float64) string {
+	return fmtRatio(ratio(a, b)) + " | " + fmtRange(rounds)
+}
+
 // renderEngineCap says under what CPU cap the yardstick servers ran.
 func renderEngineCap(p printer, s Settings) {
 	switch {
@@ -395,19 +404,7 @@ func (r *Results) barChecks() []check {
 		}
 	}
 	if len(r.Idle) > 0 {
-		per := map[string]float64{}
-		for _, i := range r.Idle {
-			if i.Err == "" {
-				per[i.Target] = i.PerConn()
-			}
-		}
-		v, okv := per["velox"]
-		n, okn := per["nginx"]
-		c := check{"idle: velox memory per connection ≤ nginx", nan, nan, 1, true, nil}
-		if okv && okn {
-			c.measured = ratio(v, n)
-		}
-		cs = append(cs, c)
+		cs = append(cs, check{"idle: velox memory per connection ≤ nginx", ratioOf(idlePerConn(r.Idle), "velox", "nginx"), nan, 1, true, nil})
 	}
 	if len(r.Engine) > 0 {
 		for _, mode := range engineModes {

@@ -361,6 +361,7 @@ func (d *driver) rpcIdle() error {
 				continue
 			}
 			var admin string
+			var probe func(bool, *IdleResult)
 			if t.Name == "velox" {
 				t.start = func(d *driver, port int) (*proc, error) {
 					aport, err := freePort()
@@ -370,20 +371,8 @@ func (d *driver) rpcIdle() error {
 					admin = addrOf(aport)
 					return d.startVeloxTo("velox-idle-"+protocol+"-", d.veloxBin, port, d.rpcAddr[protocol], "--protocol", protocol, "--admin", admin)
 				}
-			}
-			probe := func(before bool, r *IdleResult) {
-				if admin == "" {
-					return
-				}
-				g, err := goroutines(admin)
-				switch {
-				case err != nil:
-					log.Printf("rpc idle velox goroutines: %v", err)
-				case before:
-					r.GoroutinesBefore = g
-				default:
-					r.Goroutines = g
-				}
+				// start sets admin before the probe first runs.
+				probe = goroutineProbe("rpc idle", &admin)
 			}
 			r := d.idleWith(t, n, checkServesRPC(protocol), probe, "rpcload-idle-"+protocol+"-"+t.Name, func(addr string) []string {
 				return []string{filepath.Join(d.binDir, "rpcload"), "-protocol", protocol, "-addr", addr, "-idle", strconv.Itoa(n), "-hold", "300s"}

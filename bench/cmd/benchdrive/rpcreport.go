@@ -130,16 +130,16 @@ func renderRPCProtocol(p printer, r *Results, protocol string) {
 	p("")
 	p("`errors` names the statuses of answers that were not OK (Dubbo: %s; Bolt: %s).", dubboStatusNames, boltStatusNames)
 	p("")
-	p("`by round`: the ratio within each round, median (lowest–highest). `overhead p50`: velox's median p50 minus direct's.")
+	p("%s `overhead p50`: velox's median p50 minus direct's.", byRoundNote)
 	p("")
 	p("| scenario | velox/direct req/s | by round | velox overhead p50 | velox/MOSN req/s | velox/MOSN per CPU-s | by round |")
 	p("|---|--:|--:|--:|--:|--:|--:|")
 	for _, sc := range rpcScenarios {
 		v, d, m := r.SummarizeRPC(protocol, sc.Name, "velox"), r.SummarizeRPC(protocol, sc.Name, "direct"), r.SummarizeRPC(protocol, sc.Name, "mosn")
-		p("| %s | %s | %s | %s | %s | %s | %s |", sc.Name,
-			fmtRatio(ratio(v.Rate, d.Rate)), fmtRange(r.RPCRoundRatios(protocol, sc.Name, "velox", "direct", rpcRate)),
-			fmtUs(v.P50us-d.P50us), fmtRatio(ratio(v.Rate, m.Rate)), fmtRatio(ratio(v.PerCPU, m.PerCPU)),
-			fmtRange(r.RPCRoundRatios(protocol, sc.Name, "velox", "mosn", rpcPerCPU)))
+		p("| %s | %s | %s | %s | %s |", sc.Name,
+			ratioByRound(v.Rate, d.Rate, r.RPCRoundRatios(protocol, sc.Name, "velox", "direct", rpcRate)),
+			fmtUs(v.P50us-d.P50us), fmtRatio(ratio(v.Rate, m.Rate)),
+			ratioByRound(v.PerCPU, m.PerCPU, r.RPCRoundRatios(protocol, sc.Name, "velox", "mosn", rpcPerCPU)))
 	}
 	p("")
 	if !slices.Contains(names, "velox-base") {
@@ -151,8 +151,8 @@ func renderRPCProtocol(p printer, r *Results, protocol string) {
 	p("|---|--:|--:|--:|")
 	for _, sc := range rpcScenarios {
 		v, b := r.SummarizeRPC(protocol, sc.Name, "velox"), r.SummarizeRPC(protocol, sc.Name, "velox-base")
-		p("| %s | %s | %s | %s |", sc.Name, fmtRatio(ratio(v.Rate, b.Rate)), fmtRatio(ratio(v.PerCPU, b.PerCPU)),
-			fmtRange(r.RPCRoundRatios(protocol, sc.Name, "velox", "velox-base", rpcPerCPU)))
+		p("| %s | %s | %s |", sc.Name, fmtRatio(ratio(v.Rate, b.Rate)),
+			ratioByRound(v.PerCPU, b.PerCPU, r.RPCRoundRatios(protocol, sc.Name, "velox", "velox-base", rpcPerCPU)))
 	}
 	p("")
 }
@@ -172,17 +172,7 @@ func renderRPCIdle(p printer, r *Results) {
 		" (256 at a time), and holds them. Resident memory (VmRSS) one second after the last answer, minus before;" +
 		" velox's goroutines from its admin listener (`/debug/pprof/goroutine`), before and while it holds them.")
 	p("")
-	p("| target | connections | RSS before | RSS after | per connection | goroutines | note |")
-	p("|---|--:|--:|--:|--:|--:|---|")
-	for _, i := range r.RPCIdle {
-		g := "—"
-		if i.Goroutines > 0 {
-			g = fmt.Sprintf("%d → %d", i.GoroutinesBefore, i.Goroutines)
-		}
-		p("| %s | %d | %s | %s | %s | %s | %s |", bold(strings.HasPrefix(i.Target, "velox"), i.Target), i.Conns,
-			fmtMiB(i.RSSBefore), fmtMiB(i.RSSAfter), fmtBytes(i.PerConn()), g, mdEscape(i.Err))
-	}
-	p("")
+	renderIdleGoroutinesTable(p, r.RPCIdle, func(target string) bool { return strings.HasPrefix(target, "velox") })
 }
 
 // rpcChartPanels are the chart's panels of the rpc phase: req/s of each

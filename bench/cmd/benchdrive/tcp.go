@@ -160,12 +160,8 @@ func (d *driver) iperfRun(round int, s TCPScenario, r running) TCPRun {
 		try := run
 		attempt++
 		server := d.iperfServer.Pid()
-		pids := []int{server}
-		if proxy {
-			pids = append(pids, r.p.Pid())
-		}
 		start := time.Now()
-		m := startMeter(pids...)
+		m := startMeter(meteredPids(server, proxy, r.p)...)
 		out, used, err := d.procs.Run(d.ctx, set.Duration+30*time.Second, cpuLoad, nil, append([]string{"iperf3"}, args...)...)
 		u := m.Stop(used)
 		try.Wall = time.Since(start).Seconds()

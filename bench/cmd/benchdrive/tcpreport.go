@@ -80,15 +80,15 @@ func renderTCP(p printer, r *Results) {
 		}
 	}
 	p("")
-	p("`by round`: the ratio within each round, median (lowest–highest).")
+	p(byRoundNote)
 	p("")
 	p("| scenario | velox/HAProxy Gbit/s | by round | velox/HAProxy per CPU-s | by round | velox/direct Gbit/s | HAProxy/direct Gbit/s |")
 	p("|---|--:|--:|--:|--:|--:|--:|")
 	for _, sc := range tcpScenarios {
 		v, h, d := r.SummarizeTCP(sc.Name, "velox"), r.SummarizeTCP(sc.Name, "haproxy"), r.SummarizeTCP(sc.Name, "direct")
-		p("| %s | %s | %s | %s | %s | %s | %s |", sc.Name,
-			fmtRatio(ratio(v.Gbps, h.Gbps)), fmtRange(r.TCPRoundRatios(sc.Name, "velox", "haproxy", tcpGbps)),
-			fmtRatio(ratio(v.PerCPU, h.PerCPU)), fmtRange(r.TCPRoundRatios(sc.Name, "velox", "haproxy", tcpPerCPU)),
+		p("| %s | %s | %s | %s | %s |", sc.Name,
+			ratioByRound(v.Gbps, h.Gbps, r.TCPRoundRatios(sc.Name, "velox", "haproxy", tcpGbps)),
+			ratioByRound(v.PerCPU, h.PerCPU, r.TCPRoundRatios(sc.Name, "velox", "haproxy", tcpPerCPU)),
 			fmtRatio(ratio(v.Gbps, d.Gbps)), fmtRatio(ratio(h.Gbps, d.Gbps)))
 	}
 	p("")

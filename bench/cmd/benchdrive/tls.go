@@ -277,22 +277,25 @@ func (d *driver) tlsIdlePhase() error {
 			if t.Name != "velox" {
 				return nil
 			}
-			return d.countGoroutines
+			return goroutineProbe("tlsidle", &d.tlsAdmin)
 		}, "-tls")
 }
 
-// countGoroutines records velox's goroutines (the idle test's probe): before
-// the connections, or while it holds them.
-func (d *driver) countGoroutines(before bool, r *IdleResult) {
-	g, err := goroutines(d.tlsAdmin)
-	if err != nil {
-		log.Printf("tlsidle velox goroutines: %v", err)
-		return
-	}
-	if before {
-		r.GoroutinesBefore = g
-	} else {
-		r.Goroutines = g
+// goroutineProbe is an idle test's probe that records velox's goroutines,
+// from the admin listener *admin names when it is called: before the
+// connections, or while it holds them; label names the test in the log.
+func goroutineProbe(label string, admin *string) func(before bool, r *IdleResult) {
+	return func(before bool, r *IdleResult) {
+		g, err := goroutines(*admin)
+		if err != nil {
+			log.Printf("%s velox goroutines: %v", label, err)
+			return
+		}
+		if before {
+			r.GoroutinesBefore = g
+		} else {
+			r.Goroutines = g
+		}
 	}
 }
 

@@ -99,17 +99,17 @@ func renderTLS(p printer, r *Results) {
 		}
 	}
 	p("")
-	p("`by round`: the ratio within each round, median (lowest–highest).")
+	p(byRoundNote)
 	p("")
 	p("| scenario | velox/nginx | by round | velox/HAProxy | by round | per CPU-s: velox/nginx | by round | velox/HAProxy | by round |")
 	p("|---|--:|--:|--:|--:|--:|--:|--:|--:|")
 	for _, sc := range scs {
 		v, n, h := r.SummarizeTLS(sc.Name, "velox"), r.SummarizeTLS(sc.Name, "nginx"), r.SummarizeTLS(sc.Name, "haproxy")
-		p("| %s | %s | %s | %s | %s | %s | %s | %s | %s |", sc.Name,
-			fmtRatio(ratio(v.Rate, n.Rate)), fmtRange(r.TLSRoundRatios(sc.Name, "velox", "nginx", tlsRate)),
-			fmtRatio(ratio(v.Rate, h.Rate)), fmtRange(r.TLSRoundRatios(sc.Name, "velox", "haproxy", tlsRate)),
-			fmtRatio(ratio(v.PerCPU, n.PerCPU)), fmtRange(r.TLSRoundRatios(sc.Name, "velox", "nginx", tlsPerCPU)),
-			fmtRatio(ratio(v.PerCPU, h.PerCPU)), fmtRange(r.TLSRoundRatios(sc.Name, "velox", "haproxy", tlsPerCPU)))
+		p("| %s | %s | %s | %s | %s |", sc.Name,
+			ratioByRound(v.Rate, n.Rate, r.TLSRoundRatios(sc.Name, "velox", "nginx", tlsRate)),
+			ratioByRound(v.Rate, h.Rate, r.TLSRoundRatios(sc.Name, "velox", "haproxy", tlsRate)),
+			ratioByRound(v.PerCPU, n.PerCPU, r.TLSRoundRatios(sc.Name, "velox", "nginx", tlsPerCPU)),
+			ratioByRound(v.PerCPU, h.PerCPU, r.TLSRoundRatios(sc.Name, "velox", "haproxy", tlsPerCPU)))
 	}
 	p("")
 	p("Scenarios:")
@@ -130,22 +130,38 @@ func renderTLSIdle(p printer, r *Results) {
 		" process) one second after the last answer, minus before, per connection. `goroutines`: velox's, from the first line of" +
 		" its `--admin` `/debug/pprof/goroutine?debug=1`, before the connections and while it holds them.")
 	p("")
+	renderIdleGoroutinesTable(p, r.TLSIdle, func(target string) bool { return target == "velox" })
+	per := idlePerConn(r.TLSIdle)
+	p("Per connection: velox/nginx %s, velox/HAProxy %s.", fmtRatio(ratioOf(per, "velox", "nginx")), fmtRatio(ratioOf(per, "velox", "haproxy")))
+	p("")
+}
+
+// idlePerConn is each target's memory per idle connection, of the idle
+// results without an error.
+func idlePerConn(rs []IdleResult) map[string]float64 {
+	per := map[string]float64{}
+	for _, i := range rs {
+		if i.Err == "" {
+			per[i.Target] = i.PerConn()
+		}
+	}
+	return per
+}
+
+// renderIdleGoroutinesTable prints the table of idle results that count
+// velox's goroutines too, and an empty line; isVelox picks the rows in
+// bold.
+func renderIdleGoroutinesTable(p printer, rs []IdleResult, isVelox func(target string) bool) {
 	p("| target | connections | RSS before | RSS after | per connection | goroutines | note |")
 	p("|---|--:|--:|--:|--:|--:|---|")
-	per := map[string]float64{}
-	for _, i := range r.TLSIdle {
+	for _, i := range rs {
 		g := "—"
 		if i.Goroutines > 0 {
 			g = fmt.Sprintf("%d → %d", i.GoroutinesBefore, i.Goroutines)
 		}
-		if i.Err == "" {
-			per[i.Target] = i.PerConn()
-		}
-		p("| %s | %d | %s | %s | %s | %s | %s |", bold(i.Target == "velox", i.Target), i.Conns, fmtMiB(i.RSSBefore), fmtMiB(i.RSSAfter),
-			fmtBytes(i.PerConn()), g, mdEscape(i.Err))
+		p("| %s | %d | %s | %s | %s | %s | %s |", bold(isVelox(i.Target), i.Target), i.Conns,
+			fmtMiB(i.RSSBefore), fmtMiB(i.RSSAfter), fmtBytes(i.PerConn()), g, mdEscape(i.Err))
 	}
-	p("")
-	p("Per connection: velox/nginx %s, velox/HAProxy %s.", fmtRatio(ratioOf(per, "velox", "nginx")), fmtRatio(ratioOf(per, "velox", "haproxy")))
 	p("")
 }
 
