@@ -194,14 +194,7 @@ func TestDubboDuplicateKeyLastWins(t *testing.T) {
 	att = append(att, 'Z')
 	frame := dubboBody("", att)
 	var d Dubbo
-	var f Frame
-	if _, err := d.Decode(frame, &f); err != nil {
-		t.Fatal(err)
-	}
-	var h Head
-	if err := d.Head(&f, &h); err != nil {
-		t.Fatal(err)
-	}
+	_, h := decodeHead(t, &d, frame)
 	v, _, _ := h.Lookup("x-env")
 	_, req, _ := libRead(t, frame)
 	lib := req[6].(map[string]string)["x-env"]
