@@ -263,15 +263,11 @@ func TestProxyProtocolTCP(t *testing.T) {
 	}
 }
 
-// freeAddr is a loopback address with a port free a moment ago, for
+// freeAddr is a loopback address with a port free a moment ago (freePort), for
 // programs that bind it themselves.
 func freeAddr(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
+	t.Helper()
+	return fmt.Sprintf("127.0.0.1:%d", freePort(t))
 }
 
 // oneConn is a DialContext that hands out c once.

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/velox-proxy/velox/config"
 )
 
 // TestReviewSNIPrereadStallsLoop: clients each send most of a ClientHello
@@ -91,18 +93,40 @@ func (c *slowHello) Write(p []byte) (int, error) {
 	return n + 20, err
 }
 
+// startSNIPreread starts backends A (a.example.com), B (*.b.example.com)
+// and D (the default) behind an sni_routes listener, and dials it with a
+// slowHello for the client's ClientHello.
+func startSNIPreread(t *testing.T) (ca *testCA, a, b, d *tcpBackend, tp *testProxy, sc *slowHello) {
+	t.Helper()
+	ca = newTestCA(t)
+	a = newTLSBackend(t, "A", ca.issue(t, "a.example.com"))
+	b = newTLSBackend(t, "B", ca.issue(t, "*.b.example.com"))
+	d = newTLSBackend(t, "D", ca.issue(t, "other.example.com"))
+	tp = startProxy(t, sniConfig(a.addr(), b.addr(), d.addr()), 1)
+	raw := dialTCP(t, tp.addr)
+	sc = &slowHello{Conn: raw, go_: make(chan struct{}), sent: make(chan struct{})}
+	return ca, a, b, d, tp, sc
+}
+
+// reloadMidHello reloads tp with next while sc's ClientHello is half in,
+// then lets the rest go.
+func reloadMidHello(t *testing.T, tp *testProxy, sc *slowHello, next *config.Config) {
+	t.Helper()
+	<-sc.sent
+	time.Sleep(100 * time.Millisecond)
+	if err := tp.Reload(next); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond) // the loop switches tables (Server.publish)
+	close(sc.go_)
+}
+
 // TestReviewSNIReloadDuringPreread: the ClientHello of x.b.example.com
 // is half in when a reload reorders the clusters (b, a, default). The
 // route was resolved to a cluster index in the accept's table, and
 // preread indexes the loop's current cluster list with it.
 func TestReviewSNIReloadDuringPreread(t *testing.T) {
-	ca := newTestCA(t)
-	a := newTLSBackend(t, "A", ca.issue(t, "a.example.com"))
-	b := newTLSBackend(t, "B", ca.issue(t, "*.b.example.com"))
-	d := newTLSBackend(t, "D", ca.issue(t, "other.example.com"))
-	tp := startProxy(t, sniConfig(a.addr(), b.addr(), d.addr()), 1)
-	raw := dialTCP(t, tp.addr)
-	sc := &slowHello{Conn: raw, go_: make(chan struct{}), sent: make(chan struct{})}
+	ca, a, b, d, tp, sc := startSNIPreread(t)
 	res := make(chan string, 1)
 	go func() {
 		tc := tls.Client(sc, &tls.Config{ServerName: "x.b.example.com", RootCAs: ca.pool})
@@ -110,15 +134,9 @@ func TestReviewSNIReloadDuringPreread(t *testing.T) {
 		got, _ := io.ReadAll(tc)
 		res <- fmt.Sprintf("%s %v", got, err)
 	}()
-	<-sc.sent
-	time.Sleep(100 * time.Millisecond)
 	next := sniConfig(a.addr(), b.addr(), d.addr())
 	next.Clusters[0], next.Clusters[1] = next.Clusters[1], next.Clusters[0]
-	if err := tp.Reload(next); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(100 * time.Millisecond) // the loop switches tables (Server.publish)
-	close(sc.go_)
+	reloadMidHello(t, tp, sc, next)
 	if got := <-res; got != "B x.b.example.com <nil>" {
 		t.Errorf("x.b.example.com across a reload: %q (backend A saw %d connections, B %d)", got, a.conns.Load(), b.conns.Load())
 	}
@@ -127,24 +145,12 @@ func TestReviewSNIReloadDuringPreread(t *testing.T) {
 // TestReviewSNIReloadDuringPrereadFewer: the same with a reload to fewer
 // clusters: the old index is out of range of the loop's cluster list.
 func TestReviewSNIReloadDuringPrereadFewer(t *testing.T) {
-	ca := newTestCA(t)
-	a := newTLSBackend(t, "A", ca.issue(t, "a.example.com"))
-	b := newTLSBackend(t, "B", ca.issue(t, "*.b.example.com"))
-	d := newTLSBackend(t, "D", ca.issue(t, "other.example.com"))
-	tp := startProxy(t, sniConfig(a.addr(), b.addr(), d.addr()), 1)
-	raw := dialTCP(t, tp.addr)
-	sc := &slowHello{Conn: raw, go_: make(chan struct{}), sent: make(chan struct{})}
+	ca, a, _, _, tp, sc := startSNIPreread(t)
 	go func() {
 		tc := tls.Client(sc, &tls.Config{ServerName: "x.b.example.com", RootCAs: ca.pool})
 		tc.Handshake()
 	}()
-	<-sc.sent
-	time.Sleep(100 * time.Millisecond)
-	if err := tp.Reload(tcpConfig(a.addr())); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(100 * time.Millisecond)
-	close(sc.go_)
+	reloadMidHello(t, tp, sc, tcpConfig(a.addr()))
 	time.Sleep(200 * time.Millisecond)
 	if got, err := tlsThrough(t, tp.addr, "a.example.com", ca.pool); err != nil {
 		t.Fatalf("after the reload: %q %v", got, err)

@@ -5,8 +5,6 @@ import (
 	"testing"
 	"time"
 
-	hessian "github.com/apache/dubbo-go-hessian2"
-
 	"github.com/velox-proxy/velox/config"
 	"github.com/velox-proxy/velox/internal/rpcpeer"
 	"github.com/velox-proxy/velox/rpcx"
@@ -60,33 +58,21 @@ func TestRPCDubboRoutingBypassesRefused(t *testing.T) {
 	cfg.Products = []config.Product{{Name: "echo", Hosts: []string{echoService}, DefaultCluster: "c",
 		Filters: []config.Filter{{Type: config.FilterDeny, Status: 403, Body: "no"}}}}
 	tp := startRPCProxy(t, cfg, "dubbo")
-	enc := func(vals ...any) []byte {
-		e := hessian.NewEncoder()
-		for _, v := range vals {
-			if err := e.Encode(v); err != nil {
-				t.Fatal(err)
-			}
-		}
-		return e.Buffer()
-	}
-	frame := func(id byte, body []byte) []byte {
-		return append([]byte{0xda, 0xbb, 0xc2, 0, 0, 0, 0, 0, 0, 0, 0, id, byte(len(body) >> 24), byte(len(body) >> 16), byte(len(body) >> 8), byte(len(body))}, body...)
-	}
 	att := map[string]any{"path": echoService, "version": "1.0"}
-	chunkedPath := append([]byte{'H', 'R', 0, 2, 'p', 'a', 2, 't', 'h'}, enc(echoService, "version", "1.0")...)
+	chunkedPath := append([]byte{'H', 'R', 0, 2, 'p', 'a', 2, 't', 'h'}, hessianValues(t, echoService, "version", "1.0")...)
 	chunkedPath = append(chunkedPath, 'Z')
 	cases := []struct {
 		name string
 		body []byte
 	}{
-		{"control: echoService, denied", enc("2.0.2", echoService, "1.0", "Echo", "Ljava/lang/String;", "x", att)},
-		{"descriptor dubbo-go does not count", enc("2.0.2", "org.velox.Public", "1.0", "Echo", "Ljava/lang/String;L1;", "x", att)},
-		{"chunked path key", append(enc("2.0.2", "org.velox.Public", "1.0", "Echo", "Ljava/lang/String;", "x"), chunkedPath...)},
-		{"leading slash", enc("2.0.2", "/"+echoService, "1.0", "Echo", "Ljava/lang/String;", "x", map[string]any{"path": "/" + echoService, "version": "1.0"})},
+		{"control: echoService, denied", hessianValues(t, "2.0.2", echoService, "1.0", "Echo", "Ljava/lang/String;", "x", att)},
+		{"descriptor dubbo-go does not count", hessianValues(t, "2.0.2", "org.velox.Public", "1.0", "Echo", "Ljava/lang/String;L1;", "x", att)},
+		{"chunked path key", append(hessianValues(t, "2.0.2", "org.velox.Public", "1.0", "Echo", "Ljava/lang/String;", "x"), chunkedPath...)},
+		{"leading slash", hessianValues(t, "2.0.2", "/"+echoService, "1.0", "Echo", "Ljava/lang/String;", "x", map[string]any{"path": "/" + echoService, "version": "1.0"})},
 	}
 	for i, c := range cases {
 		conn := dialRPC(t, tp.addr, &rpcx.Dubbo{})
-		if _, err := conn.Write(frame(byte(i+1), c.body)); err != nil {
+		if _, err := conn.Write(dubboRawFrame(byte(i+1), c.body)); err != nil {
 			t.Fatal(err)
 		}
 		raw, f, err := conn.readFrame()
@@ -119,17 +105,55 @@ func rawBoltField(dst []byte, s string) []byte {
 // shortHessianString appends s (ASCII, under 32 bytes) as a hessian2 string.
 func shortHessianString(dst []byte, s string) []byte { return append(append(dst, byte(len(s))), s...) }
 
-// The same against sofa-rpc-node's server: a draft content hessian.js 1.x
-// would read otherwise than a plain skip, and a class name with a trailing
-// space (sofa-bolt-node trims it), are refused.
-func TestRPCBoltRoutingBypassesRefused(t *testing.T) {
-	peer := rpcpeer.Node(t)
+const sofaRequestClass = "com.alipay.sofa.rpc.core.request.SofaRequest"
+
+// rawSofaRequest is a SofaRequest content as hessian.js 1.x writes it: the
+// class definition with fields, then 'o' 0 and the values as given.
+func rawSofaRequest(fields []string, values []byte) []byte {
+	c := []byte{'O', byte(0x90 + len(sofaRequestClass))}
+	c = append(c, sofaRequestClass...)
+	c = append(c, byte(0x90+len(fields)))
+	for _, f := range fields {
+		c = shortHessianString(c, f)
+	}
+	c = append(c, 'o', 0x90)
+	return append(c, values...)
+}
+
+// startDeniedEchoBoltProxy is a Bolt listener in front of a sofa-rpc-node
+// server of echoService, whose product denies echoService.
+func startDeniedEchoBoltProxy(t *testing.T) *testProxy {
+	t.Helper()
 	srv := boltServer(t, echoService, "1.0", "a")
 	cfg := boltConfig(srv.Addr)
 	cfg.Products = []config.Product{{Name: "echo", Hosts: []string{echoService}, DefaultCluster: "c",
 		Filters: []config.Filter{{Type: config.FilterDeny, Status: 403, Body: "no"}}}}
 	cfg.DefaultProduct = ""
-	tp := startRPCProxy(t, cfg, "bolt")
+	return startRPCProxy(t, cfg, "bolt")
+}
+
+// boltExchange writes request i's frame on conn and reads velox's answer,
+// and what sofa-bolt-node reads in it.
+func boltExchange(t *testing.T, conn *rpcConn, peer *rpcpeer.Peer, i int, frame []byte) (rpcx.Frame, *rpcpeer.Decoded) {
+	t.Helper()
+	if _, err := conn.Write(frame); err != nil {
+		t.Fatal(err)
+	}
+	raw, f, err := conn.readFrame()
+	if err != nil {
+		t.Fatalf("%d: %v", i, err)
+	}
+	d, _ := peer.Decode(raw)
+	t.Logf("request %d: status %#x, value %v, error %q", i, f.Status, d.Data.Value, d.Error)
+	return f, d
+}
+
+// The same against sofa-rpc-node's server: a draft content hessian.js 1.x
+// would read otherwise than a plain skip, and a class name with a trailing
+// space (sofa-bolt-node trims it), are refused.
+func TestRPCBoltRoutingBypassesRefused(t *testing.T) {
+	peer := rpcpeer.Node(t)
+	tp := startDeniedEchoBoltProxy(t)
 
 	var meta []byte
 	meta = rawBoltField(meta, "service")
@@ -138,20 +162,13 @@ func TestRPCBoltRoutingBypassesRefused(t *testing.T) {
 	meta = rawBoltField(meta, "echo")
 
 	// 1: draft desync
-	sofa := "com.alipay.sofa.rpc.core.request.SofaRequest"
-	c := []byte{'O', byte(0x90 + len(sofa))}
-	c = append(c, sofa...)
-	c = append(c, 0x93)
-	for _, f := range []string{"targetAppName", "targetServiceUniqueName", "methodName"} {
-		c = shortHessianString(c, f)
-	}
-	c = append(c, 'o', 0x90, 'H', 'z')
-	c = shortHessianString(c, echoService+":1.0")
-	c = shortHessianString(c, "echo")
-	c = append(c, 'N', 'Z')
-	c = shortHessianString(c, "org.velox.Public:1.0")
-	c = shortHessianString(c, "echo")
-	desync := rawBoltV1(1, sofa, meta, c)
+	v := []byte{'H', 'z'}
+	v = shortHessianString(v, echoService+":1.0")
+	v = shortHessianString(v, "echo")
+	v = append(v, 'N', 'Z')
+	v = shortHessianString(v, "org.velox.Public:1.0")
+	v = shortHessianString(v, "echo")
+	desync := rawBoltV1(1, sofaRequestClass, meta, rawSofaRequest([]string{"targetAppName", "targetServiceUniqueName", "methodName"}, v))
 
 	// 2: padded class around sofa-bolt-node's own content for echoService
 	real, err := peer.Encode(map[string]any{"op": "request", "id": 2, "version": 1, "service": echoService + ":1.0", "method": "echo", "args": []any{"x"}})
@@ -159,20 +176,11 @@ func TestRPCBoltRoutingBypassesRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	cl, ml := int(binary.BigEndian.Uint16(real[14:])), int(binary.BigEndian.Uint16(real[16:]))
-	padded := rawBoltV1(2, sofa+" ", meta, real[22+cl+ml:])
+	padded := rawBoltV1(2, sofaRequestClass+" ", meta, real[22+cl+ml:])
 
 	// 0: control, sofa-bolt-node's request as is
 	for i, fr := range [][]byte{real, desync, padded} {
-		conn := dialRPC(t, tp.addr, &rpcx.Bolt{})
-		if _, err := conn.Write(fr); err != nil {
-			t.Fatal(err)
-		}
-		raw, f, err := conn.readFrame()
-		if err != nil {
-			t.Fatalf("%d: %v", i, err)
-		}
-		d, _ := peer.Decode(raw)
-		t.Logf("request %d: status %#x, value %v, error %q", i, f.Status, d.Data.Value, d.Error)
+		f, d := boltExchange(t, dialRPC(t, tp.addr, &rpcx.Bolt{}), peer, i, fr)
 		if i > 0 && f.OK {
 			t.Errorf("bypass (request %d): the denied service answered %v", i, d.Data.Value)
 		}
@@ -187,40 +195,20 @@ func TestRPCBoltRoutingBypassesRefused(t *testing.T) {
 // server read different fields: only sofa-bolt-node's own layout is taken.
 func TestRPCBoltClassCacheBypassRefused(t *testing.T) {
 	peer := rpcpeer.Node(t)
-	srv := boltServer(t, echoService, "1.0", "a")
-	cfg := boltConfig(srv.Addr)
-	cfg.Products = []config.Product{{Name: "echo", Hosts: []string{echoService}, DefaultCluster: "c",
-		Filters: []config.Filter{{Type: config.FilterDeny, Status: 403, Body: "no"}}}}
-	cfg.DefaultProduct = ""
-	tp := startRPCProxy(t, cfg, "bolt")
-	sofa := "com.alipay.sofa.rpc.core.request.SofaRequest"
+	tp := startDeniedEchoBoltProxy(t)
 	content := func(fields []string, vals ...string) []byte {
-		c := []byte{'O', byte(0x90 + len(sofa))}
-		c = append(c, sofa...)
-		c = append(c, byte(0x90+len(fields)))
-		for _, f := range fields {
-			c = shortHessianString(c, f)
+		var v []byte
+		for _, s := range vals {
+			v = shortHessianString(v, s)
 		}
-		c = append(c, 'o', 0x90)
-		for _, v := range vals {
-			c = shortHessianString(c, v)
-		}
-		return c
+		return rawSofaRequest(fields, v)
 	}
 	conn := dialRPC(t, tp.addr, &rpcx.Bolt{})
 	for i, c := range [][]byte{
 		content([]string{"targetAppName", "targetServiceUniqueName", "methodName"}, "app", "org.velox.Public:1.0", "echo"),
 		content([]string{"targetServiceUniqueName", "targetAppName", "methodName"}, "org.velox.Public:1.0", echoService+":1.0", "echo"),
 	} {
-		if _, err := conn.Write(rawBoltV1(byte(i+1), sofa, nil, c)); err != nil {
-			t.Fatal(err)
-		}
-		raw, f, err := conn.readFrame()
-		if err != nil {
-			t.Fatalf("%d: %v", i, err)
-		}
-		d, _ := peer.Decode(raw)
-		t.Logf("request %d: status %#x, value %v, error %q", i, f.Status, d.Data.Value, d.Error)
+		f, d := boltExchange(t, conn, peer, i, rawBoltV1(byte(i+1), sofaRequestClass, nil, c))
 		if i == 1 && f.OK {
 			t.Errorf("BYPASS: the denied service answered %v", d.Data.Value)
 		}
@@ -238,18 +226,8 @@ func TestRPCRequestFinishOfARefusedRequest(t *testing.T) {
 		seen <- string(s.Request().Host) + " " + string(s.Request().Path)
 		return Continue
 	}))
-	e := hessian.NewEncoder()
-	for _, v := range []any{"2.0.2", echoService, "1.0", "Echo", "Ljava/lang/String;", "x", map[string]any{"path": echoService}} {
-		if err := e.Encode(v); err != nil {
-			t.Fatal(err)
-		}
-	}
-	good := e.Buffer()
-	frame := func(id byte, body []byte) []byte {
-		return append([]byte{0xda, 0xbb, 0xc2, 0, 0, 0, 0, 0, 0, 0, 0, id, byte(len(body) >> 24), byte(len(body) >> 16), byte(len(body) >> 8), byte(len(body))}, body...)
-	}
 	conn := dialRPC(t, tp.addr, &rpcx.Dubbo{})
-	if _, err := conn.Write(frame(1, good)); err != nil {
+	if _, err := conn.Write(dubboRawRequest(t, 1, echoService, map[string]any{"path": echoService})); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := conn.readFrame(); err != nil {
@@ -257,7 +235,7 @@ func TestRPCRequestFinishOfARefusedRequest(t *testing.T) {
 	}
 	t.Logf("request 1 finish: %q", <-seen)
 	bad := []byte{0x91, 0x92, 0x93} // ints, not the leading strings: Head fails
-	if _, err := conn.Write(frame(2, bad)); err != nil {
+	if _, err := conn.Write(dubboRawFrame(2, bad)); err != nil {
 		t.Fatal(err)
 	}
 	_, f, err := conn.readFrame()

@@ -315,13 +315,23 @@ func dubboRawRequest(t *testing.T, id byte, path string, att map[string]any) []b
 // dubboRawCall is dubboRawRequest of method.
 func dubboRawCall(t *testing.T, id byte, path, method string, att map[string]any) []byte {
 	t.Helper()
+	return dubboRawFrame(id, hessianValues(t, "2.0.2", path, "1.0", method, "Ljava/lang/String;", "x", att))
+}
+
+// hessianValues is vals one after another in hessian2.
+func hessianValues(t *testing.T, vals ...any) []byte {
+	t.Helper()
 	e := hessian.NewEncoder()
-	for _, v := range []any{"2.0.2", path, "1.0", method, "Ljava/lang/String;", "x", att} {
+	for _, v := range vals {
 		if err := e.Encode(v); err != nil {
 			t.Fatal(err)
 		}
 	}
-	body := e.Buffer()
+	return e.Buffer()
+}
+
+// dubboRawFrame is a two-way hessian2 Dubbo request frame with id and body.
+func dubboRawFrame(id byte, body []byte) []byte {
 	frame := append([]byte{0xda, 0xbb, 0xc2, 0, 0, 0, 0, 0, 0, 0, 0, id}, byte(len(body)>>24), byte(len(body)>>16), byte(len(body)>>8), byte(len(body)))
 	return append(frame, body...)
 }

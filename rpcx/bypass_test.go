@@ -77,6 +77,24 @@ func dubboAgreesWithLibrary(t *testing.T, frame []byte) {
 	}
 }
 
+// boltAgreesWithLibrary checks that velox refuses frame or routes it to
+// the service sofa-bolt-node reads from it.
+func boltAgreesWithLibrary(t *testing.T, p *rpcpeer.Peer, frame []byte) {
+	t.Helper()
+	var b Bolt
+	var f Frame
+	if _, err := b.Decode(frame, &f); err != nil {
+		t.Fatal(err)
+	}
+	var h Head
+	err := b.Head(&f, &h)
+	lib := boltDecodeLib(t, p, frame)
+	t.Logf("velox Head: service %q method %q err %v; sofa-bolt-node: class %q service %q method %q", h.Service, h.Method, err, lib.ClassName, lib.Data.Service, lib.Data.Method)
+	if err == nil && string(h.Service) != lib.Data.Service {
+		t.Errorf("BYPASS: velox routes %q, sofa-rpc-node calls %q", h.Service, lib.Data.Service)
+	}
+}
+
 func boltReq(class string, meta, content []byte) []byte {
 	b := []byte{BoltV1, boltRequest, 0, boltCmdRequest, 1, 0, 0, 0, 7, BoltHessian2, 0, 0, 3, 0xe8}
 	b = binary.BigEndian.AppendUint16(b, uint16(len(class)))
@@ -84,6 +102,15 @@ func boltReq(class string, meta, content []byte) []byte {
 	b = binary.BigEndian.AppendUint32(b, uint32(len(content)))
 	b = append(b, class...)
 	return append(append(b, meta...), content...)
+}
+
+// boltHeaderMeta is a Bolt header map of service and method.
+func boltHeaderMeta(service, method string) []byte {
+	var meta []byte
+	meta = appendBoltField(meta, BoltHeaderService)
+	meta = appendBoltField(meta, service)
+	meta = appendBoltField(meta, BoltHeaderMethod)
+	return appendBoltField(meta, method)
 }
 
 // draftSofaRequest: 'O' definition of SofaRequest with fields, then 'o' 0
@@ -117,18 +144,7 @@ func TestBoltDraftSkipRefusesOtherTags(t *testing.T) {
 	v = hstr(v, "echo")
 	content := draftSofaRequest([]string{"targetAppName", "targetServiceUniqueName", "methodName"}, v)
 	frame := boltReq(BoltSofaRequest, nil, content) // no header map: nothing to agree with
-	var b Bolt
-	var f Frame
-	if _, err := b.Decode(frame, &f); err != nil {
-		t.Fatal(err)
-	}
-	var h Head
-	err := b.Head(&f, &h)
-	lib := boltDecodeLib(t, p, frame)
-	t.Logf("velox Head: service %q method %q err %v; sofa-bolt-node: service %q method %q", h.Service, h.Method, err, lib.Data.Service, lib.Data.Method)
-	if err == nil && string(h.Service) != lib.Data.Service {
-		t.Errorf("BYPASS: velox routes %q, sofa-rpc-node calls %q", h.Service, lib.Data.Service)
-	}
+	boltAgreesWithLibrary(t, p, frame)
 }
 
 // sofa-bolt-node trims the class name (codec/hessian/index.js decode:
@@ -137,28 +153,13 @@ func TestBoltDraftSkipRefusesOtherTags(t *testing.T) {
 // server calls the content's service: refused.
 func TestBoltPaddedClassRefused(t *testing.T) {
 	p := rpcpeer.Node(t)
-	var meta []byte
-	meta = appendBoltField(meta, BoltHeaderService)
-	meta = appendBoltField(meta, "com.a.Public:1.0")
-	meta = appendBoltField(meta, BoltHeaderMethod)
-	meta = appendBoltField(meta, "echo")
+	meta := boltHeaderMeta("com.a.Public:1.0", "echo")
 	var v []byte
 	v = hstr(v, "com.a.Admin:1.0")
 	v = hstr(v, "echo")
 	content := draftSofaRequest([]string{"targetServiceUniqueName", "methodName"}, v)
 	frame := boltReq(BoltSofaRequest+" ", meta, content)
-	var b Bolt
-	var f Frame
-	if _, err := b.Decode(frame, &f); err != nil {
-		t.Fatal(err)
-	}
-	var h Head
-	err := b.Head(&f, &h)
-	lib := boltDecodeLib(t, p, frame)
-	t.Logf("velox Head: service %q err %v; sofa-bolt-node: class %q service %q", h.Service, err, lib.ClassName, lib.Data.Service)
-	if err == nil && string(h.Service) != lib.Data.Service {
-		t.Errorf("BYPASS: velox routes %q, sofa-rpc-node calls %q", h.Service, lib.Data.Service)
-	}
+	boltAgreesWithLibrary(t, p, frame)
 }
 
 // The same with a header that agrees: hessian.js ends an 'H' map at 'z'
@@ -174,24 +175,9 @@ func TestBoltDraftMapRefused(t *testing.T) {
 	v = hstr(v, "com.a.Public:1.0") // velox: targetServiceUniqueName
 	v = hstr(v, "echo")             // velox: methodName
 	content := draftSofaRequest([]string{"targetAppName", "targetServiceUniqueName", "methodName"}, v)
-	var meta []byte
-	meta = appendBoltField(meta, BoltHeaderService)
-	meta = appendBoltField(meta, "com.a.Public:1.0")
-	meta = appendBoltField(meta, BoltHeaderMethod)
-	meta = appendBoltField(meta, "echo")
+	meta := boltHeaderMeta("com.a.Public:1.0", "echo")
 	frame := boltReq(BoltSofaRequest, meta, content)
-	var b Bolt
-	var f Frame
-	if _, err := b.Decode(frame, &f); err != nil {
-		t.Fatal(err)
-	}
-	var h Head
-	err := b.Head(&f, &h)
-	lib := boltDecodeLib(t, p, frame)
-	t.Logf("velox Head: service %q method %q err %v; sofa-bolt-node: service %q method %q", h.Service, h.Method, err, lib.Data.Service, lib.Data.Method)
-	if err == nil && string(h.Service) != lib.Data.Service {
-		t.Errorf("BYPASS: velox routes %q, sofa-rpc-node calls %q", h.Service, lib.Data.Service)
-	}
+	boltAgreesWithLibrary(t, p, frame)
 }
 
 var _ = hessian.NewEncoder
@@ -208,14 +194,7 @@ func TestDubboDuplicateKeyLastWins(t *testing.T) {
 	att = append(att, 'Z')
 	frame := dubboBody("", att)
 	var d Dubbo
-	var f Frame
-	if _, err := d.Decode(frame, &f); err != nil {
-		t.Fatal(err)
-	}
-	var h Head
-	if err := d.Head(&f, &h); err != nil {
-		t.Fatal(err)
-	}
+	_, h := decodeHead(t, &d, frame)
 	v, _, _ := h.Lookup("x-env")
 	_, req, _ := libRead(t, frame)
 	lib := req[6].(map[string]string)["x-env"]

@@ -145,15 +145,7 @@ func init() { hessian.RegisterPOJO(&sofaRequest{}) }
 // boltV1Request builds a v1 request with the SofaRequest class, header
 // service and content c.
 func boltV1Request(service string, c []byte) []byte {
-	var meta []byte
-	meta = appendBoltField(meta, BoltHeaderService)
-	meta = appendBoltField(meta, service)
-	b := []byte{BoltV1, boltRequest, 0, boltCmdRequest, 1, 0, 0, 0, 7, BoltHessian2, 0, 0, 3, 0xe8}
-	b = binary.BigEndian.AppendUint16(b, uint16(len(BoltSofaRequest)))
-	b = binary.BigEndian.AppendUint16(b, uint16(len(meta)))
-	b = binary.BigEndian.AppendUint32(b, uint32(len(c)))
-	b = append(b, BoltSofaRequest...)
-	return append(append(b, meta...), c...)
+	return boltReq(BoltSofaRequest, appendBoltField(appendBoltField(nil, BoltHeaderService), service), c)
 }
 
 func TestBoltSofaRequestFinalGrammar(t *testing.T) {

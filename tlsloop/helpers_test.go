@@ -110,15 +110,23 @@ func (ts *testServer) client(name string, protos ...string) *tls.Config {
 	return &tls.Config{RootCAs: ts.ca.Pool, ServerName: name, NextProtos: protos}
 }
 
-// dial connects a crypto/tls client with a deadline on everything.
-func (ts *testServer) dial(t testing.TB, cfg *tls.Config) (*tls.Conn, error) {
+// rawDial connects a plain TCP client.
+func rawDial(t testing.TB, addr string) net.Conn {
 	t.Helper()
-	raw, err := net.DialTimeout("tcp", ts.addr, 5*time.Second)
+	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw.SetDeadline(time.Now().Add(10 * time.Second))
-	c := tls.Client(raw, cfg)
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// dial connects a crypto/tls client (over rawDial) with a deadline on
+// everything.
+func (ts *testServer) dial(t testing.TB, cfg *tls.Config) (*tls.Conn, error) {
+	t.Helper()
+	c := tls.Client(rawDial(t, ts.addr), cfg)
 	t.Cleanup(func() { c.Close() })
 	return c, c.Handshake()
 }

@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"errors"
 	"io"
-	"net"
 	"runtime"
 	"strings"
 	"sync"
@@ -315,18 +314,6 @@ func TestVersionAndSuites(t *testing.T) {
 	if _, err := NewServer(Config{Certificates: ts.srv.cfg.Certificates, MinVersion: tls.VersionTLS11}); err == nil {
 		t.Fatal("MinVersion TLS 1.1 accepted")
 	}
-}
-
-// rawDial connects a plain TCP client.
-func rawDial(t testing.TB, addr string) net.Conn {
-	t.Helper()
-	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.SetDeadline(time.Now().Add(10 * time.Second))
-	t.Cleanup(func() { c.Close() })
-	return c
 }
 
 func TestBadInput(t *testing.T) {

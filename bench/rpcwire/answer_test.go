@@ -25,6 +25,13 @@ func decode(t *testing.T, p rpcx.Protocol, b []byte) rpcx.Frame {
 	return f
 }
 
+// boltEchoRequest is the Bolt request of echo's method "echo".
+func boltEchoRequest() []byte {
+	c := echo
+	c.Method = "echo"
+	return BoltRequest(c)
+}
+
 // dubbo-go-hessian2 reads the answer to a request as dubbo-go's client
 // does: OK, the request's id, the value NAME:ARG (a character above
 // U+FFFF included).
@@ -56,9 +63,7 @@ func TestDubboAnswerReadByDubboGoHessian2(t *testing.T) {
 // The Bolt answer echoes the argument of the SofaRequest after the
 // object, and is an OK response with the request's id.
 func TestBoltAnswerEchoes(t *testing.T) {
-	c := echo
-	c.Method = "echo"
-	req := BoltRequest(c)
+	req := boltEchoRequest()
 	var b rpcx.Bolt
 	b.SetID(req, 7)
 	f := decode(t, &b, req)
@@ -74,9 +79,7 @@ func TestBoltAnswerEchoes(t *testing.T) {
 
 // Every cut of a request's content gives no argument, never a panic.
 func TestSofaArgTruncated(t *testing.T) {
-	c := echo
-	c.Method = "echo"
-	req := BoltRequest(c)
+	req := boltEchoRequest()
 	var b rpcx.Bolt
 	f := decode(t, &b, req)
 	if got := string(sofaArg(&f)); got != echo.Arg {
@@ -97,9 +100,7 @@ func TestBoltAnswerReadBySofaBoltNode(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: no node peers")
 	}
-	c := echo
-	c.Method = "echo"
-	req := BoltRequest(c)
+	req := boltEchoRequest()
 	var b rpcx.Bolt
 	b.SetID(req, 9)
 	f := decode(t, &b, req)
