@@ -78,8 +78,8 @@ func buildRequest(s *Stream, h *h2.Head, end bool) error {
 		case "expect":
 			r.Expect100 = codec.EqualFold(f.Value, "100-continue")
 		case "sec-websocket-key":
-			if dropClientKey(h, f.Name) {
-				continue
+			if h.Protocol != nil {
+				continue // velox makes the key the backend sees (RFC 8441 section 5 has none; ws_h2.go)
 			}
 		}
 		r.Headers = append(r.Headers, h1.Header{Name: a.put(f.Name), Value: a.put(f.Value)})

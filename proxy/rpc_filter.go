@@ -113,22 +113,17 @@ func (st *rpcStream) keepHead(req *h1.Request) {
 	if cap(st.headBuf) < n {
 		st.headBuf = make([]byte, 0, n)
 	}
-	buf := st.headBuf[:0]
-	keep := func(b []byte) []byte {
-		start := len(buf)
-		buf = append(buf, b...)
-		return buf[start:len(buf):len(buf)]
-	}
-	st.req = h1.Request{Method: keep(req.Method), Host: keep(req.Host), Path: keep(req.Path), Minor: req.Minor}
+	a := arena{buf: st.headBuf[:0]}
+	st.req = h1.Request{Method: a.put(req.Method), Host: a.put(req.Host), Path: a.put(req.Path), Minor: req.Minor}
 	st.req.Target = st.req.Path
 	st.fields = st.fields[:0]
 	for _, f := range req.Headers {
 		if f.Name != nil {
-			st.fields = append(st.fields, head.Field{Name: keep(f.Name), Value: keep(f.Value)})
+			st.fields = append(st.fields, head.Field{Name: a.put(f.Name), Value: a.put(f.Value)})
 		}
 	}
 	st.req.Headers = st.fields
-	st.headBuf = buf
+	st.headBuf = a.buf
 }
 
 // readResponse runs read_response (global, product's, route's) on the

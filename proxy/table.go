@@ -46,13 +46,12 @@ func buildTable(cfg *config.Config, gen uint64, from tableFrom) (*table, error) 
 	t.hosts = newHostTable[*product](nil)
 	byName := map[string]int{}
 	for i := range cfg.Clusters {
-		c, err := upstream.NewCluster(&cfg.Clusters[i], upstream.From{
-			Hosts: from.hosts, Prev: from.prev.cluster(cfg.Clusters[i].Name),
-		})
+		prev, prevTLS := from.prev.cluster(cfg.Clusters[i].Name)
+		c, err := upstream.NewCluster(&cfg.Clusters[i], upstream.From{Hosts: from.hosts, Prev: prev})
 		if err != nil {
 			return nil, fmt.Errorf("clusters[%d]: %w", i, err)
 		}
-		tl, err := buildUpstreamTLS(&cfg.Clusters[i], from.prev.upstreamTLS(c.Name), from.tlsLog)
+		tl, err := buildUpstreamTLS(&cfg.Clusters[i], prevTLS, from.tlsLog)
 		if err != nil {
 			return nil, fmt.Errorf("clusters[%d].tls: %w", i, err)
 		}
@@ -106,30 +105,18 @@ func buildTable(cfg *config.Config, gen uint64, from tableFrom) (*table, error) 
 	return t, nil
 }
 
-// cluster returns the cluster named name, or nil; a nil table has none.
-func (t *table) cluster(name string) *upstream.Cluster {
+// cluster returns the cluster named name and its TLS (nil = none), or
+// nil, nil; a nil table has none.
+func (t *table) cluster(name string) (*upstream.Cluster, *upstreamTLS) {
 	if t == nil {
-		return nil
-	}
-	for _, c := range t.clusters {
-		if c.Name == name {
-			return c
-		}
-	}
-	return nil
-}
-
-// upstreamTLS returns the TLS of the cluster named name, or nil.
-func (t *table) upstreamTLS(name string) *upstreamTLS {
-	if t == nil {
-		return nil
+		return nil, nil
 	}
 	for i, c := range t.clusters {
 		if c.Name == name {
-			return t.upTLS[i]
+			return c, t.upTLS[i]
 		}
 	}
-	return nil
+	return nil, nil
 }
 
 func clusterIndex(name string, byName map[string]int) (int, error) {

@@ -39,7 +39,6 @@ import (
 // tcpUp of the backend's (the same struct, two method sets).
 type tcpConn struct {
 	ls       *loopState
-	routes   *tcpRoutes    // the listener's, in the table of the accept
 	listener int           // the listener's index (tcp_sni.go routes by the current table's)
 	session  *downConn     // what the connection filters saw, for Finish (admitTCP)
 	cs       *clusterState // nil while the ClientHello is awaited (tcp_sni.go)
@@ -72,9 +71,9 @@ var (
 var tcpInfo = []byte("TCP")
 
 // acceptTCP makes the handlers of a new connection of a tcp listener
-// whose cluster on this loop is cs.
+// whose routes (in the table of the accept) are r.
 func (ls *loopState) acceptTCP(c *eventloop.Conn, listener int, r *tcpRoutes, proxied bool) eventloop.Handler {
-	t := &tcpConn{ls: ls, routes: r, listener: listener, down: c, proxied: proxied, dest: takenDest(c)}
+	t := &tcpConn{ls: ls, listener: listener, down: c, proxied: proxied, dest: takenDest(c)}
 	if !proxied { // else once the PROXY header named the client
 		if t.session = ls.admitTCP(c); t.session == nil {
 			return nil

@@ -22,24 +22,16 @@ func buildTCPRoutes(l *config.Listener, byName map[string]int) (tcpRoutes, error
 	if !r.tcp {
 		return r, nil
 	}
-	index := func(name string) (int, error) {
-		if i, ok := byName[name]; ok {
-			return i, nil
-		}
-		return 0, fmt.Errorf("unknown cluster %q", name)
-	}
 	var err error
-	if l.Cluster != "" {
-		if r.cluster, err = index(l.Cluster); err != nil {
-			return r, err
-		}
+	if r.cluster, err = clusterIndex(l.Cluster, byName); err != nil {
+		return r, err
 	}
 	if len(l.SNIRoutes) == 0 {
 		return r, nil
 	}
 	sni := newHostTable(r.cluster)
 	for _, sr := range l.SNIRoutes {
-		ci, err := index(sr.Cluster)
+		ci, err := clusterIndex(sr.Cluster, byName)
 		if err != nil {
 			return r, err
 		}

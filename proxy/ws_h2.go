@@ -52,12 +52,6 @@ func (s *Stream) extendedConnect(a *arena, h *h2.Head) {
 	}
 }
 
-// dropClientKey leaves out a sec-websocket-key an HTTP/2 client sent:
-// velox makes the key the backend sees (RFC 8441 section 5 has none).
-func dropClientKey(h *h2.Head, name []byte) bool {
-	return h.Protocol != nil && codec.EqualFold(name, "sec-websocket-key")
-}
-
 // newWSKey fills s.wsKey with a fresh Sec-WebSocket-Key: 16 random bytes,
 // base64 (RFC 6455 section 4.1).
 func (s *Stream) newWSKey() {
